@@ -1,0 +1,34 @@
+import { UserError } from '../errors.ts';
+
+/** Option parsers shared by the sub-commands: each refuses bad values with one clear line. */
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new UserError(`${name} must be a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+export function nonNegativeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) throw new UserError(`${name} must be a non-negative number, got "${value}"`);
+    return n;
+  };
+}
+
+export function intList(name: string) {
+  return (value: string): number[] => {
+    const parts = value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (parts.length === 0) throw new UserError(`${name} must be a comma-separated list of positive integers, got "${value}"`);
+    return parts.map((p) => positiveInt(name)(p));
+  };
+}
+
+export function stringList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

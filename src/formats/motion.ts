@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { finite, quat, vec3 } from './common.ts';
+import { readValidated, writeJsonAtomic } from './io.ts';
+import { skeletonDescription } from './skeleton.ts';
+
+export const MOTION_FORMAT = 'optimus-motion/motion@1';
+
+export const motionCamera = z.object({
+  fx: finite, fy: finite, cx: finite, cy: finite,
+  rotation: quat,
+  position: vec3,
+}).passthrough();
+
+export const motionFrame = z.object({
+  root: z.object({ position: vec3, rotation: quat }),
+  /** Local rotation of every skeleton joint, in skeleton.joints order. */
+  rotations: z.array(quat),
+  /** World positions (metres) of the 33 MediaPipe landmarks (DESIGN: landmark-mapped joints). */
+  joints3d: z.array(vec3),
+  contacts: z.object({ leftFoot: z.boolean(), rightFoot: z.boolean() }).passthrough(),
+}).passthrough();
+
+export const stageReport = z.object({
+  loss: finite,
+  iterations: z.number().int().nonnegative(),
+  ms: finite,
+  lossCurve: z.array(finite),
+  optimizer: z.string().optional(),
+}).passthrough();
+
+export const motionFile = z.object({
+  format: z.literal(MOTION_FORMAT),
+  fps: finite.refine((v) => v > 0, 'fps must be positive'),
+  skeleton: skeletonDescription,
+  camera: motionCamera,
+  ground: z.object({ normal: vec3, height: finite }),
+  frames: z.array(motionFrame),
+  stages: z.record(z.string(), stageReport).optional(),
+}).passthrough();
+
+export type MotionCamera = z.infer<typeof motionCamera>;
+export type MotionFrame = z.infer<typeof motionFrame>;
+export type MotionFile = z.infer<typeof motionFile>;
+export type StageReport = z.infer<typeof stageReport>;
+
+export function readMotion(path: string): MotionFile {
+  return readValidated(motionFile, path);
+}
+
+export function writeMotion(path: string, data: MotionFile): void {
+  writeJsonAtomic(path, data);
+}

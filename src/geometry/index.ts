@@ -1,0 +1,3 @@
+export * from './quaternion.ts';
+export * from './camera.ts';
+export * from './procrustes.ts';
