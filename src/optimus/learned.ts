@@ -1,3 +1,6 @@
+import { adafacMlpConfig, adafacMlpLayout, createAdafacMlp, type AdafacMlpConfig } from './baselines/adafac-mlp.ts';
+import { networkLayout } from './network.ts';
+import { createOptimus, optimusConfig, optimusNetworkConfig, type OptimusConfig } from './optimus.ts';
 import type { Optimizer } from './types.ts';
 
 /**
@@ -17,4 +20,38 @@ export interface LearnedOptimizerDef<Config = Record<string, unknown>> {
   initWeights(seed: number): Float32Array;
   /** An optimizer running with these weights. */
   create(weights: Float32Array): Optimizer;
+}
+
+export type LearnedKind = 'optimus' | 'adafac-mlp';
+export const LEARNED_KINDS: readonly LearnedKind[] = ['optimus', 'adafac-mlp'];
+
+/** Optimus (Transformer over parameters, BFGS-like rank-one preconditioner). */
+export function optimusDef(config: Partial<OptimusConfig> = {}): LearnedOptimizerDef<OptimusConfig> {
+  const c = optimusConfig(config);
+  const layout = networkLayout(optimusNetworkConfig(c));
+  return {
+    kind: 'optimus',
+    config: c,
+    weightCount: layout.size,
+    initWeights: (seed) => layout.init(seed),
+    create: (weights) => createOptimus(c, weights) as unknown as Optimizer,
+  };
+}
+
+/** The per-parameter Adafactor-MLP learned baseline (same features, no attention). */
+export function adafacMlpDef(config: Partial<AdafacMlpConfig> = {}): LearnedOptimizerDef<AdafacMlpConfig> {
+  const c = adafacMlpConfig(config);
+  const layout = adafacMlpLayout(c);
+  return {
+    kind: 'adafac-mlp',
+    config: c,
+    weightCount: layout.size,
+    initWeights: (seed) => layout.init(seed),
+    create: (weights) => createAdafacMlp(c, weights) as unknown as Optimizer,
+  };
+}
+
+/** The definition for a kind with an architecture config (e.g. read from a checkpoint). */
+export function learnedDef(kind: LearnedKind, config: Record<string, unknown> = {}): LearnedOptimizerDef<OptimusConfig> | LearnedOptimizerDef<AdafacMlpConfig> {
+  return kind === 'optimus' ? optimusDef(config as Partial<OptimusConfig>) : adafacMlpDef(config as Partial<AdafacMlpConfig>);
 }

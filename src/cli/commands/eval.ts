@@ -1,9 +1,31 @@
 import type { Command } from 'commander';
-import { UserError } from '../../errors.ts';
+import { writeJsonAtomic } from '../../formats/io.ts';
+import { evaluateFiles } from '../../eval/evaluate.ts';
 
-// Placeholder registration until the eval stage lands; replaced by its owner.
 export function registerEval(program: Command): void {
-  program.command('eval').description('eval (not built yet)').action(() => {
-    throw new UserError('eval is not built yet');
-  });
+  program
+    .command('eval')
+    .description('score a motion.json (or a truth.json) against a truth.json: MPJPE, PA-MPJPE, MPJPE-G, acceleration error, foot skating, penetration')
+    .argument('<motion.json>', 'the prediction: a motion.json, or a truth.json')
+    .requiredOption('--truth <truth.json>', 'ground truth written by `optimus-motion synth`')
+    .option('--json <file>', 'also write the metrics to this metrics.json')
+    .option('--quiet', 'print nothing but errors')
+    .action((motion: string, opts: { truth: string; json?: string; quiet?: boolean }) => {
+      const m = evaluateFiles(motion, opts.truth);
+      if (opts.json) writeJsonAtomic(opts.json, m, 2);
+      if (!opts.quiet) {
+        const rows: Array<[string, string]> = [
+          ['MPJPE (root-aligned)', `${m.mpjpe.toFixed(1)} mm`],
+          ['PA-MPJPE (Procrustes)', `${m.paMpjpe.toFixed(1)} mm`],
+          ['MPJPE-G (global)', `${m.mpjpeG.toFixed(1)} mm`],
+          ['acceleration error', `${m.accelError.toFixed(2)} mm/frame²`],
+          ['foot skating', `${m.footSkatePct.toFixed(1)} % of frames (truth ${m.truthFootSkatePct.toFixed(1)} %)`],
+          ['ground penetration', `${m.penetrationMm.toFixed(1)} mm (truth ${m.truthPenetrationMm.toFixed(1)} mm)`],
+          ['ground distance', `${m.groundDistanceMm.toFixed(1)} mm`],
+          ['frames', String(m.frames)],
+        ];
+        for (const [k, v] of rows) process.stdout.write(`${k.padEnd(24)}${v}\n`);
+        if (opts.json) process.stdout.write(`wrote ${opts.json}\n`);
+      }
+    });
 }

@@ -1,9 +1,87 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
+import { ingest } from '../../ingest/ingest.ts';
+import { KEYPOINT_FORMATS, type KeypointFormat } from '../../ingest/importers/index.ts';
+import { LANDMARK_MODELS, type LandmarkModel } from '../../ingest/models.ts';
+import { parseBackend } from '../../optimus/backend.ts';
+import { nonNegativeNumber, positiveInt } from '../parse.ts';
+import { Progress } from '../progress.ts';
 
-// Placeholder registration until the ingest stage lands; replaced by its owner.
+function choice<T extends string>(name: string, values: readonly T[]) {
+  return (value: string): T => {
+    if ((values as readonly string[]).includes(value)) return value as T;
+    throw new UserError(`${name} must be one of ${values.join(', ')}, got "${value}"`);
+  };
+}
+
+function size(value: string): { width: number; height: number } {
+  const m = /^(\d+)x(\d+)$/i.exec(value.trim());
+  if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0) throw new UserError(`--size must look like 1280x720, got "${value}"`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new UserError(`${name} must be a positive number, got "${value}"`);
+    return n;
+  };
+}
+
 export function registerIngest(program: Command): void {
-  program.command('ingest').description('ingest (not built yet)').action(() => {
-    throw new UserError('ingest is not built yet');
-  });
+  program
+    .command('ingest')
+    .description('detect 33 body landmarks (2D pixels + 3D metres) in a video, image or image folder with BlazePose, or import another tool\'s keypoints; writes OUT/keypoints.json and OUT/overlay.jpg')
+    .argument('<input>', 'video (mp4, webm, mov, avi, …), image, folder of images, or keypoint JSON (MediaPipe, COCO-17, OpenPose BODY_25; a folder of OpenPose files)')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--model <name>', 'BlazePose landmark model: lite, full or heavy', choice('--model', LANDMARK_MODELS), 'full' as LandmarkModel)
+    .option('--format <name>', 'keypoint file format: auto, mediapipe, coco or openpose', choice('--format', KEYPOINT_FORMATS), 'auto' as KeypointFormat)
+    .option('--fov <deg>', 'horizontal field of view of the camera in degrees (default: from metadata, else 60)', positiveNumber('--fov'))
+    .option('--focal <px>', 'focal length of the camera in pixels (wins over --fov)', positiveNumber('--focal'))
+    .option('--no-tracking', 'run the person detector on every frame instead of following the previous pose')
+    .option('--no-filter', 'turn off the One-Euro smoothing of landmarks over time')
+    .option('--person <i>', 'which person: "largest" (default) or i ≥ 0, counted from the left (in imports: as listed in the file)', (v: string) => {
+      if (v === 'largest') return 'largest' as const;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new UserError(`--person must be "largest" or an integer ≥ 0, got "${v}"`);
+      return n;
+    })
+    .option('--start <s>', 'first time to process, seconds', nonNegativeNumber('--start'))
+    .option('--end <s>', 'time to stop before, seconds', positiveNumber('--end'))
+    .option('--every <n>', 'keep every n-th frame', positiveInt('--every'))
+    .option('--max-frames <n>', 'stop after n frames', positiveInt('--max-frames'))
+    .option('--max-side <px>', 'scale frames down to this longer side for detection (keypoints stay in source pixels)', positiveInt('--max-side'))
+    .option('--fps <n>', 'frame rate of an image folder or of imported keypoints (default 30)', positiveNumber('--fps'))
+    .option('--size <WxH>', 'frame size of imported keypoints that do not carry it', size)
+    .option('--backend <name>', 'tfjs backend: wasm, tensorflow or cpu', parseBackend, 'wasm')
+    .option('--quiet', 'no progress output')
+    .action(async (input: string, o: Record<string, any>) => {
+      const progress = new Progress('ingest', 0, { quiet: o.quiet });
+      let bar: Progress | null = null;
+      const summary = await ingest(input, o.out, {
+        model: o.model, format: o.format, fovDeg: o.fov, focalPx: o.focal, tracking: o.tracking, filter: o.filter,
+        person: o.person, start: o.start, end: o.end, every: o.every, maxFrames: o.maxFrames, maxSide: o.maxSide,
+        fps: o.fps, width: o.size?.width, height: o.size?.height, backend: o.backend,
+        onProgress: (done, total) => {
+          bar ??= new Progress('ingest: frames', total, { quiet: o.quiet });
+          bar.update(done);
+        },
+      });
+      (bar ?? progress).done();
+      const lines = [
+        `frames: ${summary.frames}`,
+        `frames without a person: ${summary.framesWithoutPerson}`,
+        ...(summary.msPerFrame > 0 ? [`ms/frame: ${summary.msPerFrame.toFixed(1)}`] : []),
+        `camera: ${summary.cameraFrom === 'guess' ? 'guessed from a 60° field of view' : `from ${summary.cameraFrom}`}`,
+        `wrote ${summary.keypointsPath}`,
+        `wrote ${summary.overlayPath}`,
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+      if (summary.decodeFailure) {
+        process.stderr.write(`optimus-motion: warning: ${input}: decoding failed at frame ${summary.decodeFailure.atFrame} (${summary.decodeFailure.message}); kept the ${summary.frames} frames before it\n`);
+      }
+      if (summary.frames > 0 && summary.framesWithoutPerson === summary.frames) {
+        process.stderr.write(`optimus-motion: warning: ${input}: no person found in any frame\n`);
+      }
+    });
 }

@@ -1,0 +1,270 @@
+import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.ts';
+import type { Quat, Vec3 } from '../geometry/quaternion.ts';
+import { quatFromAxisAngle, quatMultiply, quatRotate } from '../geometry/quaternion.ts';
+
+/**
+ * BVH (Biovision Hierarchy) motion capture files: parsing and forward kinematics.
+ *
+ * A BVH file is a joint hierarchy (OFFSET per joint, CHANNELS per joint in any
+ * order and count, `End Site` leaves) followed by one line of channel values per
+ * frame. Rotation channels are degrees, applied in the order listed (intrinsic:
+ * `Zrotation Xrotation Yrotation` gives R = Rz·Rx·Ry). Position channels are added
+ * to the joint's OFFSET. BVH carries no units and no up axis: the numbers are
+ * kept as they are here; src/body/retarget.ts infers scale and orientation.
+ */
+
+export type BvhChannel = 'Xposition' | 'Yposition' | 'Zposition' | 'Xrotation' | 'Yrotation' | 'Zrotation';
+const CHANNEL_NAMES: readonly BvhChannel[] = ['Xposition', 'Yposition', 'Zposition', 'Xrotation', 'Yrotation', 'Zrotation'];
+
+export interface BvhJoint {
+  /** Joint name; End Sites are named `<parent>_End`. */
+  name: string;
+  /** Index of the parent in `BvhClip.joints`, −1 for the root. */
+  parent: number;
+  offset: Vec3;
+  channels: BvhChannel[];
+  /** Column of this joint's first channel in a frame line. */
+  channelStart: number;
+  /** True for an `End Site` (no channels, a leaf). */
+  endSite: boolean;
+}
+
+export interface BvhClip {
+  /** Source name used in messages (usually the file path). */
+  source: string;
+  /** Joints in file order, parents before children; End Sites included (see `endSite`). */
+  joints: BvhJoint[];
+  /** Values per frame line. */
+  channelCount: number;
+  frameCount: number;
+  /** Seconds per frame (`Frame Time:`). */
+  frameTime: number;
+  /** frameCount × channelCount values, row-major. */
+  data: Float64Array;
+}
+
+/** Frames per second of a clip. */
+export function bvhFps(clip: BvhClip): number {
+  return 1 / clip.frameTime;
+}
+
+/** Number of real joints (End Sites excluded). */
+export function bvhJointCount(clip: BvhClip): number {
+  return clip.joints.filter((j) => !j.endSite).length;
+}
+
+/** Reads and parses a BVH file; every problem is a UserError naming the file and line. */
+export function readBvh(path: string): BvhClip {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${code ?? String(err)})`);
+  }
+  return parseBvh(text, path);
+}
+
+interface Token { text: string; line: number }
+
+/** Parses BVH text (LF or CRLF, tabs or spaces). `source` names the file in errors. */
+export function parseBvh(text: string, source = 'BVH'): BvhClip {
+  const lines = text.split(/\r\n|\r|\n/);
+  const fail = (line: number, problem: string): never => {
+    throw new UserError(`${source}:${line}: ${problem}`);
+  };
+
+  // The hierarchy is free-form (braces may share lines), so tokenize it; the motion is line-based.
+  let motionLine = -1;
+  const tokens: Token[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const trimmed = lines[i]!.trim();
+    if (/^MOTION\b/i.test(trimmed)) { motionLine = i; break; }
+    for (const t of trimmed.split(/\s+/)) if (t) tokens.push({ text: t, line: i + 1 });
+  }
+  if (tokens.length === 0) fail(1, 'empty file, expected HIERARCHY');
+  if (tokens[0]!.text.toUpperCase() !== 'HIERARCHY') fail(tokens[0]!.line, `expected HIERARCHY, found "${tokens[0]!.text}"`);
+  if (motionLine < 0) fail(lines.length, 'no MOTION section');
+
+  const joints: BvhJoint[] = [];
+  let pos = 1;
+  let channelCount = 0;
+  const peek = (): Token | undefined => tokens[pos];
+  const next = (what: string): Token => {
+    const t = tokens[pos++];
+    if (!t) fail(motionLine + 1, `unexpected MOTION, expected ${what}`);
+    return t!;
+  };
+  const number = (what: string): number => {
+    const t = next(what);
+    const v = Number(t.text);
+    if (!Number.isFinite(v)) fail(t.line, `expected a number for ${what}, found "${t.text}"`);
+    return v;
+  };
+  const expect = (word: string): void => {
+    const t = next(`"${word}"`);
+    if (t.text !== word) fail(t.line, `expected "${word}", found "${t.text}"`);
+  };
+
+  /** Parses `{ OFFSET … CHANNELS … children }` for a joint (or End Site) already named. */
+  const parseJointBody = (name: string, parent: number, endSite: boolean, line: number): void => {
+    expect('{');
+    const index = joints.length;
+    const joint: BvhJoint = { name, parent, offset: [0, 0, 0], channels: [], channelStart: channelCount, endSite };
+    joints.push(joint);
+    let sawOffset = false;
+    for (;;) {
+      const t = next('"}"');
+      const word = t.text.toUpperCase();
+      if (t.text === '}') break;
+      if (word === 'OFFSET') {
+        joint.offset = [number('OFFSET x'), number('OFFSET y'), number('OFFSET z')];
+        sawOffset = true;
+      } else if (word === 'CHANNELS') {
+        if (endSite) fail(t.line, 'End Site cannot have CHANNELS');
+        const countTok = next('channel count');
+        const count = Number(countTok.text);
+        if (!Number.isInteger(count) || count < 0 || count > 6) fail(countTok.line, `bad channel count "${countTok.text}"`);
+        for (let c = 0; c < count; c++) {
+          const ct = next('channel name');
+          const ch = CHANNEL_NAMES.find((n) => n.toLowerCase() === ct.text.toLowerCase());
+          if (!ch) fail(ct.line, `unknown channel "${ct.text}" (expected one of ${CHANNEL_NAMES.join(', ')})`);
+          if (joint.channels.includes(ch!)) fail(ct.line, `channel ${ch} listed twice for joint "${name}"`);
+          joint.channels.push(ch!);
+        }
+        joint.channelStart = channelCount;
+        channelCount += count;
+      } else if (word === 'JOINT') {
+        if (endSite) fail(t.line, 'End Site cannot have children');
+        const nameTok = next('joint name');
+        parseJointBody(nameTok.text, index, false, nameTok.line);
+      } else if (word === 'END') {
+        if (endSite) fail(t.line, 'End Site cannot have children');
+        const site = next('"Site"');
+        if (site.text.toUpperCase() !== 'SITE') fail(site.line, `expected "End Site", found "End ${site.text}"`);
+        parseJointBody(`${name}_End`, index, true, site.line);
+      } else {
+        fail(t.line, `unexpected "${t.text}" in joint "${name}"`);
+      }
+    }
+    if (!sawOffset) fail(line, `joint "${name}" has no OFFSET`);
+  };
+
+  const rootTok = next('ROOT');
+  if (rootTok.text.toUpperCase() !== 'ROOT') fail(rootTok.line, `expected ROOT, found "${rootTok.text}"`);
+  const rootName = next('root name');
+  parseJointBody(rootName.text, -1, false, rootName.line);
+  if (peek()) {
+    const extra = peek()!;
+    fail(extra.line, extra.text.toUpperCase() === 'ROOT' ? 'more than one ROOT is not supported' : `unexpected "${extra.text}" after the hierarchy`);
+  }
+  if (channelCount === 0) fail(rootName.line, 'the hierarchy has no CHANNELS');
+  const names = new Set<string>();
+  for (const j of joints) {
+    if (!j.endSite && names.has(j.name)) fail(rootName.line, `joint name "${j.name}" is used twice`);
+    names.add(j.name);
+  }
+
+  // MOTION: "Frames: n", "Frame Time: t", then one line of values per frame.
+  let li = motionLine + 1;
+  const nextNonEmpty = (): number => {
+    while (li < lines.length && lines[li]!.trim() === '') li++;
+    return li;
+  };
+  nextNonEmpty();
+  const framesMatch = /^Frames\s*:\s*(\S+)\s*$/i.exec(lines[li]?.trim() ?? '');
+  if (!framesMatch) fail(li + 1, 'expected "Frames: <count>"');
+  const frameCount = Number(framesMatch![1]);
+  if (!Number.isInteger(frameCount) || frameCount < 0) fail(li + 1, `bad frame count "${framesMatch![1]}"`);
+  if (frameCount === 0) fail(li + 1, 'the clip has zero frames');
+  li++;
+  nextNonEmpty();
+  const timeMatch = /^Frame\s+Time\s*:\s*(\S+)\s*$/i.exec(lines[li]?.trim() ?? '');
+  if (!timeMatch) fail(li + 1, 'expected "Frame Time: <seconds>"');
+  const frameTime = Number(timeMatch![1]);
+  if (!Number.isFinite(frameTime) || frameTime <= 0) fail(li + 1, `bad frame time "${timeMatch![1]}" (must be a positive number of seconds)`);
+  li++;
+
+  const data = new Float64Array(frameCount * channelCount);
+  let frame = 0;
+  for (; li < lines.length; li++) {
+    const trimmed = lines[li]!.trim();
+    if (trimmed === '') continue;
+    if (frame >= frameCount) fail(li + 1, `more frame lines than "Frames: ${frameCount}"`);
+    const values = trimmed.split(/\s+/);
+    if (values.length !== channelCount) fail(li + 1, `frame ${frame} has ${values.length} values, the hierarchy has ${channelCount} channels`);
+    for (let c = 0; c < channelCount; c++) {
+      const v = Number(values[c]);
+      if (!Number.isFinite(v)) fail(li + 1, `frame ${frame}, channel ${c + 1}: "${values[c]}" is not a finite number`);
+      data[frame * channelCount + c] = v;
+    }
+    frame++;
+  }
+  if (frame < frameCount) fail(lines.length, `"Frames: ${frameCount}" but only ${frame} frame lines`);
+
+  return { source, joints, channelCount, frameCount, frameTime, data };
+}
+
+/** Local transform of one joint at one frame: translation (offset + position channels) and rotation. */
+export function bvhLocalTransform(clip: BvhClip, joint: number, frame: number): { translation: Vec3; rotation: Quat } {
+  const j = clip.joints[joint]!;
+  const t: Vec3 = [j.offset[0], j.offset[1], j.offset[2]];
+  let q: Quat = [0, 0, 0, 1];
+  const row = frame * clip.channelCount + j.channelStart;
+  for (let c = 0; c < j.channels.length; c++) {
+    const ch = j.channels[c]!;
+    const v = clip.data[row + c]!;
+    const axisIndex = ch.charCodeAt(0) - 88; // 'X' → 0, 'Y' → 1, 'Z' → 2
+    if (ch.endsWith('position')) {
+      t[axisIndex] += v;
+    } else {
+      const axis: Vec3 = [0, 0, 0];
+      axis[axisIndex] = 1;
+      q = quatMultiply(q, quatFromAxisAngle(axis, (v * Math.PI) / 180));
+    }
+  }
+  return { translation: t, rotation: q };
+}
+
+/** World positions (file units) and rotations of every joint (End Sites included) at one frame. */
+export function bvhFramePose(clip: BvhClip, frame: number): { positions: Vec3[]; rotations: Quat[] } {
+  const n = clip.joints.length;
+  const positions: Vec3[] = new Array(n);
+  const rotations: Quat[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const { translation, rotation } = bvhLocalTransform(clip, i, frame);
+    const p = clip.joints[i]!.parent;
+    if (p < 0) {
+      positions[i] = translation;
+      rotations[i] = rotation;
+    } else {
+      const d = quatRotate(rotations[p]!, translation);
+      positions[i] = [positions[p]![0] + d[0], positions[p]![1] + d[1], positions[p]![2] + d[2]];
+      rotations[i] = quatMultiply(rotations[p]!, rotation);
+    }
+  }
+  return { positions, rotations };
+}
+
+/** World positions of every joint at every frame: frames × joints. */
+export function bvhWorldPositions(clip: BvhClip): Vec3[][] {
+  const out: Vec3[][] = new Array(clip.frameCount);
+  for (let f = 0; f < clip.frameCount; f++) out[f] = bvhFramePose(clip, f).positions;
+  return out;
+}
+
+/** World positions of the rest pose (offsets only, all channels zero). */
+export function bvhRestPositions(clip: BvhClip): Vec3[] {
+  const positions: Vec3[] = new Array(clip.joints.length);
+  clip.joints.forEach((j, i) => {
+    const p = j.parent < 0 ? [0, 0, 0] : positions[j.parent]!;
+    positions[i] = [p[0]! + j.offset[0], p[1]! + j.offset[1], p[2]! + j.offset[2]];
+  });
+  return positions;
+}
+
+/** Index of a joint by name (End Sites by `<parent>_End`), −1 when absent. */
+export function bvhJointIndex(clip: BvhClip, name: string): number {
+  return clip.joints.findIndex((j) => j.name === name);
+}

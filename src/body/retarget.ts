@@ -1,0 +1,551 @@
+import { UserError } from '../errors.ts';
+import { readJsonFile } from '../formats/io.ts';
+import type { Quat, Vec3 } from '../geometry/quaternion.ts';
+import {
+  quatConjugate, quatFromMatrix, quatFromTo, quatMultiply, quatNormalize, quatRotate,
+} from '../geometry/quaternion.ts';
+import { type BvhClip, bvhFramePose, bvhRestPositions } from './bvh.ts';
+import { forwardKinematics, segmentPoint } from './fk.ts';
+import { LANDMARK_INDEX } from '../formats/landmarks.ts';
+import { type Pose, samplePose } from './pose.ts';
+import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
+
+/**
+ * Retargeting a BVH clip onto the project skeleton.
+ *
+ * 1. Joints are found by name (rig families below) or through a user joint map.
+ * 2. BVH has no units and no fixed up axis: the up axis is the dominant axis of the
+ *    rest pose's feet → head vector, and the rig's rest-pose height gives its scale
+ *    (reported as metres per file unit for a subject of the requested height).
+ * 3. Per frame, the project skeleton's world rotations are built top-down so that every
+ *    project bone points along the corresponding source bone (segment directions are
+ *    preserved exactly for limbs, the trunk and the neck). Knee and elbow hinge axes are
+ *    put perpendicular to the plane of the limb so they bend about their one DoF. The
+ *    spine and chest joints sit at the same arc-length fractions of the source trunk
+ *    polyline (pelvis → neck base) as in the project skeleton, so any number of source
+ *    spine bones works. The head and feet copy the source joint's rotation relative to
+ *    its rest pose (both rigs stand upright with flat feet at rest), which keeps the
+ *    face direction and foot pitch; hands point at the centre of the source fingers.
+ * 4. Root translation is the source hip centre scaled by the ratio of leg lengths (hip
+ *    height at rest), so steps match the subject's legs; the whole clip is shifted so
+ *    the first frame's hip centre is above the origin and the lowest foot landmark of the
+ *    clip touches y = 0.
+ * 5. Poses are resampled to the requested fps (lerp of the root, slerp of rotations).
+ */
+
+/** Source points the retargeting needs, named after the project joint placed there (plus tips). */
+export const SOURCE_KEYS = [
+  'left_thigh', 'right_thigh', 'left_shin', 'right_shin', 'left_foot', 'right_foot',
+  'neck', 'head', 'left_upper_arm', 'right_upper_arm', 'left_forearm', 'right_forearm', 'left_hand', 'right_hand',
+  // optional
+  'left_toe', 'right_toe', 'head_top',
+] as const;
+export type SourceKey = (typeof SOURCE_KEYS)[number];
+const OPTIONAL_KEYS: ReadonlySet<SourceKey> = new Set(['left_toe', 'right_toe', 'head_top']);
+
+/**
+ * Name candidates per key after normalisation (lower case, namespace `xxx:` and the
+ * `CC_Base_` / `DEF-` prefixes removed). `{side}` = left/right, `{s}` = l/r.
+ * First match wins, so more specific names come first (the cgspeed 3dsMax rig calls
+ * the upper arm "LeftShoulder", the MotionBuilder / Mixamo rigs call the clavicle so).
+ */
+const NAME_CANDIDATES: Record<SourceKey, string[]> = {
+  left_thigh: ['{side}_thigh', '{side}upleg', '{s}thighbend', '{s}thigh', '{s}_thigh', 'thigh.{s}', 'thigh_{s}', '{side}hip', '{side}upperleg', '{side}thigh'],
+  left_shin: ['{side}_shin', '{side}leg', '{s}shin', '{s}_calf', 'shin.{s}', 'calf_{s}', '{side}knee', '{side}lowerleg', '{side}shin', '{side}calf'],
+  left_foot: ['{side}_foot', '{side}foot', '{s}foot', '{s}_foot', 'foot.{s}', 'foot_{s}', '{side}ankle'],
+  left_toe: ['{side}toebase', '{s}toe', '{s}_toebase', 'toe.{s}', 'toe_{s}', '{side}toe', '{side}toes'],
+  neck: ['lowerneck', 'necklower', 'neck', 'necktwist01', 'neck_01', 'neck01', 'spine.004'],
+  head: ['head', 'spine.006'],
+  head_top: ['headtop_end', 'head_end', 'headtop', 'head_top', 'headend'],
+  left_upper_arm: ['{side}_upper_arm', '{side}arm', '{s}shldrbend', '{s}shldr', '{s}_upperarm', 'upper_arm.{s}', 'upperarm_{s}', '{side}upperarm', '{side}shoulder'],
+  left_forearm: ['{side}_forearm', '{side}forearm', '{s}forearmbend', '{s}forearm', '{s}_forearm', 'forearm.{s}', 'lowerarm_{s}', '{side}lowerarm', '{side}elbow'],
+  left_hand: ['{side}_hand', '{side}hand', '{side}wrist', '{s}hand', '{s}_hand', 'hand.{s}', 'hand_{s}'],
+  right_thigh: [], right_shin: [], right_foot: [], right_toe: [], right_upper_arm: [], right_forearm: [], right_hand: [],
+};
+
+function candidates(key: SourceKey): string[] {
+  const side = key.startsWith('right_') ? 'right' : 'left';
+  const base = (key.startsWith('right_') ? key.replace('right_', 'left_') : key) as SourceKey;
+  return NAME_CANDIDATES[base].map((c) => c.replaceAll('{side}', side).replaceAll('{s}', side[0]!));
+}
+
+/** Normalised joint name for matching: lower case, no namespace, no CC_Base_ / DEF- prefix. */
+export function normalizeJointName(name: string): string {
+  let n = name.toLowerCase();
+  const colon = n.lastIndexOf(':');
+  if (colon >= 0) n = n.slice(colon + 1);
+  for (const prefix of ['cc_base_', 'def-', 'def_']) if (n.startsWith(prefix)) n = n.slice(prefix.length);
+  return n;
+}
+
+/** Index of every source key in `clip.joints` (−1 for a missing optional key). */
+export type JointMapping = Record<SourceKey, number>;
+
+/** Reads a `--joint-map` file: a JSON object { "source joint name": "project key" }. */
+export function readJointMap(path: string): Record<string, string> {
+  const value = readJsonFile(path);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`${path}: a joint map must be a JSON object { "source joint": "project joint" }`);
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string' || !(SOURCE_KEYS as readonly string[]).includes(v)) {
+      throw new UserError(`${path}: "${k}" maps to ${JSON.stringify(v)}, expected one of ${SOURCE_KEYS.join(', ')}`);
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Finds the source joint of every key by name (rig families: CMU/cgspeed MotionBuilder and
+ * 3dsMax, DAZ/Poser and Genesis, Mixamo, Character Creator/iClone CC_Base_, Blender Rigify DEF-),
+ * then applies the user's joint map on top. Extra bones (fingers, twist, face) are ignored.
+ */
+export function mapBvhJoints(clip: BvhClip, jointMap: Record<string, string> = {}): JointMapping {
+  const byNormalized = new Map<string, number>();
+  clip.joints.forEach((j, i) => {
+    if (j.endSite) return;
+    const n = normalizeJointName(j.name);
+    if (!byNormalized.has(n)) byNormalized.set(n, i);
+  });
+  const mapping = {} as JointMapping;
+  for (const key of SOURCE_KEYS) {
+    mapping[key] = -1;
+    if (key === 'head_top') continue;
+    for (const c of candidates(key)) {
+      const i = byNormalized.get(c);
+      if (i !== undefined) { mapping[key] = i; break; }
+    }
+  }
+  for (const [name, key] of Object.entries(jointMap)) {
+    const i = clip.joints.findIndex((j) => j.name === name);
+    if (i < 0) throw new UserError(`${clip.source}: joint map names "${name}", which is not a joint of this file`);
+    mapping[key as SourceKey] = i;
+  }
+  // Head top: a mapped joint, an End Site or a "top" child of the head.
+  if (mapping.head_top < 0 && mapping.head >= 0) {
+    const kids = clip.joints.map((j, i) => ({ j, i })).filter(({ j }) => j.parent === mapping.head);
+    const top = kids.find(({ j }) => candidates('head_top').includes(normalizeJointName(j.name))) ?? (kids.length === 1 && kids[0]!.j.endSite ? kids[0] : undefined);
+    if (top) mapping.head_top = top.i;
+  }
+  // Toes: the first child of the foot (joint or End Site) when no toe joint is named.
+  for (const side of ['left', 'right'] as const) {
+    const toe = `${side}_toe` as const;
+    const foot = mapping[`${side}_foot`];
+    if (mapping[toe] < 0 && foot >= 0) mapping[toe] = clip.joints.findIndex((j) => j.parent === foot);
+  }
+  const missing = SOURCE_KEYS.filter((k) => !OPTIONAL_KEYS.has(k) && mapping[k] < 0);
+  if (missing.length) {
+    throw new UserError(`${clip.source}: unknown joint layout: no joint found for ${missing.join(', ')} ` +
+      `(joints: ${clip.joints.filter((j) => !j.endSite).map((j) => j.name).slice(0, 40).join(', ')}); ` +
+      'pass --joint-map FILE with { "source joint": "project joint" }');
+  }
+  return mapping;
+}
+
+export interface RetargetOptions {
+  /** Subject stature in metres. */
+  height?: number;
+  /** Output frame rate; default: the clip's own. */
+  fps?: number;
+  /** Keep only the first `seconds` of the clip. */
+  seconds?: number;
+  /** Extra name → key pairs (see readJointMap). */
+  jointMap?: Record<string, string>;
+}
+
+export const RETARGET_DEFAULTS = {
+  height: 1.70,
+};
+
+/** Share of frames whose lowest foot point may lie below the stance level that defines the ground. */
+const GROUND_PERCENTILE = 0.05;
+
+export interface RetargetResult {
+  skeleton: Skeleton;
+  poses: Pose[];
+  fps: number;
+  sourceFps: number;
+  /** Metres per file unit that make the rig's rest pose as tall as the subject. */
+  metresPerUnit: number;
+  /** Scale applied to the root translation (subject hip height / rig hip height). */
+  rootScale: number;
+  /** Up axis detected in the file, e.g. "+y". */
+  upAxis: string;
+  /** Rotation (after the up-axis change) that levelled a tilted capture floor; identity when level. */
+  groundRotation: Quat;
+  mapping: Record<SourceKey, string | null>;
+}
+
+/** Body points of one source frame in the y-up frame (file units), keyed like SourceKey. */
+export interface SourceBody {
+  points: Record<SourceKey | 'pelvis' | 'spine' | 'chest' | 'left_hand_end' | 'right_hand_end', Vec3 | null>;
+  /** Source world rotations (y-up frame) of the head and feet, for the rest-relative copy. */
+  rotations: { head: Quat; left_foot: Quat; right_foot: Quat };
+}
+
+interface Prepared {
+  clip: BvhClip;
+  mapping: JointMapping;
+  /** File frame → y-up frame. */
+  up: Quat;
+  upAxis: string;
+  /** Rest-pose heading correction: project canonical frame → source rest frame. */
+  headingInv: Quat;
+  trunkChain: number[];
+  handEnds: { left: number[]; right: number[] };
+  restHeight: number;
+  restHipHeight: number;
+}
+
+const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+const mul = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
+const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const len = (a: Vec3): number => Math.hypot(a[0], a[1], a[2]);
+const unit = (a: Vec3): Vec3 => mul(a, 1 / (len(a) || 1));
+const mid = (a: Vec3, b: Vec3): Vec3 => mul(add(a, b), 0.5);
+function centroid(ps: Vec3[]): Vec3 {
+  const s = ps.reduce((acc, p) => add(acc, p), [0, 0, 0] as Vec3);
+  return mul(s, 1 / ps.length);
+}
+
+/**
+ * The rotation taking a0 exactly onto a1 and b0 into the half-plane of (a1, b1)
+ * (the TRIAD method): used wherever a bone direction and a second axis fix a frame.
+ */
+export function alignTwo(a0: Vec3, b0: Vec3, a1: Vec3, b1: Vec3): Quat {
+  const frame = (a: Vec3, b: Vec3): [Vec3, Vec3, Vec3] => {
+    const x = unit(a);
+    let z = cross(x, b);
+    if (len(z) < 1e-9) z = cross(x, Math.abs(x[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0]);
+    z = unit(z);
+    return [x, cross(z, x), z];
+  };
+  const [x0, y0, z0] = frame(a0, b0);
+  const [x1, y1, z1] = frame(a1, b1);
+  // R = F1 · F0ᵀ (columns are the frame axes), row-major.
+  const m = new Array<number>(9).fill(0);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) {
+    m[3 * r + c] = x1[r]! * x0[c]! + y1[r]! * y0[c]! + z1[r]! * z0[c]!;
+  }
+  return quatNormalize(quatFromMatrix(m));
+}
+
+function ancestors(clip: BvhClip, i: number): number[] {
+  const out: number[] = [];
+  for (let j = i; j >= 0; j = clip.joints[j]!.parent) out.push(j);
+  return out;
+}
+
+function descendants(clip: BvhClip, i: number): number[] {
+  const out: number[] = [];
+  clip.joints.forEach((j, k) => {
+    if (k !== i && ancestors(clip, k).includes(i)) out.push(k);
+  });
+  return out;
+}
+
+function prepare(clip: BvhClip, mapping: JointMapping, skel: Skeleton): Prepared {
+  const rest = bvhRestPositions(clip);
+  const m = mapping;
+  const P = (k: SourceKey): Vec3 => rest[m[k]]!;
+  // Up axis: dominant axis of the feet → head vector at rest.
+  const upVec = sub(P('head'), mid(P('left_foot'), P('right_foot')));
+  const axis = [0, 1, 2].reduce((best, a) => (Math.abs(upVec[a]!) > Math.abs(upVec[best]!) ? a : best), 0);
+  const axisVec: Vec3 = [0, 0, 0];
+  axisVec[axis] = Math.sign(upVec[axis]!) || 1;
+  const up = quatFromTo(axisVec, [0, 1, 0]);
+  const upAxis = `${axisVec[axis]! > 0 ? '+' : '-'}${'xyz'[axis]}`;
+  const R = (p: Vec3): Vec3 => quatRotate(up, p);
+
+  // Heading of the rest pose: its left (hip line) and up give its forward; the project faces +z, left +x.
+  const left = R(sub(P('left_thigh'), P('right_thigh')));
+  const leftFlat = unit([left[0], 0, left[2]]);
+  const headingInv = quatFromTo([1, 0, 0], leftFlat);
+
+  // Trunk: from the common ancestor of neck and hips down to the neck joint.
+  const neckAnc = ancestors(clip, m.neck).reverse();
+  const hipAnc = new Set(ancestors(clip, m.left_thigh));
+  const start = neckAnc.findIndex((j) => !hipAnc.has(j));
+  const trunkChain = neckAnc.slice(Math.max(0, start - 1));
+
+  const handEnd = (k: SourceKey): number[] => descendants(clip, m[k]).filter((i) => !/thumb/i.test(clip.joints[i]!.name));
+
+  // Height at rest, along up: top of head (or head joint scaled like the project's) above the lowest joint.
+  const heights = rest.map((p) => R(p)[1]);
+  const floor = Math.min(...heights);
+  const projRest = restHeights(skel);
+  const restHeight = m.head_top >= 0
+    ? R(P('head_top'))[1] - floor
+    : (R(P('head'))[1] - floor) * (skel.height / projRest.head);
+  const restHipHeight = R(mid(P('left_thigh'), P('right_thigh')))[1] - floor;
+  if (!(restHeight > 0) || !(restHipHeight > 0)) {
+    throw new UserError(`${clip.source}: unknown joint layout: the rest pose does not stand upright (head not above the feet)`);
+  }
+  return { clip, mapping, up, upAxis, headingInv, trunkChain, handEnds: { left: handEnd('left_hand'), right: handEnd('right_hand') }, restHeight, restHipHeight };
+}
+
+function restHeights(skel: Skeleton): { head: number } {
+  let y = 0;
+  for (let j = JOINT_INDEX.head; j >= 0; j = skel.joints[j]!.parent) y += skel.joints[j]!.offset[1];
+  return { head: y };
+}
+
+/** Point at arc-length fraction t along a polyline. */
+function alongPolyline(points: Vec3[], t: number): Vec3 {
+  const lengths = points.slice(1).map((p, i) => len(sub(p, points[i]!)));
+  const total = lengths.reduce((a, b) => a + b, 0);
+  let target = t * total;
+  for (let i = 0; i < lengths.length; i++) {
+    if (target <= lengths[i]! || i === lengths.length - 1) {
+      const f = lengths[i]! > 0 ? Math.min(1, target / lengths[i]!) : 0;
+      return add(points[i]!, mul(sub(points[i + 1]!, points[i]!), f));
+    }
+    target -= lengths[i]!;
+  }
+  return points[points.length - 1]!;
+}
+
+/** The source body at one frame, rotated to y up (file units). */
+export function sourceBody(prep: Prepared, skel: Skeleton, frame: number): SourceBody {
+  const { clip, mapping: m, up } = prep;
+  const fp = bvhFramePose(clip, frame);
+  const P = (i: number): Vec3 => quatRotate(up, fp.positions[i]!);
+  const Q = (i: number): Quat => quatMultiply(quatMultiply(up, fp.rotations[i]!), quatConjugate(up));
+  const pt = (k: SourceKey): Vec3 | null => (m[k] >= 0 ? P(m[k]) : null);
+  const pelvis = mid(P(m.left_thigh), P(m.right_thigh));
+  const trunk = [pelvis, ...prep.trunkChain.map(P)];
+  const J = skel.joints;
+  const pl = J[JOINT_INDEX.spine]!.offset[1];
+  const sl = J[JOINT_INDEX.chest]!.offset[1];
+  const cl = J[JOINT_INDEX.neck]!.offset[1];
+  const total = pl + sl + cl;
+  const points: SourceBody['points'] = {
+    pelvis,
+    spine: alongPolyline(trunk, pl / total),
+    chest: alongPolyline(trunk, (pl + sl) / total),
+    left_hand_end: prep.handEnds.left.length ? centroid(prep.handEnds.left.map(P)) : null,
+    right_hand_end: prep.handEnds.right.length ? centroid(prep.handEnds.right.map(P)) : null,
+  } as SourceBody['points'];
+  for (const k of SOURCE_KEYS) points[k] = pt(k);
+  return { points, rotations: { head: Q(m.head), left_foot: Q(m.left_foot), right_foot: Q(m.right_foot) } };
+}
+
+/**
+ * One project pose (root at the source hip centre, file units × rootScale) whose bones
+ * point along the source bones.
+ */
+function poseFromSource(skel: Skeleton, body: SourceBody, headingInv: Quat, rootScale: number): Pose {
+  const J = skel.joints;
+  const I = JOINT_INDEX;
+  const pts = body.points;
+  const n = J.length;
+  const W: Quat[] = new Array(n);
+  const dir = (from: Vec3 | null, to: Vec3 | null): Vec3 | null => (from && to && len(sub(to, from)) > 1e-9 ? sub(to, from) : null);
+
+  // Pelvis: its bone (to the lumbar joint) exactly along the source, the hip line as the second axis.
+  const across = sub(pts.left_thigh!, pts.right_thigh!);
+  W[I.pelvis] = alignTwo(J[I.spine]!.offset, sub(J[I.left_thigh]!.offset, J[I.right_thigh]!.offset), dir(pts.pelvis, pts.spine) ?? [0, 1, 0], across);
+
+  const parentW = (j: number): Quat => W[J[j]!.parent]!;
+  /** Minimal rotation after the parent's that turns rest vector `o` (joint frame) onto world `d`. */
+  const swing = (j: number, o: Vec3, d: Vec3 | null): Quat => {
+    const pw = parentW(j);
+    if (!d) return pw;
+    return quatNormalize(quatMultiply(quatFromTo(quatRotate(pw, o), d), pw));
+  };
+  /** A limb root whose child is a hinge: bone along d, hinge axis normal to the limb plane. */
+  const hingeParent = (j: number, child: number, d: Vec3 | null, dNext: Vec3 | null): Quat => {
+    const o = J[child]!.offset;
+    const axis = J[child]!.axes[0]!;
+    const sw = swing(j, o, d);
+    if (!d || !dNext) return sw;
+    const fallback = quatRotate(sw, axis);
+    // cross(d, dNext) has length sin(bend); near-straight limbs keep the swing's twist.
+    const normal = add(cross(unit(d), unit(dNext)), mul(fallback, 0.1));
+    return alignTwo(o, axis, d, normal);
+  };
+
+  W[I.spine] = swing(I.spine, J[I.chest]!.offset, dir(pts.spine, pts.chest));
+  W[I.chest] = alignTwo(J[I.neck]!.offset, sub(J[I.left_upper_arm]!.offset, J[I.right_upper_arm]!.offset),
+    dir(pts.chest, pts.neck) ?? quatRotate(W[I.spine]!, [0, 1, 0]), sub(pts.left_upper_arm!, pts.right_upper_arm!));
+  W[I.neck] = swing(I.neck, J[I.head]!.offset, dir(pts.neck, pts.head));
+  // Head and feet: the source joint's rotation from its rest pose, in the project's canonical heading.
+  W[I.head] = quatNormalize(quatMultiply(body.rotations.head, headingInv));
+  for (const side of ['left', 'right'] as const) {
+    const ua = I[`${side}_upper_arm`];
+    const fa = I[`${side}_forearm`];
+    const hd = I[`${side}_hand`];
+    W[ua] = hingeParent(ua, fa, dir(pts[`${side}_upper_arm`], pts[`${side}_forearm`]), dir(pts[`${side}_forearm`], pts[`${side}_hand`]));
+    W[fa] = swing(fa, J[hd]!.offset, dir(pts[`${side}_forearm`], pts[`${side}_hand`]));
+    W[hd] = swing(hd, skel.segments[hd]!.end, dir(pts[`${side}_hand`], pts[`${side}_hand_end`]));
+    const th = I[`${side}_thigh`];
+    const sh = I[`${side}_shin`];
+    const ft = I[`${side}_foot`];
+    W[th] = hingeParent(th, sh, dir(pts[`${side}_thigh`], pts[`${side}_shin`]), dir(pts[`${side}_shin`], pts[`${side}_foot`]));
+    W[sh] = swing(sh, J[ft]!.offset, dir(pts[`${side}_shin`], pts[`${side}_foot`]));
+    W[ft] = quatNormalize(quatMultiply(body.rotations[`${side}_foot`], headingInv));
+  }
+
+  const rotations: Quat[] = J.map((j, i) => (j.parent < 0 ? [0, 0, 0, 1] : quatNormalize(quatMultiply(quatConjugate(W[j.parent]!), W[i]!))));
+  return { rootPosition: mul(pts.pelvis!, rootScale), rootRotation: W[I.pelvis]!, rotations };
+}
+
+/** Lowest sole point of a pose (world position). */
+function lowestSole(skel: Skeleton, pose: Pose): Vec3 {
+  const world = forwardKinematics(skel, pose);
+  let best: Vec3 = [0, Infinity, 0];
+  for (const side of ['left', 'right'] as const) {
+    const foot = JOINT_INDEX[`${side}_foot`];
+    const toe = skel.segments[foot]!.end;
+    const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
+    for (const local of [toe, [toe[0], toe[1], heelZ] as Vec3]) {
+      const p = segmentPoint(world, foot, local);
+      if (p[1] < best[1]) best = p;
+    }
+  }
+  return best;
+}
+
+/**
+ * Height of the lowest sole point (heel and toe of each foot on the sole, below the heel and
+ * foot_index landmarks, which sit above the sole) of a pose.
+ */
+export function lowestSolePoint(skel: Skeleton, pose: Pose): number {
+  return lowestSole(skel, pose)[1];
+}
+
+/** Contact points must spread this far (m) before a floor tilt is estimated from them. */
+const MIN_TILT_SPAN = 1.0;
+/** Tilts smaller than this (rad) are left alone. */
+const MIN_TILT = 0.002;
+
+/**
+ * Motion capture floors are not always level in the file's frame (a walk that climbs a few
+ * centimetres over a few metres). Fit a plane to the lower envelope of the per-frame lowest
+ * sole points (least squares, refitted three times on the points at or below the 30th
+ * percentile of the residuals) and rotate the motion so that plane is horizontal.
+ * Clips that stay in place (contact points spread < 1 m) are left untouched.
+ */
+function levelGround(skel: Skeleton, poses: Pose[]): Quat {
+  const none: Quat = [0, 0, 0, 1];
+  const pts = poses.map((p) => lowestSole(skel, p));
+  let span = 0;
+  const lo = [Infinity, Infinity];
+  const hi = [-Infinity, -Infinity];
+  for (const p of pts) {
+    lo[0] = Math.min(lo[0]!, p[0]); hi[0] = Math.max(hi[0]!, p[0]);
+    lo[1] = Math.min(lo[1]!, p[2]); hi[1] = Math.max(hi[1]!, p[2]);
+  }
+  span = Math.hypot(hi[0]! - lo[0]!, hi[1]! - lo[1]!);
+  if (!(span >= MIN_TILT_SPAN)) return none;
+  let use = pts;
+  let plane = fitPlane(use);
+  for (let iter = 0; iter < 3 && plane; iter++) {
+    const pl = plane;
+    const res = pts.map((p) => p[1] - (pl[0] + pl[1] * p[0] + pl[2] * p[2]));
+    const cut = [...res].sort((a, b) => a - b)[Math.floor(0.3 * (res.length - 1))]!;
+    use = pts.filter((_, i) => res[i]! <= cut);
+    plane = fitPlane(use) ?? plane;
+  }
+  if (!plane) return none;
+  const normal = unit([-plane[1], 1, -plane[2]]);
+  if (Math.acos(Math.min(1, normal[1])) < MIN_TILT) return none;
+  const q = quatFromTo(normal, [0, 1, 0]);
+  for (const p of poses) {
+    p.rootPosition = quatRotate(q, p.rootPosition);
+    p.rootRotation = quatNormalize(quatMultiply(q, p.rootRotation));
+  }
+  return q;
+}
+
+/** Least-squares plane y = a + b·x + c·z, or null when the points are degenerate. */
+function fitPlane(pts: Vec3[]): [number, number, number] | null {
+  if (pts.length < 3) return null;
+  // Normal equations, centred for conditioning.
+  const c = centroid(pts);
+  let sxx = 0, sxz = 0, szz = 0, sxy = 0, szy = 0;
+  for (const p of pts) {
+    const x = p[0] - c[0], y = p[1] - c[1], z = p[2] - c[2];
+    sxx += x * x; sxz += x * z; szz += z * z; sxy += x * y; szy += z * y;
+  }
+  const det = sxx * szz - sxz * sxz;
+  if (Math.abs(det) < 1e-9 * Math.max(1, sxx * szz)) {
+    // Points on a line: tilt along that line only.
+    const d = sxx + szz;
+    if (d < 1e-9) return null;
+    const slope = (sxy + szy) / d;
+    const b = sxx >= szz ? slope : 0;
+    const cz = sxx >= szz ? 0 : slope;
+    return [c[1] - b * c[0] - cz * c[2], b, cz];
+  }
+  const b = (sxy * szz - szy * sxz) / det;
+  const cz = (szy * sxx - sxy * sxz) / det;
+  return [c[1] - b * c[0] - cz * c[2], b, cz];
+}
+
+/**
+ * Feet on the ground: the ground is a low percentile of the per-frame lowest sole point
+ * (robust to a few frames where a pointed toe dips below the stance level); frames that
+ * would still sink are lifted to touch y = 0. The first frame's hip centre goes above the origin.
+ */
+function placeOnGround(skel: Skeleton, poses: Pose[]): void {
+  const lowest = poses.map((p) => lowestSolePoint(skel, p));
+  const sorted = [...lowest].sort((a, b) => a - b);
+  const ground = sorted[Math.floor(GROUND_PERCENTILE * (sorted.length - 1))]!;
+  const x0 = poses[0]!.rootPosition[0];
+  const z0 = poses[0]!.rootPosition[2];
+  poses.forEach((p, k) => {
+    const lift = Math.max(0, ground - lowest[k]!);
+    p.rootPosition = [p.rootPosition[0] - x0, p.rootPosition[1] - ground + lift, p.rootPosition[2] - z0];
+  });
+}
+
+/** Retargets a parsed BVH clip onto a project skeleton of the requested height. */
+export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): RetargetResult {
+  const height = options.height ?? RETARGET_DEFAULTS.height;
+  const skel = createSkeleton({ height });
+  const mapping = mapBvhJoints(clip, options.jointMap);
+  const prep = prepare(clip, mapping, skel);
+  const sourceFps = 1 / clip.frameTime;
+  const fps = options.fps ?? sourceFps;
+  if (!(fps > 0)) throw new UserError(`fps must be positive, got ${fps}`);
+  const duration = Math.min((clip.frameCount - 1) / sourceFps, options.seconds ?? Infinity);
+  if (!(duration >= 0)) throw new UserError(`seconds must be positive, got ${options.seconds}`);
+  const lastSource = Math.min(clip.frameCount - 1, Math.ceil(duration * sourceFps + 1e-9));
+
+  const rootScale = skel.rootHeight / prep.restHipHeight;
+  const source: Pose[] = [];
+  for (let f = 0; f <= lastSource; f++) {
+    source.push(poseFromSource(skel, sourceBody(prep, skel, f), prep.headingInv, rootScale));
+  }
+  const groundRotation = levelGround(skel, source);
+  placeOnGround(skel, source);
+
+  // Frame times in BVH files are rounded (".0083333"): allow a hundredth of a frame.
+  const count = Math.floor(duration * fps + 0.01) + 1;
+  const poses: Pose[] = [];
+  for (let k = 0; k < count; k++) poses.push(samplePose(source, sourceFps, k / fps));
+
+  return {
+    skeleton: skel,
+    poses,
+    fps,
+    sourceFps,
+    metresPerUnit: skel.height / prep.restHeight,
+    rootScale,
+    upAxis: prep.upAxis,
+    groundRotation,
+    mapping: Object.fromEntries(SOURCE_KEYS.map((k) => [k, mapping[k] >= 0 ? clip.joints[mapping[k]]!.name : null])) as Record<SourceKey, string | null>,
+  };
+}
+
+/** For tests and diagnostics: the y-up source body of a frame, with the prepared retarget state. */
+export function sourceBodyAt(clip: BvhClip, frame: number, options: RetargetOptions = {}): SourceBody {
+  const skel = createSkeleton({ height: options.height ?? RETARGET_DEFAULTS.height });
+  const prep = prepare(clip, mapBvhJoints(clip, options.jointMap), skel);
+  return sourceBody(prep, skel, frame);
+}

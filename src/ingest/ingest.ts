@@ -1,0 +1,225 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../errors.ts';
+import { writeFileAtomic } from '../formats/io.ts';
+import { KEYPOINTS_FORMAT, keypointsFile, type KeypointsFile, type KeypointsFrame } from '../formats/keypoints.ts';
+import { validate } from '../formats/io.ts';
+import { guessIntrinsics, DEFAULT_FOV_DEG } from '../geometry/camera.ts';
+import type { BackendName } from '../optimus/backend.ts';
+import { PoseDetector, DETECTOR_DEFAULTS, type PersonChoice } from './detector.ts';
+import { focalPxFrom35mm } from './exif.ts';
+import type { DecodeFailure, FrameSelection, FrameSource, MediaInfo } from './frames.ts';
+import { SELECTION_DEFAULTS } from './frames.ts';
+import { isImagePath, openImages } from './images.ts';
+import { importKeypoints, isKeypointInput, type KeypointFormat } from './importers/index.ts';
+import type { EnsureOptions, LandmarkModel } from './models.ts';
+import { PoseFilter } from './one-euro.ts';
+import { OVERLAY_DEFAULTS, blankTile, contactSheet, frameTile, spreadIndices, type OverlayTile } from './overlay.ts';
+import { openVideo } from './video.ts';
+
+export interface IngestOptions extends FrameSelection {
+  model?: LandmarkModel;
+  /** Previous pose as the region of interest (off: the person detector runs on every frame). */
+  tracking?: boolean;
+  /** One-Euro filtering of the landmarks over time. */
+  filter?: boolean;
+  person?: PersonChoice;
+  backend?: BackendName;
+  /** Format of a keypoint file to import (ignored for videos and images). */
+  format?: KeypointFormat;
+  /** Frame size and rate for imported keypoint files that do not carry them. */
+  width?: number;
+  height?: number;
+  /** Horizontal field of view in degrees, or the focal length in pixels (wins over fov and metadata). */
+  fovDeg?: number;
+  focalPx?: number;
+  /**
+   * Time between frames given to the tracker and the filter, in ms, instead of the
+   * video's own (used to reproduce references recorded at a simulated rate).
+   */
+  frameIntervalMs?: number;
+  /** Tiles on the overlay contact sheet. */
+  overlayTiles?: number;
+  /** Called after each frame with (frames done, frames expected). */
+  onProgress?: (done: number, total: number) => void;
+  /** Where the weights are cached and whether they may be fetched. */
+  models?: EnsureOptions;
+}
+
+export const INGEST_DEFAULTS = {
+  model: DETECTOR_DEFAULTS.model,
+  tracking: true,
+  filter: true,
+  person: DETECTOR_DEFAULTS.person,
+  backend: DETECTOR_DEFAULTS.backend,
+  format: 'auto' as KeypointFormat,
+  overlayTiles: OVERLAY_DEFAULTS.tiles,
+};
+
+/** What a run found, for the summary the CLI prints. */
+export interface IngestStats {
+  frames: number;
+  framesWithoutPerson: number;
+  /** Wall time per frame, decode + detect + filter (0 for imports). */
+  msPerFrame: number;
+  decodeFailure: DecodeFailure | null;
+  cameraFrom: CameraSource;
+}
+
+export interface IngestResult {
+  keypoints: KeypointsFile;
+  stats: IngestStats;
+  tiles: OverlayTile[];
+}
+
+export type CameraSource = 'focal' | 'fov' | 'metadata' | 'guess';
+
+/** Intrinsics: --focal, else --fov, else the file's EXIF focal length, else a typical field of view. */
+export function cameraIntrinsics(width: number, height: number, options: { fovDeg?: number; focalPx?: number; focal35mm?: number }) {
+  if (options.focalPx != null) {
+    if (!(options.focalPx > 0)) throw new UserError(`--focal must be a positive number of pixels, got ${options.focalPx}`);
+    return { camera: guessIntrinsics(width, height, { focalPx: options.focalPx }), from: 'focal' as CameraSource };
+  }
+  if (options.fovDeg != null) {
+    if (!(options.fovDeg > 1 && options.fovDeg < 179)) throw new UserError(`--fov must be between 1 and 179 degrees, got ${options.fovDeg}`);
+    return { camera: guessIntrinsics(width, height, { fovDeg: options.fovDeg }), from: 'fov' as CameraSource };
+  }
+  if (options.focal35mm) return { camera: guessIntrinsics(width, height, { focalPx: focalPxFrom35mm(options.focal35mm, width, height) }), from: 'metadata' as CameraSource };
+  return { camera: guessIntrinsics(width, height, { fovDeg: DEFAULT_FOV_DEG }), from: 'guess' as CameraSource };
+}
+
+/** Opens a video, an image or a folder of images as a frame source. */
+export async function openSource(path: string, selection: FrameSelection = {}): Promise<FrameSource> {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${code ?? String(err)})`);
+  }
+  if (isDir || isImagePath(path)) {
+    if (!isDir && statSync(path).size === 0) throw new UserError(`${path}: empty file (0 bytes), not an image`);
+    return openImages(path, selection);
+  }
+  return openVideo(path, selection);
+}
+
+/** How many frames a selection keeps from a source (an estimate when the count is). */
+function expectedFrames(info: MediaInfo, sel: FrameSelection): number {
+  const s = { ...SELECTION_DEFAULTS, ...Object.fromEntries(Object.entries(sel).filter(([, v]) => v !== undefined)) };
+  const first = Math.round(s.start * info.fps);
+  const last = Math.min(info.frameCount, Number.isFinite(s.end) ? Math.ceil(s.end * info.fps) : Infinity);
+  return Math.max(0, Math.min(s.maxFrames, Math.ceil((last - first) / s.every)));
+}
+
+/**
+ * Runs BlazePose over every selected frame of a source. Keeps only a few overlay
+ * tiles and the landmarks, so memory does not grow with the video's pixels.
+ */
+export async function detectSource(source: FrameSource, options: IngestOptions = {}): Promise<IngestResult> {
+  const opts = { ...INGEST_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as IngestOptions & typeof INGEST_DEFAULTS;
+  const detector = await PoseDetector.create({ model: opts.model, tracking: opts.tracking, person: opts.person, backend: opts.backend, models: opts.models });
+  const { info } = source;
+  const expected = expectedFrames(info, opts);
+  const tilePositions = new Set(spreadIndices(expected, opts.overlayTiles));
+  const filter = opts.filter ? new PoseFilter() : null;
+  const frames: KeypointsFrame[] = [];
+  const tiles: OverlayTile[] = [];
+  let nobody = 0;
+  const start = performance.now();
+  try {
+    for await (const frame of source) {
+      const k = frames.length;
+      const tMs = opts.frameIntervalMs != null ? k * opts.frameIntervalMs : frame.time * 1000;
+      const pose = await detector.detect(frame, tMs);
+      let keypoints: Array<[number, number, number]> | null = null;
+      let world: Array<[number, number, number]> | null = null;
+      if (pose) {
+        // Back to source pixels when the frame was scaled down for detection.
+        keypoints = pose.keypoints.map(([x, y, s]) => [x * frame.scaleX, y * frame.scaleY, s]);
+        world = pose.world;
+        if (filter) ({ keypoints, world } = filter.apply(keypoints, world, tMs / 1000));
+      } else {
+        nobody += 1;
+        filter?.reset();
+      }
+      frames.push({ index: frame.index, time: round(frame.time, 6), keypoints: keypoints && roundPoints(keypoints, 2, 4), world: world && roundPoints(world, 5, 5) });
+      if (tilePositions.has(k)) tiles.push(await frameTile(frame, keypoints, info.width));
+      opts.onProgress?.(frames.length, Math.max(expected, frames.length));
+    }
+  } finally {
+    detector.dispose();
+  }
+  const msPerFrame = frames.length ? (performance.now() - start) / frames.length : 0;
+  const { camera, from } = cameraIntrinsics(info.width, info.height, { fovDeg: opts.fovDeg, focalPx: opts.focalPx, focal35mm: info.focal35mm });
+  const keypoints: KeypointsFile = {
+    format: KEYPOINTS_FORMAT,
+    source: {
+      path: info.path, fps: info.fps, width: info.width, height: info.height, frameCount: info.frameCount,
+      kind: info.kind, codec: info.codec, rotation: info.rotation, cameraFrom: from,
+      ...(source.failure ? { decodeError: source.failure } : {}),
+    },
+    landmarks: 'mediapipe-33',
+    detector: {
+      name: `blazepose-${opts.model}`, runtime: `tfjs-${opts.backend}`, tracking: opts.tracking, filter: opts.filter ? 'one-euro' : 'none',
+      worldAxes: 'metres, hip-centred, x right, y down, z away from the camera (BlazePose)',
+    },
+    camera,
+    frames,
+  };
+  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from }, tiles };
+}
+
+/** Converts an imported keypoint file into keypoints.json content. */
+export function importToKeypoints(path: string, options: IngestOptions = {}): IngestResult {
+  const imported = importKeypoints(path, options.format ?? INGEST_DEFAULTS.format, { width: options.width, height: options.height, fps: options.fps, person: options.person });
+  const { camera, from } = cameraIntrinsics(imported.width, imported.height, options);
+  const frames: KeypointsFrame[] = imported.frames.map((f) => ({
+    index: f.index, time: f.time, keypoints: f.keypoints, ...(f.world !== undefined ? { world: f.world } : {}),
+  }));
+  const keypoints: KeypointsFile = {
+    format: KEYPOINTS_FORMAT,
+    source: { path, fps: imported.fps, width: imported.width, height: imported.height, frameCount: frames.length, kind: 'keypoints', importedFrom: imported.format, cameraFrom: from },
+    landmarks: 'mediapipe-33',
+    detector: { name: imported.detector, runtime: 'import', ...(imported.format === 'mediapipe' ? { worldAxes: 'metres, hip-centred, x right, y down, z away from the camera (MediaPipe)' } : {}) },
+    camera,
+    frames,
+  };
+  const tiles = spreadIndices(frames.length, options.overlayTiles ?? INGEST_DEFAULTS.overlayTiles)
+    .map((i) => blankTile(frames[i]!.index, imported.width, imported.height, frames[i]!.keypoints));
+  const nobody = frames.filter((f) => f.keypoints === null).length;
+  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame: 0, decodeFailure: null, cameraFrom: from }, tiles };
+}
+
+export interface IngestSummary extends IngestStats {
+  keypointsPath: string;
+  overlayPath: string;
+}
+
+/**
+ * The ingest stage: a video, image, image folder or another tool's keypoint file
+ * → OUT/keypoints.json and OUT/overlay.jpg (both written atomically, and only
+ * once everything succeeded).
+ */
+export async function ingest(input: string, outDir: string, options: IngestOptions = {}): Promise<IngestSummary> {
+  const result = isKeypointInput(input)
+    ? importToKeypoints(input, options)
+    : await detectSource(await openSource(input, options), options);
+  // Validate against the contract before anything is written.
+  validate(keypointsFile, result.keypoints, `${input} (ingest result)`);
+  const overlay = await contactSheet(result.tiles);
+  const keypointsPath = join(outDir, 'keypoints.json');
+  const overlayPath = join(outDir, 'overlay.jpg');
+  writeFileAtomic(overlayPath, overlay);
+  writeFileAtomic(keypointsPath, JSON.stringify(result.keypoints) + '\n');
+  return { ...result.stats, keypointsPath, overlayPath };
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+function roundPoints(points: Array<[number, number, number]>, digits: number, lastDigits: number): Array<[number, number, number]> {
+  return points.map(([a, b, c]) => [round(a, digits), round(b, digits), round(c, lastDigits)]);
+}

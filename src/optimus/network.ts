@@ -1,0 +1,225 @@
+import { tf } from './backend.ts';
+import { activeBackend } from './backend.ts';
+import { WeightLayout, linearRows } from './weights.ts';
+
+/**
+ * The Optimus network: every parameter of the optimized problem is one token.
+ *   embed:   a shared linear layer, features → width D;
+ *   encoder: L pre-LayerNorm Transformer layers, multi-head self-attention ACROSS the
+ *            N tokens (this couples the dimensions) and a shared ReLU MLP;
+ *   heads:   shared per token → (u_raw, d_raw); mean-pooled over tokens → α_raw.
+ * No layer depends on N, so the same weights run on any dimension.
+ *
+ * Two implementations of the same forward pass, as in learned_optimization (a naive
+ * reference beside a fast one, with a test that they agree):
+ *  - `forwardTyped`: plain TypeScript over Float32/64Arrays. tfjs-wasm costs tens of µs
+ *    per op (≈ 60 ops here) before any arithmetic, so for small N this is far faster;
+ *    attention runs row by row in O(N) memory.
+ *  - `forwardTfjs`: tfjs ops (wasm SIMD matmuls, or the native backend); wins once the
+ *    O(N²·D) attention dominates. Queries are processed in blocks so N = 10 000 fits.
+ * `forward` picks by N with thresholds measured by scripts/bench-speed.ts (see there).
+ */
+export interface NetworkConfig {
+  /** Input features per token. */
+  inputs: number;
+  /** Token width D. */
+  width: number;
+  heads: number;
+  layers: number;
+  /** Hidden width of the per-token MLP in each layer. */
+  hidden: number;
+}
+
+export const NETWORK_DEFAULTS: Omit<NetworkConfig, 'inputs'> = { width: 16, heads: 2, layers: 3, hidden: 32 };
+
+export interface NetworkOutput {
+  uRaw: Float64Array;
+  dRaw: Float64Array;
+  alphaRaw: number;
+}
+
+export function networkLayout(c: NetworkConfig): WeightLayout {
+  if (c.width % c.heads !== 0) throw new Error(`width ${c.width} is not divisible by heads ${c.heads}`);
+  const L = new WeightLayout();
+  L.add('embed.w', [c.inputs, c.width], 'glorot');
+  L.add('embed.b', [c.width], 'zeros');
+  for (let l = 0; l < c.layers; l++) {
+    L.add(`l${l}.q`, [c.width, c.width], 'glorot');
+    L.add(`l${l}.k`, [c.width, c.width], 'glorot');
+    L.add(`l${l}.v`, [c.width, c.width], 'glorot');
+    L.add(`l${l}.o`, [c.width, c.width], 'glorot');
+    L.add(`l${l}.ff1.w`, [c.width, c.hidden], 'glorot');
+    L.add(`l${l}.ff1.b`, [c.hidden], 'zeros');
+    L.add(`l${l}.ff2.w`, [c.hidden, c.width], 'glorot');
+    L.add(`l${l}.ff2.b`, [c.width], 'zeros');
+  }
+  // Output heads start at zero: u = 0 (B = I), d = the hand-designed direction, α = base step.
+  L.add('head.tok.w', [c.width, 2], 'zeros');
+  L.add('head.tok.b', [2], 'zeros');
+  L.add('head.alpha.w', [c.width, 1], 'zeros');
+  L.add('head.alpha.b', [1], 'zeros');
+  return L;
+}
+
+/** Tokens at which the tfjs path takes over (wasm / native); measured, see bench-speed. */
+export const TFJS_MIN_TOKENS: Record<string, number> = { wasm: 128, tensorflow: 64, cpu: Infinity };
+
+export type ForwardImpl = 'auto' | 'typed' | 'tfjs';
+
+/** A network bound to one weight vector, ready to run on any N. */
+export interface BoundNetwork {
+  config: NetworkConfig;
+  layout: WeightLayout;
+  weights: Float32Array;
+  /** Float64 copies of the slices for the typed path (made once). */
+  typed: Record<string, Float64Array>;
+}
+
+export function bindNetwork(config: NetworkConfig, weights: Float32Array): BoundNetwork {
+  const layout = networkLayout(config);
+  return { config, layout, weights, typed: layout.unpack(weights) };
+}
+
+export function forward(net: BoundNetwork, tokens: Float32Array, n: number, impl: ForwardImpl = 'auto'): NetworkOutput {
+  if (impl === 'tfjs' || (impl === 'auto' && n >= (TFJS_MIN_TOKENS[activeBackend() ?? 'cpu'] ?? Infinity))) {
+    return forwardTfjs(net.config, net.layout, net.weights, tokens, n);
+  }
+  return forwardTyped(net.config, net.typed, tokens, n);
+}
+
+function layerNormRows(x: Float64Array, rows: number, width: number): Float64Array {
+  const out = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const o = r * width;
+    let mean = 0;
+    for (let j = 0; j < width; j++) mean += x[o + j]!;
+    mean /= width;
+    let varc = 0;
+    for (let j = 0; j < width; j++) varc += (x[o + j]! - mean) ** 2;
+    const inv = 1 / Math.sqrt(varc / width + 1e-5);
+    for (let j = 0; j < width; j++) out[o + j] = (x[o + j]! - mean) * inv;
+  }
+  return out;
+}
+
+/** The fast path: plain typed arrays. */
+export function forwardTyped(c: NetworkConfig, w: Record<string, Float64Array>, tokens: Float32Array, n: number): NetworkOutput {
+  const D = c.width;
+  const H = c.heads;
+  const dk = D / H;
+  const scale = 1 / Math.sqrt(dk);
+  const x = linearRows(Float64Array.from(tokens), n, c.inputs, w['embed.w']!, w['embed.b']!, D);
+  const scores = new Float64Array(n);
+  const attn = new Float64Array(n * D);
+  for (let l = 0; l < c.layers; l++) {
+    const h = layerNormRows(x, n, D);
+    const q = linearRows(h, n, D, w[`l${l}.q`]!, null, D);
+    const k = linearRows(h, n, D, w[`l${l}.k`]!, null, D);
+    const v = linearRows(h, n, D, w[`l${l}.v`]!, null, D);
+    // Row by row: scores for all heads in one pass over the keys, O(N) memory.
+    attn.fill(0);
+    for (let i = 0; i < n; i++) {
+      const qi = i * D;
+      for (let hd = 0; hd < H; hd++) {
+        const c0 = qi + hd * dk;
+        let max = -Infinity;
+        for (let j = 0; j < n; j++) {
+          const kj = j * D + hd * dk;
+          let s = 0;
+          for (let e = 0; e < dk; e++) s += q[c0 + e]! * k[kj + e]!;
+          s *= scale;
+          scores[j] = s;
+          if (s > max) max = s;
+        }
+        let sum = 0;
+        for (let j = 0; j < n; j++) {
+          const p = Math.exp(scores[j]! - max);
+          scores[j] = p;
+          sum += p;
+        }
+        const inv = 1 / sum;
+        for (let j = 0; j < n; j++) {
+          const p = scores[j]! * inv;
+          const vj = j * D + hd * dk;
+          for (let e = 0; e < dk; e++) attn[c0 + e]! += p * v[vj + e]!;
+        }
+      }
+    }
+    const o = linearRows(attn, n, D, w[`l${l}.o`]!, null, D);
+    for (let i = 0; i < n * D; i++) x[i]! += o[i]!;
+    const h2 = layerNormRows(x, n, D);
+    const f1 = linearRows(h2, n, D, w[`l${l}.ff1.w`]!, w[`l${l}.ff1.b`]!, c.hidden);
+    for (let i = 0; i < f1.length; i++) if (f1[i]! < 0) f1[i] = 0;
+    const f2 = linearRows(f1, n, c.hidden, w[`l${l}.ff2.w`]!, w[`l${l}.ff2.b`]!, D);
+    for (let i = 0; i < n * D; i++) x[i]! += f2[i]!;
+  }
+  const hf = layerNormRows(x, n, D);
+  const tok = linearRows(hf, n, D, w['head.tok.w']!, w['head.tok.b']!, 2);
+  const uRaw = new Float64Array(n);
+  const dRaw = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    uRaw[i] = tok[2 * i]!;
+    dRaw[i] = tok[2 * i + 1]!;
+  }
+  const pooled = new Float64Array(D);
+  for (let i = 0; i < n; i++) for (let j = 0; j < D; j++) pooled[j]! += hf[i * D + j]! / n;
+  const aw = w['head.alpha.w']!;
+  let alphaRaw = w['head.alpha.b']![0]!;
+  for (let j = 0; j < D; j++) alphaRaw += pooled[j]! * aw[j]!;
+  return { uRaw, dRaw, alphaRaw };
+}
+
+/** Query block size of the tfjs attention (bounds the N×N score matrix in memory). */
+const QUERY_BLOCK = 1024;
+
+/** The reference / large-N path: the same network in tfjs ops. */
+export function forwardTfjs(c: NetworkConfig, layout: WeightLayout, w: Float32Array, tokens: Float32Array, n: number): NetworkOutput {
+  const D = c.width;
+  const H = c.heads;
+  const dk = D / H;
+  const out = tf.tidy(() => {
+    const W = (name: string) => {
+      const e = layout.get(name);
+      return tf.tensor(w.subarray(e.offset, e.offset + e.size), e.shape.length > 1 ? (e.shape as [number, number]) : [e.size]);
+    };
+    const ln = (t: tf.Tensor2D): tf.Tensor2D => {
+      const { mean, variance } = tf.moments(t, -1, true);
+      return tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, 1e-5))) as tf.Tensor2D;
+    };
+    const heads = (t: tf.Tensor2D, rows: number): tf.Tensor3D => tf.transpose(tf.reshape(t, [rows, H, dk]), [1, 0, 2]);
+    let x = tf.add(tf.matMul(tf.tensor2d(tokens, [n, c.inputs]), W('embed.w')), W('embed.b')) as tf.Tensor2D;
+    for (let l = 0; l < c.layers; l++) {
+      const h = ln(x);
+      const q = heads(tf.mul(tf.matMul(h, W(`l${l}.q`)), 1 / Math.sqrt(dk)) as tf.Tensor2D, n);
+      const k = heads(tf.matMul(h, W(`l${l}.k`)), n);
+      const v = heads(tf.matMul(h, W(`l${l}.v`)), n);
+      const blocks: tf.Tensor3D[] = [];
+      for (let s = 0; s < n; s += QUERY_BLOCK) {
+        const size = Math.min(QUERY_BLOCK, n - s);
+        const qb = n > QUERY_BLOCK ? tf.slice(q, [0, s, 0], [H, size, dk]) : q;
+        const p = tf.softmax(tf.matMul(qb, k, false, true));
+        blocks.push(tf.matMul(p, v));
+      }
+      const a = blocks.length === 1 ? blocks[0]! : tf.concat(blocks, 1);
+      const merged = tf.reshape(tf.transpose(a, [1, 0, 2]), [n, D]) as tf.Tensor2D;
+      x = tf.add(x, tf.matMul(merged, W(`l${l}.o`))) as tf.Tensor2D;
+      const h2 = ln(x);
+      const f1 = tf.relu(tf.add(tf.matMul(h2, W(`l${l}.ff1.w`)), W(`l${l}.ff1.b`))) as tf.Tensor2D;
+      x = tf.add(x, tf.add(tf.matMul(f1, W(`l${l}.ff2.w`)), W(`l${l}.ff2.b`))) as tf.Tensor2D;
+    }
+    const hf = ln(x);
+    const tok = tf.add(tf.matMul(hf, W('head.tok.w')), W('head.tok.b'));
+    const pooled = tf.mean(hf, 0, true) as tf.Tensor2D;
+    const alpha = tf.add(tf.matMul(pooled, W('head.alpha.w')), W('head.alpha.b'));
+    return tf.concat([tf.reshape(tok, [2 * n]), tf.reshape(alpha, [1])]);
+  });
+  const data = out.dataSync();
+  out.dispose();
+  const uRaw = new Float64Array(n);
+  const dRaw = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    uRaw[i] = data[2 * i]!;
+    dRaw[i] = data[2 * i + 1]!;
+  }
+  return { uRaw, dRaw, alphaRaw: data[2 * n]! };
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { TRAIN_SEED_BASE } from './task-distribution.ts';
+
+/**
+ * The training config file (data/train/*.json). Strict: unknown keys and impossible
+ * values are refused before any training starts. Every field but `kind` and `tasks`
+ * has a default (TRAIN_CONFIG_DEFAULTS documents them).
+ */
+const posInt = z.number().int().positive();
+const evalSeed = z.number().int().nonnegative().lt(TRAIN_SEED_BASE, `evaluation seeds must be below ${TRAIN_SEED_BASE} (training seeds are drawn above it)`);
+
+const taskGrid = z.object({
+  families: z.array(z.string().min(1)).min(1),
+  dims: z.array(posInt).min(1),
+  seeds: z.array(evalSeed).min(1),
+}).strict();
+
+export const trainConfigSchema = z.object({
+  /** Which learned optimizer: 'optimus', 'adafac-mlp' or 'learned-sgd' (the trainer's own toy). */
+  kind: z.string().min(1),
+  /** Architecture options passed to the learned optimizer's definition. */
+  architecture: z.record(z.string(), z.unknown()).default({}),
+  seed: z.number().int().nonnegative().default(0),
+  /** Maximum outer steps (a --minutes budget may stop sooner). */
+  outerSteps: posInt.default(100_000),
+  /** Number of antithetic pairs (each pair = two particles sharing one task). */
+  population: posInt.default(8),
+  /** Std of the weight perturbations. */
+  sigma: z.number().positive().default(0.01),
+  estimator: z.enum(['pes', 'tes']).default('pes'),
+  truncation: z.object({
+    unrollSteps: posInt,
+    minHorizon: posInt,
+    maxHorizon: posInt,
+  }).strict().refine((t) => t.maxHorizon >= t.minHorizon, 'maxHorizon must be ≥ minHorizon')
+    .refine((t) => t.minHorizon >= t.unrollSteps, 'minHorizon must be ≥ unrollSteps')
+    .default({ unrollSteps: 10, minHorizon: 50, maxHorizon: 200 }),
+  metaLoss: z.object({
+    epsilon: z.number().positive(),
+    maxRatio: z.number().gt(1),
+  }).strict().default({ epsilon: 1e-8, maxRatio: 1e3 }),
+  outerAdam: z.object({
+    learningRate: z.number().positive(),
+    beta1: z.number().min(0).lt(1),
+    beta2: z.number().min(0).lt(1),
+    epsilon: z.number().positive(),
+  }).strict().default({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }),
+  /** Global-norm clip of the PES estimate before Adam. */
+  clipNorm: z.number().positive().default(10),
+  tasks: z.object({
+    train: z.object({
+      families: z.array(z.string().min(1)).min(1),
+      dimRange: z.tuple([posInt, posInt]).refine(([lo, hi]) => hi >= lo, 'dimRange must be [min, max] with max ≥ min'),
+    }).strict(),
+    /** Tasks scored every `evalEvery` steps (progress line, best-weights selection). */
+    validation: taskGrid,
+    /** Tasks kept out of training, scored once at the end into the checkpoint's provenance. */
+    heldOut: z.array(taskGrid).min(1),
+  }).strict(),
+  evalEvery: posInt.default(50),
+  /** Gradient-evaluation budget per validation task. */
+  evalGradEvals: posInt.default(100),
+  /** Gradient-evaluation budget per held-out task (the bench's budget). */
+  heldOutGradEvals: posInt.default(200),
+  checkpointEvery: posInt.default(25),
+  /** Also checkpoint when this many seconds passed since the last one. */
+  checkpointSeconds: z.number().positive().default(60),
+}).strict();
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;

@@ -1,0 +1,246 @@
+/**
+ * Builds the Rapier twin of a skeleton: one dynamic rigid body per segment (body frame =
+ * joint frame, so a body's rotation is the joint's world rotation), capsule / box colliders
+ * sized from the bones, de Leva masses and inertias, motorised impulse joints (spherical for
+ * 2–3 DoF, revolute for 1 DoF) acting as PD controllers, and a ground box (top at y = 0).
+ *
+ * What the world needs to be driven later (handles, DoF ↔ motor-axis mapping, options) is
+ * collected in a plain-data `HumanoidLayout`, so a worker thread can run rollouts from a
+ * snapshot knowing only the layout.
+ */
+import type RAPIER_NS from '@dimforge/rapier3d-compat';
+import {
+  quatConjugate, quatFromTo, quatMultiply, quatRotate, quatToRotationVector, type Vec3,
+} from '../geometry/quaternion.ts';
+import { forwardKinematics, type WorldPose } from '../body/fk.ts';
+import type { Pose } from '../body/pose.ts';
+import { angleOffsets, type Skeleton } from '../body/skeleton.ts';
+import { loadRapier, type Rapier } from './rapier.ts';
+
+export interface PhysicsOptions {
+  /** Simulation steps per second. */
+  rate: number;
+  /** Rapier solver iterations per step. */
+  solverIterations: number;
+  /** PD stiffness (acceleration-based motors, 1/s²) per joint group. */
+  stiffness: { trunk: number; neck: number; arm: number; hand: number; leg: number; foot: number };
+  /** Damping ratio: damping = 2 · ratio · sqrt(stiffness). */
+  dampingRatio: number;
+  /** Feet are made heavier than de Leva's ~1 kg (light feet under a 70 kg body blow up; FIELD-NOTES). */
+  footMass: number;
+  /** Extra rotational inertia added to each foot, kg·m². */
+  footExtraInertia: number;
+  /** Minimum segment mass (hands), kg. */
+  minSegmentMass: number;
+  /** Friction coefficient of feet and ground. */
+  friction: number;
+  /** Segments collide with each other (except across a joint). Off: segments only touch the ground. */
+  selfCollision: boolean;
+  /** Enforce joint limits in the solver for 1-DoF joints (elbows, knees). */
+  hingeLimits: boolean;
+  /** Blow-up thresholds: linear (m/s) and angular (rad/s) speed of any body. */
+  maxLinearSpeed: number;
+  maxAngularSpeed: number;
+}
+
+export const PHYSICS_DEFAULTS: PhysicsOptions = {
+  rate: 120,
+  solverIterations: 4,
+  stiffness: { trunk: 30000, neck: 16000, arm: 12000, hand: 6000, leg: 30000, foot: 20000 },
+  dampingRatio: 1.0,
+  footMass: 3,
+  footExtraInertia: 0.1,
+  minSegmentMass: 0.5,
+  friction: 1.0,
+  selfCollision: false,
+  hingeLimits: true,
+  maxLinearSpeed: 30,
+  maxAngularSpeed: 100,
+};
+
+export type JointKind = 'root' | 'spherical' | 'revolute';
+
+/** Everything a rollout needs besides the snapshot (plain data: structured-cloneable). */
+export interface HumanoidLayout {
+  skeleton: Skeleton;
+  options: PhysicsOptions;
+  /** Rapier rigid-body handle per joint/segment. */
+  bodies: number[];
+  /** Rapier impulse-joint handle per joint (−1 for the root). */
+  joints: number[];
+  kinds: JointKind[];
+  /** Stiffness and damping per joint. */
+  stiffness: number[];
+  damping: number[];
+  /** Offset of each joint's angles in the packed angle vector (−1 for the root). */
+  angleOffsets: number[];
+  groundCollider: number;
+  /** Collider handles of the left and right foot. */
+  footColliders: [number, number];
+  /** Centre of mass of each body in its local frame (Rapier reports COM velocities). */
+  coms: Vec3[];
+}
+
+/** Initial state: a pose and, optionally, the pose a moment later to derive velocities. */
+export interface HumanoidState {
+  pose: Pose;
+  next?: { pose: Pose; dt: number };
+}
+
+const BODY_GROUP = 0x0002;
+const GROUND_GROUP = 0x0001;
+const groups = (member: number, filter: number): number => ((member & 0xffff) << 16) | (filter & 0xffff);
+
+function stiffnessFor(name: string, o: PhysicsOptions): number {
+  if (name === 'spine' || name === 'chest') return o.stiffness.trunk;
+  if (name === 'neck' || name === 'head') return o.stiffness.neck;
+  if (name.endsWith('upper_arm') || name.endsWith('forearm')) return o.stiffness.arm;
+  if (name.endsWith('hand')) return o.stiffness.hand;
+  if (name.endsWith('foot')) return o.stiffness.foot;
+  return o.stiffness.leg;
+}
+
+/** World velocity of every body's COM and its angular velocity, from two poses. */
+export function bodyVelocities(skel: Skeleton, a: WorldPose, b: WorldPose, dt: number, coms: Vec3[]): { lin: Vec3[]; ang: Vec3[] } {
+  const lin: Vec3[] = [];
+  const ang: Vec3[] = [];
+  skel.joints.forEach((_, i) => {
+    const ca = quatRotate(a.rotations[i]!, coms[i]!);
+    const cb = quatRotate(b.rotations[i]!, coms[i]!);
+    const pa = a.positions[i]!, pb = b.positions[i]!;
+    lin.push([(pb[0] + cb[0] - pa[0] - ca[0]) / dt, (pb[1] + cb[1] - pa[1] - ca[1]) / dt, (pb[2] + cb[2] - pa[2] - ca[2]) / dt]);
+    const r = quatToRotationVector(quatMultiply(b.rotations[i]!, quatConjugate(a.rotations[i]!)));
+    ang.push([r[0] / dt, r[1] / dt, r[2] / dt]);
+  });
+  return { lin, ang };
+}
+
+/** Builds the world; the caller owns it (`world.free()`), usually just to take a snapshot. */
+export async function buildHumanoid(
+  skel: Skeleton, state: HumanoidState, options: Partial<PhysicsOptions> = {},
+): Promise<{ world: RAPIER_NS.World; layout: HumanoidLayout; R: Rapier }> {
+  const R = await loadRapier();
+  const o: PhysicsOptions = { ...PHYSICS_DEFAULTS, ...options, stiffness: { ...PHYSICS_DEFAULTS.stiffness, ...(options.stiffness ?? {}) } };
+  const world = new R.World({ x: 0, y: -9.81, z: 0 });
+  world.timestep = 1 / o.rate;
+  world.integrationParameters.numSolverIterations = o.solverIterations;
+
+  const ground = world.createRigidBody(R.RigidBodyDesc.fixed().setTranslation(0, -0.5, 0));
+  const groundCollider = world.createCollider(
+    R.ColliderDesc.cuboid(100, 0.5, 100).setFriction(o.friction).setCollisionGroups(groups(GROUND_GROUP, BODY_GROUP)),
+    ground,
+  );
+
+  const wp = forwardKinematics(skel, state.pose);
+  const coms: Vec3[] = skel.segments.map((seg) => seg.com);
+  const masses: number[] = skel.segments.map((seg) =>
+    seg.name.endsWith('foot') ? Math.max(o.footMass, seg.mass) : Math.max(o.minSegmentMass, seg.mass));
+  const vel = state.next ? bodyVelocities(skel, wp, forwardKinematics(skel, state.next.pose), state.next.dt, coms) : null;
+
+  const bodyGroups = groups(BODY_GROUP, o.selfCollision ? BODY_GROUP | GROUND_GROUP : GROUND_GROUP);
+  const bodies: number[] = [];
+  const footColliders: [number, number] = [-1, -1];
+  const H = skel.height;
+  skel.segments.forEach((seg, i) => {
+    const p = wp.positions[i]!;
+    const q = wp.rotations[i]!;
+    const isFoot = seg.name.endsWith('foot');
+    const mass = masses[i]!;
+    const k = mass / seg.mass;
+    const extra = isFoot ? o.footExtraInertia : 0;
+    const desc = R.RigidBodyDesc.dynamic()
+      .setTranslation(p[0], p[1], p[2])
+      .setRotation({ x: q[0], y: q[1], z: q[2], w: q[3] })
+      .setCanSleep(false)
+      .setAdditionalMassProperties(
+        mass,
+        { x: seg.com[0], y: seg.com[1], z: seg.com[2] },
+        { x: seg.inertia[0] * k + extra, y: seg.inertia[1] * k + extra, z: seg.inertia[2] * k + extra },
+        { x: 0, y: 0, z: 0, w: 1 },
+      );
+    if (vel) {
+      desc.setLinvel(vel.lin[i]![0], vel.lin[i]![1], vel.lin[i]![2]);
+      desc.setAngvel({ x: vel.ang[i]![0], y: vel.ang[i]![1], z: vel.ang[i]![2] });
+    }
+    const body = world.createRigidBody(desc);
+    bodies.push(body.handle);
+
+    let cd: RAPIER_NS.ColliderDesc;
+    const e = seg.end;
+    if (isFoot) {
+      // Sole box from heel to toe, bottom at the sole (y = −ankle height in the joint frame).
+      const heel = -0.040 * H, toe = e[2], ankleH = -e[1];
+      cd = R.ColliderDesc.cuboid(0.045 * (H / 1.7), ankleH / 2, (toe - heel) / 2)
+        .setTranslation(0, -ankleH / 2, (toe + heel) / 2);
+    } else if (seg.name === 'head') {
+      cd = R.ColliderDesc.ball(seg.radius * 1.6).setTranslation(0, e[1] * 0.55, 0.01 * H);
+    } else if (seg.name === 'pelvis' || seg.name === 'spine' || seg.name === 'chest') {
+      const halfWidth = seg.name === 'chest' ? 0.09 * H : 0.075 * H;
+      cd = R.ColliderDesc.capsule(Math.max(0.01, halfWidth - seg.radius), seg.radius)
+        .setTranslation(0, e[1] / 2, 0)
+        .setRotation({ x: 0, y: 0, z: Math.SQRT1_2, w: Math.SQRT1_2 }); // capsule across x
+    } else {
+      const len = seg.length;
+      const dir = quatFromTo([0, 1, 0], e);
+      cd = R.ColliderDesc.capsule(Math.max(0.005, len / 2 - seg.radius), seg.radius)
+        .setTranslation(e[0] / 2, e[1] / 2, e[2] / 2)
+        .setRotation({ x: dir[0], y: dir[1], z: dir[2], w: dir[3] });
+    }
+    cd.setDensity(0).setFriction(o.friction).setCollisionGroups(bodyGroups);
+    const col = world.createCollider(cd, body);
+    if (seg.name === 'left_foot') footColliders[0] = col.handle;
+    if (seg.name === 'right_foot') footColliders[1] = col.handle;
+  });
+
+  const joints: number[] = [];
+  const kinds: JointKind[] = [];
+  const stiffness: number[] = [];
+  const damping: number[] = [];
+  const raw = world.impulseJoints.raw;
+  skel.joints.forEach((j, i) => {
+    if (j.parent < 0) {
+      joints.push(-1); kinds.push('root'); stiffness.push(0); damping.push(0);
+      return;
+    }
+    const b1 = world.getRigidBody(bodies[j.parent]!);
+    const b2 = world.getRigidBody(bodies[i]!);
+    const anchor1 = { x: j.offset[0], y: j.offset[1], z: j.offset[2] };
+    const anchor2 = { x: 0, y: 0, z: 0 };
+    const kind: JointKind = j.axes.length === 1 ? 'revolute' : 'spherical';
+    const data = kind === 'revolute'
+      ? R.JointData.revolute(anchor1, anchor2, { x: j.axes[0]![0], y: j.axes[0]![1], z: j.axes[0]![2] })
+      : R.JointData.spherical(anchor1, anchor2);
+    const joint = world.createImpulseJoint(data, b1, b2, true);
+    joint.setContactsEnabled(false);
+    const k = stiffnessFor(j.name, o);
+    const d = 2 * o.dampingRatio * Math.sqrt(k);
+    if (kind === 'revolute') {
+      if (o.hingeLimits) raw.jointSetLimits(joint.handle, R.JointAxis.AngX as never, j.limits[0]![0], j.limits[0]![1]);
+      raw.jointConfigureMotorPosition(joint.handle, R.JointAxis.AngX as never, 0, k, d);
+    } else {
+      for (const ax of [R.JointAxis.AngX, R.JointAxis.AngY, R.JointAxis.AngZ]) {
+        raw.jointConfigureMotorPosition(joint.handle, ax as never, 0, k, d);
+      }
+    }
+    joints.push(joint.handle); kinds.push(kind); stiffness.push(k); damping.push(d);
+  });
+
+  const layout: HumanoidLayout = {
+    skeleton: skel, options: o, bodies, joints, kinds, stiffness, damping,
+    angleOffsets: angleOffsets(skel), groundCollider: groundCollider.handle, footColliders, coms,
+  };
+  return { world, layout, R };
+}
+
+/** Builds the world for a state and returns its snapshot and layout (the world is freed). */
+export async function humanoidSnapshot(
+  skel: Skeleton, state: HumanoidState, options: Partial<PhysicsOptions> = {},
+): Promise<{ snapshot: Uint8Array; layout: HumanoidLayout }> {
+  const { world, layout } = await buildHumanoid(skel, state, options);
+  try {
+    return { snapshot: world.takeSnapshot(), layout };
+  } finally {
+    world.free();
+  }
+}
+

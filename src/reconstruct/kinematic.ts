@@ -1,0 +1,250 @@
+import { FkTf } from '../body/fk-tf.ts';
+import { landmarkPositions } from '../body/fk.ts';
+import { poseFromAngles, type Pose } from '../body/pose.ts';
+import { angleCount } from '../body/skeleton.ts';
+import { LANDMARK_COUNT } from '../formats/landmarks.ts';
+import { quatFromRotationVector, quatMultiply as mulQ, quatRotate, quatToRotationVector as toRotVec, type Vec3 } from '../geometry/quaternion.ts';
+import { mixSeed } from '../random.ts';
+import { asObjective, KINEMATIC_WEIGHTS, paramsPerFrame, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
+import type { Observations } from './observations.ts';
+import { createOptimizer } from './optimizers.ts';
+import { runOptimizer } from './run-optimizer.ts';
+import { rootFromLandmarks, type Scene } from './scene.ts';
+import { blendWeight, makeWindows, type FrameWindow } from './windows.ts';
+
+/**
+ * The kinematic stage: per frame the root and joint angles of the skeleton, fitted to the
+ * 2D keypoints with the detector's 3D landmarks as a prior, joint limits, temporal
+ * smoothness and soles above the ground. Windows of a few frames (a few hundred
+ * parameters) are optimized one after another; each starts `overlap` frames inside the
+ * previous one (those frames start from the previous solution and are blended), and the
+ * two frames before a window enter its smoothness term as constants.
+ * Each window has two phases: an initialisation that pulls the skeleton onto the 3D guess
+ * of the scene (the detector's landmarks placed in the world), then the full fit.
+ */
+export interface KinematicOptions {
+  /** Optimizer name (src/optimus): optimus, adam, lbfgs, bfgs, sgd, momentum, adafac-mlp. */
+  optimizer?: string;
+  /** Iterations of the full fit per window. */
+  iterations?: number;
+  /** Iterations of the initialisation phase per window (0 to skip). */
+  initIterations?: number;
+  /** Frames per window. */
+  windowSize?: number;
+  /** Frames shared with the previous window. */
+  overlap?: number;
+  weights?: Partial<KinematicWeights>;
+  seed?: number;
+  /** Called after each window (for progress and checkpoints). */
+  onWindow?: (state: KinematicCheckpoint, total: number) => void;
+  /** Continue from a checkpoint (the windows before `nextWindow` are not redone). */
+  resume?: KinematicCheckpoint;
+}
+
+export const KINEMATIC_DEFAULTS = {
+  optimizer: 'optimus',
+  iterations: 40,
+  initIterations: 15,
+  windowSize: 8,
+  overlap: 2,
+  seed: 0,
+};
+
+/** Resumable state of the stage: the parameters of every frame solved so far. */
+export interface KinematicCheckpoint {
+  nextWindow: number;
+  /** Per frame [root position, root rotation vector, angles], for frames < solvedUntil. */
+  params: number[][];
+  /** Loss curve of each finished window (full-fit phase). */
+  curves: number[][];
+  evaluations: number;
+}
+
+export interface KinematicResult {
+  poses: Pose[];
+  /** Per frame packed parameters [root position, root rotation vector, angles]. */
+  params: number[][];
+  landmarks: Vec3[][];
+  loss: number;
+  iterations: number;
+  evaluations: number;
+  lossCurve: number[];
+  windowCurves: number[][];
+  ms: number;
+}
+
+export function runKinematic(obs: Observations, scene: Scene, options: KinematicOptions = {}): KinematicResult {
+  const start = Date.now();
+  const o = { ...KINEMATIC_DEFAULTS, ...options };
+  const weights = { ...KINEMATIC_WEIGHTS, ...(options.weights ?? {}) };
+  const { skel } = scene;
+  const D = angleCount(skel);
+  const P = paramsPerFrame(skel);
+  const T = obs.frameCount;
+  const windows = makeWindows(T, o.windowSize, o.overlap);
+  const fk = new FkTf(skel);
+  const state: KinematicCheckpoint = options.resume
+    ? structuredClone(options.resume)
+    : { nextWindow: 0, params: [], curves: [], evaluations: 0 };
+
+  try {
+    for (let wi = state.nextWindow; wi < windows.length; wi++) {
+      const win = windows[wi]!;
+      const x0 = initialParams(scene, state.params, win, P, D);
+      const before = beforeLandmarks(skel, state.params, win.start);
+      const data = windowData(obs, scene, win, before);
+      const ctx = (w: KinematicWeights): LossContext => ({ skel, fk, camera: scene.camera, depth: scene.depth, weights: w });
+      let x = x0;
+      if (o.initIterations > 0 && data.target3d && win.start >= state.params.length) {
+        // Only windows entering new territory need the 3D pull; overlap frames are already solved.
+        const initLoss = windowLoss(ctx({ ...weights, reprojection: 0.2 * weights.reprojection, prior3d: 0, target3d: 1 }), data);
+        try {
+          const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 1), dim: initLoss.dim });
+          const r = runOptimizer(opt, asObjective(initLoss, `kinematic-init-${wi}`), x, o.initIterations);
+          x = r.x;
+          state.evaluations += r.evaluations;
+        } finally {
+          initLoss.dispose();
+        }
+      }
+      const loss = windowLoss(ctx(weights), data);
+      try {
+        const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 2), dim: loss.dim });
+        const r = runOptimizer(opt, asObjective(loss, `kinematic-${wi}`), x, o.iterations);
+        state.evaluations += r.evaluations;
+        state.curves.push(r.curve);
+        mergeWindow(state.params, win, r.x, P);
+      } finally {
+        loss.dispose();
+      }
+      state.nextWindow = wi + 1;
+      options.onWindow?.(structuredClone(state), windows.length);
+    }
+  } finally {
+    fk.dispose();
+  }
+
+  const poses = state.params.map((p) => paramsToPose(scene, p));
+  const lossCurve = sumCurves(state.curves);
+  return {
+    poses,
+    params: state.params,
+    landmarks: poses.map((p) => landmarkPositions(skel, p)),
+    loss: lossCurve.length ? lossCurve[lossCurve.length - 1]! : 0,
+    iterations: o.iterations,
+    evaluations: state.evaluations,
+    lossCurve,
+    windowCurves: state.curves,
+    ms: Date.now() - start,
+  };
+}
+
+/** DESIGN §4.4: lossCurve[i] = Σ over windows of each window's best loss after i + 1 iterations. */
+export function sumCurves(curves: number[][]): number[] {
+  const n = Math.max(0, ...curves.map((c) => c.length));
+  const out = new Array<number>(n).fill(0);
+  for (const c of curves) for (let i = 0; i < n; i++) out[i]! += c[Math.min(i, c.length - 1)] ?? 0;
+  return out;
+}
+
+export function paramsToPose(scene: Scene, p: readonly number[]): Pose {
+  return poseFromAngles(scene.skel, [p[0]!, p[1]!, p[2]!], quatFromRotationVector([p[3]!, p[4]!, p[5]!]), p.slice(6));
+}
+
+/** Start point of a window: solved frames as they are, new frames from the 3D guess. */
+function initialParams(scene: Scene, solved: number[][], win: FrameWindow, P: number, D: number): Float64Array {
+  const x = new Float64Array((win.end - win.start) * P);
+  let lastAngles: number[] = solved.length ? solved[solved.length - 1]!.slice(6) : armsDown(scene);
+  for (let t = win.start; t < win.end; t++) {
+    const k = (t - win.start) * P;
+    if (t < solved.length) {
+      x.set(solved[t]!, k);
+      continue;
+    }
+    const root = rootFromLandmarks(scene.initWorld[t]!);
+    x.set(root.position, k);
+    x.set(root.rotation, k + 3);
+    x.set(lastAngles.slice(0, D), k + 6);
+  }
+  return x;
+}
+
+/** Angles of a neutral standing pose: arms hanging down rather than the T-pose. */
+function armsDown(scene: Scene): number[] {
+  const a = new Array<number>(angleCount(scene.skel)).fill(0);
+  let k = 0;
+  for (const j of scene.skel.joints) {
+    if (j.parent < 0) continue;
+    if (j.name === 'left_upper_arm') a[k + 2] = -1.3;
+    if (j.name === 'right_upper_arm') a[k + 2] = 1.3;
+    k += j.axes.length;
+  }
+  return a;
+}
+
+/** Landmarks of the (up to) two solved frames before `start`, for the smoothness term. */
+function beforeLandmarks(skel: Scene['skel'], solved: number[][], start: number): Float32Array | null {
+  const from = Math.max(0, start - 2);
+  if (start <= 0 || solved.length < start) return null;
+  const out = new Float32Array((start - from) * LANDMARK_COUNT * 3);
+  for (let t = from; t < start; t++) {
+    const p = solved[t]!;
+    const lm = landmarkPositions(skel, poseFromAngles(skel, [p[0]!, p[1]!, p[2]!], quatFromRotationVector([p[3]!, p[4]!, p[5]!]), p.slice(6)));
+    lm.forEach((q, j) => out.set(q, ((t - from) * LANDMARK_COUNT + j) * 3));
+  }
+  return out;
+}
+
+/** Observations of a window as the loss wants them. */
+export function windowData(obs: Observations, scene: Scene, win: FrameWindow, before: Float32Array | null): WindowData {
+  const W = win.end - win.start;
+  const N = LANDMARK_COUNT;
+  const { fx, fy, cx, cy } = scene.camera;
+  const normalized = new Float32Array(W * N * 2);
+  const confidence = new Float32Array(W * N);
+  const prior = scene.prior3d ? { points: new Float32Array(W * N * 3), weight: new Float32Array(W * N) } : null;
+  const target = { points: new Float32Array(W * N * 3), weight: new Float32Array(W * N) };
+  for (let i = 0; i < W; i++) {
+    const t = win.start + i;
+    for (let j = 0; j < N; j++) {
+      const [u, v] = obs.points2d[t]![j]!;
+      normalized[(i * N + j) * 2] = (u - cx) / fx;
+      normalized[(i * N + j) * 2 + 1] = -(v - cy) / fy;
+      const c = obs.confidence[t]![j]!;
+      confidence[i * N + j] = c;
+      if (prior) {
+        prior.points.set(scene.prior3d![t]![j]!, (i * N + j) * 3);
+        prior.weight[i * N + j] = obs.valid[t] ? c : 0;
+      }
+      target.points.set(scene.initWorld[t]![j]!, (i * N + j) * 3);
+      // Invented (filled) frames still guide the initialisation, weakly.
+      target.weight[i * N + j] = obs.valid[t] ? Math.max(c, 0.05) : 0.05;
+    }
+  }
+  return { frames: W, normalized, confidence, prior3d: prior, target3d: scene.prior3d ? target : null, before };
+}
+
+/** Writes a window's solution into the per-frame parameters, blending over the overlap. */
+function mergeWindow(params: number[][], win: FrameWindow, x: Float64Array, P: number): void {
+  const overlapEnd = Math.min(params.length, win.end);
+  for (let t = win.start; t < win.end; t++) {
+    const v = Array.from(x.subarray((t - win.start) * P, (t - win.start + 1) * P));
+    if (t < overlapEnd) {
+      const w = blendWeight(t, win.start, overlapEnd);
+      params[t] = params[t]!.map((a, i) => a + w * (v[i]! - a));
+    } else {
+      params[t] = v;
+    }
+  }
+}
+
+/** Rigidly moves a solution (e.g. after the ground is re-estimated): p → R·p + t. */
+export function transformParams(params: number[][], rotation: [number, number, number, number], translation: Vec3): number[][] {
+  return params.map((p) => {
+    const pos = quatRotate(rotation, [p[0]!, p[1]!, p[2]!]);
+    const rot = quatFromRotationVector([p[3]!, p[4]!, p[5]!]);
+    const r = mulQ(rotation, rot);
+    const rv = toRotVec(r);
+    return [pos[0] + translation[0], pos[1] + translation[1], pos[2] + translation[2], rv[0], rv[1], rv[2], ...p.slice(6)];
+  });
+}

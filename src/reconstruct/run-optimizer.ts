@@ -1,0 +1,48 @@
+import type { Objective, Optimizer } from '../optimus/types.ts';
+
+/** The outcome of optimizing one window: the best point seen and its loss curve. */
+export interface OptimizeResult {
+  x: Float64Array;
+  value: number;
+  /** Best value after each iteration (index i = after i + 1 iterations). */
+  curve: number[];
+  /** Objective evaluations (line searches count each one). */
+  evaluations: number;
+  iterations: number;
+}
+
+/**
+ * Runs `iterations` steps of a stateful optimizer, keeping the best point of every
+ * evaluation it makes (line-search probes included), so a step that overshoots never
+ * loses a better point and the curve is the best value so far, as DESIGN §4.4 defines it.
+ */
+export function runOptimizer(optimizer: Optimizer, objective: Objective, x0: Float64Array, iterations: number): OptimizeResult {
+  let best = Infinity;
+  let bestX = Float64Array.from(x0);
+  let evaluations = 0;
+  const tracked: Objective = {
+    name: objective.name,
+    dim: objective.dim,
+    valueAndGrad(x) {
+      const r = objective.valueAndGrad(x);
+      evaluations++;
+      if (Number.isFinite(r.value) && r.value < best) {
+        best = r.value;
+        bestX = Float64Array.from(x);
+      }
+      return r;
+    },
+  };
+  const curve: number[] = [];
+  let state = optimizer.init(tracked, Float64Array.from(x0));
+  // Some optimizers evaluate nothing in init; the start point is always a candidate.
+  if (evaluations === 0) tracked.valueAndGrad(x0);
+  for (let i = 0; i < iterations; i++) {
+    state = optimizer.step(tracked, state);
+    if (!state.x.every(Number.isFinite)) break;
+    curve.push(best);
+  }
+  // Keep the curve length equal to the budget, so curves of windows can be summed.
+  while (curve.length < iterations) curve.push(best);
+  return { x: bestX, value: best, curve, evaluations, iterations };
+}

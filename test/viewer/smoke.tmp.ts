@@ -1,0 +1,17 @@
+import { chromium } from 'playwright-core';
+import { writeHumanoidFolder } from '/work/main/test/export/fixtures.ts';
+import { startViewServer } from '/work/main/src/cli/view-server.ts';
+const dir = '/tmp/om-smoke';
+writeHumanoidFolder(dir, { seconds: 10 });
+const srv = await startViewServer(dir, { port: 0 });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless','--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+page.on('console', (m) => console.log('console:', m.text()));
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+const t0 = Date.now(); await page.goto(srv.url);
+await page.waitForFunction(() => window.__viewer?.ready, null, { timeout: 20000 });
+console.log('open ms', Date.now() - t0); console.log(await page.evaluate(() => ({ ms: window.__viewer.loadMs, n: window.__viewer.frameCount, msgs: window.__viewer.messages, p: window.__viewer.jointPosition(11) })));
+await page.evaluate(() => window.__viewer.setFrame(20));
+await page.waitForTimeout(300);
+await page.screenshot({ path: '/tmp/smoke.png' });
+await browser.close(); await srv.close();

@@ -1,0 +1,285 @@
+import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../../src/export/index.ts';
+import { clipTiming, fetchManifest, loadFromFiles, loadFromServer, type Message, type ResultBundle } from './load.ts';
+import { mpjpePerFrame, reprojectionErrorPerFrame } from './metrics.ts';
+import { drawPlot, plotIndexAt, type Series } from './plots.ts';
+import { SceneView } from './scene.ts';
+import { VideoPanel } from './video-panel.ts';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** State exposed for tests and the console (window.__viewer). */
+export interface ViewerHandle {
+  ready: boolean;
+  loadMs: number;
+  frame: number;
+  time: number;
+  frameCount: number;
+  fps: number;
+  playing: boolean;
+  messages: Message[];
+  /** Landmark i of the current frame as drawn in the 3D view (world metres). */
+  jointPosition(i: number): [number, number, number] | null;
+  /** Skeleton joint j of the current frame as drawn (world metres). */
+  skeletonJointPosition(j: number): [number, number, number] | null;
+  setFrame(i: number): void;
+  play(): void;
+  pause(): void;
+  /** Frames drawn and clip frames advanced while playing, for the play-rate benchmark. */
+  stats: { drawnFrames: number; advancedFrames: number; playMs: number };
+  exportMotion(format: ExportFormat): Promise<number>;
+}
+
+declare global { interface Window { __viewer: ViewerHandle } }
+
+class App {
+  private scene = new SceneView($<HTMLCanvasElement>('scene'));
+  private panel = new VideoPanel($<HTMLVideoElement>('video'), $<HTMLCanvasElement>('overlay'), (m) => this.addMessage(m));
+  private bundle: ResultBundle | null = null;
+  private frames = 0;
+  private fps = 30;
+  private frame = 0;
+  private time = 0;
+  private playing = false;
+  private speed = 1;
+  private loop = true;
+  private lastTick = 0;
+  private perFrame: Series[] = [];
+  private lossSeries: Series[] = [];
+  readonly handle: ViewerHandle;
+
+  constructor() {
+    const app = this;
+    this.handle = {
+      ready: false, loadMs: 0, frame: 0, time: 0, frameCount: 0, fps: 30, playing: false, messages: [],
+      jointPosition: (i) => this.scene.landmarkPosition(i),
+      skeletonJointPosition: (j) => this.scene.skeletonJointPosition(j),
+      setFrame: (i) => this.seek(i),
+      play: () => this.setPlaying(true),
+      pause: () => this.setPlaying(false),
+      stats: { drawnFrames: 0, advancedFrames: 0, playMs: 0 },
+      async exportMotion(format) { return (await app.exportBytes(format)).length; },
+    };
+    window.__viewer = this.handle;
+    this.wireControls();
+    requestAnimationFrame((t) => this.tick(t));
+  }
+
+  async start(): Promise<void> {
+    const t0 = performance.now();
+    const manifest = await fetchManifest();
+    if (!manifest) {
+      $('dropzone').hidden = false;
+      this.setMessages([{ level: 'info', text: 'No result folder is being served: drop motion.json (and keypoints.json, truth.json, kinematic.json, the video) here, or use Open…. Run `optimus-motion view DIR` to open a folder directly.' }]);
+      this.handle.ready = true;
+      return;
+    }
+    await this.show(await loadFromServer(manifest), t0);
+  }
+
+  async show(bundle: ResultBundle, t0 = performance.now()): Promise<void> {
+    this.bundle = bundle;
+    const timing = clipTiming(bundle);
+    this.frames = timing.frames;
+    this.fps = timing.fps;
+    this.setPlaying(false);
+    $('title').textContent = bundle.name;
+    $('dropzone').hidden = !!(bundle.motion || bundle.truth || bundle.keypoints);
+    this.setMessages(bundle.messages);
+    try {
+      this.scene.setBundle(bundle);
+    } catch (err) {
+      this.addMessage({ level: 'error', text: `The 3D view could not be built: ${(err as Error).message}` });
+    }
+    this.panel.setBundle(bundle);
+    for (const layer of ['kinematic', 'truth'] as const) {
+      $(`toggle-${layer}`).hidden = !bundle[layer];
+      $(`legend-${layer}`).hidden = !bundle[layer];
+    }
+    document.querySelectorAll<HTMLButtonElement>('#exports button').forEach((b) => { b.disabled = !bundle.motion; });
+    const scrub = $<HTMLInputElement>('scrub');
+    scrub.max = String(Math.max(0, this.frames - 1));
+    this.computeSeries();
+    this.handle.frameCount = this.frames;
+    this.handle.fps = this.fps;
+    this.seek(0);
+    this.scene.renderIfNeeded();
+    this.handle.loadMs = performance.now() - t0;
+    this.handle.ready = true;
+  }
+
+  private computeSeries(): void {
+    const b = this.bundle!;
+    this.perFrame = [];
+    if (b.motion && b.keypoints) this.perFrame.push({ name: 'reproj. px', color: '#ff5ad1', values: reprojectionErrorPerFrame(b.motion, b.keypoints) });
+    if (b.kinematic && b.keypoints) this.perFrame.push({ name: 'kinematic px', color: '#f4845f', values: reprojectionErrorPerFrame(b.kinematic, b.keypoints) });
+    if (b.motion && b.truth) this.perFrame.push({ name: 'MPJPE mm', color: '#5ad17a', values: mpjpePerFrame(b.motion, b.truth) });
+    if (b.kinematic && b.truth) this.perFrame.push({ name: 'kin. MPJPE mm', color: '#9be3b0', values: mpjpePerFrame(b.kinematic, b.truth) });
+    this.lossSeries = [];
+    const palette = ['#ffd166', '#3ad0ff', '#c77dff', '#ff8fab', '#90be6d', '#f9844a'];
+    const stages = b.motion?.stages ?? {};
+    for (const [name, stage] of Object.entries(stages)) {
+      this.lossSeries.push({ name: `${name}${stage.optimizer ? ` (${stage.optimizer})` : ''}`, color: name === 'physics' ? '#3ad0ff' : '#f4845f', values: stage.lossCurve });
+      const windows = (stage as { windows?: Array<{ lossCurve?: number[] }> }).windows;
+      if (Array.isArray(windows)) {
+        windows.forEach((w, k) => {
+          if (Array.isArray(w?.lossCurve)) this.lossSeries.push({ name: `w${k}`, color: palette[k % palette.length]!, values: w.lossCurve });
+        });
+      }
+    }
+    this.drawPlots();
+  }
+
+  private drawPlots(): void {
+    drawPlot($<HTMLCanvasElement>('frame-plot'), this.perFrame, {
+      title: 'per frame: reprojection error vs keypoints, MPJPE vs truth', cursor: this.frame,
+      empty: 'needs keypoints.json (reprojection) or truth.json (MPJPE)',
+    });
+    drawPlot($<HTMLCanvasElement>('loss-plot'), this.lossSeries, {
+      title: 'optimizer loss per iteration (stages, physics windows)', log: true, xLabel: 'iteration',
+      empty: 'no loss curves in motion.json (stages.*.lossCurve)',
+    });
+  }
+
+  /** Shows frame i everywhere (3D, side panel, plots, labels). */
+  seek(i: number, fromPlayback = false): void {
+    const n = this.frames;
+    const f = n ? Math.max(0, Math.min(n - 1, Math.round(i))) : 0;
+    if (!fromPlayback) this.time = f / this.fps;
+    this.frame = f;
+    this.scene.setFrame(f);
+    this.panel.draw(f);
+    this.panel.sync(this.time, this.playing, this.speed, this.fps);
+    this.drawPlots();
+    $<HTMLInputElement>('scrub').value = String(f);
+    $('frame-label').textContent = n ? `frame ${f} / ${n - 1}` : 'frame – / –';
+    $('time-label').textContent = `${this.time.toFixed(3)} s`;
+    Object.assign(this.handle, { frame: f, time: this.time, playing: this.playing });
+  }
+
+  private setPlaying(on: boolean): void {
+    if (on && this.frames < 2) return;
+    if (on && !this.loop && this.frame >= this.frames - 1) this.seek(0);
+    this.playing = on;
+    this.lastTick = performance.now();
+    $('play').classList.toggle('playing', on);
+    this.handle.playing = on;
+    this.panel.sync(this.time, on, this.speed, this.fps);
+  }
+
+  private tick(now: number): void {
+    if (this.playing) {
+      const dt = Math.min(0.25, (now - this.lastTick) / 1000);
+      this.lastTick = now;
+      this.handle.stats.playMs += dt * 1000;
+      const duration = this.frames / this.fps;
+      this.time += dt * this.speed;
+      if (this.time >= duration) {
+        if (this.loop) this.time %= duration;
+        else { this.time = (this.frames - 1) / this.fps; this.setPlaying(false); }
+      }
+      const f = Math.min(this.frames - 1, Math.floor(this.time * this.fps + 1e-6));
+      if (f !== this.frame) {
+        this.handle.stats.advancedFrames += (f - this.frame + this.frames) % this.frames;
+        this.seek(f, true);
+      } else {
+        this.handle.time = this.time;
+        $('time-label').textContent = `${this.time.toFixed(3)} s`;
+      }
+    }
+    if (this.scene.renderIfNeeded() && this.playing) this.handle.stats.drawnFrames++;
+    requestAnimationFrame((t) => this.tick(t));
+  }
+
+  private async exportBytes(format: ExportFormat): Promise<Uint8Array> {
+    if (!this.bundle?.motion) throw new Error('no motion loaded');
+    const data = await exportMotion(this.bundle.motion, format);
+    return typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  }
+
+  private async download(format: ExportFormat): Promise<void> {
+    try {
+      const bytes = await this.exportBytes(format);
+      const blob = new Blob([bytes as BlobPart], { type: EXPORT_FORMATS[format].mime });
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      const stem = (this.bundle?.name ?? 'motion').replace(/\.json$/i, '').replace(/[^\w.-]+/g, '_') || 'motion';
+      a.download = `${stem}${EXPORT_FORMATS[format].extension}`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    } catch (err) {
+      this.addMessage({ level: 'error', text: `Export to ${format.toUpperCase()} failed: ${(err as Error).message}` });
+    }
+  }
+
+  private setMessages(messages: Message[]): void {
+    this.handle.messages = [...messages];
+    const box = $('messages');
+    box.replaceChildren(...messages.map((m) => {
+      const div = document.createElement('div');
+      div.className = `msg ${m.level}`;
+      div.textContent = m.text;
+      return div;
+    }));
+  }
+
+  private addMessage(m: Message): void {
+    this.setMessages([...this.handle.messages, m]);
+  }
+
+  private wireControls(): void {
+    $('play').addEventListener('click', () => this.setPlaying(!this.playing));
+    $('step-back').addEventListener('click', () => { this.setPlaying(false); this.seek(this.frame - 1); });
+    $('step-forward').addEventListener('click', () => { this.setPlaying(false); this.seek(this.frame + 1); });
+    const scrub = $<HTMLInputElement>('scrub');
+    scrub.addEventListener('input', () => { this.setPlaying(false); this.seek(Number(scrub.value)); });
+    $<HTMLSelectElement>('speed').addEventListener('change', (e) => { this.speed = Number((e.target as HTMLSelectElement).value); this.panel.sync(this.time, this.playing, this.speed, this.fps); });
+    $<HTMLInputElement>('loop').addEventListener('change', (e) => { this.loop = (e.target as HTMLInputElement).checked; });
+    for (const layer of ['body', 'skeleton', 'kinematic', 'truth'] as const) {
+      $<HTMLInputElement>(`show-${layer}`).addEventListener('change', (e) => this.scene.setVisible(layer, (e.target as HTMLInputElement).checked));
+    }
+    const plot = $<HTMLCanvasElement>('frame-plot');
+    plot.addEventListener('click', (e) => { if (this.frames) { this.setPlaying(false); this.seek(plotIndexAt(plot, e.clientX, this.frames)); } });
+    window.addEventListener('keydown', (e) => {
+      const target = e.target as HTMLElement;
+      if (target instanceof HTMLSelectElement || (target instanceof HTMLInputElement && target.type !== 'range' && target.type !== 'checkbox')) return;
+      const step = e.shiftKey ? 10 : 1;
+      if (e.key === ' ') { e.preventDefault(); this.setPlaying(!this.playing); }
+      else if (e.key === 'ArrowRight') { e.preventDefault(); this.setPlaying(false); this.seek(this.frame + step); }
+      else if (e.key === 'ArrowLeft') { e.preventDefault(); this.setPlaying(false); this.seek(this.frame - step); }
+      else if (e.key === 'Home') { this.setPlaying(false); this.seek(0); }
+      else if (e.key === 'End') { this.setPlaying(false); this.seek(this.frames - 1); }
+    });
+    document.querySelectorAll<HTMLButtonElement>('#exports button').forEach((b) => {
+      b.addEventListener('click', () => void this.download(b.dataset.export as ExportFormat));
+    });
+    const input = $<HTMLInputElement>('file-input');
+    $('open').addEventListener('click', () => input.click());
+    input.addEventListener('change', () => { if (input.files?.length) void this.openFiles([...input.files]); input.value = ''; });
+    window.addEventListener('dragover', (e) => { e.preventDefault(); document.body.classList.add('dragging'); });
+    window.addEventListener('dragleave', (e) => { if (!e.relatedTarget) document.body.classList.remove('dragging'); });
+    window.addEventListener('drop', (e) => {
+      e.preventDefault();
+      document.body.classList.remove('dragging');
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (files.length) void this.openFiles(files);
+    });
+    window.addEventListener('resize', () => this.drawPlots());
+  }
+
+  private async openFiles(files: File[]): Promise<void> {
+    this.handle.ready = false;
+    await this.show(await loadFromFiles(files));
+  }
+}
+
+const app = new App();
+app.start().catch((err: Error) => {
+  const box = document.getElementById('messages')!;
+  const div = document.createElement('div');
+  div.className = 'msg error';
+  div.textContent = `The viewer failed to start: ${err.message}`;
+  box.append(div);
+  window.__viewer.ready = true;
+});
