@@ -18,7 +18,7 @@ export interface ViewServerOptions {
   host?: string;
   /** Folder holding the built viewer (index.html + assets). */
   viewerDir?: string;
-  /** Source video to show; default: the keypoints.json source's file name inside the folder, else the folder's only video. */
+  /** Source video to show; default: the keypoints.json source's file name inside the folder, else the folder's only video file. */
   video?: string;
 }
 
@@ -161,7 +161,7 @@ function findVideo(root: string, explicit?: string): { path: string } | null {
   const expected = expectedVideoName(root);
   const candidates = expected ? [join(root, expected)] : [];
   const videos = readdirSync(root).filter((f) => VIDEO_EXT.has(extname(f).toLowerCase()));
-  if (!expected && videos.length === 1) candidates.push(join(root, videos[0]!));
+  if (videos.length === 1) candidates.push(join(root, videos[0]!));
   for (const c of candidates) {
     try {
       const real = realpathSync(c);

@@ -87,11 +87,15 @@ function placeCamera(landmarks: Vec3[][], cam: SynthCamera, width: number, heigh
     const uv = projectPoint(c, p);
     return uv !== null && uv[0] > MARGIN * width && uv[0] < (1 - MARGIN) * width && uv[1] > MARGIN * height && uv[1] < (1 - MARGIN) * height;
   }));
-  for (let d = 2; d <= 40; d += 0.25) {
-    const c = at(d);
-    if (inView(c)) return c;
+  // Moving away only shrinks the subject in the image: bisect for the nearest distance that fits (1 cm).
+  let far = 40;
+  if (!inView(at(far))) throw new UserError(`the motion does not fit in a ${width}×${height} view within ${far} m; pass --camera with a larger field of view`);
+  let near = 0.5;
+  while (far - near > 0.01) {
+    const d = (near + far) / 2;
+    if (inView(at(d))) far = d; else near = d;
   }
-  throw new UserError(`the motion does not fit in a ${width}×${height} view within 40 m; pass --camera with a larger field of view`);
+  return at(Math.ceil(far * 100) / 100);
 }
 
 /** Retargets a clip and simulates a detector looking at it (pure: no files). */

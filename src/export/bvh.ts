@@ -1,7 +1,7 @@
 import { Euler, Quaternion } from 'three';
 import type { MotionFile } from '../formats/motion.ts';
 import { UserError } from '../errors.ts';
-import { skeletonTopology, type SkeletonTopology } from './pose.ts';
+import { rootRotation, skeletonTopology, type SkeletonTopology } from './pose.ts';
 
 /**
  * BVH writer. The hierarchy is motion.json's skeleton, joint for joint, in the
@@ -15,7 +15,8 @@ import { skeletonTopology, type SkeletonTopology } from './pose.ts';
  *   rotation is R = Rz · Rx · Ry (intrinsic, applied in channel order), as
  *   three.js' BVHLoader, Blender and MotionBuilder read it.
  * - The root OFFSET is 0 0 0, so the position channels are the root's world
- *   position; other OFFSETs are the skeleton's rest offsets.
+ *   position and its rotation channels its world rotation (root.rotation ·
+ *   rotations[root]); other OFFSETs are the skeleton's rest offsets.
  * - Leaf joints end in an `End Site` that continues the last bone by `endSiteFraction` of its length.
  * - Frame Time is 1 / fps.
  */
@@ -79,7 +80,7 @@ export function motionToBvh(motion: MotionFile, options: BvhOptions = {}): strin
     }
     const values: string[] = [];
     for (const j of channelOrder) {
-      const r = j === root ? frame.root.rotation : frame.rotations[j]!;
+      const r = j === root ? rootRotation(frame, j) : frame.rotations[j]!;
       if (j === root) values.push(...frame.root.position.map((v) => num(v * o.unitScale)));
       e.setFromQuaternion(q.set(r[0], r[1], r[2], r[3]).normalize(), ROTATION_ORDER);
       values.push(num(e.z * deg), num(e.x * deg), num(e.y * deg));

@@ -1,7 +1,7 @@
 import { Document, WebIO, type Node as GltfNode } from '@gltf-transform/core';
 import type { MotionFile } from '../formats/motion.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
-import { restPositions, skeletonTopology } from './pose.ts';
+import { restPositions, rootRotation, skeletonTopology } from './pose.ts';
 
 /**
  * glTF 2.0 binary (GLB) writer, built with @gltf-transform/core (runs in Node
@@ -90,7 +90,7 @@ export async function motionToGlb(motion: MotionFile, options: GlbOptions = {}):
       const rot = new Float32Array(4 * frames.length);
       const isRoot = topo.parents[j]! < 0;
       frames.forEach((f, i) => {
-        const q = isRoot ? f.root.rotation : f.rotations[j]!;
+        const q = isRoot ? rootRotation(f, j) : f.rotations[j]!;
         const len = Math.hypot(q[0], q[1], q[2], q[3]) || 1;
         rot.set([q[0] / len, q[1] / len, q[2] / len, q[3] / len], 4 * i);
       });

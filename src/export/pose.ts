@@ -10,8 +10,8 @@ import { UserError } from '../errors.ts';
  *
  * Conventions (DESIGN §4.4):
  * - a root joint (parent null) sits at `frame.root.position` with world rotation
- *   `frame.root.rotation`; its own entry of `rotations` is not applied on top
- *   (writers store either the same rotation or identity there);
+ *   `frame.root.rotation · rotations[root]` (the same convention as src/body/fk.ts,
+ *   whose writers keep the root's local entry at identity);
  * - every other joint sits at `parent.position + parent.rotation · offset` and
  *   has world rotation `parent.rotation · rotations[j]` (local rotation).
  */
@@ -73,7 +73,7 @@ export function forwardKinematics(topology: SkeletonTopology, frame: MotionFrame
     const p = topology.parents[j]!;
     if (p < 0) {
       positions[j] = [...frame.root.position] as Vec3;
-      rotations[j] = quatNormalize(frame.root.rotation as Quat);
+      rotations[j] = rootRotation(frame, j);
     } else {
       const o = quatRotate(rotations[p]!, topology.offsets[j]!);
       const pp = positions[p]!;
@@ -93,4 +93,9 @@ export function restPositions(topology: SkeletonTopology): Vec3[] {
     out[j] = p < 0 ? [...o] as Vec3 : [out[p]![0] + o[0], out[p]![1] + o[1], out[p]![2] + o[2]];
   }
   return out;
+}
+
+/** World rotation of a root joint: frame.root.rotation · rotations[root]. */
+export function rootRotation(frame: MotionFrame, root: number): Quat {
+  return quatNormalize(quatMultiply(frame.root.rotation as Quat, frame.rotations[root] as Quat));
 }

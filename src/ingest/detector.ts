@@ -57,6 +57,11 @@ export class PoseDetector {
     readonly options: Required<Omit<DetectorOptions, 'models'>>,
   ) {}
 
+  /**
+   * A detector with fresh tracking state. Loaded models are kept per (model, backend)
+   * and shared by later detectors in the process (loading costs seconds);
+   * `releaseModels()` frees them.
+   */
   static async create(options: DetectorOptions = {}): Promise<PoseDetector> {
     const opts = {
       model: options.model ?? DETECTOR_DEFAULTS.model,
@@ -68,20 +73,25 @@ export class PoseDetector {
     const manifest = readManifest();
     const cacheDir = await ensureModels(opts.model, { ...options.models, manifest });
     await initBackend(opts.backend);
-    let inner: poseDetection.PoseDetector;
-    try {
-      inner = await poseDetection.createDetector(poseDetection.SupportedModels.BlazePose, {
-        runtime: 'tfjs',
-        modelType: opts.model,
-        enableSmoothing: false,
-        enableSegmentation: false,
-        detectorModelUrl: fileModelHandler(modelJsonPath(cacheDir, manifest, 'detector')),
-        landmarkModelUrl: fileModelHandler(modelJsonPath(cacheDir, manifest, opts.model)),
-      });
-    } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw new UserError(`cannot load the BlazePose ${opts.model} model from ${cacheDir} (${(err as Error).message}); re-fetch it with: npm run fetch-models`);
+    const key = `${opts.model}/${opts.backend}/${cacheDir}`;
+    let inner = loaded.get(key);
+    if (!inner) {
+      try {
+        inner = await poseDetection.createDetector(poseDetection.SupportedModels.BlazePose, {
+          runtime: 'tfjs',
+          modelType: opts.model,
+          enableSmoothing: false,
+          enableSegmentation: false,
+          detectorModelUrl: fileModelHandler(modelJsonPath(cacheDir, manifest, 'detector')),
+          landmarkModelUrl: fileModelHandler(modelJsonPath(cacheDir, manifest, opts.model)),
+        });
+      } catch (err) {
+        if (err instanceof UserError) throw err;
+        throw new UserError(`cannot load the BlazePose ${opts.model} model from ${cacheDir} (${(err as Error).message}); re-fetch it with: npm run fetch-models`);
+      }
+      loaded.set(key, inner);
     }
+    inner.reset();
     return new PoseDetector(inner, opts);
   }
 
@@ -152,8 +162,12 @@ export class PoseDetector {
   reset(): void {
     this.inner.reset();
   }
+}
 
-  dispose(): void {
-    this.inner.dispose();
-  }
+const loaded = new Map<string, poseDetection.PoseDetector>();
+
+/** Frees every loaded model (their tensors live on the tfjs backend). */
+export function releaseModels(): void {
+  for (const d of loaded.values()) d.dispose();
+  loaded.clear();
 }

@@ -49,7 +49,7 @@ export class ImageSource implements FrameSource {
     const { info } = this;
     const out = scaledSize(info.width, info.height, sel.maxSide);
     let kept = 0;
-    const first = Math.ceil(sel.start * info.fps - 1e-9);
+    const first = Math.max(0, Math.ceil(sel.start * info.fps - 1e-9));
     for (let index = first; index < this.files.length; index += sel.every) {
       if (index / info.fps >= sel.end || kept >= sel.maxFrames) return;
       const file = this.files[index]!;

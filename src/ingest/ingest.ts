@@ -6,7 +6,7 @@ import { KEYPOINTS_FORMAT, keypointsFile, type KeypointsFile, type KeypointsFram
 import { validate } from '../formats/io.ts';
 import { guessIntrinsics, DEFAULT_FOV_DEG } from '../geometry/camera.ts';
 import type { BackendName } from '../optimus/backend.ts';
-import { PoseDetector, DETECTOR_DEFAULTS, type PersonChoice } from './detector.ts';
+import type { PersonChoice } from './detector.ts';
 import { focalPxFrom35mm } from './exif.ts';
 import type { DecodeFailure, FrameSelection, FrameSource, MediaInfo } from './frames.ts';
 import { SELECTION_DEFAULTS } from './frames.ts';
@@ -47,11 +47,11 @@ export interface IngestOptions extends FrameSelection {
 }
 
 export const INGEST_DEFAULTS = {
-  model: DETECTOR_DEFAULTS.model,
+  model: 'full' as LandmarkModel,
   tracking: true,
   filter: true,
-  person: DETECTOR_DEFAULTS.person,
-  backend: DETECTOR_DEFAULTS.backend,
+  person: 'largest' as PersonChoice,
+  backend: 'wasm' as BackendName,
   format: 'auto' as KeypointFormat,
   overlayTiles: OVERLAY_DEFAULTS.tiles,
 };
@@ -118,6 +118,8 @@ function expectedFrames(info: MediaInfo, sel: FrameSelection): number {
  */
 export async function detectSource(source: FrameSource, options: IngestOptions = {}): Promise<IngestResult> {
   const opts = { ...INGEST_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as IngestOptions & typeof INGEST_DEFAULTS;
+  // tfjs and the detector load only when a video is processed (slow to import, not needed for imports).
+  const { PoseDetector } = await import('./detector.ts');
   const detector = await PoseDetector.create({ model: opts.model, tracking: opts.tracking, person: opts.person, backend: opts.backend, models: opts.models });
   const { info } = source;
   const expected = expectedFrames(info, opts);
@@ -148,7 +150,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
       opts.onProgress?.(frames.length, Math.max(expected, frames.length));
     }
   } finally {
-    detector.dispose();
+    detector.reset();
   }
   const msPerFrame = frames.length ? (performance.now() - start) / frames.length : 0;
   const { camera, from } = cameraIntrinsics(info.width, info.height, { fovDeg: opts.fovDeg, focalPx: opts.focalPx, focal35mm: info.focal35mm });

@@ -38,7 +38,7 @@ export function fileModelHandler(modelJsonPath: string): io.IOHandler {
         generatedBy: json.generatedBy,
         convertedBy: json.convertedBy ?? undefined,
         signature: json.signature as io.ModelArtifacts['signature'],
-        userDefinedMetadata: json.userDefinedMetadata,
+        userDefinedMetadata: json.userDefinedMetadata as io.ModelArtifacts["userDefinedMetadata"],
         modelInitializer: json.modelInitializer as io.ModelArtifacts['modelInitializer'],
         weightSpecs,
         weightData,

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type OverlayOptions as SharpOverlay } from 'sharp';
 import { LANDMARK_EDGES } from '../formats/landmarks.ts';
 import type { Frame } from './frames.ts';
 
@@ -79,7 +79,7 @@ export async function contactSheet(tiles: OverlayTile[], options: OverlayOptions
   const cellH = Math.max(1, ...tiles.map((t) => t.height));
   const rows = Math.max(1, Math.ceil(tiles.length / columns));
   const gap = 4;
-  const composites: sharp.OverlayOptions[] = [];
+  const composites: SharpOverlay[] = [];
   for (const [i, tile] of tiles.entries()) {
     const left = (i % columns) * (cellW + gap);
     const top = Math.floor(i / columns) * (cellH + gap);

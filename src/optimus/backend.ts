@@ -1,25 +1,32 @@
 /**
- * TensorFlow.js setup shared by the whole project. `tf` is the bare tfjs-core with
- * chained ops and gradients registered (needed in ESM, see FIELD-NOTES), and
- * `initBackend` selects the backend:
+ * TensorFlow.js setup shared by the whole project. `tf` is the bare tfjs-core;
+ * `initBackend` (await it before using tf) registers chained ops and gradients (needed
+ * with bare tfjs-core, see FIELD-NOTES) and selects the backend:
  *  - 'wasm' (default): works everywhere, offline; the binary loads from node_modules.
  *  - 'cpu': the pure-JS backend (slow, but needs nothing).
  *  - 'tensorflow': the native backend of @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node,
  *    if the user installed one (optional: their install downloads a native library).
  */
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
+import { require as tsxRequire } from 'tsx/cjs/api';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-cpu';
 import { UserError } from '../errors.ts';
 
-// Bare tfjs-core in ESM registers neither chained ops (t.add(...)) nor gradients; the
-// registration modules are extension-less ESM sources with directory imports that the
-// ESM loader refuses, so they are loaded through require. Both registries live on the
-// global object, so they apply to the tfjs-core instance imported above.
-const require = createRequire(import.meta.url);
-require('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops');
-require('@tensorflow/tfjs-core/dist/register_all_gradients');
+// Bare tfjs-core registers neither chained ops (t.add(...)) nor gradients, and its
+// registration modules are ESM sources with extension-less and directory imports that
+// Node's loaders refuse (also under vitest). tsx's namespaced require transpiles and
+// resolves them; both registries live on the global object, so they apply to the
+// tfjs-core instance imported above.
+// This costs seconds (hundreds of small modules), so it runs once, in `initBackend`,
+// which every user of tf calls first; code that never touches tfjs does not pay.
+let registered = false;
+function registerChainedOpsAndGradients(): void {
+  if (registered) return;
+  tsxRequire('@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops', import.meta.url);
+  tsxRequire('@tensorflow/tfjs-core/dist/register_all_gradients', import.meta.url);
+  registered = true;
+}
 
 export { tf };
 
@@ -45,6 +52,7 @@ export function activeBackend(): BackendName | null {
 export async function initBackend(name: BackendName = 'wasm'): Promise<BackendName> {
   if (!(BACKENDS as readonly string[]).includes(name)) parseBackend(name);
   if (active === name) return name;
+  registerChainedOpsAndGradients();
   if (name === 'tensorflow') {
     if (tf.findBackend('tensorflow') === null) {
       let loaded = false;

@@ -1,11 +1,13 @@
 /**
  * A pool of worker threads running independent rollouts from snapshots in parallel.
- * Workers are TypeScript files, so they start with `--import tsx`. Jobs go to whichever
+ * Workers are TypeScript files run through tsx (see workerBootstrap). Jobs go to whichever
  * worker is free; results come back in request order and are bit-identical to
  * `runRollout` on the main thread (test/physics/pool.test.ts).
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { HumanoidLayout } from './humanoid.ts';
 import { runRollout, type RolloutResult, type RolloutSpec } from './rollout.ts';
 
@@ -21,11 +23,29 @@ export interface PoolOptions {
 
 export const POOL_DEFAULTS: PoolOptions = { workers: availableParallelism() };
 
+/**
+ * Workers are TypeScript: `execArgv: ['--import', 'tsx']` does not register tsx's loader in a
+ * worker on Node 20, so a tiny bootstrap registers it through tsx's API, then imports worker.ts.
+ */
+function workerBootstrap(): string {
+  let api = 'tsx/esm/api';
+  try {
+    // require.resolve finds the CommonJS entry; the ESM one sits beside it.
+    api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  } catch {
+    // fall back to bare resolution from the working directory
+  }
+  const worker = new URL('./worker.ts', import.meta.url).href;
+  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); })`;
+}
+const WORKER_BOOTSTRAP = workerBootstrap();
+
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
   layouts: Set<number>;
   busy: boolean;
+  failed?: Error;
 }
 
 export class RolloutPool {
@@ -47,7 +67,7 @@ export class RolloutPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+    const worker = new Worker(WORKER_BOOTSTRAP, { eval: true });
     let markReady!: () => void;
     const slot: Slot = { worker, ready: new Promise<void>((r) => { markReady = r; }), layouts: new Set(), busy: false };
     worker.on('message', (msg: WorkerResponse) => {
@@ -56,13 +76,18 @@ export class RolloutPool {
       if (!job) return;
       this.pending.delete(msg.id);
       slot.busy = false;
+      worker.unref(); // idle workers must not keep the process alive
       if (msg.error !== undefined) job.reject(new Error(msg.error));
       else job.resolve(msg.result!);
       this.queue.shift()?.();
     });
-    worker.on('error', (e) => {
+    const fail = (e: Error): void => {
+      slot.failed = e;
+      markReady();
       for (const [id, job] of this.pending) if (job.slot === slot) { this.pending.delete(id); job.reject(e); }
-    });
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => { if (!this.closed) fail(new Error(`rollout worker exited with code ${code}`)); });
     worker.unref();
     return slot;
   }
@@ -83,7 +108,9 @@ export class RolloutPool {
       slot = this.slots.find((s) => !s.busy);
     }
     slot.busy = true;
+    slot.worker.ref();
     await slot.ready;
+    if (slot.failed) throw slot.failed;
     const layoutId = this.layoutId(layout);
     if (!slot.layouts.has(layoutId)) {
       slot.worker.postMessage({ type: 'layout', layoutId, layout } satisfies WorkerRequest);
@@ -91,6 +118,7 @@ export class RolloutPool {
     }
     const id = this.nextJobId++;
     const chosen = slot;
+    chosen.worker.ref();
     return new Promise<RolloutResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, slot: chosen });
       chosen.worker.postMessage({ type: 'run', id, layoutId, snapshot, spec } satisfies WorkerRequest);

@@ -123,6 +123,13 @@ export class HumanoidSim {
     return s;
   }
 
+  /** Root body only: position, rotation, COM velocity, angular velocity. */
+  rootState(): { p: Vec3; q: Quat; v: Vec3; w: Vec3 } {
+    const b = this.bodies[0]!;
+    const t = b.translation(), r = b.rotation(), v = b.linvel(), w = b.angvel();
+    return { p: [t.x, t.y, t.z], q: [r.x, r.y, r.z, r.w], v: [v.x, v.y, v.z], w: [w.x, w.y, w.z] };
+  }
+
   /** NaN or speeds above the layout's thresholds in a state → a reason string, else null. */
   blowUp(state: BodyState): string | null {
     const { maxLinearSpeed, maxAngularSpeed } = this.layout.options;

@@ -16,6 +16,8 @@ export interface GroundOptions {
   trimMads?: number;
   /** Sole points within this distance (m) of a frame's lowest count as resting on the ground. */
   contactMargin?: number;
+  /** Height above the ground of each sole landmark when its foot is flat (landmark index → m); 0 when absent. */
+  soleHeights?: Partial<Record<number, number>>;
   /** Re-fit iterations (contact points are re-picked with the new up direction). */
   iterations?: number;
 }
@@ -24,6 +26,7 @@ export const GROUND_DEFAULTS: Required<GroundOptions> = {
   priorWeight: 0.002,
   trimMads: 2.5,
   contactMargin: 0.04,
+  soleHeights: {},
   iterations: 4,
 };
 
@@ -69,9 +72,15 @@ export function estimateGround(frames: readonly Vec3[][], options: GroundOptions
     const up = upInCamera(pitch);
     // Sole points of each frame near its lowest one along the current up direction
     // (heel and toe of a planted foot both: one point per frame says nothing of the tilt).
+    // Each point is moved down by its landmark's height above a flat sole.
+    const lift = (j: number): Vec3 => {
+      const h = o.soleHeights[j] ?? 0;
+      return [-up[0] * h, -up[1] * h, -up[2] * h];
+    };
     let pts = frames.flatMap((p) => {
-      const lowest = Math.min(...SOLE.map((j) => dot(p[j]!, up)));
-      return SOLE.filter((j) => dot(p[j]!, up) <= lowest + o.contactMargin).map((j) => p[j]!);
+      const lowest = Math.min(...SOLE.map((j) => dot(p[j]!, up) - (o.soleHeights[j] ?? 0)));
+      return SOLE.filter((j) => dot(p[j]!, up) - (o.soleHeights[j] ?? 0) <= lowest + o.contactMargin)
+        .map((j) => add(p[j]!, lift(j)));
     });
     // Trim airborne frames: their lowest point is far above the others.
     const h = pts.map((p) => dot(p, up));
@@ -177,6 +186,9 @@ function mean(v: readonly number[]): number {
 }
 function dot(a: Vec3, b: Vec3): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+function add(a: Vec3, b: Vec3): Vec3 {
+  return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 }
 function sub(a: Vec3, b: Vec3): Vec3 {
   return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];

@@ -1,3 +1,4 @@
+import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { angleCount, angleLimits, type Skeleton } from '../body/skeleton.ts';
 import type { FkTf } from '../body/fk-tf.ts';

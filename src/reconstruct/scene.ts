@@ -77,6 +77,7 @@ export function buildScene(obs: Observations, cameraIntrinsics: Intrinsics | nul
   });
 
   // Local (hip-centred, camera axes) 3D per frame: the detector's, or the rest pose without one.
+  const restLmGround = landmarkPositions(skel, restPose(skel));
   const restLm = landmarkPositions(skel, { ...restPose(skel), rootPosition: [0, 0, 0] });
   const local: Vec3[][] = Array.from({ length: T }, (_, t) => {
     const w = obs.world?.[t] ?? restLm;
@@ -93,7 +94,10 @@ export function buildScene(obs: Observations, cameraIntrinsics: Intrinsics | nul
   });
   const camFrames = local.map((l, t) => l.map((p) => [p[0] + trans[t]![0], p[1] + trans[t]![1], p[2] + trans[t]![2]] as Vec3));
   const validCam = camFrames.filter((_, t) => obs.valid[t]);
-  const ground = estimateGround(validCam);
+  // Sole landmarks sit a little above the sole on the model: tell the ground fit how much.
+  const soleHeights: Record<number, number> = {};
+  for (const j of [L.left_heel, L.right_heel, L.left_foot_index, L.right_foot_index]) soleHeights[j] = restLmGround[j]![1];
+  const ground = estimateGround(validCam, { soleHeights });
   const meanRoot = mean3(validCam.map((f) => midpoint(f[L.left_hip]!, f[L.right_hip]!)));
   const camera = cameraFromGround(intrinsics, ground, meanRoot);
   const initWorld = camFrames.map((f) => f.map((p) => cameraToWorld(camera, p)));

@@ -38,7 +38,8 @@ export function chainMotion(frames = 12, seed = 7): MotionFile {
   for (let i = 0; i < frames; i++) {
     const t = i / 30;
     const rotations = axes.map((axis, j) => quatFromAxisAngle(axis, 1.2 * Math.sin(2 * Math.PI * (0.7 + 0.3 * j) * t + j)));
-    const root = { position: [0.2 * Math.sin(t * 3), 0.9 + 0.05 * t, -0.1 * t] as Vec3, rotation: rotations[0]! };
+    // root.rotation and the root's local rotation compose (src/body/fk.ts convention).
+    const root = { position: [0.2 * Math.sin(t * 3), 0.9 + 0.05 * t, -0.1 * t] as Vec3, rotation: quatFromAxisAngle([0, 1, 0], 2 * t) };
     const frame: MotionFrame = { root, rotations, joints3d: [], contacts: { leftFoot: i % 3 === 0, rightFoot: i % 2 === 0 } };
     frame.joints3d = forwardKinematics(topo, frame).positions;
     out.push(frame);
@@ -74,7 +75,7 @@ const ANKLE_HEIGHT = 0.08;
 function squatPose(s: number, t: number): Quat[] {
   const arm = -1.3 * s;
   return [
-    ry(0.3 * Math.sin(0.8 * t)), // pelvis (applied through frame.root.rotation)
+    rx(0.1 * s), // pelvis tilt, on top of frame.root.rotation (the yaw)
     rx(0.25 * s), rx(0.25 * s), rx(-0.3 * s),
     quatMultiply(rz(0.15), rx(arm)), rx(-0.4 * s), rx(0),
     quatMultiply(rz(-0.15), rx(arm + 0.1 * Math.sin(3 * t))), rx(-0.4 * s), rx(0),
@@ -140,7 +141,7 @@ export function humanoidResult(options: HumanoidOptions = {}) {
       const local = squatPose(s, t).map((q, j) =>
         noise > 0 ? quatMultiply(q, quatFromAxisAngle(bias[j]!, noise * (1 + Math.sin(3 * t + j)))) : q);
       const frame: MotionFrame = {
-        root: { position: [0.15 * Math.sin(t), 1, 0], rotation: local[0]! }, rotations: local, joints3d: [],
+        root: { position: [0.15 * Math.sin(t), 1, 0], rotation: ry(0.3 * Math.sin(0.8 * t)) }, rotations: local, joints3d: [],
         contacts: { leftFoot: false, rightFoot: false },
       };
       // Drop the pelvis so that the lower ankle rests at ANKLE_HEIGHT.

@@ -48,3 +48,66 @@ export function stickFigure(height: number, squat = 0, at: Vec3 = [0, 0, 0]): Ve
   p[L.mouth_right] = [-0.025, headY - 0.03, shZ + 0.09];
   return p.map((q) => [q[0] + at[0], q[1] + at[1], q[2] + at[2]] as Vec3);
 }
+
+import { landmarkPositions } from '../../src/body/fk.ts';
+import { poseFromAngles, type Pose } from '../../src/body/pose.ts';
+import { angleCount, angleOffsets, JOINT_INDEX, type Skeleton } from '../../src/body/skeleton.ts';
+import { KEYPOINTS_FORMAT, type KeypointsFile } from '../../src/formats/keypoints.ts';
+import { lookAt, projectPoint, worldToCamera, type PinholeCamera } from '../../src/geometry/camera.ts';
+import { quatFromAxisAngle } from '../../src/geometry/quaternion.ts';
+
+/** A squat of the body model (knees and hips flex, arms rise forward), facing the camera at an angle. */
+export function squatPoses(skel: Skeleton, frames: number, fps = 30, yaw = 0.3): Pose[] {
+  const off = angleOffsets(skel);
+  const J = JOINT_INDEX;
+  const ankleH = 0.039 * (skel.height / 1.0);
+  void ankleH;
+  return Array.from({ length: frames }, (_, t) => {
+    const s = 0.5 - 0.5 * Math.cos((2 * Math.PI * t) / (fps * 2)); // 0 → 1 → 0 over 2 s
+    const a = new Float64Array(angleCount(skel));
+    const hip = -1.0 * s, knee = 1.7 * s, ankle = -0.7 * s;
+    for (const side of ['left', 'right'] as const) {
+      a[off[J[`${side}_thigh`]]!] = hip;
+      a[off[J[`${side}_shin`]]!] = knee;
+      a[off[J[`${side}_foot`]]!] = ankle;
+      const sgn = side === 'left' ? 1 : -1;
+      a[off[J[`${side}_upper_arm`]]! + 2] = -sgn * (1.3 - 0.4 * s);
+      a[off[J[`${side}_upper_arm`]]! + 1] = -sgn * 1.0 * s;
+      a[off[J[`${side}_forearm`]]!] = 0.3 + 0.2 * s;
+    }
+    a[off[J.spine]!] = 0.35 * s;
+    a[off[J.neck]!] = -0.2 * s;
+    // Root height: keep the feet planted (solve by measuring the rest leg drop).
+    const pose0 = poseFromAngles(skel, [0, 0, 0], quatFromAxisAngle([0, 1, 0], yaw), a);
+    const lm = landmarkPositions(skel, pose0);
+    const lowest = Math.min(...[29, 30, 31, 32].map((i) => lm[i]![1]));
+    return poseFromAngles(skel, [0.02 * Math.sin(t / 9), -lowest, 0.01 * t / fps], quatFromAxisAngle([0, 1, 0], yaw), a);
+  });
+}
+
+export const TEST_CAMERA_POSITION: [number, number, number] = [0.3, 1.3, 3.6];
+
+export function testCamera(width = 720, height = 1280): PinholeCamera {
+  const f = 1100;
+  return lookAt(TEST_CAMERA_POSITION, [0, 0.9, 0], { fx: f, fy: f, cx: width / 2, cy: height / 2 });
+}
+
+/** keypoints.json of a motion seen by `camera`, noise-free, with detector-style 3D (MediaPipe axes, hip-centred). */
+export function keypointsFromLandmarks(frames: [number, number, number][][], camera: PinholeCamera, fps = 30): KeypointsFile {
+  return {
+    format: KEYPOINTS_FORMAT,
+    source: { path: 'synthetic', fps, width: 720, height: 1280, frameCount: frames.length },
+    landmarks: 'mediapipe-33',
+    detector: { name: 'test', runtime: 'none' },
+    camera: { fx: camera.fx, fy: camera.fy, cx: camera.cx, cy: camera.cy },
+    frames: frames.map((lm, index) => {
+      const local = lm.map((p) => worldToCamera(camera, p));
+      const mid = local[23]!.map((v, i) => (v + local[24]![i]!) / 2);
+      return {
+        index, time: index / fps,
+        keypoints: lm.map((p) => [...projectPoint(camera, p)!, 0.95] as [number, number, number]),
+        world: local.map((p) => [p[0] - mid[0]!, -(p[1] - mid[1]!), -(p[2] - mid[2]!)] as [number, number, number]),
+      };
+    }),
+  };
+}

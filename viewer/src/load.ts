@@ -82,15 +82,23 @@ export async function fetchManifest(base = './'): Promise<Manifest | null> {
   }
 }
 
-/** Loads a result folder served by `optimus-motion view`. */
-export async function loadFromServer(manifest: Manifest, base = './'): Promise<ResultBundle> {
+/** Fetches the result files from the server's data/ folder; absent files are left out. */
+export async function fetchResultTexts(base = './'): Promise<Map<string, string>> {
   const texts = new Map<string, string>();
   await Promise.all(FILES.map(async ([, file]) => {
-    if (!manifest.files.includes(file)) return;
-    const res = await fetch(`${base}data/${file}`, { cache: 'no-store' });
-    if (res.ok) texts.set(file, await res.text());
+    try {
+      const res = await fetch(`${base}data/${file}`, { cache: 'no-store' });
+      if (res.ok) texts.set(file, await res.text());
+    } catch { /* not served */ }
   }));
-  return assemble(manifest.name, texts, manifest.video, manifest.videoExpected, 'this folder');
+  return texts;
+}
+
+/** Loads a result folder served by `optimus-motion view`. */
+export async function loadFromServer(manifest: Manifest, texts?: Map<string, string>, base = './'): Promise<ResultBundle> {
+  const all = texts ?? await fetchResultTexts(base);
+  for (const file of [...all.keys()]) if (!manifest.files.includes(file)) all.delete(file);
+  return assemble(manifest.name, all, manifest.video, manifest.videoExpected, 'this folder');
 }
 
 /** Loads dropped or picked files (no server): JSON files are routed by name, then by their format field. */
@@ -143,7 +151,8 @@ function assemble(name: string, texts: Map<string, string>, video: ResultBundle[
   }
   if (!video && (bundle.keypoints || bundle.motion)) {
     const size = sourceSize(bundle);
-    const file = videoExpected && videoExpected !== '(not dropped)' ? `source video ${videoExpected} was not found` : 'no source video';
+    const isVideoName = !!videoExpected && /\.(mp4|webm|mov|m4v|ogv|mkv|avi)$/i.test(videoExpected);
+    const file = isVideoName ? `source video ${videoExpected} was not found in the folder` : `no source video${videoExpected && videoExpected !== '(not dropped)' ? ` (the keypoints come from ${videoExpected})` : ''}`;
     bundle.messages.push({ level: 'info', text: `${file}: the side panel shows a blank ${size.width}×${size.height} frame with the keypoints and reprojected landmarks.` });
   }
   return bundle;

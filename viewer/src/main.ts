@@ -1,5 +1,5 @@
-import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../../src/export/index.ts';
-import { clipTiming, fetchManifest, loadFromFiles, loadFromServer, type Message, type ResultBundle } from './load.ts';
+import type { ExportFormat } from '../../src/export/index.ts';
+import { clipTiming, fetchManifest, fetchResultTexts, loadFromFiles, loadFromServer, type Message, type ResultBundle } from './load.ts';
 import { mpjpePerFrame, reprojectionErrorPerFrame } from './metrics.ts';
 import { drawPlot, plotIndexAt, type Series } from './plots.ts';
 import { SceneView } from './scene.ts';
@@ -11,6 +11,10 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 export interface ViewerHandle {
   ready: boolean;
   loadMs: number;
+  /** Milliseconds from navigation start to the first drawn frame of the result. */
+  openMs: number;
+  /** Milliseconds per loading step (fetch+parse, scene, first render). */
+  timings: Record<string, number>;
   frame: number;
   time: number;
   frameCount: number;
@@ -50,7 +54,7 @@ class App {
   constructor() {
     const app = this;
     this.handle = {
-      ready: false, loadMs: 0, frame: 0, time: 0, frameCount: 0, fps: 30, playing: false, messages: [],
+      ready: false, loadMs: 0, openMs: 0, timings: {}, frame: 0, time: 0, frameCount: 0, fps: 30, playing: false, messages: [],
       jointPosition: (i) => this.scene.landmarkPosition(i),
       skeletonJointPosition: (j) => this.scene.skeletonJointPosition(j),
       setFrame: (i) => this.seek(i),
@@ -61,11 +65,13 @@ class App {
     };
     window.__viewer = this.handle;
     this.wireControls();
-    requestAnimationFrame((t) => this.tick(t));
+    requestAnimationFrame(() => this.tick());
   }
 
   async start(): Promise<void> {
     const t0 = performance.now();
+    // Fetch the files while the manifest is on its way (a missing file is a 404, handled later).
+    const texts = fetchResultTexts();
     const manifest = await fetchManifest();
     if (!manifest) {
       $('dropzone').hidden = false;
@@ -73,7 +79,9 @@ class App {
       this.handle.ready = true;
       return;
     }
-    await this.show(await loadFromServer(manifest), t0);
+    const bundle = await loadFromServer(manifest, await texts);
+    this.handle.timings.load = performance.now() - t0;
+    await this.show(bundle, t0);
   }
 
   async show(bundle: ResultBundle, t0 = performance.now()): Promise<void> {
@@ -85,11 +93,13 @@ class App {
     $('title').textContent = bundle.name;
     $('dropzone').hidden = !!(bundle.motion || bundle.truth || bundle.keypoints);
     this.setMessages(bundle.messages);
+    const t1 = performance.now();
     try {
       this.scene.setBundle(bundle);
     } catch (err) {
       this.addMessage({ level: 'error', text: `The 3D view could not be built: ${(err as Error).message}` });
     }
+    this.handle.timings.scene = performance.now() - t1;
     this.panel.setBundle(bundle);
     for (const layer of ['kinematic', 'truth'] as const) {
       $(`toggle-${layer}`).hidden = !bundle[layer];
@@ -101,9 +111,12 @@ class App {
     this.computeSeries();
     this.handle.frameCount = this.frames;
     this.handle.fps = this.fps;
+    const t2 = performance.now();
     this.seek(0);
     this.scene.renderIfNeeded();
+    this.handle.timings.firstFrame = performance.now() - t2;
     this.handle.loadMs = performance.now() - t0;
+    this.handle.openMs = performance.now();
     this.handle.ready = true;
   }
 
@@ -166,9 +179,11 @@ class App {
     this.panel.sync(this.time, on, this.speed, this.fps);
   }
 
-  private tick(now: number): void {
+  private tick(): void {
     if (this.playing) {
-      const dt = Math.min(0.25, (now - this.lastTick) / 1000);
+      // performance.now(), not the rAF timestamp: that one can precede the moment play was pressed.
+      const now = performance.now();
+      const dt = Math.max(0, Math.min(0.25, (now - this.lastTick) / 1000));
       this.lastTick = now;
       this.handle.stats.playMs += dt * 1000;
       const duration = this.frames / this.fps;
@@ -177,7 +192,7 @@ class App {
         if (this.loop) this.time %= duration;
         else { this.time = (this.frames - 1) / this.fps; this.setPlaying(false); }
       }
-      const f = Math.min(this.frames - 1, Math.floor(this.time * this.fps + 1e-6));
+      const f = Math.max(0, Math.min(this.frames - 1, Math.floor(this.time * this.fps + 1e-6)));
       if (f !== this.frame) {
         this.handle.stats.advancedFrames += (f - this.frame + this.frames) % this.frames;
         this.seek(f, true);
@@ -187,11 +202,13 @@ class App {
       }
     }
     if (this.scene.renderIfNeeded() && this.playing) this.handle.stats.drawnFrames++;
-    requestAnimationFrame((t) => this.tick(t));
+    requestAnimationFrame(() => this.tick());
   }
 
   private async exportBytes(format: ExportFormat): Promise<Uint8Array> {
     if (!this.bundle?.motion) throw new Error('no motion loaded');
+    // The exporters (and gltf-transform) load on first use: a faster first paint.
+    const { exportMotion } = await import('../../src/export/index.ts');
     const data = await exportMotion(this.bundle.motion, format);
     return typeof data === 'string' ? new TextEncoder().encode(data) : data;
   }
@@ -199,6 +216,7 @@ class App {
   private async download(format: ExportFormat): Promise<void> {
     try {
       const bytes = await this.exportBytes(format);
+      const { EXPORT_FORMATS } = await import('../../src/export/index.ts');
       const blob = new Blob([bytes as BlobPart], { type: EXPORT_FORMATS[format].mime });
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);

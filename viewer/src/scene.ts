@@ -12,6 +12,9 @@ export const COLORS = {
   frustum: 0x3ad0ff, ground: 0x20252d, grid: 0x3a4350,
 };
 
+/** Headless / software GL (SwiftShader): skip MSAA, which costs most of a frame on the CPU. */
+const SOFTWARE_RENDERING = /HeadlessChrome/.test(navigator.userAgent) || new URLSearchParams(location.search).has('fast');
+
 /** A landmark index, or a point between two landmarks. */
 type Anchor = number | readonly [number, number];
 const MID_SHOULDER = [11, 12] as const;
@@ -62,7 +65,7 @@ export class SceneView {
   frame = 0;
 
   constructor(readonly canvas: HTMLCanvasElement) {
-    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: true, preserveDrawingBuffer: true });
+    this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !SOFTWARE_RENDERING, preserveDrawingBuffer: true });
     this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
     this.renderer.shadowMap.enabled = true;
     this.renderer.shadowMap.type = THREE.PCFShadowMap;
@@ -320,11 +323,11 @@ export class SceneView {
     const from = cam ? new THREE.Vector3(...cam.position).sub(center).setY(0) : new THREE.Vector3(0, 0, 1);
     if (from.lengthSq() < 1e-6) from.set(0, 0, 1);
     const camDist = cam ? new THREE.Vector3(...cam.position).distanceTo(center) : 0;
-    from.normalize().applyAxisAngle(new THREE.Vector3(0, 1, 0), 1.0);
+    from.normalize().applyAxisAngle(new THREE.Vector3(0, 1, 0), 0.85);
     const dist = Math.max(1.2 * size + 0.6, 0.8 * camDist + 1.2);
     this.camera.position.copy(center).addScaledVector(from, dist).add(new THREE.Vector3(0, 0.35 * dist, 0));
     // Aim a little towards the video camera so both the body and the frustum are in view.
-    const aim = cam ? center.clone().lerp(new THREE.Vector3(...cam.position), 0.3).setY(center.y) : center;
+    const aim = cam ? center.clone().lerp(new THREE.Vector3(...cam.position), 0.4).setY(center.y) : center;
     center.copy(aim);
     this.controls.target.copy(center);
     this.controls.update();

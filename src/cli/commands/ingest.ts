@@ -3,7 +3,6 @@ import { UserError } from '../../errors.ts';
 import { ingest } from '../../ingest/ingest.ts';
 import { KEYPOINT_FORMATS, type KeypointFormat } from '../../ingest/importers/index.ts';
 import { LANDMARK_MODELS, type LandmarkModel } from '../../ingest/models.ts';
-import { parseBackend } from '../../optimus/backend.ts';
 import { nonNegativeNumber, positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
 
@@ -53,7 +52,7 @@ export function registerIngest(program: Command): void {
     .option('--max-side <px>', 'scale frames down to this longer side for detection (keypoints stay in source pixels)', positiveInt('--max-side'))
     .option('--fps <n>', 'frame rate of an image folder or of imported keypoints (default 30)', positiveNumber('--fps'))
     .option('--size <WxH>', 'frame size of imported keypoints that do not carry it', size)
-    .option('--backend <name>', 'tfjs backend: wasm, tensorflow or cpu', parseBackend, 'wasm')
+    .option('--backend <name>', 'tfjs backend: wasm, tensorflow or cpu', choice('--backend', ['wasm', 'tensorflow', 'cpu'] as const), 'wasm')
     .option('--quiet', 'no progress output')
     .action(async (input: string, o: Record<string, any>) => {
       const progress = new Progress('ingest', 0, { quiet: o.quiet });

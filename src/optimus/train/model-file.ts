@@ -1,10 +1,10 @@
-import { writeJsonAtomic } from '../../formats/io.ts';
+import { saveCheckpoint } from '../checkpoint.ts';
 import type { LearnedOptimizerDef } from '../learned.ts';
-import { encodeTypedArray } from './state-codec.ts';
 
 /**
- * Writes the shipped model: architecture, weights, training config and provenance in
- * one JSON file, atomically (a reader or a commit never sees half a file).
+ * Writes the shipped model in the library's checkpoint format (src/optimus/checkpoint.ts),
+ * atomically, so `minimize`/`bench` load it without the trainer and a reader or a
+ * commit never sees half a file.
  */
 export interface ModelProvenance {
   status: 'training' | 'complete';
@@ -12,13 +12,5 @@ export interface ModelProvenance {
 }
 
 export function writeModelFile(path: string, def: LearnedOptimizerDef, weights: Float32Array, training: unknown, provenance: ModelProvenance): void {
-  writeJsonAtomic(path, {
-    format: 'optimus-motion/learned-optimizer@1',
-    kind: def.kind,
-    config: def.config,
-    weightCount: def.weightCount,
-    weights: encodeTypedArray(weights),
-    training,
-    provenance,
-  }, 1);
+  saveCheckpoint(path, def, weights, training as Record<string, unknown>, provenance);
 }

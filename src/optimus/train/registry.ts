@@ -1,5 +1,7 @@
 import { adafacMlpDef, optimusDef, type LearnedOptimizerDef } from '../learned.ts';
 import { BUILTIN_OBJECTIVE_NAMES, taskFamily } from '../objectives/index.ts';
+import { adam } from '../baselines/first-order.ts';
+import { lbfgs } from '../baselines/quasi-newton.ts';
 import type { Optimizer, TaskFamily } from '../types.ts';
 import { learnedSgdDef } from './learned-sgd.ts';
 import { toyQuadraticFamily } from './toy-families.ts';
@@ -27,7 +29,14 @@ export function trainingFamilies(): Record<string, TaskFamily> {
   return out;
 }
 
-/** Hand-designed optimizers scored next to the trained one on the held-out tasks (filled in from the library's baselines). */
+/**
+ * Hand-designed optimizers scored next to the trained one on the held-out tasks: Adam at
+ * the learned optimizers' base step (what the untrained networks start from) and L-BFGS.
+ * Untuned here; `bench` is where Adam's learning rate is tuned per family.
+ */
 export function referenceOptimizers(): Record<string, () => Optimizer> {
-  return {};
+  return {
+    'adam(lr=0.03)': () => adam({ learningRate: 0.03 }) as unknown as Optimizer,
+    lbfgs: () => lbfgs() as unknown as Optimizer,
+  };
 }

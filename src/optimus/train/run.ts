@@ -117,7 +117,10 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
       throw new UserError(`${statePath}: was trained with a different config than ${options.configSource}; resume with the same config`);
     }
     config = saved.config;
-    setup = makeSetup(config, factories, families, options.configSource);
+    // The architecture the run started with (library defaults may have moved since).
+    const architecture = saved.architecture ?? architectureFromModel(options.out, config.kind) ?? config.architecture;
+    setup = makeSetup({ ...config, architecture }, factories, families, options.configSource);
+    setup = { ...setup, config };
     try {
       state = decodeTrainer(saved.trainer, setup);
     } catch (err) {
@@ -138,7 +141,7 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   let stoppedBy: TrainRunResult['stoppedBy'] = 'steps';
 
   const save = (status: ModelProvenance['status'], extra: Record<string, unknown> = {}) => {
-    writeJsonAtomic(statePath, { format: STATE_FORMAT, kind: setup.def.kind, config, configSource: options.configSource, startedAt, trainer: encodeTrainer(state) });
+    writeJsonAtomic(statePath, { format: STATE_FORMAT, kind: setup.def.kind, architecture: setup.def.config, config, configSource: options.configSource, startedAt, trainer: encodeTrainer(state) });
     const shipped = state.best?.weights ?? state.weights;
     writeModelFile(options.out, setup.def, shipped, config, { ...provenance(setup, state, config, options.configSource, startedAt, status), ...extra });
     lastCheckpoint = Date.now();
@@ -157,15 +160,15 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     const report = trainerStep(setup, state, cache);
     stepsThisRun++;
     if (report.skipped) log(`step ${report.outerStep}: NaN meta-loss in ${report.nanPairs} pair(s); update skipped, weights kept, those pairs restart on new tasks`);
-    if (state.outerStep % config.evalEvery === 0) {
-      const rec = trainerValidate(setup, state);
-      log(`step ${state.outerStep} meta-loss ${fmt(recentMean(state.metaLossHistory))} validation ${fmt(rec.metaLoss)} log10 gap ${fmt(rec.meanLog10Gap)} best ${fmt(state.best?.metaLoss ?? null)}@${state.best?.step ?? '-'} ${(stepsThisRun / ((Date.now() - runStart) / 1000)).toFixed(2)} steps/s`);
-    }
-    state.wallMs += Date.now() - t0;
     const elapsed = (Date.now() - runStart) / 1000;
     const rate = stepsThisRun / Math.max(elapsed, 1e-3);
     const stepsLeftByTime = Number.isFinite(budgetMs) ? Math.max(0, (budgetMs / 1000 - elapsed) * rate) : Infinity;
     const stepsLeft = Math.min(config.outerSteps - state.outerStep, stepsLeftByTime);
+    if (state.outerStep % config.evalEvery === 0) {
+      const rec = trainerValidate(setup, state);
+      log(`step ${state.outerStep} meta-loss ${fmt(recentMean(state.metaLossHistory))} validation ${fmt(rec.metaLoss)} log10 gap ${fmt(rec.meanLog10Gap)} best ${fmt(state.best?.metaLoss ?? null)}@${state.best?.step ?? '-'} ${rate.toFixed(2)} steps/s ETA ${formatEta(stepsLeft / rate)}`);
+    }
+    state.wallMs += Date.now() - t0;
     options.onStep?.(report, {
       outerStep: state.outerStep,
       stepsThisRun,
@@ -203,6 +206,7 @@ function makeSetup(config: TrainConfig, factories: Readonly<Record<string, (a: R
 
 interface SavedState {
   config: TrainConfig;
+  architecture?: Record<string, unknown>;
   startedAt: string;
   trainer: unknown;
 }
@@ -221,7 +225,19 @@ function readSavedState(path: string): SavedState {
   }
   const parsed = trainConfigSchema.safeParse(r.config);
   if (!parsed.success) throw new UserError(`${path}: corrupt training state (its config is invalid); left untouched`);
-  return { config: parsed.data, startedAt: r.startedAt, trainer: r.trainer };
+  const architecture = r.architecture && typeof r.architecture === 'object' ? (r.architecture as Record<string, unknown>) : undefined;
+  return { config: parsed.data, startedAt: r.startedAt, trainer: r.trainer, ...(architecture ? { architecture } : {}) };
+}
+
+/** States written before the architecture was stored: take it from the model file of the same run. */
+function architectureFromModel(path: string, kind: string): Record<string, unknown> | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const m = readJsonFile(path) as { kind?: unknown; config?: unknown };
+    return m.kind === kind && m.config && typeof m.config === 'object' ? (m.config as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function stripSeed(c: TrainConfig): Omit<TrainConfig, 'seed'> {
@@ -233,11 +249,14 @@ function provenance(setup: TrainerSetup, state: TrainerState, config: TrainConfi
   const losses = state.metaLossHistory;
   return {
     status,
+    createdAt: new Date().toISOString(),
+    seed: config.seed,
+    trainedOn: `${config.tasks.train.families.join(', ')} at dims ${config.tasks.train.dimRange[0]}–${config.tasks.train.dimRange[1]} (random shift, rotation, scale, start)`,
+    durationMs: state.wallMs,
+    metaSteps: state.outerStep,
     trainer: 'PES (antithetic, persistent, truncated unrolls) + outer Adam',
     configSource,
-    seed: config.seed,
     startedAt,
-    writtenAt: new Date().toISOString(),
     wallSeconds: Math.round(state.wallMs / 1000),
     outerSteps: state.outerStep,
     skippedSteps: state.skippedSteps,
@@ -293,6 +312,12 @@ export function summarizeCurve(losses: readonly number[], buckets: number): Arra
 function recentMean(xs: readonly number[]): number {
   const tail = xs.slice(-20).filter(Number.isFinite);
   return tail.length ? tail.reduce((a, b) => a + b, 0) / tail.length : NaN;
+}
+
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '-';
+  const m = Math.floor(seconds / 60);
+  return m > 0 ? `${m}m${String(Math.round(seconds - 60 * m)).padStart(2, '0')}s` : `${seconds.toFixed(0)}s`;
 }
 
 function fmt(x: number | null): string {

@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { findFfmpeg } from './ffmpeg.ts';
+import { detectSource, openSource } from './ingest.ts';
+import type { LandmarkModel } from './models.ts';
+
+export interface IngestBenchOptions {
+  /** A video of a person (720p for the speed target). */
+  video: string;
+  models?: LandmarkModel[];
+  /** Golden BlazePose 2D / 3D files beside the video (pose_squats.full.json …), when present. */
+  golden2d?: string;
+  golden3d?: string;
+  /** Repeat the video this many times for the memory check. */
+  loops?: number;
+  log?: (line: string) => void;
+}
+
+export const INGEST_BENCH_DEFAULTS = { models: ['lite', 'full', 'heavy'] as LandmarkModel[], loops: 4, warmupFrames: 3 };
+
+export interface ModelBench {
+  model: LandmarkModel;
+  frames: number;
+  /** Median wall time per frame (decode + detect + filter), after warm-up. */
+  medianMsPerFrame: number;
+  meanMsPerFrame: number;
+  mean2dPx?: number;
+  mean3dMm?: number;
+}
+
+export interface IngestBenchResult {
+  video: string;
+  width: number;
+  height: number;
+  models: ModelBench[];
+  /** Resident memory (MB) after the first quarter and at the end of the looped video. */
+  memory?: { frames: number; rssMbQuarter: number; rssMbEnd: number; heapMbQuarter: number; heapMbEnd: number };
+}
+
+/**
+ * Speed per model on a video, accuracy against golden files when given, and
+ * memory over a longer (looped) run, which must stay flat with length.
+ */
+export async function benchIngest(options: IngestBenchOptions): Promise<IngestBenchResult> {
+  const models = options.models ?? INGEST_BENCH_DEFAULTS.models;
+  const log = options.log ?? (() => {});
+  const g2 = options.golden2d && existsSync(options.golden2d) ? (JSON.parse(readFileSync(options.golden2d, 'utf8')) as number[][][]) : null;
+  const g3 = options.golden3d && existsSync(options.golden3d) ? (JSON.parse(readFileSync(options.golden3d, 'utf8')) as number[][][]) : null;
+  const result: IngestBenchResult = { video: options.video, width: 0, height: 0, models: [] };
+  for (const model of models) {
+    const stamps: number[] = [];
+    const source = await openSource(options.video);
+    result.width = source.info.width;
+    result.height = source.info.height;
+    const start = performance.now();
+    // Golden references were recorded with frames 33.333 ms apart.
+    const r = await detectSource(source, { model, frameIntervalMs: g2 ? 1000 / 30 : undefined, onProgress: () => stamps.push(performance.now()) });
+    const per = stamps.map((t, i) => t - (i === 0 ? start : stamps[i - 1]!)).slice(INGEST_BENCH_DEFAULTS.warmupFrames);
+    const entry: ModelBench = { model, frames: r.stats.frames, medianMsPerFrame: median(per), meanMsPerFrame: per.reduce((a, b) => a + b, 0) / Math.max(1, per.length) };
+    if (g2 || g3) {
+      let e2 = 0, e3 = 0, n2 = 0, n3 = 0;
+      for (const f of r.keypoints.frames) {
+        if (!f.keypoints) continue;
+        const gk = g2?.[f.index], gw = g3?.[f.index];
+        if (gk) for (let i = 0; i < 33; i++) { e2 += Math.hypot(f.keypoints[i]![0] - gk[i]![0]!, f.keypoints[i]![1] - gk[i]![1]!); n2++; }
+        if (gw && f.world) {
+          const w = f.world;
+          const rw = [0, 1, 2].map((c) => (w[23]![c]! + w[24]![c]!) / 2), rg = [0, 1, 2].map((c) => (gw[23]![c]! + gw[24]![c]!) / 2);
+          for (let i = 0; i < 33; i++) { e3 += Math.hypot(...[0, 1, 2].map((c) => w[i]![c]! - rw[c]! - (gw[i]![c]! - rg[c]!))); n3++; }
+        }
+      }
+      if (n2) entry.mean2dPx = e2 / n2;
+      if (n3) entry.mean3dMm = (1000 * e3) / n3;
+    }
+    log(`${model}: ${entry.frames} frames, median ${entry.medianMsPerFrame.toFixed(1)} ms/frame` +
+      (entry.mean2dPx != null ? `, 2D ${entry.mean2dPx.toFixed(2)} px` : '') + (entry.mean3dMm != null ? `, 3D ${entry.mean3dMm.toFixed(1)} mm (root-aligned)` : ''));
+    result.models.push(entry);
+  }
+
+  const loops = options.loops ?? INGEST_BENCH_DEFAULTS.loops;
+  if (loops > 1) {
+    const tmp = mkdtempSync(join(tmpdir(), 'om-bench-'));
+    try {
+      const looped = join(tmp, 'looped' + (options.video.match(/\.[^./]+$/)?.[0] ?? '.mp4'));
+      execFileSync(findFfmpeg().ffmpeg, ['-v', 'error', '-nostdin', '-y', '-stream_loop', String(loops - 1), '-i', options.video, '-c', 'copy', looped]);
+      const source = await openSource(looped);
+      const quarter = Math.max(1, Math.floor(source.info.frameCount / 4));
+      let atQuarter = process.memoryUsage();
+      const r = await detectSource(source, { model: 'full', onProgress: (done) => { if (done === quarter) atQuarter = process.memoryUsage(); } });
+      const end = process.memoryUsage();
+      const mb = (b: number) => Math.round(b / 1048576);
+      result.memory = { frames: r.stats.frames, rssMbQuarter: mb(atQuarter.rss), rssMbEnd: mb(end.rss), heapMbQuarter: mb(atQuarter.heapUsed), heapMbEnd: mb(end.heapUsed) };
+      log(`memory over ${r.stats.frames} frames (full): rss ${result.memory.rssMbQuarter} MB at 1/4 → ${result.memory.rssMbEnd} MB at the end; heap ${result.memory.heapMbQuarter} → ${result.memory.heapMbEnd} MB`);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  return result;
+}
+
+function median(v: number[]): number {
+  if (v.length === 0) return NaN;
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** The golden files shipped beside a video named like pose_squats.mp4 (pose_squats.full.json, pose_squats_3d.full.json). */
+export function goldenBeside(video: string): { golden2d: string; golden3d: string } {
+  const base = video.replace(/\.[^./]+$/, '');
+  return { golden2d: `${base}.full.json`, golden3d: join(dirname(video), `${base.split('/').pop()}_3d.full.json`) };
+}

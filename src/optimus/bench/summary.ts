@@ -1,0 +1,74 @@
+import type { BenchRun, BenchSummary } from '../../formats/bench.ts';
+
+/** A run succeeds when its best value is within this gap of the minimum and it did not diverge. */
+export const SUCCESS_GAP = 1e-4;
+
+/** Groups runs by a key, keeping first-seen order. */
+export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 ? s[(n - 1) >> 1]! : 0.5 * (s[n / 2 - 1]! + s[n / 2]!);
+}
+
+/**
+ * The reference value of each (objective, dim, seed): f* when known, else the lowest
+ * value any optimizer reached on it in this run (DESIGN §4.2).
+ */
+export function referenceValues(runs: readonly BenchRun[], minimumOf: (objective: string, dim: number) => number | undefined): Map<string, number> {
+  const ref = new Map<string, number>();
+  for (const r of runs) {
+    const key = `${r.objective}|${r.dim}|${r.seed}`;
+    const known = minimumOf(r.objective, r.dim);
+    if (known !== undefined) {
+      ref.set(key, known);
+      continue;
+    }
+    const v = r.bestValue ?? Infinity;
+    ref.set(key, Math.min(ref.get(key) ?? Infinity, v));
+  }
+  return ref;
+}
+
+/** log10(bestValue − reference + 1e-12), per run, in the order of `runs`. */
+export function log10Gaps(runs: readonly BenchRun[], ref: Map<string, number>): number[] {
+  return runs.map((r) => {
+    const best = r.bestValue;
+    if (best === null || !Number.isFinite(best)) return Math.log10(Number.MAX_VALUE);
+    const reference = ref.get(`${r.objective}|${r.dim}|${r.seed}`)!;
+    return Math.log10(Math.max(0, best - reference) + 1e-12);
+  });
+}
+
+export function summarize(runs: readonly BenchRun[], minimumOf: (objective: string, dim: number) => number | undefined): BenchSummary[] {
+  const ref = referenceValues(runs, minimumOf);
+  const gaps = log10Gaps(runs, ref);
+  const gapOf = new Map(runs.map((r, i) => [r, gaps[i]!]));
+  const out: BenchSummary[] = [];
+  for (const group of groupBy(runs, (r) => `${r.objective}|${r.dim}|${r.optimizer}`).values()) {
+    const g = group.map((r) => gapOf.get(r)!);
+    const first = group[0]!;
+    out.push({
+      objective: first.objective,
+      dim: first.dim,
+      optimizer: first.optimizer,
+      meanLog10Gap: g.reduce((a, b) => a + b, 0) / g.length,
+      medianLog10Gap: median(g),
+      successRate: group.filter((r, i) => !r.diverged && g[i]! < Math.log10(SUCCESS_GAP)).length / group.length,
+      meanGradEvals: group.reduce((a, r) => a + r.gradEvals, 0) / group.length,
+      meanWallMs: group.reduce((a, r) => a + r.wallMs, 0) / group.length,
+    });
+  }
+  return out;
+}

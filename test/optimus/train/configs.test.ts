@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { readTrainConfig, checkTaskNames } from '../../../src/optimus/train/run.ts';
+import { LEARNED_OPTIMIZERS, trainingFamilies } from '../../../src/optimus/train/registry.ts';
+
+/** The shipped training configs stay valid as the library evolves. */
+describe('data/train configs', () => {
+  for (const name of ['optimus-bench', 'adafac-mlp-bench']) {
+    it(`${name}.json is valid, names known families, and keeps held-out families out of training`, () => {
+      const path = `data/train/${name}.json`;
+      const config = readTrainConfig(path);
+      checkTaskNames(config, trainingFamilies(), path);
+      const def = LEARNED_OPTIMIZERS[config.kind]!(config.architecture);
+      expect(def.initWeights(config.seed).length).toBe(def.weightCount);
+      const train = new Set(config.tasks.train.families);
+      const heldOutFamilies = config.tasks.heldOut.flatMap((g) => g.families).filter((f) => !train.has(f));
+      expect(heldOutFamilies.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('the two trainings differ only in the learned optimizer (same pipeline, fair comparison)', () => {
+    const a = readTrainConfig('data/train/optimus-bench.json');
+    const b = readTrainConfig('data/train/adafac-mlp-bench.json');
+    expect({ ...a, kind: 'x' }).toEqual({ ...b, kind: 'x' });
+  });
+});

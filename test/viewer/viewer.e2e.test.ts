@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startViewServer, type ViewServer } from '../../src/cli/view-server.ts';
+import { forwardKinematics, motionToBvh, motionToCsv, motionToGlb, skeletonTopology } from '../../src/export/index.ts';
+import type { MotionFile } from '../../src/formats/motion.ts';
+import type { KeypointsFile } from '../../src/formats/keypoints.ts';
+import { PROJECT_ROOT } from '../helpers/shared-data.ts';
+import { writeHumanoidFolder } from '../export/fixtures.ts';
+import { buildViewer, CANVAS_STATS, chromiumMissing, launchChromium } from './browser.ts';
+import { DEMO_BVH, writeSynthResultFolder } from './result-folder.ts';
+
+const SHOTS = join(PROJECT_ROOT, 'test-output/viewer');
+const skip = chromiumMissing();
+const FROM_SYNTH = existsSync(DEMO_BVH);
+if (!FROM_SYNTH) console.warn(`[fixture] ${DEMO_BVH} missing: the viewer test uses the code-built humanoid instead of a synth folder`);
+
+/** A small source video (VP8 test pattern) so the side panel, seeking and range requests are exercised; null if ffmpeg fails. */
+async function writeVideo(path: string, seconds: number, width: number, height: number): Promise<boolean> {
+  try {
+    const ffmpeg = ((await import('@ffmpeg-installer/ffmpeg')) as { default: { path: string } }).default.path;
+    execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=30`,
+      '-t', String(seconds), '-c:v', 'libvpx', '-b:v', '200k', '-deadline', 'realtime', '-y', path], { timeout: 60_000 });
+    return true;
+  } catch (err) {
+    console.warn(`[skip] could not make a test video (${(err as Error).message.split('\n')[0]}): video checks skipped`);
+    return false;
+  }
+}
+
+describe.skipIf(skip)('viewer in headless chromium', () => {
+  let root: string;
+  let viewerDir: string;
+  let viewerTemporary = false;
+  let browser: Browser;
+  let good: { dir: string; server: ViewServer; motion: MotionFile; keypoints: KeypointsFile; video: boolean };
+  const servers: ViewServer[] = [];
+
+  const serve = async (dir: string) => {
+    const s = await startViewServer(dir, { port: 0, viewerDir });
+    servers.push(s);
+    return s;
+  };
+  // A modest viewport: SwiftShader renders on the CPU of a shared 2-core machine.
+  const open = async (server: ViewServer, reuse?: Page): Promise<Page> => {
+    const page = reuse ?? await browser.newPage({ viewport: { width: 1100, height: 640 }, acceptDownloads: true });
+    if (!reuse) page.on('pageerror', (e) => console.warn(`[page error] ${e.message}`));
+    await page.goto(server.url);
+    await page.waitForFunction(() => window.__viewer?.ready === true, null, { timeout: 30_000 });
+    return page;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    root = mkdtempSync(join(tmpdir(), 'om-viewer-e2e-'));
+    const dir = join(root, 'squat');
+    const r = FROM_SYNTH ? writeSynthResultFolder(dir, { seconds: 2 }) : writeHumanoidFolder(dir, { seconds: 2 });
+    const size = r.keypoints.source;
+    const [built, video] = await Promise.all([buildViewer(), writeVideo(join(dir, 'clip.webm'), 2.1, size.width, size.height)]);
+    viewerDir = built.dir;
+    viewerTemporary = built.temporary;
+    browser = await launchChromium();
+    good = { dir, server: await serve(dir), motion: r.motion, keypoints: r.keypoints, video };
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const s of servers) await s.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+    if (viewerDir && viewerTemporary) rmSync(viewerDir, { recursive: true, force: true });
+  });
+
+  it('opens the result: 3D canvas drawn, 2D overlay drawn on the video, no error message', async () => {
+    const page = await open(good.server);
+    const messages = await page.evaluate(() => window.__viewer.messages);
+    expect(messages.filter((m) => m.level === 'error')).toEqual([]);
+    expect(await page.evaluate(() => window.__viewer.frameCount)).toBe(good.motion.frames.length);
+    const scene = await page.evaluate(CANVAS_STATS, '#scene');
+    expect(scene.std).toBeGreaterThan(8);
+    expect(scene.colours).toBeGreaterThan(30);
+    if (good.video) {
+      await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).readyState >= 2, null, { timeout: 15_000 });
+      expect(messages.some((m) => /video/.test(m.text))).toBe(false);
+    }
+    await page.screenshot({ path: join(SHOTS, 'open.png') });
+    await page.close();
+  });
+
+  it('scrubbing shows that frame: label, time, 3D joints, skeleton and 2D keypoints match the files', async () => {
+    const page = await open(good.server);
+    const target = 37;
+    await page.locator('[data-testid=scrub]').fill(String(target));
+    await expect.poll(() => page.locator('[data-testid=frame-label]').textContent()).toBe(`frame ${target} / ${good.motion.frames.length - 1}`);
+    expect(await page.locator('[data-testid=time-label]').textContent()).toBe(`${(target / good.motion.fps).toFixed(3)} s`);
+    const frame = good.motion.frames[target]!;
+    for (const k of [0, 11, 15, 24, 27, 32]) {
+      const p = await page.evaluate((i) => window.__viewer.jointPosition(i), k);
+      expect(p, `landmark ${k}`).not.toBeNull();
+      for (let a = 0; a < 3; a++) expect(Math.abs(p![a]! - frame.joints3d[k]![a]!)).toBeLessThan(1e-5);
+    }
+    const fk = forwardKinematics(skeletonTopology(good.motion.skeleton), frame).positions;
+    for (let j = 0; j < fk.length; j++) {
+      const p = await page.evaluate((i) => window.__viewer.skeletonJointPosition(i), j);
+      for (let a = 0; a < 3; a++) expect(Math.abs(p![a]! - fk[j]![a]!)).toBeLessThan(1e-5);
+    }
+    // The detected keypoints of this frame are drawn (cyan) where keypoints.json puts them.
+    const kp = good.keypoints.frames[target]!.keypoints!;
+    const visible = kp.map((p, k) => [p, k] as const).filter(([p]) => p[2] >= 0.5);
+    const hits = await page.evaluate((pts) => {
+      const c = document.getElementById('overlay') as HTMLCanvasElement;
+      const ctx = c.getContext('2d')!;
+      return pts.map(([x, y]) => {
+        const d = ctx.getImageData(Math.round(x) - 3, Math.round(y) - 3, 7, 7).data;
+        for (let i = 0; i < d.length; i += 4) if (d[i]! < 110 && d[i + 1]! > 170 && d[i + 2]! > 220) return true;
+        return false;
+      });
+    }, visible.map(([p]) => [p[0], p[1]]));
+    expect(hits.filter(Boolean).length).toBeGreaterThanOrEqual(Math.ceil(0.9 * hits.length));
+    // Keyboard: arrows step, shift+arrow jumps ten.
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => window.__viewer.frame)).toBe(target + 1);
+    await page.keyboard.press('Shift+ArrowLeft');
+    expect(await page.evaluate(() => window.__viewer.frame)).toBe(target - 9);
+    if (good.video) {
+      const want = (target - 9 + 0.5) / good.motion.fps;
+      await expect.poll(() => page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).currentTime), { timeout: 10_000 }).toBeCloseTo(want, 2);
+    }
+    await page.screenshot({ path: join(SHOTS, 'scrub.png') });
+    await page.close();
+  });
+
+  it('play (button and space) advances time; pause stops it', async () => {
+    const page = await open(good.server);
+    await page.locator('[data-testid=play]').click();
+    const t0 = await page.evaluate(() => window.__viewer.time);
+    await page.waitForTimeout(800);
+    const t1 = await page.evaluate(() => window.__viewer.time);
+    expect(await page.evaluate(() => window.__viewer.playing)).toBe(true);
+    expect(t1).toBeGreaterThan(t0 + 0.1);
+    await page.screenshot({ path: join(SHOTS, 'play.png') });
+    await page.keyboard.press('Space');
+    expect(await page.evaluate(() => window.__viewer.playing)).toBe(false);
+    const t2 = await page.evaluate(() => window.__viewer.time);
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => window.__viewer.time)).toBe(t2);
+    await page.keyboard.press('Space');
+    expect(await page.evaluate(() => window.__viewer.playing)).toBe(true);
+    await page.close();
+  });
+
+  it('export buttons download exactly what src/export writes', async () => {
+    const page = await open(good.server);
+    const expected: Record<string, Uint8Array> = {
+      bvh: new TextEncoder().encode(motionToBvh(good.motion)),
+      csv: new TextEncoder().encode(motionToCsv(good.motion)),
+      glb: await motionToGlb(good.motion),
+    };
+    for (const format of ['bvh', 'glb', 'csv']) {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`[data-export=${format}]`)]);
+      expect(download.suggestedFilename()).toMatch(new RegExp(`\\.${format}$`));
+      const bytes = readFileSync((await download.path())!);
+      expect(Buffer.compare(bytes, Buffer.from(expected[format]!)), format).toBe(0);
+    }
+    await page.close();
+  });
+
+  it('bad input gives a readable message in the page, never only a blank canvas', async () => {
+    const motionText = readFileSync(join(good.dir, 'motion.json'), 'utf8');
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ['empty', {}, /no motion\.json in this folder/],
+      ['keypoints-only', { 'keypoints.json': readFileSync(join(good.dir, 'keypoints.json'), 'utf8') }, /no motion\.json in this folder.*Still shown: the detected keypoints/],
+      ['other-version', { 'motion.json': motionText.replace('optimus-motion/motion@1', 'optimus-motion/motion@2') }, /format version "optimus-motion\/motion@2"; this viewer reads "optimus-motion\/motion@1"/],
+      ['truncated', { 'motion.json': motionText.slice(0, Math.floor(motionText.length / 2)) }, /motion\.json is not valid JSON — it looks truncated/],
+      ['no-video', { 'motion.json': motionText }, /no source video.*blank \d+×\d+ frame/],
+    ];
+    let page: Page | undefined;
+    for (const [name, files, pattern] of cases) {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+      page = await open(await serve(dir), page);
+      const box = page.locator('[data-testid=messages]');
+      expect(await box.isVisible(), name).toBe(true);
+      expect(await box.textContent(), name).toMatch(pattern);
+      expect((await page.evaluate(CANVAS_STATS, '#scene')).std, name).toBeGreaterThan(2);
+      await page.screenshot({ path: join(SHOTS, `bad-${name}.png`) });
+      if (name === 'empty') {
+        // The file picker opens a result without server data.
+        await page.setInputFiles('#file-input', [join(good.dir, 'motion.json'), join(good.dir, 'keypoints.json')]);
+        await page.waitForFunction(() => window.__viewer.ready && window.__viewer.frameCount > 0, null, { timeout: 20_000 });
+        expect(await page.evaluate(() => window.__viewer.frameCount)).toBe(good.motion.frames.length);
+        expect(await page.locator('[data-export=glb]').isEnabled()).toBe(true);
+      }
+    }
+    await page?.close();
+  });
+});
