@@ -28,6 +28,8 @@ export interface BvhJoint {
   channelStart: number;
   /** True for an `End Site` (no channels, a leaf). */
   endSite: boolean;
+  /** Line of the file where the joint is declared (1-based). */
+  line: number;
 }
 
 export interface BvhClip {
@@ -111,7 +113,7 @@ export function parseBvh(text: string, source = 'BVH'): BvhClip {
   const parseJointBody = (name: string, parent: number, endSite: boolean, line: number): void => {
     expect('{');
     const index = joints.length;
-    const joint: BvhJoint = { name, parent, offset: [0, 0, 0], channels: [], channelStart: channelCount, endSite };
+    const joint: BvhJoint = { name, parent, offset: [0, 0, 0], channels: [], channelStart: channelCount, endSite, line };
     joints.push(joint);
     let sawOffset = false;
     for (;;) {

@@ -27,9 +27,10 @@ import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
  *    its rest pose (both rigs stand upright with flat feet at rest), which keeps the
  *    face direction and foot pitch; hands point at the centre of the source fingers.
  * 4. Root translation is the source hip centre scaled by the ratio of leg lengths (hip
- *    height at rest), so steps match the subject's legs; the whole clip is shifted so
- *    the first frame's hip centre is above the origin and the lowest foot landmark of the
- *    clip touches y = 0.
+ *    height at rest), so steps match the subject's legs. A tilted capture floor is levelled
+ *    (plane fitted to the lowest sole points), the ground is set at a low percentile of the
+ *    per-frame lowest sole point (no frame sinks below y = 0), and the first frame's hip
+ *    centre is put above the origin.
  * 5. Poses are resampled to the requested fps (lerp of the root, slerp of rotations).
  */
 
@@ -137,7 +138,7 @@ export function mapBvhJoints(clip: BvhClip, jointMap: Record<string, string> = {
   }
   const missing = SOURCE_KEYS.filter((k) => !OPTIONAL_KEYS.has(k) && mapping[k] < 0);
   if (missing.length) {
-    throw new UserError(`${clip.source}: unknown joint layout: no joint found for ${missing.join(', ')} ` +
+    throw new UserError(`${clip.source}:${clip.joints[0]!.line}: unknown joint layout: no joint found for ${missing.join(', ')} ` +
       `(joints: ${clip.joints.filter((j) => !j.endSite).map((j) => j.name).slice(0, 40).join(', ')}); ` +
       'pass --joint-map FILE with { "source joint": "project joint" }');
   }
@@ -283,7 +284,7 @@ function prepare(clip: BvhClip, mapping: JointMapping, skel: Skeleton): Prepared
     : (R(P('head'))[1] - floor) * (skel.height / projRest.head);
   const restHipHeight = R(mid(P('left_thigh'), P('right_thigh')))[1] - floor;
   if (!(restHeight > 0) || !(restHipHeight > 0)) {
-    throw new UserError(`${clip.source}: unknown joint layout: the rest pose does not stand upright (head not above the feet)`);
+    throw new UserError(`${clip.source}:${clip.joints[0]!.line}: unknown joint layout: the rest pose does not stand upright (head not above the feet)`);
   }
   return { clip, mapping, up, upAxis, headingInv, trunkChain, handEnds: { left: handEnd('left_hand'), right: handEnd('right_hand') }, restHeight, restHipHeight };
 }
@@ -364,8 +365,11 @@ function poseFromSource(skel: Skeleton, body: SourceBody, headingInv: Quat, root
     const sw = swing(j, o, d);
     if (!d || !dNext) return sw;
     const fallback = quatRotate(sw, axis);
-    // cross(d, dNext) has length sin(bend); near-straight limbs keep the swing's twist.
-    const normal = add(cross(unit(d), unit(dNext)), mul(fallback, 0.1));
+    // cross(d, dNext) has length sin(bend). Below ~20° of bend the plane is ill-defined, so the
+    // swing's twist is blended in (fully when straight); above, the hinge axis is exact.
+    const bendNormal = cross(unit(d), unit(dNext));
+    const w = 0.1 * Math.max(0, 1 - len(bendNormal) / 0.35) ** 2;
+    const normal = add(bendNormal, mul(fallback, w));
     return alignTwo(o, axis, d, normal);
   };
 

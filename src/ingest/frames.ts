@@ -49,7 +49,11 @@ export interface FrameSelection {
   fps?: number;
 }
 
-export const SELECTION_DEFAULTS = { start: 0, end: Infinity, every: 1, maxFrames: Infinity, maxSide: 1920, fps: 30 };
+export const SELECTION_DEFAULTS = {
+  start: 0, end: Infinity, every: 1, maxFrames: Infinity, maxSide: 1920, fps: 30,
+  /** Decoded frames queued ahead of the consumer (bounded: memory does not grow with the video). */
+  prefetch: 2,
+};
 
 /** Where decoding stopped early because the file is damaged. */
 export interface DecodeFailure {

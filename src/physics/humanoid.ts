@@ -46,7 +46,7 @@ export interface PhysicsOptions {
 export const PHYSICS_DEFAULTS: PhysicsOptions = {
   rate: 120,
   solverIterations: 4,
-  stiffness: { trunk: 30000, neck: 16000, arm: 12000, hand: 6000, leg: 30000, foot: 20000 },
+  stiffness: { trunk: 90000, neck: 200000, arm: 36000, hand: 18000, leg: 90000, foot: 60000 },
   dampingRatio: 1.0,
   footMass: 3,
   footExtraInertia: 0.1,

@@ -4,7 +4,9 @@
  * controller (tracking.ts) are loops over this class.
  */
 import type RAPIER_NS from '@dimforge/rapier3d-compat';
-import { quatFromRotationVector, quatRotate, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { quatConjugate, quatFromRotationVector, quatMultiply, quatRotate, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import type { Pose } from '../body/pose.ts';
+import type { Skeleton } from '../body/skeleton.ts';
 import type { Rapier } from './rapier.ts';
 import type { HumanoidLayout } from './humanoid.ts';
 
@@ -176,4 +178,19 @@ export function landmarksFromBodies(layout: HumanoidLayout, bodyPose: Float64Arr
     out[offset + l * 3 + 1] = bodyPose[b + 1]! + o[1];
     out[offset + l * 3 + 2] = bodyPose[b + 2]! + o[2];
   }
+}
+
+/**
+ * A Pose (src/body/pose.ts) from body poses (e.g. `RolloutResult.bodies`, frame k): local
+ * rotations are parent⁻¹ · child, the root comes from the pelvis body.
+ */
+export function poseFromBodies(skel: Skeleton, bodies: Float64Array, frame = 0): Pose {
+  const J = skel.joints.length;
+  const base = frame * J * 7;
+  const q = (i: number): Quat => [bodies[base + i * 7 + 3]!, bodies[base + i * 7 + 4]!, bodies[base + i * 7 + 5]!, bodies[base + i * 7 + 6]!];
+  return {
+    rootPosition: [bodies[base]!, bodies[base + 1]!, bodies[base + 2]!],
+    rootRotation: q(0),
+    rotations: skel.joints.map((j, i) => (j.parent < 0 ? [0, 0, 0, 1] as Quat : quatMultiply(quatConjugate(q(j.parent)), q(i)))),
+  };
 }

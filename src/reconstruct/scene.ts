@@ -1,7 +1,7 @@
 import { UserError } from '../errors.ts';
 import { landmarkPositions } from '../body/fk.ts';
 import { restPose } from '../body/pose.ts';
-import { createSkeleton, type Skeleton } from '../body/skeleton.ts';
+import { createSkeleton, type Skeleton, type SkeletonOptions } from '../body/skeleton.ts';
 import type { Intrinsics } from '../formats/common.ts';
 import { LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
@@ -18,6 +18,8 @@ import { fillSeries, type Observations } from './observations.ts';
  */
 export interface Scene {
   skel: Skeleton;
+  /** What rebuilds `skel` (stored in kinematic.json for the next stage). */
+  skeletonOptions: SkeletonOptions;
   body: BodySize;
   intrinsics: Intrinsics;
   ground: CameraGround;
@@ -64,7 +66,7 @@ export function buildScene(obs: Observations, cameraIntrinsics: Intrinsics | nul
   const height = options.height ?? body.height;
   const clampP = (v: number) => Math.max(0.85, Math.min(1.15, v));
   const pr = body.proportions;
-  const skel = createSkeleton({
+  const skeletonOptions: SkeletonOptions = {
     height,
     proportions: o.fitProportions && validWorld.length && options.height === undefined
       ? {
@@ -73,8 +75,9 @@ export function buildScene(obs: Observations, cameraIntrinsics: Intrinsics | nul
           shoulderWidth: clampP(pr.shoulderWidth),
           hipWidth: clampP(pr.hipWidth),
         }
-      : undefined,
-  });
+      : {},
+  };
+  const skel = createSkeleton(skeletonOptions);
 
   // Local (hip-centred, camera axes) 3D per frame: the detector's, or the rest pose without one.
   const restLmGround = landmarkPositions(skel, restPose(skel));
@@ -102,7 +105,7 @@ export function buildScene(obs: Observations, cameraIntrinsics: Intrinsics | nul
   const camera = cameraFromGround(intrinsics, ground, meanRoot);
   const initWorld = camFrames.map((f) => f.map((p) => cameraToWorld(camera, p)));
   return {
-    skel, body, intrinsics, ground: { pitch: ground.pitch, height: ground.height }, camera,
+    skel, skeletonOptions, body, intrinsics, ground: { pitch: ground.pitch, height: ground.height }, camera,
     depth: Math.max(0.5, -meanRoot[2]), initWorld, prior3d: obs.world ? local : null,
   };
 }

@@ -37,6 +37,8 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
   let viewerTemporary = false;
   let browser: Browser;
   let good: { dir: string; server: ViewServer; motion: MotionFile; keypoints: KeypointsFile; video: boolean };
+  /** One page on the good folder, shared by the tests below in order (opening a page costs seconds under SwiftShader). */
+  let page: Page;
   const servers: ViewServer[] = [];
 
   const serve = async (dir: string) => {
@@ -64,6 +66,7 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
     viewerTemporary = built.temporary;
     browser = await launchChromium();
     good = { dir, server: await serve(dir), motion: r.motion, keypoints: r.keypoints, video };
+    page = await open(good.server);
   });
 
   afterAll(async () => {
@@ -74,7 +77,6 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
   });
 
   it('opens the result: 3D canvas drawn, 2D overlay drawn on the video, no error message', async () => {
-    const page = await open(good.server);
     const messages = await page.evaluate(() => window.__viewer.messages);
     expect(messages.filter((m) => m.level === 'error')).toEqual([]);
     expect(await page.evaluate(() => window.__viewer.frameCount)).toBe(good.motion.frames.length);
@@ -86,11 +88,9 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
       expect(messages.some((m) => /video/.test(m.text))).toBe(false);
     }
     await page.screenshot({ path: join(SHOTS, 'open.png') });
-    await page.close();
   });
 
   it('scrubbing shows that frame: label, time, 3D joints, skeleton and 2D keypoints match the files', async () => {
-    const page = await open(good.server);
     const target = 37;
     await page.locator('[data-testid=scrub]').fill(String(target));
     await expect.poll(() => page.locator('[data-testid=frame-label]').textContent()).toBe(`frame ${target} / ${good.motion.frames.length - 1}`);
@@ -129,11 +129,9 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
       await expect.poll(() => page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).currentTime), { timeout: 10_000 }).toBeCloseTo(want, 2);
     }
     await page.screenshot({ path: join(SHOTS, 'scrub.png') });
-    await page.close();
   });
 
   it('play (button and space) advances time; pause stops it', async () => {
-    const page = await open(good.server);
     await page.locator('[data-testid=play]').click();
     const t0 = await page.evaluate(() => window.__viewer.time);
     await page.waitForTimeout(800);
@@ -148,11 +146,10 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
     expect(await page.evaluate(() => window.__viewer.time)).toBe(t2);
     await page.keyboard.press('Space');
     expect(await page.evaluate(() => window.__viewer.playing)).toBe(true);
-    await page.close();
+    await page.keyboard.press('Space');
   });
 
   it('export buttons download exactly what src/export writes', async () => {
-    const page = await open(good.server);
     const expected: Record<string, Uint8Array> = {
       bvh: new TextEncoder().encode(motionToBvh(good.motion)),
       csv: new TextEncoder().encode(motionToCsv(good.motion)),
@@ -164,7 +161,6 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
       const bytes = readFileSync((await download.path())!);
       expect(Buffer.compare(bytes, Buffer.from(expected[format]!)), format).toBe(0);
     }
-    await page.close();
   });
 
   it('bad input gives a readable message in the page, never only a blank canvas', async () => {
@@ -176,7 +172,6 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
       ['truncated', { 'motion.json': motionText.slice(0, Math.floor(motionText.length / 2)) }, /motion\.json is not valid JSON — it looks truncated/],
       ['no-video', { 'motion.json': motionText }, /no source video.*blank \d+×\d+ frame/],
     ];
-    let page: Page | undefined;
     for (const [name, files, pattern] of cases) {
       const dir = join(root, name);
       mkdirSync(dir);
@@ -195,6 +190,5 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
         expect(await page.locator('[data-export=glb]').isEnabled()).toBe(true);
       }
     }
-    await page?.close();
   });
 });

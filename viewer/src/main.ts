@@ -31,6 +31,8 @@ export interface ViewerHandle {
   /** Frames drawn and clip frames advanced while playing, for the play-rate benchmark. */
   stats: { drawnFrames: number; advancedFrames: number; playMs: number };
   exportMotion(format: ExportFormat): Promise<number>;
+  /** Mean milliseconds of n forced renders of the 3D view, waiting for the GPU (benchmark). */
+  renderMs(n: number): number;
 }
 
 declare global { interface Window { __viewer: ViewerHandle } }
@@ -61,6 +63,7 @@ class App {
       play: () => this.setPlaying(true),
       pause: () => this.setPlaying(false),
       stats: { drawnFrames: 0, advancedFrames: 0, playMs: 0 },
+      renderMs: (n) => this.scene.timeRenders(n),
       async exportMotion(format) { return (await app.exportBytes(format)).length; },
     };
     window.__viewer = this.handle;

@@ -13,7 +13,8 @@ export const COLORS = {
 };
 
 /** Headless / software GL (SwiftShader): skip MSAA, which costs most of a frame on the CPU. */
-const SOFTWARE_RENDERING = /HeadlessChrome/.test(navigator.userAgent) || new URLSearchParams(location.search).has('fast');
+const SOFTWARE_RENDERING = (/HeadlessChrome/.test(navigator.userAgent) || new URLSearchParams(location.search).has('fast'))
+  && !new URLSearchParams(location.search).has('quality');
 
 /** A landmark index, or a point between two landmarks. */
 type Anchor = number | readonly [number, number];
@@ -124,6 +125,18 @@ export class SceneView {
     if (cam) this.buildFrustum(cam, sourceSize(bundle));
     this.frameView();
     this.setFrame(0);
+  }
+
+  /** Mean time of n renders including the GPU's work (gl.finish), for benchmarks. */
+  timeRenders(n: number): number {
+    const gl = this.renderer.getContext();
+    gl.finish();
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) {
+      this.renderer.render(this.scene, this.camera);
+      gl.finish();
+    }
+    return (performance.now() - t0) / n;
   }
 
   /** Shows frame i of every layer. */
@@ -322,13 +335,14 @@ export class SceneView {
     // Look from the side of the video camera, rotated 35° around the subject, a little higher.
     const from = cam ? new THREE.Vector3(...cam.position).sub(center).setY(0) : new THREE.Vector3(0, 0, 1);
     if (from.lengthSq() < 1e-6) from.set(0, 0, 1);
-    const camDist = cam ? new THREE.Vector3(...cam.position).distanceTo(center) : 0;
-    from.normalize().applyAxisAngle(new THREE.Vector3(0, 1, 0), 0.85);
-    const dist = Math.max(1.2 * size + 0.6, 0.8 * camDist + 1.2);
-    this.camera.position.copy(center).addScaledVector(from, dist).add(new THREE.Vector3(0, 0.35 * dist, 0));
-    // Aim a little towards the video camera so both the body and the frustum are in view.
-    const aim = cam ? center.clone().lerp(new THREE.Vector3(...cam.position), 0.4).setY(center.y) : center;
-    center.copy(aim);
+    from.normalize().applyAxisAngle(new THREE.Vector3(0, 1, 0), 0.9);
+    // Fit the body and the video camera: aim between them, back off until their bounding sphere fits.
+    const camPos = cam ? new THREE.Vector3(...cam.position) : null;
+    if (camPos) center.lerp(camPos.clone().setY(center.y), 0.3);
+    let radius = size / 2;
+    if (camPos) radius = Math.max(radius, camPos.distanceTo(center) + 0.2);
+    const dist = (0.95 * radius) / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2));
+    this.camera.position.copy(center).addScaledVector(from, dist).add(new THREE.Vector3(0, 0.3 * dist, 0));
     this.controls.target.copy(center);
     this.controls.update();
   }

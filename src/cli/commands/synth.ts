@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
-import { nonNegativeNumber, positiveInt } from '../parse.ts';
+import { nonNegativeNumber } from '../parse.ts';
 import { readJointMap } from '../../body/retarget.ts';
 import { SYNTH_DEFAULTS, synthToDirectory, type SynthCamera } from '../../eval/synth.ts';
 
@@ -17,6 +17,12 @@ function sizeOption(value: string): { width: number; height: number } {
   const m = /^(\d+)x(\d+)$/i.exec(value.trim());
   if (!m || Number(m[1]) <= 0 || Number(m[2]) <= 0) throw new UserError(`--size must be WIDTHxHEIGHT in pixels, e.g. 1280x720, got "${value}"`);
   return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+function seedOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UserError(`--seed must be a non-negative integer, got "${value}"`);
+  return n;
 }
 
 function fraction(value: string): number {
@@ -47,7 +53,7 @@ export function registerSynth(program: Command): void {
     .option('--world-noise <m>', 'noise σ of the detector-like 3D world landmarks, metres', nonNegativeNumber('--world-noise'), d.worldNoise)
     .option('--camera <d,h,yaw,fov>', 'camera distance (m) from the subject, height (m), yaw (deg, 0 = in front), horizontal fov (deg); default: height 1.2, yaw 0, fov 60, distance so the whole motion stays in view', cameraOption)
     .option('--size <WxH>', 'image size in pixels', sizeOption, { width: d.width, height: d.height })
-    .option('--seed <s>', 'random seed of the noise and dropout', (v: string) => positiveInt('--seed')(String(Number(v) + 1)) - 1, d.seed)
+    .option('--seed <s>', 'random seed of the noise and dropout', seedOption, d.seed)
     .option('--height <m>', 'subject stature in metres', positiveNumber('--height'), d.subjectHeight)
     .option('--joint-map <file>', 'JSON { "source joint": "project joint" } for rigs whose names are not recognised')
     .option('--quiet', 'print nothing but errors')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Progress, formatSeconds } from '../progress.ts';
 import { nonNegativeNumber } from '../parse.ts';
 import { UserError } from '../../errors.ts';
-import { readTrainConfig, runTraining, defaultStatePath } from '../../optimus/train/run.ts';
+import { readTrainConfig, runTraining, defaultStatePath, heldOutWins } from '../../optimus/train/run.ts';
 import { referenceOptimizers } from '../../optimus/train/registry.ts';
 
 interface TrainFlags {
@@ -65,6 +65,8 @@ export function registerTrain(program: Command): void {
         for (const c of result.heldOut) {
           process.stdout.write(`| ${c.family} | ${c.dim} | ${names.map((n) => c.meanLog10Gap[n]?.toFixed(2) ?? '-').join(' | ')} |\n`);
         }
+        const wins = heldOutWins(result.heldOut, config.kind);
+        process.stdout.write(`${config.kind} has the lower mean log10 gap in: ${Object.entries(wins).map(([n, w]) => `${(100 * w).toFixed(0)}% of cells vs ${n}`).join(', ')}\n`);
       }
     });
 }

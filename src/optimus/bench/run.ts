@@ -4,6 +4,7 @@ import { validate } from '../../formats/io.ts';
 import { initBackend, type BackendName } from '../backend.ts';
 import { BFGS_MAX_DIM } from '../baselines/quasi-newton.ts';
 import { runWithBudget } from '../minimize.ts';
+import { TFJS_MIN_TOKENS } from '../network.ts';
 import { checkedObjective, loadObjectiveModule } from '../objectives/module.ts';
 import { getObjective } from '../objectives/registry.ts';
 import { specMinimum, type ObjectiveSpec } from '../objectives/spec.ts';
@@ -99,7 +100,8 @@ export interface BenchResult {
 
 export async function runBench(options: Partial<BenchOptions> = {}): Promise<BenchResult> {
   const { o, objectives, optimizers } = await prepareBench(options);
-  if (optimizers.includes('optimus')) await initBackend(o.backend);
+  // tfjs serves only Optimus's large-N path (or an explicitly chosen backend).
+  if (optimizers.includes('optimus') && (options.backend !== undefined || Math.max(...o.dims) >= TFJS_MIN_TOKENS.wasm!)) await initBackend(o.backend);
   const learningRates: Record<string, Record<string, number>> = {};
   const tunable = optimizers.filter((n) => TUNABLE_OPTIMIZERS.includes(n));
   const tuneUnits = o.tune ? objectives.length * tunable.length : 0;
@@ -107,15 +109,11 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   let done = 0;
   for (const e of objectives) {
     learningRates[e.spec.name] = {};
+    if (!o.tune) continue;
     for (const name of tunable) {
-      if (o.tune) {
-        o.onProgress?.(done, total, `tuning ${name} on ${e.spec.name}`);
-        learningRates[e.spec.name]![name] = tuneLearningRate(e.spec, e.source, name, { dims: o.dims, steps: o.steps, tuningSeeds: o.tuningSeeds });
-        done++;
-      } else {
-        const lr = createOptimizer(name).optimizer;
-        void lr;
-      }
+      o.onProgress?.(done, total, `tuning ${name} on ${e.spec.name}`);
+      learningRates[e.spec.name]![name] = tuneLearningRate(e.spec, e.source, name, { dims: o.dims, steps: o.steps, tuningSeeds: o.tuningSeeds });
+      done++;
     }
   }
 
@@ -169,6 +167,8 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
         : null,
       learned,
       backend: o.backend,
+      /** f* per "objective|dim" (null when unknown: gaps are then measured from the best value reached). */
+      minima: Object.fromEntries(objectives.flatMap((e) => o.dims.map((d) => [`${e.spec.name}|${d}`, specMinimum(e.spec, d) ?? null]))),
     },
     runs,
     summary,

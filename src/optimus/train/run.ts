@@ -190,8 +190,9 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     if (state.evalHistory.at(-1)?.step !== state.outerStep) trainerValidate(setup, state);
     save('training');
     log('held-out evaluation …');
+    const evalStart = Date.now();
     heldOut = evaluateHeldOut(setup, state, options.references ?? {});
-    save('complete', { heldOut });
+    save('complete', { heldOutSeconds: Math.round((Date.now() - evalStart) / 1000), heldOutWins: heldOutWins(heldOut, setup.def.kind), heldOut });
     log(`wrote ${options.out}`);
   }
   return { state, modelPath: options.out, statePath, heldOut, stoppedBy };
@@ -295,6 +296,18 @@ function evaluateHeldOut(setup: TrainerSetup, state: TrainerState, references: R
     }
   }
   return cells;
+}
+
+/** Share of held-out cells where `kind` has a lower mean log10 gap than each other optimizer. */
+export function heldOutWins(cells: readonly HeldOutCell[], kind: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const others = Object.keys(cells[0]?.meanLog10Gap ?? {}).filter((n) => n !== kind);
+  for (const other of others) {
+    const comparable = cells.filter((c) => c.meanLog10Gap[kind] != null && c.meanLog10Gap[other] != null);
+    const wins = comparable.filter((c) => c.meanLog10Gap[kind]! < c.meanLog10Gap[other]!).length;
+    out[other] = comparable.length ? wins / comparable.length : NaN;
+  }
+  return out;
 }
 
 /** The meta-loss curve in `buckets` means (NaN steps left out), for provenance and reports. */

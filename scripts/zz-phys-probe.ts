@@ -1,0 +1,16 @@
+import { createSkeleton } from '../src/body/skeleton.ts';
+import { landmarkPositions } from '../src/body/fk.ts';
+import { squatPoses, testCamera, keypointsFromLandmarks } from '../test/reconstruct/fixtures.ts';
+import { prepareObservations } from '../src/reconstruct/observations.ts';
+import { runPhysics } from '../src/reconstruct/physics-stage.ts';
+const skel = createSkeleton({ height: 1.75 });
+const poses = squatPoses(skel, 11);
+const truth = poses.map((p) => landmarkPositions(skel, p));
+const cam = testCamera();
+const kp = keypointsFromLandmarks(truth, cam);
+const obs = prepareObservations(kp, 'x');
+const t0 = Date.now();
+const r = await runPhysics(obs, skel, cam, 3.6, poses, { iterations: Number(process.argv[2] ?? 4), optimizer: process.argv[3] ?? 'lbfgs' });
+console.log('ms', Date.now() - t0, 'rollouts', r.rollouts, 'curve', r.lossCurve.map((v) => v.toExponential(3)).join(' '), 'blowups', r.blowUps, 'resid', r.residualForce);
+let e = 0; r.landmarks.forEach((f, t) => f.forEach((p, j) => { e += Math.hypot(p[0] - truth[t]![j]![0], p[1] - truth[t]![j]![1], p[2] - truth[t]![j]![2]); }));
+console.log('global mpjpe mm', 1000 * e / (r.landmarks.length * 33), 'frames', r.poses.length);

@@ -1,0 +1,45 @@
+/**
+ * Physics: the Rapier twin of the skeleton, PD control, rollouts from snapshots, a worker pool,
+ * and a tracking controller.
+ *
+ * ## For the reconstruction stage (typical use)
+ * ```ts
+ * import { createSkeleton } from '../body/skeleton.ts';
+ * import { humanoidSnapshot, runRollout, RolloutPool } from '../physics/index.ts';
+ *
+ * const skel = createSkeleton({ height: 1.75 });
+ * // 1. A start state: a pose (and the pose dt later, for velocities). The world is built, snapshotted, freed.
+ * const { snapshot, layout } = await humanoidSnapshot(skel, { pose, next: { pose: pose2, dt: 1 / 30 } });
+ * // 2. A rollout: K PD-target knots (K × D packed angles, D = angleCount(skel) = 40, order of src/body/pose.ts),
+ * //    stepsPerControl simulation steps per knot (PHYSICS_DEFAULTS.rate = 120 Hz → 4 steps for 30 fps),
+ * //    optional residual root wrench K × 6 (force N, torque N·m, world), reported back as mean magnitudes.
+ * const r = await runRollout(layout, snapshot, { targets, stepsPerControl: 4, endSnapshot: true });
+ * // r.landmarks: frames × 33 × 3 world metres at the END of each interval (MediaPipe order);
+ * // r.bodies: frames × J × 7 (position, quaternion xyzw per joint frame) → poseFromBodies(skel, r.bodies, k);
+ * // r.contacts: frames × 2 (left, right foot on the ground); r.blowUp: null or { step, reason } —
+ * // on a blow-up (NaN, > 30 m/s, > 100 rad/s) the outputs stop before it: never garbage.
+ * // r.endSnapshot: continue the next window from here (windows chain bit-identically).
+ * // 3. Many rollouts in parallel from one snapshot (deterministic: bit-identical to runRollout):
+ * const pool = new RolloutPool({ workers: 2 });
+ * const results = await pool.runMany(layout, snapshot, specs);
+ * await pool.close();
+ * ```
+ * Within control interval k the targets move linearly from knot k to knot k+1 (the last one holds),
+ * with the matching motor target velocity. A rollout costs one snapshot restore (~0.3 ms once warm;
+ * the first restore in a thread is slow) plus the steps. Restores are the only deterministic way to
+ * restart: never rebuild worlds or reset bodies with setters between rollouts you compare.
+ *
+ * `trackMotion(skel, poses, fps, { residual })` (tracking.ts) follows a reference motion closed-loop
+ * and reports MPJPE, falls and residual forces.
+ */
+export { PHYSICS_DEFAULTS, buildHumanoid, humanoidSnapshot, bodyVelocities } from './humanoid.ts';
+export type { PhysicsOptions, HumanoidLayout, HumanoidState, JointKind } from './humanoid.ts';
+export { HumanoidSim, anglesToMotor, motorCount, landmarksFromBodies, poseFromBodies } from './sim.ts';
+export type { BodyState } from './sim.ts';
+export { runRollout, rolloutWith } from './rollout.ts';
+export type { RolloutSpec, RolloutResult } from './rollout.ts';
+export { RolloutPool, POOL_DEFAULTS } from './pool.ts';
+export type { PoolOptions } from './pool.ts';
+export { trackMotion, TRACKING_DEFAULTS } from './tracking.ts';
+export type { TrackingOptions, TrackingResult } from './tracking.ts';
+export { loadRapier } from './rapier.ts';

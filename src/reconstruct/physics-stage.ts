@@ -1,0 +1,377 @@
+import { forwardKinematics, landmarksFromWorld } from '../body/fk.ts';
+import { anglesFromPose, type Pose } from '../body/pose.ts';
+import { angleCount, type Skeleton } from '../body/skeleton.ts';
+import { LANDMARK_COUNT, LANDMARK_INDEX as L } from '../formats/landmarks.ts';
+import type { PinholeCamera } from '../geometry/camera.ts';
+import { quatConjugate, quatMultiply, quatNormalize, quatToMatrix, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { humanoidSnapshot, type HumanoidLayout, type PhysicsOptions } from '../physics/humanoid.ts';
+import { loadRapier } from '../physics/rapier.ts';
+import { rolloutWith, type RolloutResult } from '../physics/rollout.ts';
+import { mixSeed } from '../random.ts';
+import type { Objective } from '../optimus/types.ts';
+import { ROBUST_SCALE } from './kinematic-loss.ts';
+import type { Observations } from './observations.ts';
+import { createOptimizer } from './optimizers.ts';
+import { runOptimizer } from './run-optimizer.ts';
+import { makeWindows, type FrameWindow } from './windows.ts';
+
+/**
+ * The physics stage: the Rapier humanoid tracks the kinematic motion with PD control, and
+ * per window of frames an optimizer adjusts the controls — offsets of the PD targets at a
+ * few knots (linearly interpolated over the window) and a penalised residual root wrench —
+ * to minimise the confidence-weighted 2D reprojection of the simulated landmarks, a weak
+ * 3D pull to the kinematic pose, foot sliding during contact, and control magnitude and
+ * smoothness. Windows are chained: each starts from the simulator snapshot where the
+ * previous one ended. The simulator is not differentiable, so gradients are finite
+ * differences of rollouts (forward differences first, central for the last iterations:
+ * the measured probe in FIELD-NOTES found FD at ~0.01 rad reliable and random-direction
+ * estimates too inaccurate in tens of dimensions).
+ */
+export interface PhysicsWeights {
+  reprojection: number;
+  kinematic3d: number;
+  footSlide: number;
+  control: number;
+  residual: number;
+  smooth: number;
+}
+
+export const PHYSICS_WEIGHTS: PhysicsWeights = {
+  reprojection: 1,
+  kinematic3d: 0.1,
+  footSlide: 1,
+  control: 1e-4,
+  residual: 1e-3,
+  smooth: 1e-4,
+};
+
+/** Which joint angles get optimized offsets: legs and trunk carry balance and contact. */
+export const CONTROLLED_JOINTS = ['spine', 'chest', 'left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'];
+
+export interface PhysicsStageOptions {
+  optimizer?: string;
+  /** Optimizer iterations per window. */
+  iterations?: number;
+  /** Frames (control intervals) per window. */
+  windowSize?: number;
+  /** Control knots per window (offsets interpolated linearly between them). */
+  knots?: number;
+  /** Optimize a residual root wrench (penalised) as well. */
+  residual?: boolean;
+  /** Finite-difference step (rad for angles; fraction of body weight for the wrench). */
+  fdStep?: number;
+  /** Share of the iterations, at the end, that use central differences. */
+  centralShare?: number;
+  weights?: Partial<PhysicsWeights>;
+  physics?: Partial<PhysicsOptions>;
+  seed?: number;
+  onWindow?: (state: PhysicsCheckpoint, total: number) => void;
+  resume?: PhysicsCheckpoint;
+}
+
+export const PHYSICS_STAGE_DEFAULTS = {
+  optimizer: 'optimus',
+  iterations: 8,
+  windowSize: 10,
+  knots: 2,
+  residual: true,
+  fdStep: 0.01,
+  centralShare: 0.34,
+  seed: 0,
+};
+
+/** Resumable state: simulated frames so far and the snapshot to continue from. */
+export interface PhysicsCheckpoint {
+  nextWindow: number;
+  /** Per simulated frame: body poses (J × 7) — frame 0 is the kinematic start pose. */
+  bodies: number[][];
+  contacts: Array<[boolean, boolean]>;
+  /** Base64 Rapier snapshot at the end of the last finished window. */
+  snapshot: string;
+  curves: number[][];
+  rollouts: number;
+  residualForce: number[];
+  residualTorque: number[];
+  blowUps: Array<{ window: number; reason: string; recovered: boolean }>;
+}
+
+export interface PhysicsResult {
+  poses: Pose[];
+  landmarks: Vec3[][];
+  contacts: Array<{ leftFoot: boolean; rightFoot: boolean }>;
+  loss: number;
+  iterations: number;
+  rollouts: number;
+  lossCurve: number[];
+  windowCurves: number[][];
+  /** Mean |residual force| (N) and torque (N·m) over the windows. */
+  residualForce: number;
+  residualTorque: number;
+  blowUps: PhysicsCheckpoint['blowUps'];
+  ms: number;
+}
+
+interface WindowSetup {
+  win: FrameWindow;
+  /** Kinematic target angles at the end of each interval (K × D). */
+  base: Float64Array;
+  /** Kinematic landmarks at the end of each interval. */
+  kin: Vec3[][];
+}
+
+export async function runPhysics(
+  obs: Observations, skel: Skeleton, camera: PinholeCamera, depth: number, kinematic: Pose[], options: PhysicsStageOptions = {},
+): Promise<PhysicsResult> {
+  const started = Date.now();
+  const o = { ...PHYSICS_STAGE_DEFAULTS, ...options };
+  const weights = { ...PHYSICS_WEIGHTS, ...(options.weights ?? {}) };
+  const R = await loadRapier();
+  const T = kinematic.length;
+  const D = angleCount(skel);
+  const fps = obs.fps;
+  // Interval k of a window [s, e) drives the body from frame s + k to s + k + 1.
+  const windows = makeWindows(Math.max(1, T - 1), o.windowSize, 0).map((w) => ({ ...w, start: w.start, end: w.end }));
+  const controlled = controlledAngles(skel);
+  const weight = skel.mass * 9.81;
+  const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
+
+  const startState = async (t: number) => humanoidSnapshot(skel, {
+    pose: kinematic[t]!, next: t + 1 < T ? { pose: kinematic[t + 1]!, dt: 1 / fps } : undefined,
+  }, options.physics ?? {});
+  const first = await startState(0);
+  const layout: HumanoidLayout = first.layout;
+  const S = Math.max(1, Math.round(layout.options.rate / fps));
+
+  const state: PhysicsCheckpoint = options.resume ? structuredClone(options.resume) : {
+    nextWindow: 0,
+    bodies: [bodiesOfPose(skel, kinematic[0]!)],
+    contacts: [[true, true]],
+    snapshot: Buffer.from(first.snapshot).toString('base64'),
+    curves: [], rollouts: 0, residualForce: [], residualTorque: [], blowUps: [],
+  };
+
+  for (let wi = state.nextWindow; wi < windows.length; wi++) {
+    const win = windows[wi]!;
+    const K = win.end - win.start;
+    const setup: WindowSetup = {
+      win,
+      base: new Float64Array(K * D),
+      kin: [],
+    };
+    for (let k = 0; k < K; k++) {
+      setup.base.set(anglesFromPose(skel, kinematic[win.start + k + 1]!), k * D);
+      setup.kin.push(kinLm[win.start + k + 1]!);
+    }
+    let snapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
+    const nc = controlled.length;
+    const perKnot = nc + (o.residual ? 6 : 0);
+    const dim = o.knots * perKnot;
+    const controls = (x: Float64Array, gainScale: number) => {
+      const targets = Float64Array.from(setup.base);
+      const wrench = o.residual ? new Float64Array(K * 6) : undefined;
+      for (let k = 0; k < K; k++) {
+        // Knot coordinate of interval k: 0 … knots − 1 over the window.
+        const u = K > 1 ? (k / (K - 1)) * (o.knots - 1) : 0;
+        const a = Math.min(o.knots - 1, Math.floor(u));
+        const b = Math.min(o.knots - 1, a + 1);
+        const f = u - a;
+        for (let c = 0; c < nc; c++) targets[k * D + controlled[c]!] += (1 - f) * x[a * perKnot + c]! + f * x[b * perKnot + c]!;
+        if (wrench) {
+          for (let c = 0; c < 6; c++) {
+            const v = (1 - f) * x[a * perKnot + nc + c]! + f * x[b * perKnot + nc + c]!;
+            // Force in body weights, torque in body weight × 0.1 m.
+            wrench[k * 6 + c] = v * weight * (c < 3 ? 1 : 0.1);
+          }
+        }
+      }
+      return { targets, stepsPerControl: S, rootWrench: wrench, gainScale };
+    };
+    let gainScale = 1;
+    const rollout = (x: Float64Array, endSnapshot = false): RolloutResult => {
+      state.rollouts++;
+      return rolloutWith(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
+    };
+    const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x, perKnot, nc, o.knots, weights, kinematic.length);
+
+    // A window whose plain tracking blows up is retried with softer gains, then given up.
+    const zero = new Float64Array(dim);
+    let base = rollout(zero);
+    if (base.blowUp) {
+      gainScale = 0.5;
+      base = rollout(zero);
+      state.blowUps.push({ window: wi, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp });
+    }
+    if (base.blowUp) {
+      // Give up on this window: keep the kinematic frames and restart the simulation after it.
+      for (let k = 0; k < K; k++) {
+        state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
+        state.contacts.push([false, false]);
+      }
+      state.curves.push(new Array(o.iterations).fill(lossOf(zero, base)));
+      snapshot = (await startState(win.end)).snapshot;
+    } else {
+      let iteration = 0;
+      const centralFrom = Math.floor(o.iterations * (1 - o.centralShare));
+      const objective: Objective = {
+        name: `physics-${wi}`,
+        dim,
+        valueAndGrad(x) {
+          const f0 = lossOf(x, rollout(x));
+          const grad = new Float64Array(dim);
+          const h = o.fdStep;
+          const central = iteration >= centralFrom;
+          for (let i = 0; i < dim; i++) {
+            const xp = Float64Array.from(x);
+            xp[i]! += h;
+            const fp = lossOf(xp, rollout(xp));
+            if (central) {
+              const xm = Float64Array.from(x);
+              xm[i]! -= h;
+              grad[i] = (fp - lossOf(xm, rollout(xm))) / (2 * h);
+            } else {
+              grad[i] = (fp - f0) / h;
+            }
+          }
+          return { value: f0, grad };
+        },
+      };
+      const optimizer = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 3), dim, learningRate: 0.01 });
+      const counting: typeof optimizer = {
+        name: optimizer.name,
+        init: (obj, x0) => optimizer.init(obj, x0),
+        step: (obj, s) => { const r = optimizer.step(obj, s); iteration++; return r; },
+      };
+      const result = runOptimizer(counting, objective, zero, o.iterations);
+      const best = rollout(result.x, true);
+      state.curves.push(result.curve);
+      for (let k = 0; k < best.frames; k++) {
+        state.bodies.push(Array.from(best.bodies.subarray(k * layout.bodies.length * 7, (k + 1) * layout.bodies.length * 7)));
+        state.contacts.push([best.contacts[k * 2] === 1, best.contacts[k * 2 + 1] === 1]);
+      }
+      state.residualForce.push(best.residualForce);
+      state.residualTorque.push(best.residualTorque);
+      if (best.blowUp || !best.endSnapshot) {
+        state.blowUps.push({ window: wi, reason: best.blowUp?.reason ?? 'no end state', recovered: false });
+        for (let k = best.frames; k < K; k++) {
+          state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
+          state.contacts.push([false, false]);
+        }
+        snapshot = (await startState(win.end)).snapshot;
+      } else {
+        snapshot = best.endSnapshot;
+      }
+    }
+    state.snapshot = Buffer.from(snapshot).toString('base64');
+    state.nextWindow = wi + 1;
+    options.onWindow?.(structuredClone(state), windows.length);
+  }
+
+  const poses = state.bodies.map((b) => poseFromBodies(skel, b));
+  const landmarks = poses.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
+  const lossCurve = sumCurvesOf(state.curves);
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
+  return {
+    poses,
+    landmarks,
+    contacts: state.contacts.map(([l, r]) => ({ leftFoot: l, rightFoot: r })),
+    loss: lossCurve.length ? lossCurve[lossCurve.length - 1]! : 0,
+    iterations: o.iterations,
+    rollouts: state.rollouts,
+    lossCurve,
+    windowCurves: state.curves,
+    residualForce: mean(state.residualForce),
+    residualTorque: mean(state.residualTorque),
+    blowUps: state.blowUps,
+    ms: Date.now() - started,
+  };
+}
+
+function sumCurvesOf(curves: number[][]): number[] {
+  const n = Math.max(0, ...curves.map((c) => c.length));
+  const out = new Array<number>(n).fill(0);
+  for (const c of curves) for (let i = 0; i < n; i++) out[i]! += c[Math.min(i, c.length - 1)] ?? 0;
+  return out;
+}
+
+/** Indices (in the packed angle vector) of the angles the stage controls. */
+export function controlledAngles(skel: Skeleton): number[] {
+  const out: number[] = [];
+  let k = 0;
+  for (const j of skel.joints) {
+    if (j.parent < 0) continue;
+    if (CONTROLLED_JOINTS.includes(j.name)) for (let i = 0; i < j.axes.length; i++) out.push(k + i);
+    k += j.axes.length;
+  }
+  return out;
+}
+
+const SOLES = [[L.left_heel, L.left_foot_index], [L.right_heel, L.right_foot_index]] as const;
+
+/** The window loss of one rollout (a plain number; blow-ups cost a large finite amount). */
+function windowLossValue(
+  obs: Observations, camera: PinholeCamera, depth: number, setup: WindowSetup, r: RolloutResult,
+  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights, _T: number,
+): number {
+  const K = setup.win.end - setup.win.start;
+  const M = quatToMatrix(camera.rotation);
+  const s2 = (ROBUST_SCALE / depth) ** 2;
+  let reproj = 0, confSum = 0, kin = 0, slide = 0;
+  for (let k = 0; k < r.frames; k++) {
+    const t = setup.win.start + k + 1;
+    for (let j = 0; j < LANDMARK_COUNT; j++) {
+      const o = (k * LANDMARK_COUNT + j) * 3;
+      const p: Vec3 = [r.landmarks[o]!, r.landmarks[o + 1]!, r.landmarks[o + 2]!];
+      const c = obs.confidence[t]![j]!;
+      if (c > 0) {
+        const d: Vec3 = [p[0] - camera.position[0], p[1] - camera.position[1], p[2] - camera.position[2]];
+        const cx = M[0]! * d[0] + M[3]! * d[1] + M[6]! * d[2];
+        const cy = M[1]! * d[0] + M[4]! * d[1] + M[7]! * d[2];
+        const cz = Math.max(0.1, -(M[2]! * d[0] + M[5]! * d[1] + M[8]! * d[2]));
+        const [u, v] = obs.points2d[t]![j]!;
+        const e2 = (cx / cz - (u - camera.cx) / camera.fx) ** 2 + (cy / cz + (v - camera.cy) / camera.fy) ** 2;
+        reproj += c * (e2 * s2) / (e2 + s2);
+        confSum += c;
+      }
+      const q = setup.kin[k]![j]!;
+      kin += (p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2;
+    }
+    if (k > 0) {
+      for (let f = 0; f < 2; f++) {
+        if (!(r.contacts[k * 2 + f] && r.contacts[(k - 1) * 2 + f])) continue;
+        for (const j of SOLES[f]!) {
+          const a = (k * LANDMARK_COUNT + j) * 3, b = ((k - 1) * LANDMARK_COUNT + j) * 3;
+          slide += (r.landmarks[a]! - r.landmarks[b]!) ** 2 + (r.landmarks[a + 2]! - r.landmarks[b + 2]!) ** 2;
+        }
+      }
+    }
+  }
+  const frames = Math.max(1, r.frames);
+  let control = 0, residual = 0, smooth = 0;
+  for (let a = 0; a < knots; a++) {
+    for (let c = 0; c < nc; c++) control += x[a * perKnot + c]! ** 2;
+    for (let c = nc; c < perKnot; c++) residual += x[a * perKnot + c]! ** 2;
+    if (a > 0) for (let c = 0; c < perKnot; c++) smooth += (x[a * perKnot + c]! - x[(a - 1) * perKnot + c]!) ** 2;
+  }
+  let loss = w.reprojection * (confSum > 0 ? (reproj / confSum) * depth * depth : 0)
+    + w.kinematic3d * kin / (frames * LANDMARK_COUNT)
+    + w.footSlide * slide / frames
+    + w.control * control + w.residual * residual + w.smooth * smooth;
+  // A blow-up ends the rollout early: charge the missing frames heavily, so steps toward it are refused.
+  if (r.blowUp) loss += 1 + (K - r.frames);
+  return loss;
+}
+
+/** Body poses (J × 7: position, quaternion) of a kinematic pose — the simulator's body frames. */
+function bodiesOfPose(skel: Skeleton, pose: Pose): number[] {
+  const w = forwardKinematics(skel, pose);
+  const out: number[] = [];
+  for (let j = 0; j < skel.joints.length; j++) out.push(...w.positions[j]!, ...w.rotations[j]!);
+  return out;
+}
+
+/** A skeleton pose from simulated body frames: local rotation = parent⁻¹ · body. */
+export function poseFromBodies(skel: Skeleton, b: readonly number[]): Pose {
+  const rot = (j: number): Quat => quatNormalize([b[j * 7 + 3]!, b[j * 7 + 4]!, b[j * 7 + 5]!, b[j * 7 + 6]!]);
+  const rotations: Quat[] = skel.joints.map((j, i) => (j.parent < 0 ? [0, 0, 0, 1] : quatNormalize(quatMultiply(quatConjugate(rot(j.parent)), rot(i)))));
+  return { rootPosition: [b[0]!, b[1]!, b[2]!], rootRotation: rot(0), rotations };
+}

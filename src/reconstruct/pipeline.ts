@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+import { poseFromAngles, type Pose } from '../body/pose.ts';
+import { createSkeleton, type Proportions } from '../body/skeleton.ts';
+import { UserError } from '../errors.ts';
+import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../formats/io.ts';
+import { readKeypoints } from '../formats/keypoints.ts';
+import { motionFile, type MotionFile } from '../formats/motion.ts';
+import type { PinholeCamera } from '../geometry/camera.ts';
+import { quatFromRotationVector, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { initBackend, type BackendName } from '../optimus/backend.ts';
+import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../export/index.ts';
+import { runKinematic, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
+import { buildMotion } from './motion.ts';
+import { prepareObservations, type ObservationOptions } from './observations.ts';
+import { describeOptimizer } from './optimizers.ts';
+import { runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
+import { buildScene } from './scene.ts';
+
+/**
+ * `optimus-motion reconstruct`: video or keypoints.json → OUT/kinematic.json → OUT/motion.json
+ * (+ exports, report.json). Each stage stores the hash of its inputs and options in its
+ * output; a stage whose output carries the same hash is skipped (unless `force`). While a
+ * stage runs, a checkpoint is written after every window, so `resume` continues an
+ * interrupted run from the last finished window with the same result.
+ */
+export interface ReconstructOptions {
+  out: string;
+  /** Run the physics stage (default true). */
+  physics?: boolean;
+  /** Optimizer of both stages (kinematic and physics can also be set separately). */
+  optimizer?: string;
+  /** Iterations per window of the physics stage (the kinematic stage scales from it). */
+  iterations?: number;
+  /** Continue from the checkpoints of an interrupted run. */
+  resume?: boolean;
+  /** Redo stages even when their outputs are up to date. */
+  force?: boolean;
+  /** Export formats written next to motion.json (default: all). */
+  exports?: ExportFormat[];
+  backend?: BackendName;
+  kinematic?: KinematicOptions;
+  physicsStage?: PhysicsStageOptions;
+  observations?: ObservationOptions;
+  /** Stature of the subject (m) when known. */
+  subjectHeight?: number;
+  /** Progress of a stage: done of total windows (ETA is the caller's). */
+  onProgress?: (stage: 'ingest' | 'kinematic' | 'physics', done: number, total: number, detail?: string) => void;
+  /** Test hook: stop after this many windows of a stage, as an interruption would. */
+  stopAfter?: { stage: 'kinematic' | 'physics'; windows: number };
+}
+
+export const RECONSTRUCT_DEFAULTS = {
+  physics: true,
+  optimizer: 'optimus',
+  exports: ['bvh', 'glb', 'csv'] as ExportFormat[],
+  backend: 'wasm' as BackendName,
+};
+
+export interface ReconstructReport {
+  input: string;
+  out: string;
+  frames: number;
+  fps: number;
+  framesWithoutPerson: number[];
+  subject: { height: number; proportions: Proportions };
+  camera: { pitchDeg: number; height: number };
+  stages: Record<string, { skipped: boolean; ms: number; iterations: number; loss: number; optimizer: string; evaluations?: number; rollouts?: number; windows: number }>;
+  residualForce: { meanN: number; meanNm: number } | null;
+  blowUps: PhysicsCheckpoint['blowUps'];
+  outputs: Record<string, string>;
+  secondsPerVideoSecond: Record<string, number>;
+}
+
+/** Marker of the run's state stored in stage outputs: which inputs and options made them. */
+interface StageStamp {
+  inputsHash: string;
+}
+
+/** Thrown by the `stopAfter` test hook (an interruption); the checkpoint stays. */
+export class Interrupted extends Error {}
+
+const hash = (...parts: (string | Uint8Array)[]): string => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex').slice(0, 16);
+};
+
+export async function reconstruct(input: string, options: ReconstructOptions): Promise<ReconstructReport> {
+  const o = { ...RECONSTRUCT_DEFAULTS, ...options };
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  if (!existsSync(input)) throw new UserError(`${input}: file not found`);
+
+  // 1. Ingest (videos and images); keypoint files are read as they are.
+  let keypointsPath = input;
+  if (extname(input).toLowerCase() !== '.json') {
+    const { ingest } = await import('../ingest/ingest.ts');
+    const target = join(out, 'keypoints.json');
+    if (!existsSync(target) || o.force) {
+      await ingest(input, out, { backend: o.backend, onProgress: (d, t) => o.onProgress?.('ingest', d, t) });
+    }
+    keypointsPath = target;
+  }
+  const kpBytes = readFileSync(keypointsPath);
+  const kp = readKeypoints(keypointsPath);
+  const obs = prepareObservations(kp, keypointsPath, o.observations);
+  await initBackend(o.backend);
+
+  // 2. Kinematic stage.
+  const kinOptions: KinematicOptions = {
+    optimizer: o.optimizer,
+    ...(o.iterations ? { iterations: Math.max(10, 4 * o.iterations) } : {}),
+    ...(o.kinematic ?? {}),
+  };
+  const kinHash = hash('kinematic@1', kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
+  const kinPath = join(out, 'kinematic.json');
+  const kinCheckpointPath = join(out, '.kinematic.checkpoint.json');
+  const report: ReconstructReport = {
+    input, out, frames: obs.frameCount, fps: obs.fps, framesWithoutPerson: obs.filledFrames,
+    subject: { height: 0, proportions: {} }, camera: { pitchDeg: 0, height: 0 }, stages: {},
+    residualForce: null, blowUps: [], outputs: {}, secondsPerVideoSecond: {},
+  };
+  const videoSeconds = obs.frameCount / obs.fps;
+
+  let kinematic: MotionFile & { reconstruct?: KinematicExtra };
+  const previousKin = readStage(kinPath);
+  if (previousKin && previousKin.reconstruct?.inputsHash === kinHash && !o.force) {
+    kinematic = previousKin as MotionFile & { reconstruct: KinematicExtra };
+    const s = kinematic.stages?.kinematic;
+    report.stages.kinematic = { skipped: true, ms: 0, iterations: s?.iterations ?? 0, loss: s?.loss ?? 0, optimizer: s?.optimizer ?? '', windows: 0 };
+  } else {
+    const scene = buildScene(obs, kp.camera, keypointsPath, { height: o.subjectHeight });
+    const resume = o.resume ? readCheckpoint<KinematicCheckpoint>(kinCheckpointPath, kinHash) : undefined;
+    let windowsDone = 0;
+    const result = runKinematic(obs, scene, {
+      ...kinOptions,
+      resume,
+      onWindow: (state, total) => {
+        writeJsonAtomic(kinCheckpointPath, { inputsHash: kinHash, state });
+        o.onProgress?.('kinematic', state.nextWindow, total);
+        windowsDone++;
+        if (o.stopAfter?.stage === 'kinematic' && windowsDone >= o.stopAfter.windows && state.nextWindow < total) throw new Interrupted('interrupted (test hook)');
+      },
+    });
+    const extra: KinematicExtra = {
+      inputsHash: kinHash,
+      subject: { height: scene.skel.height, heightOption: scene.skeletonOptions.height!, proportions: scene.skeletonOptions.proportions ?? {} },
+      ground: scene.ground,
+      depth: scene.depth,
+      params: result.params,
+    };
+    kinematic = buildMotion(scene.skel, scene.camera, obs.fps, result.poses, null, {
+      kinematic: { loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer: describeOptimizer(kinOptions.optimizer ?? 'optimus') },
+    }, { reconstruct: extra, framesWithoutPerson: obs.filledFrames });
+    writeJsonAtomic(kinPath, kinematic);
+    rmSync(kinCheckpointPath, { force: true });
+    report.stages.kinematic = { skipped: false, ms: result.ms, iterations: result.iterations, loss: result.loss, optimizer: describeOptimizer(kinOptions.optimizer ?? 'optimus'), evaluations: result.evaluations, windows: result.windowCurves.length };
+    report.secondsPerVideoSecond.kinematic = result.ms / 1000 / videoSeconds;
+  }
+  const extra = kinematic.reconstruct!;
+  const skel = createSkeleton({ height: extra.subject.heightOption, proportions: extra.subject.proportions });
+  const camera: PinholeCamera = { ...kinematic.camera, rotation: kinematic.camera.rotation as Quat, position: kinematic.camera.position as Vec3 };
+  report.subject = { height: skel.height, proportions: extra.subject.proportions };
+  report.camera = { pitchDeg: (extra.ground.pitch * 180) / Math.PI, height: camera.position[1] };
+
+  // 3. Physics stage.
+  let motion: MotionFile = kinematic;
+  const motionPath = join(out, 'motion.json');
+  if (o.physics) {
+    const physOptions: PhysicsStageOptions = {
+      optimizer: o.optimizer,
+      ...(o.iterations ? { iterations: o.iterations } : {}),
+      ...(o.physicsStage ?? {}),
+    };
+    const physHash = hash('physics@1', kinHash, JSON.stringify(strip(physOptions)));
+    const previous = readStage(motionPath);
+    if (previous && (previous as { reconstruct?: StageStamp }).reconstruct?.inputsHash === physHash && !o.force) {
+      motion = previous;
+      const s = motion.stages?.physics;
+      report.stages.physics = { skipped: true, ms: 0, iterations: s?.iterations ?? 0, loss: s?.loss ?? 0, optimizer: s?.optimizer ?? '', windows: 0 };
+    } else {
+      const checkpointPath = join(out, '.physics.checkpoint.json');
+      const resume = o.resume ? readCheckpoint<PhysicsCheckpoint>(checkpointPath, physHash) : undefined;
+      const poses = extra.params.map((p) => paramsPose(skel, p));
+      let windowsDone = 0;
+      const result = await runPhysics(obs, skel, camera, extra.depth, poses, {
+        ...physOptions,
+        resume,
+        onWindow: (state, total) => {
+          writeJsonAtomic(checkpointPath, { inputsHash: physHash, state });
+          o.onProgress?.('physics', state.nextWindow, total);
+          windowsDone++;
+          if (o.stopAfter?.stage === 'physics' && windowsDone >= o.stopAfter.windows && state.nextWindow < total) throw new Interrupted('interrupted (test hook)');
+        },
+      });
+      const optimizerName = describeOptimizer(physOptions.optimizer ?? 'optimus');
+      motion = buildMotion(skel, camera, obs.fps, result.poses, result.contacts, {
+        ...(kinematic.stages ?? {}),
+        physics: {
+          loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer: optimizerName,
+          rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps,
+          windowCurves: result.windowCurves,
+        },
+      }, { reconstruct: { inputsHash: physHash }, framesWithoutPerson: obs.filledFrames });
+      writeJsonAtomic(motionPath, motion);
+      rmSync(checkpointPath, { force: true });
+      report.stages.physics = { skipped: false, ms: result.ms, iterations: result.iterations, loss: result.loss, optimizer: optimizerName, rollouts: result.rollouts, windows: result.windowCurves.length };
+      report.residualForce = { meanN: result.residualForce, meanNm: result.residualTorque };
+      report.blowUps = result.blowUps;
+      report.secondsPerVideoSecond.physics = result.ms / 1000 / videoSeconds;
+    }
+  } else {
+    writeJsonAtomic(motionPath, { ...kinematic, reconstruct: { inputsHash: kinHash } });
+  }
+  report.outputs.motion = motionPath;
+  report.outputs.kinematic = kinPath;
+
+  // 4. Exports.
+  for (const format of o.exports) {
+    const data = await exportMotion(motion, format);
+    const path = join(out, `motion${EXPORT_FORMATS[format].extension}`);
+    if (format === 'json') continue; // motion.json is the json export
+    writeFileAtomic(path, data);
+    report.outputs[format] = path;
+  }
+  writeJsonAtomic(join(out, 'report.json'), report, 2);
+  report.outputs.report = join(out, 'report.json');
+  return report;
+}
+
+/** What kinematic.json carries beyond motion.json for the next stage and for skipping. */
+interface KinematicExtra extends StageStamp {
+  subject: { height: number; heightOption: number; proportions: Proportions };
+  ground: { pitch: number; height: number };
+  depth: number;
+  params: number[][];
+}
+
+function paramsPose(skel: ReturnType<typeof createSkeleton>, p: number[]): Pose {
+  return poseFromAngles(skel, [p[0]!, p[1]!, p[2]!], quatFromRotationVector([p[3]!, p[4]!, p[5]!]), p.slice(6));
+}
+
+/** Options without callbacks, for hashing. */
+function strip(o: object): object {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== 'function' && v !== undefined));
+}
+
+/** A stage output if it is there and valid; anything else means "redo". */
+function readStage(path: string): (MotionFile & { reconstruct?: KinematicExtra }) | null {
+  if (!existsSync(path)) return null;
+  try {
+    const r = motionFile.safeParse(readJsonFile(path));
+    return r.success ? (r.data as MotionFile & { reconstruct?: KinematicExtra }) : null;
+  } catch {
+    return null;
+  }
+}
+
+function readCheckpoint<S>(path: string, inputsHash: string): S | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const c = readJsonFile(path) as { inputsHash?: string; state?: S };
+    return c.inputsHash === inputsHash ? c.state : undefined;
+  } catch {
+    return undefined;
+  }
+}

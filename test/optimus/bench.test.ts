@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/errors.ts';
+import { benchFile, type BenchRun } from '../../src/formats/bench.ts';
+import { benchMarkdown, benchSvg } from '../../src/optimus/bench/report.ts';
+import { runBench } from '../../src/optimus/bench/run.ts';
+import { summarize } from '../../src/optimus/bench/summary.ts';
+import { minimize } from '../../src/optimus/minimize.ts';
+import { getObjective, objectiveAt } from '../../src/optimus/objectives/index.ts';
+import { DEFAULT_CHECKPOINTS, createOptimizer } from '../../src/optimus/optimizers.ts';
+
+const run = (over: Partial<BenchRun>): BenchRun => ({ objective: 'f', dim: 2, optimizer: 'a', seed: 0, finalValue: 1, bestValue: 1, gradEvals: 10, wallMs: 1, curve: [], ...over });
+
+describe('minimize', () => {
+  it('spends exactly the budget of gradient evaluations and reports the best point', async () => {
+    const obj = objectiveAt(getObjective('rosenbrock'), 5);
+    const x0 = getObjective('rosenbrock').init(5, 0);
+    for (const optimizer of ['adam', 'lbfgs', 'bfgs', 'sgd', 'momentum', 'adafac-mlp'] as const) {
+      const r = await minimize(obj, x0, { optimizer, steps: 37, learningRate: 1e-3 });
+      expect(r.gradEvals, optimizer).toBeLessThanOrEqual(37);
+      expect(r.curve.length).toBe(r.gradEvals);
+      for (let i = 1; i < r.curve.length; i++) expect(r.curve[i]).toBeLessThanOrEqual(r.curve[i - 1]!);
+      expect(obj.valueAndGrad(r.x).value).toBeCloseTo(r.value, 10);
+      expect(r.value).toBeLessThan(obj.valueAndGrad(x0).value);
+    }
+    const l = await minimize(obj, x0, { optimizer: 'lbfgs', steps: 300 });
+    expect(l.value).toBeLessThan(1e-8);
+  });
+
+  it('says whether a learned optimizer is trained, and refuses a missing checkpoint', async () => {
+    const obj = objectiveAt(getObjective('quadratic'), 3);
+    const r = await minimize(obj, Float64Array.from([1, -1, 0.5]), { optimizer: 'optimus', steps: 20 });
+    expect(r.trained).toBe(existsSync(DEFAULT_CHECKPOINTS.optimus));
+    expect(r.fallbackSteps).toBe(0);
+    expect(() => createOptimizer('optimus', { checkpoint: '/nonexistent/ckpt.json' })).toThrow(/not found/);
+    expect(() => createOptimizer('newton')).toThrow(UserError);
+  });
+});
+
+describe('bench summary (DESIGN §4.2)', () => {
+  it('measures gaps from f* when known and from the best value reached otherwise; divergence fails', () => {
+    const runs = [
+      run({ optimizer: 'a', bestValue: 1e-6 }),
+      run({ optimizer: 'b', bestValue: 1e-2 }),
+      run({ optimizer: 'a', objective: 'g', bestValue: 5 }),
+      run({ optimizer: 'b', objective: 'g', bestValue: 5.001 }),
+      run({ optimizer: 'c', bestValue: 0, diverged: true }),
+    ];
+    const s = summarize(runs, (o) => (o === 'f' ? 0 : undefined));
+    const get = (o: string, opt: string) => s.find((x) => x.objective === o && x.optimizer === opt)!;
+    expect(get('f', 'a').meanLog10Gap).toBeCloseTo(Math.log10(1e-6 + 1e-12), 10);
+    expect(get('f', 'a').successRate).toBe(1);
+    expect(get('f', 'b').successRate).toBe(0);
+    expect(get('g', 'a').meanLog10Gap).toBeCloseTo(-12, 10);
+    expect(get('g', 'b').meanLog10Gap).toBeCloseTo(Math.log10(0.001), 3);
+    expect(get('f', 'c').successRate).toBe(0); // reached f* but diverged on the way
+  });
+});
+
+describe('bench', () => {
+  it('runs every optimizer on the same budget and writes valid §4.2 JSON, Markdown and SVG', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optimus-bench-'));
+    const mod = join(dir, 'bowl.mjs');
+    writeFileSync(mod, `export default { name: 'bowl', init: (d, s) => Float64Array.from({ length: d }, (_, i) => 1 + i + s),
+      valueAndGrad: (x) => ({ value: x.reduce((a, v) => a + v * v, 0) + 3, grad: x.map((v) => 2 * v) }) };`);
+    const { file, learningRates } = await runBench({ objectives: ['rosenbrock'], objectiveModules: [mod], dims: [2, 4], seeds: 2, steps: 30, tuningSeeds: 1 });
+    expect(benchFile.safeParse(file).success).toBe(true);
+    expect(file.runs.length).toBe(2 * 2 * 2 * 7);
+    for (const r of file.runs) {
+      expect(r.gradEvals).toBeLessThanOrEqual(30);
+      expect(r.curve.length).toBe(r.gradEvals);
+    }
+    // First-order baselines use every evaluation of the budget.
+    for (const r of file.runs.filter((x) => ['adam', 'sgd', 'momentum', 'optimus'].includes(x.optimizer))) expect(r.gradEvals).toBe(30);
+    expect(Object.keys(learningRates.rosenbrock!).sort()).toEqual(['adam', 'momentum', 'sgd']);
+    // bowl has no known minimum: its best optimizer sits at the −12 floor.
+    const bowl = file.summary.filter((s) => s.objective === 'bowl' && s.dim === 2);
+    expect(Math.min(...bowl.map((s) => s.meanLog10Gap))).toBeCloseTo(-12, 6);
+    const md = benchMarkdown(file);
+    expect(md).toContain('| rosenbrock | 2 |');
+    expect(md).toMatch(/tuned per objective on seeds 1000000/);
+    expect(md).toMatch(/optimus: (trained checkpoint|\*\*untrained\*\*)/);
+    const svg = benchSvg(file);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect((svg.match(/<path /g) ?? []).length).toBe(4 * 7);
+    expect(svg).toContain('bowl, N = 4');
+  });
+
+  it('refuses bad input before doing any work', async () => {
+    await expect(runBench({ optimizers: ['adam', 'newton'] })).rejects.toThrow(/unknown optimizer "newton"/);
+    await expect(runBench({ objectives: ['nope'] })).rejects.toThrow(/unknown objective "nope"/);
+    await expect(runBench({ dims: [0] })).rejects.toThrow(UserError);
+    await expect(runBench({ steps: -3 })).rejects.toThrow(/steps/);
+    await expect(runBench({ objectiveModules: ['/nonexistent.mjs'] })).rejects.toThrow(/not found/);
+    await expect(runBench({ checkpoint: '/nonexistent.json', optimizers: ['optimus'] })).rejects.toThrow(/not found/);
+  });
+});
+
+describe('optimus-motion bench (CLI)', () => {
+  const bin = resolve(import.meta.dirname, '../../bin/optimus-motion.mjs');
+  it('prints one error line, exits non-zero and writes nothing on bad input', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optimus-cli-'));
+    const mod = join(dir, 'nan.mjs');
+    writeFileSync(mod, `export default { name: 'n', init: (d) => new Float64Array(d), valueAndGrad: (x) => ({ value: NaN, grad: x }) };`);
+    const out = join(dir, 'out.json');
+    const attempt = promisify(execFile)(process.execPath, [bin, 'bench', '--objective', mod, '--dims', '2', '--json', out, '--quiet']);
+    const err = (await attempt.then(() => null, (e: unknown) => e)) as { code: number; stderr: string } | null;
+    expect(err).not.toBeNull();
+    expect(err!.code).not.toBe(0);
+    expect(err!.stderr.trim().split('\n')).toHaveLength(1);
+    expect(err!.stderr).toMatch(/^optimus-motion: error: .*nan\.mjs: valueAndGrad returned NaN/);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(mod, 'utf8')).toContain('NaN');
+  });
+});
