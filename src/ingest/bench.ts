@@ -26,6 +26,12 @@ export interface ModelBench {
   /** Median wall time per frame (decode + detect + filter), after warm-up. */
   medianMsPerFrame: number;
   meanMsPerFrame: number;
+  /**
+   * CPU time of this process per frame (detect + filter + frame conversion; ffmpeg's
+   * decoding runs in its own process): a load-independent companion to the wall times
+   * on a shared machine.
+   */
+  cpuMsPerFrame: number;
   mean2dPx?: number;
   mean3dMm?: number;
 }
@@ -55,10 +61,12 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
     result.width = source.info.width;
     result.height = source.info.height;
     const start = performance.now();
+    const cpu = process.cpuUsage();
     // Golden references were recorded with frames 33.333 ms apart.
     const r = await detectSource(source, { model, frameIntervalMs: g2 ? 1000 / 30 : undefined, onProgress: () => stamps.push(performance.now()) });
+    const cpuUsed = process.cpuUsage(cpu);
     const per = stamps.map((t, i) => t - (i === 0 ? start : stamps[i - 1]!)).slice(INGEST_BENCH_DEFAULTS.warmupFrames);
-    const entry: ModelBench = { model, frames: r.stats.frames, medianMsPerFrame: median(per), meanMsPerFrame: per.reduce((a, b) => a + b, 0) / Math.max(1, per.length) };
+    const entry: ModelBench = { model, frames: r.stats.frames, medianMsPerFrame: median(per), meanMsPerFrame: per.reduce((a, b) => a + b, 0) / Math.max(1, per.length), cpuMsPerFrame: (cpuUsed.user + cpuUsed.system) / 1000 / Math.max(1, r.stats.frames) };
     if (g2 || g3) {
       let e2 = 0, e3 = 0, n2 = 0, n3 = 0;
       for (const f of r.keypoints.frames) {
@@ -74,7 +82,7 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
       if (n2) entry.mean2dPx = e2 / n2;
       if (n3) entry.mean3dMm = (1000 * e3) / n3;
     }
-    log(`${model}: ${entry.frames} frames, median ${entry.medianMsPerFrame.toFixed(1)} ms/frame` +
+    log(`${model}: ${entry.frames} frames, median ${entry.medianMsPerFrame.toFixed(1)} ms/frame (cpu ${entry.cpuMsPerFrame.toFixed(1)} ms/frame)` +
       (entry.mean2dPx != null ? `, 2D ${entry.mean2dPx.toFixed(2)} px` : '') + (entry.mean3dMm != null ? `, 3D ${entry.mean3dMm.toFixed(1)} mm (root-aligned)` : ''));
     result.models.push(entry);
   }

@@ -52,6 +52,9 @@ interface BlazePoseInternals {
  * The library's own smoothing is off: smoothing is our switchable One-Euro filter.
  */
 export class PoseDetector {
+  /** How often the person detector ran (once per clip with tracking, every frame without). */
+  personDetectorRuns = 0;
+
   private constructor(
     private readonly inner: poseDetection.PoseDetector,
     readonly options: Required<Omit<DetectorOptions, 'models'>>,
@@ -136,6 +139,7 @@ export class PoseDetector {
     const internals = this.inner as unknown as BlazePoseInternals;
     internals.maxPoses = DETECTOR_DEFAULTS.maxPeople;
     let detections: Awaited<ReturnType<BlazePoseInternals['detectPose']>>;
+    this.personDetectorRuns += 1;
     try {
       detections = await internals.detectPose(input);
     } finally {

@@ -87,6 +87,9 @@ export async function probeVideo(path: string, tools = findFfmpeg()): Promise<Vi
     stderr = String((err as { stderr?: string }).stderr ?? '');
   }
   const header = parseFfmpegInfo(stderr);
+  if (!header && /^Input #\d+/m.test(stderr)) {
+    throw new UserError(`${path}: holds no video frames (a zero-length or audio-only file)`);
+  }
   if (!header) {
     const reason = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('At least one output')).pop();
     throw new UserError(`${path}: not a video ffmpeg can read${reason ? ` (${reason.replace(/^.*?: /, '')})` : ''}`);

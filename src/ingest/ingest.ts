@@ -64,6 +64,8 @@ export interface IngestStats {
   msPerFrame: number;
   decodeFailure: DecodeFailure | null;
   cameraFrom: CameraSource;
+  /** Frames on which the person detector ran (the rest were tracked). */
+  personDetectorRuns: number;
 }
 
 export interface IngestResult {
@@ -128,6 +130,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
   const frames: KeypointsFrame[] = [];
   const tiles: OverlayTile[] = [];
   let nobody = 0;
+  let personDetectorRuns = 0;
   const start = performance.now();
   try {
     for await (const frame of source) {
@@ -150,6 +153,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
       opts.onProgress?.(frames.length, Math.max(expected, frames.length));
     }
   } finally {
+    personDetectorRuns = detector.personDetectorRuns;
     detector.reset();
   }
   const msPerFrame = frames.length ? (performance.now() - start) / frames.length : 0;
@@ -169,7 +173,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
     camera,
     frames,
   };
-  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from }, tiles };
+  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from, personDetectorRuns }, tiles };
 }
 
 /** Converts an imported keypoint file into keypoints.json content. */
@@ -190,7 +194,7 @@ export function importToKeypoints(path: string, options: IngestOptions = {}): In
   const tiles = spreadIndices(frames.length, options.overlayTiles ?? INGEST_DEFAULTS.overlayTiles)
     .map((i) => blankTile(frames[i]!.index, imported.width, imported.height, frames[i]!.keypoints));
   const nobody = frames.filter((f) => f.keypoints === null).length;
-  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame: 0, decodeFailure: null, cameraFrom: from }, tiles };
+  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame: 0, decodeFailure: null, cameraFrom: from, personDetectorRuns: 0 }, tiles };
 }
 
 export interface IngestSummary extends IngestStats {

@@ -196,9 +196,13 @@ export function forwardTfjs(c: NetworkConfig, layout: WeightLayout, w: Float32Ar
       const blocks: tf.Tensor3D[] = [];
       for (let s = 0; s < n; s += QUERY_BLOCK) {
         const size = Math.min(QUERY_BLOCK, n - s);
-        const qb = n > QUERY_BLOCK ? tf.slice(q, [0, s, 0], [H, size, dk]) : q;
-        const p = tf.softmax(tf.matMul(qb, k, false, true));
-        blocks.push(tf.matMul(p, v));
+        // Own scope per block: the H×block×N scores are freed before the next block.
+        blocks.push(
+          tf.tidy(() => {
+            const qb = n > QUERY_BLOCK ? tf.slice(q, [0, s, 0], [H, size, dk]) : q;
+            return tf.matMul(tf.softmax(tf.matMul(qb, k, false, true)), v);
+          }),
+        );
       }
       const a = blocks.length === 1 ? blocks[0]! : tf.concat(blocks, 1);
       const merged = tf.reshape(tf.transpose(a, [1, 0, 2]), [n, D]) as tf.Tensor2D;

@@ -22,9 +22,18 @@ export interface PhysicsOptions {
   rate: number;
   /** Rapier solver iterations per step. */
   solverIterations: number;
-  /** PD stiffness (acceleration-based motors, 1/s²) per joint group. */
-  stiffness: { trunk: number; neck: number; arm: number; hand: number; leg: number; foot: number };
-  /** Damping ratio: damping = 2 · ratio · sqrt(stiffness). */
+  /**
+   * Rapier motor model. 'force': stiffness in N·m/rad (scaled by body mass × height² relative to
+   * 70 kg × 1.70 m), damping = stiffness × dampingTime. 'acceleration': Rapier scales the gains by
+   * the inertia of the two bodies of each joint only, so joints carrying the body (stance hips,
+   * knees) end up too weak; kept for comparison.
+   */
+  motorModel: 'force' | 'acceleration';
+  /** PD stiffness per joint group (see motorModel for units). */
+  stiffness: { spine: number; chest: number; neck: number; head: number; shoulder: number; elbow: number; wrist: number; hip: number; knee: number; ankle: number };
+  /** Force model: damping (N·m·s/rad) = stiffness × dampingTime. */
+  dampingTime: number;
+  /** Acceleration model: damping = 2 · ratio · sqrt(stiffness). */
   dampingRatio: number;
   /** Feet are made heavier than de Leva's ~1 kg (light feet under a 70 kg body blow up; FIELD-NOTES). */
   footMass: number;
@@ -32,6 +41,8 @@ export interface PhysicsOptions {
   footExtraInertia: number;
   /** Minimum segment mass (hands), kg. */
   minSegmentMass: number;
+  /** Gravity along y, m/s² (negative = down). */
+  gravity: number;
   /** Friction coefficient of feet and ground. */
   friction: number;
   /** Segments collide with each other (except across a joint). Off: segments only touch the ground. */
@@ -46,8 +57,11 @@ export interface PhysicsOptions {
 export const PHYSICS_DEFAULTS: PhysicsOptions = {
   rate: 120,
   solverIterations: 4,
-  stiffness: { trunk: 90000, neck: 200000, arm: 36000, hand: 18000, leg: 90000, foot: 60000 },
+  motorModel: 'force',
+  stiffness: { spine: 4000, chest: 3000, neck: 600, head: 300, shoulder: 600, elbow: 300, wrist: 80, hip: 4000, knee: 3000, ankle: 2000 },
+  dampingTime: 0.03,
   dampingRatio: 1.0,
+  gravity: -9.81,
   footMass: 3,
   footExtraInertia: 0.1,
   minSegmentMass: 0.5,
@@ -92,12 +106,14 @@ const GROUND_GROUP = 0x0001;
 const groups = (member: number, filter: number): number => ((member & 0xffff) << 16) | (filter & 0xffff);
 
 function stiffnessFor(name: string, o: PhysicsOptions): number {
-  if (name === 'spine' || name === 'chest') return o.stiffness.trunk;
-  if (name === 'neck' || name === 'head') return o.stiffness.neck;
-  if (name.endsWith('upper_arm') || name.endsWith('forearm')) return o.stiffness.arm;
-  if (name.endsWith('hand')) return o.stiffness.hand;
-  if (name.endsWith('foot')) return o.stiffness.foot;
-  return o.stiffness.leg;
+  const s = o.stiffness;
+  if (name === 'spine' || name === 'chest' || name === 'neck' || name === 'head') return s[name];
+  if (name.endsWith('upper_arm')) return s.shoulder;
+  if (name.endsWith('forearm')) return s.elbow;
+  if (name.endsWith('hand')) return s.wrist;
+  if (name.endsWith('thigh')) return s.hip;
+  if (name.endsWith('shin')) return s.knee;
+  return s.ankle;
 }
 
 /** World velocity of every body's COM and its angular velocity, from two poses. */
@@ -121,7 +137,7 @@ export async function buildHumanoid(
 ): Promise<{ world: RAPIER_NS.World; layout: HumanoidLayout; R: Rapier }> {
   const R = await loadRapier();
   const o: PhysicsOptions = { ...PHYSICS_DEFAULTS, ...options, stiffness: { ...PHYSICS_DEFAULTS.stiffness, ...(options.stiffness ?? {}) } };
-  const world = new R.World({ x: 0, y: -9.81, z: 0 });
+  const world = new R.World({ x: 0, y: o.gravity, z: 0 });
   world.timestep = 1 / o.rate;
   world.integrationParameters.numSolverIterations = o.solverIterations;
 
@@ -212,13 +228,17 @@ export async function buildHumanoid(
       : R.JointData.spherical(anchor1, anchor2);
     const joint = world.createImpulseJoint(data, b1, b2, true);
     joint.setContactsEnabled(false);
-    const k = stiffnessFor(j.name, o);
-    const d = 2 * o.dampingRatio * Math.sqrt(k);
+    const force = o.motorModel === 'force';
+    const k = stiffnessFor(j.name, o) * (force ? (skel.mass / 70) * (skel.height / 1.7) ** 2 : 1);
+    const d = force ? k * o.dampingTime : 2 * o.dampingRatio * Math.sqrt(k);
+    const model = (force ? R.MotorModel.ForceBased : R.MotorModel.AccelerationBased) as never;
     if (kind === 'revolute') {
       if (o.hingeLimits) raw.jointSetLimits(joint.handle, R.JointAxis.AngX as never, j.limits[0]![0], j.limits[0]![1]);
+      raw.jointConfigureMotorModel(joint.handle, R.JointAxis.AngX as never, model);
       raw.jointConfigureMotorPosition(joint.handle, R.JointAxis.AngX as never, 0, k, d);
     } else {
       for (const ax of [R.JointAxis.AngX, R.JointAxis.AngY, R.JointAxis.AngZ]) {
+        raw.jointConfigureMotorModel(joint.handle, ax as never, model);
         raw.jointConfigureMotorPosition(joint.handle, ax as never, 0, k, d);
       }
     }

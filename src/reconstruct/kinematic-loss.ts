@@ -40,7 +40,7 @@ export const KINEMATIC_WEIGHTS: KinematicWeights = {
   smooth: 0.5,
   limits: 10,
   ground: 10,
-  pose: 1e-5,
+  pose: 1e-6,
 };
 
 /** Geman–McClure scale (metres at the subject's depth): errors beyond ~10 cm saturate. */

@@ -95,8 +95,7 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
       const data = windowData(obs, scene, win, before);
       const ctx = (w: KinematicWeights): LossContext => ({ skel, fk, camera: scene.camera, depth: scene.depth, weights: w });
       let x = x0;
-      if (o.initIterations > 0 && data.target3d && win.start >= state.params.length) {
-        // Only windows entering new territory need the 3D pull; overlap frames are already solved.
+      if (o.initIterations > 0 && data.target3d) {
         const initLoss = windowLoss(ctx({ ...weights, reprojection: 0.2 * weights.reprojection, prior3d: 0, target3d: 1 }), data);
         try {
           const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 1), dim: initLoss.dim });

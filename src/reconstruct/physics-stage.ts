@@ -89,6 +89,8 @@ export interface PhysicsCheckpoint {
   /** Base64 Rapier snapshot at the end of the last finished window. */
   snapshot: string;
   curves: number[][];
+  /** Loss of each window before optimization (plain tracking). */
+  starts: number[];
   rollouts: number;
   residualForce: number[];
   residualTorque: number[];
@@ -104,6 +106,8 @@ export interface PhysicsResult {
   rollouts: number;
   lossCurve: number[];
   windowCurves: number[][];
+  /** Each window's loss before optimization. */
+  windowStarts: number[];
   /** Mean |residual force| (N) and torque (N·m) over the windows. */
   residualForce: number;
   residualTorque: number;
@@ -147,7 +151,7 @@ export async function runPhysics(
     bodies: [bodiesOfPose(skel, kinematic[0]!)],
     contacts: [[true, true]],
     snapshot: Buffer.from(first.snapshot).toString('base64'),
-    curves: [], rollouts: 0, residualForce: [], residualTorque: [], blowUps: [],
+    curves: [], starts: [], rollouts: 0, residualForce: [], residualTorque: [], blowUps: [],
   };
 
   for (let wi = state.nextWindow; wi < windows.length; wi++) {
@@ -208,6 +212,7 @@ export async function runPhysics(
         state.contacts.push([false, false]);
       }
       state.curves.push(new Array(o.iterations).fill(lossOf(zero, base)));
+      state.starts.push(lossOf(zero, base));
       snapshot = (await startState(win.end)).snapshot;
     } else {
       let iteration = 0;
@@ -244,6 +249,7 @@ export async function runPhysics(
       const result = runOptimizer(counting, objective, zero, o.iterations);
       const best = rollout(result.x, true);
       state.curves.push(result.curve);
+      state.starts.push(result.start);
       for (let k = 0; k < best.frames; k++) {
         state.bodies.push(Array.from(best.bodies.subarray(k * layout.bodies.length * 7, (k + 1) * layout.bodies.length * 7)));
         state.contacts.push([best.contacts[k * 2] === 1, best.contacts[k * 2 + 1] === 1]);
@@ -279,6 +285,7 @@ export async function runPhysics(
     rollouts: state.rollouts,
     lossCurve,
     windowCurves: state.curves,
+    windowStarts: state.starts,
     residualForce: mean(state.residualForce),
     residualTorque: mean(state.residualTorque),
     blowUps: state.blowUps,

@@ -4,6 +4,8 @@ import type { Objective, Optimizer } from '../optimus/types.ts';
 export interface OptimizeResult {
   x: Float64Array;
   value: number;
+  /** Value at the start point. */
+  start: number;
   /** Best value after each iteration (index i = after i + 1 iterations). */
   curve: number[];
   /** Objective evaluations (line searches count each one). */
@@ -37,6 +39,7 @@ export function runOptimizer(optimizer: Optimizer, objective: Objective, x0: Flo
   let state = optimizer.init(tracked, Float64Array.from(x0));
   // Some optimizers evaluate nothing in init; the start point is always a candidate.
   if (evaluations === 0) tracked.valueAndGrad(x0);
+  const start = best;
   for (let i = 0; i < iterations; i++) {
     state = optimizer.step(tracked, state);
     if (!state.x.every(Number.isFinite)) break;
@@ -44,5 +47,5 @@ export function runOptimizer(optimizer: Optimizer, objective: Objective, x0: Flo
   }
   // Keep the curve length equal to the budget, so curves of windows can be summed.
   while (curve.length < iterations) curve.push(best);
-  return { x: bestX, value: best, curve, evaluations, iterations };
+  return { x: bestX, value: best, start, curve, evaluations, iterations };
 }

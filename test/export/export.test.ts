@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnimationClip, AnimationMixer, Bone, LoopOnce, Object3D, Vector3 } from 'three';
@@ -10,6 +10,9 @@ import { bvhName, forwardKinematics, motionToBvh, motionToCsv, motionToGlb, skel
 import { motionFile, type MotionFile } from '../../src/formats/motion.ts';
 import { MEDIAPIPE_33 } from '../../src/formats/landmarks.ts';
 import { main } from '../../src/cli/main.ts';
+import { forwardKinematics as bodyFk } from '../../src/body/fk.ts';
+import type { Quat, Vec3 } from '../../src/geometry/quaternion.ts';
+import { PROJECT_ROOT } from '../helpers/shared-data.ts';
 import { chainMotion, humanoidResult } from './fixtures.ts';
 
 const fixtures: Array<[string, MotionFile]> = [
@@ -152,6 +155,31 @@ describe('optimus-motion export', () => {
       expect(errors[1]).toMatch(/broken\.json: not valid JSON/);
       expect(process.exitCode).toBe(2);
       process.exitCode = undefined;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the project skeleton (synth of data/demo-squat.bvh)', () => {
+  const bvh = join(PROJECT_ROOT, 'data/demo-squat.bvh');
+  it.skipIf(!existsSync(bvh))('export FK agrees with src/body/fk.ts, and BVH/GLB round-trip within 1 mm', async () => {
+    const { writeSynthResultFolder } = await import('../viewer/result-folder.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'om-export-synth-'));
+    try {
+      const r = writeSynthResultFolder(dir, { seconds: 0.5 });
+      const topo = skeletonTopology(r.motion.skeleton);
+      r.truth.frames.forEach((tf, i) => {
+        const frame = tf as unknown as MotionFile['frames'][number];
+        const mine = forwardKinematics(topo, { ...frame, joints3d: [], contacts: { leftFoot: false, rightFoot: false } }).positions;
+        const theirs = bodyFk(r.skeleton, { rootPosition: frame.root.position as Vec3, rootRotation: frame.root.rotation as Quat, rotations: frame.rotations as Quat[] }).positions;
+        mine.forEach((p, j) => expect(Math.hypot(p[0] - theirs[j]![0], p[1] - theirs[j]![1], p[2] - theirs[j]![2]), `frame ${i} joint ${j}`).toBeLessThan(1e-9));
+      });
+      const bvhResult = new BVHLoader().parse(motionToBvh(r.motion));
+      expect(maxJointError(r.motion, bvhResult.skeleton.bones[0]!, bvhResult.clip, 100)).toBeLessThan(0.1);
+      const glb = await motionToGlb(r.motion);
+      const gltf = await new GLTFLoader().parseAsync(glb.buffer.slice(glb.byteOffset, glb.byteOffset + glb.byteLength) as ArrayBuffer, '');
+      expect(maxJointError(r.motion, gltf.scene, gltf.animations[0]!, 1)).toBeLessThan(0.001);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

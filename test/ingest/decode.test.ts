@@ -102,6 +102,20 @@ describe('video decoding', () => {
     expect(src.failure!.atFrame).toBe(frames.length);
   });
 
+  it.each([
+    ['webm', ['-c:v', 'libvpx-vp9', '-deadline', 'realtime']],
+    ['avi', ['-c:v', 'mjpeg', '-q:v', '3', '-pix_fmt', 'yuvj420p']],
+    ['mov', ['-c:v', 'libx264', '-pix_fmt', 'yuv420p']],
+  ])('decodes %s containers', async (ext, codec) => {
+    const p = join(tmp.dir, `clip.${ext}`);
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=8', '-t', '1', ...codec, p);
+    const src = await openVideo(p);
+    expect(src.info).toMatchObject({ width: 64, height: 48, fps: 8 });
+    const frames = await collect(src);
+    expect(frames.length).toBe(8);
+    expect(frames[3]!.data.equals(referenceFrame(p, 3))).toBe(true);
+  });
+
   it('parses the stream line of ffmpeg -i', () => {
     const h = parseFfmpegInfo(`  Duration: 00:00:13.00, start: 0.000000, bitrate: 312 kb/s
     Stream #0:0(und): Video: h264 (Constrained Baseline) (avc1 / 0x31637661), yuv420p, 720x1280, 312 kb/s, 29.97 fps, 5 tbr, 10240 tbn (default)
@@ -134,6 +148,12 @@ describe('bad media input', () => {
     const err = await openSource(p).catch((e) => e);
     expect(err).toBeInstanceOf(UserError);
     expect(err.message).toMatch(/notes\.mp4: not a video/);
+  });
+
+  it('a zero-length video (a container without frames)', async () => {
+    const p = join(tmp.dir, 'zero.mp4');
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-frames:v', '0', '-c:v', 'libx264', p);
+    await expect(openSource(p)).rejects.toThrow(/zero\.mp4: holds no video frames/);
   });
 
   it('a video whose header is cut off', async () => {

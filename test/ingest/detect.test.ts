@@ -54,6 +54,14 @@ describe.skipIf(!canRun)('BlazePose detection (shared video)', () => {
     expect(err).toBeLessThan(4 * 20);
   });
 
+  it('tracks the previous pose, or runs the person detector on every frame with tracking off', async () => {
+    const on = await detectSource(await openSource(video!, { maxFrames: 4 }), {});
+    const off = await detectSource(await openSource(video!, { maxFrames: 4 }), { tracking: false, filter: false });
+    expect(on.stats).toMatchObject({ frames: 4, framesWithoutPerson: 0, personDetectorRuns: 1 });
+    expect(off.stats).toMatchObject({ frames: 4, framesWithoutPerson: 0, personDetectorRuns: 4 });
+    expect(off.keypoints.detector).toMatchObject({ tracking: false, filter: 'none' });
+  });
+
   it('chooses the largest person, or the i-th from the left', async () => {
     const two = join(tmp.dir, 'two.png');
     const small = await sharp(still).resize(360, 640).toBuffer();

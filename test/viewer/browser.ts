@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { PROJECT_ROOT } from '../helpers/shared-data.ts';
+import type { ViewerHandle } from '../../viewer/src/handle.ts';
+
+/** What the viewer page exposes for tests (viewer/src/handle.ts). */
+declare global { interface Window { __viewer: ViewerHandle } }
 
 /** Debian's chromium (apt install chromium); playwright never downloads a browser here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

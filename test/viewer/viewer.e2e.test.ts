@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -189,6 +191,32 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
         expect(await page.evaluate(() => window.__viewer.frameCount)).toBe(good.motion.frames.length);
         expect(await page.locator('[data-export=glb]').isEnabled()).toBe(true);
       }
+    }
+  });
+
+  it('static viewer without the server: shows the drop zone and opens picked files', async () => {
+    // Any static host: only the built files, no /api/manifest, no data/.
+    const server = createServer((req, res) => {
+      const path = join(viewerDir, req.url === '/' ? 'index.html' : (req.url ?? '').split('?')[0]!.replace(/\.\./g, ''));
+      if (!existsSync(path)) { res.writeHead(404); res.end(); return; }
+      res.writeHead(200, { 'Content-Type': path.endsWith('.js') ? 'text/javascript' : path.endsWith('.css') ? 'text/css' : 'text/html' });
+      res.end(readFileSync(path));
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page.waitForFunction(() => window.__viewer?.ready === true, null, { timeout: 30_000 });
+      expect(await page.locator('#dropzone').isVisible()).toBe(true);
+      expect(await page.locator('[data-testid=messages]').textContent()).toMatch(/No result folder is being served: drop motion\.json/);
+      await page.setInputFiles('#file-input', ['motion.json', 'keypoints.json', 'truth.json', 'kinematic.json'].map((f) => join(good.dir, f)));
+      await page.waitForFunction(() => window.__viewer.ready && window.__viewer.frameCount > 0, null, { timeout: 20_000 });
+      expect(await page.locator('#dropzone').isVisible()).toBe(false);
+      await page.locator('[data-testid=scrub]').fill('12');
+      const p = await page.evaluate(() => window.__viewer.jointPosition(27));
+      for (let a = 0; a < 3; a++) expect(Math.abs(p![a]! - good.motion.frames[12]!.joints3d[27]![a]!)).toBeLessThan(1e-5);
+      await page.screenshot({ path: join(SHOTS, 'static-picked.png') });
+    } finally {
+      await new Promise<void>((ok) => { server.close(() => ok()); server.closeAllConnections(); });
     }
   });
 });

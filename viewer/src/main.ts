@@ -7,33 +7,7 @@ import { VideoPanel } from './video-panel.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** State exposed for tests and the console (window.__viewer). */
-export interface ViewerHandle {
-  ready: boolean;
-  loadMs: number;
-  /** Milliseconds from navigation start to the first drawn frame of the result. */
-  openMs: number;
-  /** Milliseconds per loading step (fetch+parse, scene, first render). */
-  timings: Record<string, number>;
-  frame: number;
-  time: number;
-  frameCount: number;
-  fps: number;
-  playing: boolean;
-  messages: Message[];
-  /** Landmark i of the current frame as drawn in the 3D view (world metres). */
-  jointPosition(i: number): [number, number, number] | null;
-  /** Skeleton joint j of the current frame as drawn (world metres). */
-  skeletonJointPosition(j: number): [number, number, number] | null;
-  setFrame(i: number): void;
-  play(): void;
-  pause(): void;
-  /** Frames drawn and clip frames advanced while playing, for the play-rate benchmark. */
-  stats: { drawnFrames: number; advancedFrames: number; playMs: number };
-  exportMotion(format: ExportFormat): Promise<number>;
-  /** Mean milliseconds of n forced renders of the 3D view, waiting for the GPU (benchmark). */
-  renderMs(n: number): number;
-}
+import type { ViewerHandle } from './handle.ts';
 
 declare global { interface Window { __viewer: ViewerHandle } }
 

@@ -338,10 +338,10 @@ export class SceneView {
     from.normalize().applyAxisAngle(new THREE.Vector3(0, 1, 0), 0.9);
     // Fit the body and the video camera: aim between them, back off until their bounding sphere fits.
     const camPos = cam ? new THREE.Vector3(...cam.position) : null;
-    if (camPos) center.lerp(camPos.clone().setY(center.y), 0.3);
+    if (camPos) center.lerp(camPos.clone().setY(center.y), 0.22);
     let radius = size / 2;
     if (camPos) radius = Math.max(radius, camPos.distanceTo(center) + 0.2);
-    const dist = (0.95 * radius) / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2));
+    const dist = (0.72 * radius) / Math.sin(THREE.MathUtils.degToRad(this.camera.fov / 2));
     this.camera.position.copy(center).addScaledVector(from, dist).add(new THREE.Vector3(0, 0.3 * dist, 0));
     this.controls.target.copy(center);
     this.controls.update();

@@ -63,7 +63,7 @@ export function registerBench(program: Command): void {
           progress.update(done, detail);
         },
       });
-      progress?.done();
+      (progress as Progress | null)?.done();
       const markdown = benchMarkdown(result.file);
       if (flags.json) writeJsonAtomic(flags.json, result.file);
       if (flags.markdown) writeFileAtomic(flags.markdown, markdown);

@@ -1,9 +1,43 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../errors.ts';
+import { DEMO_DEFAULTS, runDemo } from '../../reconstruct/demo.ts';
+import { OPTIMIZER_NAMES, parseOptimizerName } from '../../reconstruct/optimizers.ts';
+import { positiveInt } from '../parse.ts';
+import { Progress } from '../progress.ts';
+import { summary } from './reconstruct.ts';
 
-// Placeholder registration until the demo stage lands; replaced by its owner.
 export function registerDemo(program: Command): void {
-  program.command('demo').description('demo (not built yet)').action(() => {
-    throw new UserError('demo is not built yet');
-  });
+  program
+    .command('demo')
+    .description('reconstruct a sample the project makes itself (synthetic squat with detector-like noise), score it against its ground truth, and say where the results are')
+    .option('--out <dir>', 'output folder', join(tmpdir(), 'optimus-motion-demo'))
+    .option('--seconds <s>', 'use only the first S seconds of the sample', Number)
+    .option('--iterations <n>', 'physics iterations per window', positiveInt('--iterations'), DEMO_DEFAULTS.iterations)
+    .option('--kinematic-iterations <n>', 'kinematic iterations per window', positiveInt('--kinematic-iterations'), DEMO_DEFAULTS.kinematicIterations)
+    .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, DEMO_DEFAULTS.optimizer)
+    .option('--no-physics', 'kinematic stage only')
+    .option('--quiet', 'no progress output')
+    .action(async (opts: { out: string; seconds?: number; iterations: number; kinematicIterations: number; optimizer: string; physics: boolean; quiet?: boolean }) => {
+      const bars: Record<string, Progress> = {};
+      const r = await runDemo({
+        out: opts.out, seconds: opts.seconds, iterations: opts.iterations, kinematicIterations: opts.kinematicIterations,
+        optimizer: opts.optimizer, physics: opts.physics,
+        onProgress: (stage, done, total) => {
+          bars[stage] ??= new Progress(stage, total, { quiet: opts.quiet });
+          bars[stage]!.update(done);
+          if (done >= total) bars[stage]!.done();
+        },
+      });
+      const m = r.metrics;
+      process.stdout.write(summary(r.reconstruction));
+      process.stdout.write([
+        `metrics vs ground truth (${r.metricsPath}):`,
+        `  MPJPE ${m.mpjpe.toFixed(1)} mm, PA-MPJPE ${m.paMpjpe.toFixed(1)} mm, MPJPE-G ${m.mpjpeG.toFixed(1)} mm`,
+        `  acceleration error ${m.accelError.toFixed(2)} mm/frame², foot skating ${m.footSkatePct.toFixed(1)} % (truth ${m.truthFootSkatePct.toFixed(1)} %), penetration ${m.penetrationMm.toFixed(1)} mm`,
+        `demo finished in ${(r.ms / 1000).toFixed(1)} s; inputs: ${r.keypoints}, ${r.truth}`,
+        `open the viewer: optimus-motion view ${r.out}`,
+        '',
+      ].join('\n'));
+    });
 }

@@ -1,9 +1,77 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
+import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../../export/index.ts';
+import { parseBackend } from '../../optimus/backend.ts';
+import { KINEMATIC_DEFAULTS } from '../../reconstruct/kinematic.ts';
+import { OPTIMIZER_NAMES, parseOptimizerName } from '../../reconstruct/optimizers.ts';
+import { PHYSICS_STAGE_DEFAULTS } from '../../reconstruct/physics-stage.ts';
+import { reconstruct, type ReconstructReport } from '../../reconstruct/pipeline.ts';
+import { positiveInt, stringList } from '../parse.ts';
+import { Progress } from '../progress.ts';
 
-// Placeholder registration until the reconstruct stage lands; replaced by its owner.
+function exportList(value: string): ExportFormat[] {
+  if (value === 'none') return [];
+  const list = stringList(value);
+  for (const f of list) if (!isExportFormat(f)) throw new UserError(`--exports: unknown format "${f}" (choose from ${Object.keys(EXPORT_FORMATS).join(', ')}, or none)`);
+  return list as ExportFormat[];
+}
+
 export function registerReconstruct(program: Command): void {
-  program.command('reconstruct').description('reconstruct (not built yet)').action(() => {
-    throw new UserError('reconstruct is not built yet');
-  });
+  program
+    .command('reconstruct')
+    .description('reconstruct physically plausible 3D motion from a video or a keypoints.json: kinematic fit, then physics fit by the chosen optimizer')
+    .argument('<input>', 'a video (ingested first) or a keypoints.json')
+    .requiredOption('--out <dir>', 'output folder (keypoints.json, kinematic.json, motion.json, exports, report.json)')
+    .option('--no-physics', 'stop after the kinematic stage (motion.json = kinematic fit)')
+    .option('--optimizer <name>', `optimizer of both stages: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
+    .option('--iterations <n>', `physics iterations per window (default ${PHYSICS_STAGE_DEFAULTS.iterations}; the kinematic stage runs 4× as many, default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--iterations'))
+    .option('--kinematic-iterations <n>', 'kinematic iterations per window (overrides the 4× rule)', positiveInt('--kinematic-iterations'))
+    .option('--workers <w>', 'rollout worker threads for the physics stage (recorded; rollouts currently run on the main thread)', positiveInt('--workers'))
+    .option('--height <m>', 'subject stature in metres, when known (otherwise estimated from bone lengths)', Number)
+    .option('--exports <list>', 'export formats written next to motion.json: bvh,glb,csv or none', exportList, ['bvh', 'glb', 'csv'] as ExportFormat[])
+    .option('--backend <name>', 'tfjs backend: wasm, cpu, tensorflow', parseBackend, 'wasm')
+    .option('--resume', 'continue an interrupted run from its last finished window')
+    .option('--force', 'redo every stage even when its output is up to date')
+    .option('--quiet', 'no progress output')
+    .action(async (input: string, opts: {
+      out: string; physics: boolean; optimizer: string; iterations?: number; kinematicIterations?: number; workers?: number;
+      height?: number; exports: ExportFormat[]; backend: 'wasm' | 'cpu' | 'tensorflow'; resume?: boolean; force?: boolean; quiet?: boolean;
+    }) => {
+      if (opts.height !== undefined && !(opts.height > 0.5 && opts.height < 2.5)) throw new UserError(`--height must be between 0.5 and 2.5 metres, got ${opts.height}`);
+      const bars: Record<string, Progress> = {};
+      const report = await reconstruct(input, {
+        out: opts.out,
+        physics: opts.physics,
+        optimizer: opts.optimizer,
+        iterations: opts.iterations,
+        kinematic: opts.kinematicIterations ? { iterations: opts.kinematicIterations } : undefined,
+        subjectHeight: opts.height,
+        exports: opts.exports,
+        backend: opts.backend,
+        resume: opts.resume,
+        force: opts.force,
+        onProgress: (stage, done, total) => {
+          bars[stage] ??= new Progress(stage, total, { quiet: opts.quiet });
+          bars[stage]!.update(done);
+          if (done >= total) bars[stage]!.done();
+        },
+      });
+      if (!opts.quiet) process.stdout.write(summary(report));
+    });
+}
+
+export function summary(r: ReconstructReport): string {
+  const lines = [`reconstructed ${r.frames} frames (${(r.frames / r.fps).toFixed(1)} s at ${r.fps} fps) into ${r.out}`];
+  if (r.framesWithoutPerson.length) lines.push(`  frames without a person (filled, flagged in motion.json): ${r.framesWithoutPerson.length}`);
+  lines.push(`  subject ${r.subject.height.toFixed(2)} m; camera ${r.camera.height.toFixed(2)} m high, pitched ${r.camera.pitchDeg.toFixed(1)}° down`);
+  for (const [name, s] of Object.entries(r.stages)) {
+    lines.push(s.skipped
+      ? `  ${name}: up to date (skipped)`
+      : `  ${name}: ${s.optimizer}, ${s.windows} windows × ${s.iterations} iterations, loss ${s.loss.toExponential(3)}, ${(s.ms / 1000).toFixed(1)} s`);
+  }
+  if (r.residualForce) lines.push(`  residual root force ${r.residualForce.meanN.toFixed(1)} N, torque ${r.residualForce.meanNm.toFixed(1)} N·m (mean)`);
+  if (r.blowUps.length) lines.push(`  simulation blow-ups: ${r.blowUps.map((b) => `window ${b.window} (${b.reason}${b.recovered ? ', recovered with softer gains' : ', kept the kinematic frames'})`).join('; ')}`);
+  for (const [k, p] of Object.entries(r.outputs)) lines.push(`  ${k}: ${p}`);
+  lines.push(`  view it: optimus-motion view ${r.out}`);
+  return lines.join('\n') + '\n';
 }

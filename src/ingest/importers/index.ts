@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { readJsonFile } from '../../formats/io.ts';
+import { listImages } from '../images.ts';
 import { importCoco, looksLikeCoco } from './coco.ts';
 import type { ImportOptions, ImportedKeypoints } from './common.ts';
 import { importMediapipe, looksLikeMediapipe } from './mediapipe.ts';
@@ -14,7 +15,8 @@ export type { ImportOptions, ImportedKeypoints } from './common.ts';
 /** True when a path is keypoints to import (a .json file or a folder of them) rather than media. */
 export function isKeypointInput(path: string): boolean {
   try {
-    if (statSync(path).isDirectory()) return jsonFilesIn(path).length > 0;
+    // A folder is keypoints when it holds JSON files and no images.
+    if (statSync(path).isDirectory()) return jsonFilesIn(path).length > 0 && listImages(path).length === 0;
   } catch {
     return false;
   }
