@@ -54,6 +54,7 @@ interface BlazePoseInternals {
 export class PoseDetector {
   /** How often the person detector ran (once per clip with tracking, every frame without). */
   personDetectorRuns = 0;
+  private scratch: Float32Array | null = null;
 
   private constructor(
     private readonly inner: poseDetection.PoseDetector,
@@ -102,8 +103,11 @@ export class PoseDetector {
   async detect(frame: Frame, timestampMs: number): Promise<PoseResult | null> {
     // A float32 tensor straight from the bytes: the library casts its input to float32
     // anyway, and tfjs's own Uint8 → int32 conversion is several times slower.
-    const pixels = new Float32Array(frame.data.length);
-    for (let i = 0; i < pixels.length; i++) pixels[i] = frame.data[i]!;
+    // One scratch array reused across frames of the same size (the tensor is disposed
+    // before the next frame); set() converts bytes to floats natively.
+    if (this.scratch?.length !== frame.data.length) this.scratch = new Float32Array(frame.data.length);
+    const pixels = this.scratch;
+    pixels.set(frame.data);
     const input = tf.tensor3d(pixels, [frame.height, frame.width, 3], 'float32');
     try {
       const internals = this.inner as unknown as BlazePoseInternals;

@@ -15,9 +15,15 @@ import { WeightLayout, linearRows } from './weights.ts';
  *  - `forwardTyped`: plain TypeScript over Float32/64Arrays. tfjs-wasm costs tens of µs
  *    per op (≈ 60 ops here) before any arithmetic, so for small N this is far faster;
  *    attention runs row by row in O(N) memory.
- *  - `forwardTfjs`: tfjs ops (wasm SIMD matmuls, or the native backend); wins once the
- *    O(N²·D) attention dominates. Queries are processed in blocks so N = 10 000 fits.
+ *  - `forwardTfjs`: tfjs ops (wasm SIMD matmuls, or the native backend).
  * `forward` picks by N with thresholds measured by scripts/bench-speed.ts (see there).
+ *
+ * Attention cost: exact attention is O(N²·D), which at N = 1000 alone costs more than
+ * the 50 ms target and at N = 10 000 several seconds. Beyond MAX_KEYS tokens the keys
+ * and values are therefore mean-pooled over MAX_KEYS contiguous groups of parameters,
+ * with log(group size) added to the scores, so each group weighs as much as the tokens
+ * it stands for (exact when a group's tokens are alike; identical to exact attention
+ * for N ≤ MAX_KEYS, which covers every training size). Cost: O(N·MAX_KEYS·D).
  */
 export interface NetworkConfig {
   /** Input features per token. */
@@ -31,6 +37,34 @@ export interface NetworkConfig {
 }
 
 export const NETWORK_DEFAULTS: Omit<NetworkConfig, 'inputs'> = { width: 16, heads: 2, layers: 3, hidden: 32 };
+
+/** Keys/values beyond which attention runs over pooled groups (see above). */
+export const MAX_KEYS = 128;
+
+/** Group of each token when pooling keys (contiguous groups, sizes differ by ≤ 1). */
+function keyGroups(n: number): { groups: number; of: Int32Array; count: Float64Array } {
+  const groups = Math.min(n, MAX_KEYS);
+  const of = new Int32Array(n);
+  const count = new Float64Array(groups);
+  for (let i = 0; i < n; i++) {
+    const g = Math.floor((i * groups) / n);
+    of[i] = g;
+    count[g]!++;
+  }
+  return { groups, of, count };
+}
+
+/** Mean of rows per group (rows × width → groups × width). */
+function poolRows(x: Float64Array, width: number, g: { groups: number; of: Int32Array; count: Float64Array }): Float64Array {
+  const out = new Float64Array(g.groups * width);
+  const n = g.of.length;
+  for (let i = 0; i < n; i++) {
+    const o = g.of[i]! * width;
+    for (let j = 0; j < width; j++) out[o + j]! += x[i * width + j]!;
+  }
+  for (let k = 0; k < g.groups; k++) for (let j = 0; j < width; j++) out[k * width + j]! /= g.count[k]!;
+  return out;
+}
 
 export interface NetworkOutput {
   uRaw: Float64Array;
@@ -109,36 +143,44 @@ export function forwardTyped(c: NetworkConfig, w: Record<string, Float64Array>, 
   const dk = D / H;
   const scale = 1 / Math.sqrt(dk);
   const x = linearRows(Float64Array.from(tokens), n, c.inputs, w['embed.w']!, w['embed.b']!, D);
-  const scores = new Float64Array(n);
+  const groups = keyGroups(n);
+  const grouped = groups.groups < n;
+  const nk = groups.groups;
+  const bias = grouped ? groups.count.map(Math.log) : new Float64Array(nk);
+  const scores = new Float64Array(nk);
   const attn = new Float64Array(n * D);
   for (let l = 0; l < c.layers; l++) {
     const h = layerNormRows(x, n, D);
     const q = linearRows(h, n, D, w[`l${l}.q`]!, null, D);
-    const k = linearRows(h, n, D, w[`l${l}.k`]!, null, D);
-    const v = linearRows(h, n, D, w[`l${l}.v`]!, null, D);
-    // Row by row: scores for all heads in one pass over the keys, O(N) memory.
+    let k = linearRows(h, n, D, w[`l${l}.k`]!, null, D);
+    let v = linearRows(h, n, D, w[`l${l}.v`]!, null, D);
+    if (grouped) {
+      k = poolRows(k, D, groups);
+      v = poolRows(v, D, groups);
+    }
+    // Row by row: scores for each head over the (pooled) keys, O(keys) memory.
     attn.fill(0);
     for (let i = 0; i < n; i++) {
       const qi = i * D;
       for (let hd = 0; hd < H; hd++) {
         const c0 = qi + hd * dk;
         let max = -Infinity;
-        for (let j = 0; j < n; j++) {
+        for (let j = 0; j < nk; j++) {
           const kj = j * D + hd * dk;
           let s = 0;
           for (let e = 0; e < dk; e++) s += q[c0 + e]! * k[kj + e]!;
-          s *= scale;
+          s = s * scale + bias[j]!;
           scores[j] = s;
           if (s > max) max = s;
         }
         let sum = 0;
-        for (let j = 0; j < n; j++) {
+        for (let j = 0; j < nk; j++) {
           const p = Math.exp(scores[j]! - max);
           scores[j] = p;
           sum += p;
         }
         const inv = 1 / sum;
-        for (let j = 0; j < n; j++) {
+        for (let j = 0; j < nk; j++) {
           const p = scores[j]! * inv;
           const vj = j * D + hd * dk;
           for (let e = 0; e < dk; e++) attn[c0 + e]! += p * v[vj + e]!;
@@ -187,12 +229,25 @@ export function forwardTfjs(c: NetworkConfig, layout: WeightLayout, w: Float32Ar
       return tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, 1e-5))) as tf.Tensor2D;
     };
     const heads = (t: tf.Tensor2D, rows: number): tf.Tensor3D => tf.transpose(tf.reshape(t, [rows, H, dk]), [1, 0, 2]);
+    const groups = keyGroups(n);
+    let pool: tf.Tensor2D | null = null;
+    let bias: tf.Tensor | null = null;
+    if (groups.groups < n) {
+      // Pooling as a (groups × N) averaging matrix: one matMul per projection.
+      const P = new Float32Array(groups.groups * n);
+      for (let i = 0; i < n; i++) P[groups.of[i]! * n + i] = 1 / groups.count[groups.of[i]!]!;
+      pool = tf.tensor2d(P, [groups.groups, n]);
+      bias = tf.tensor3d(Float32Array.from(groups.count, Math.log), [1, 1, groups.groups]);
+    }
+    const nk = groups.groups;
     let x = tf.add(tf.matMul(tf.tensor2d(tokens, [n, c.inputs]), W('embed.w')), W('embed.b')) as tf.Tensor2D;
     for (let l = 0; l < c.layers; l++) {
       const h = ln(x);
       const q = heads(tf.mul(tf.matMul(h, W(`l${l}.q`)), 1 / Math.sqrt(dk)) as tf.Tensor2D, n);
-      const k = heads(tf.matMul(h, W(`l${l}.k`)), n);
-      const v = heads(tf.matMul(h, W(`l${l}.v`)), n);
+      const kFull = tf.matMul(h, W(`l${l}.k`));
+      const vFull = tf.matMul(h, W(`l${l}.v`));
+      const k = heads((pool ? tf.matMul(pool, kFull) : kFull) as tf.Tensor2D, nk);
+      const v = heads((pool ? tf.matMul(pool, vFull) : vFull) as tf.Tensor2D, nk);
       const blocks: tf.Tensor3D[] = [];
       for (let s = 0; s < n; s += QUERY_BLOCK) {
         const size = Math.min(QUERY_BLOCK, n - s);
@@ -200,7 +255,8 @@ export function forwardTfjs(c: NetworkConfig, layout: WeightLayout, w: Float32Ar
         blocks.push(
           tf.tidy(() => {
             const qb = n > QUERY_BLOCK ? tf.slice(q, [0, s, 0], [H, size, dk]) : q;
-            return tf.matMul(tf.softmax(tf.matMul(qb, k, false, true)), v);
+            const scores = tf.matMul(qb, k, false, true);
+            return tf.matMul(tf.softmax(bias ? tf.add(scores, bias) : scores), v);
           }),
         );
       }

@@ -41,6 +41,8 @@ export interface PhysicsOptions {
   footExtraInertia: number;
   /** Minimum segment mass (hands), kg. */
   minSegmentMass: number;
+  /** Foot collider length in front of the ankle as a fraction of the foot (a shorter toe scrapes less in swing). */
+  toeLength: number;
   /** Gravity along y, m/s² (negative = down). */
   gravity: number;
   /** Friction coefficient of feet and ground. */
@@ -56,12 +58,13 @@ export interface PhysicsOptions {
 
 export const PHYSICS_DEFAULTS: PhysicsOptions = {
   rate: 120,
-  solverIterations: 4,
+  solverIterations: 8,
   motorModel: 'force',
   stiffness: { spine: 4000, chest: 3000, neck: 600, head: 300, shoulder: 600, elbow: 300, wrist: 80, hip: 4000, knee: 3000, ankle: 2000 },
   dampingTime: 0.03,
   dampingRatio: 1.0,
   gravity: -9.81,
+  toeLength: 1,
   footMass: 3,
   footExtraInertia: 0.1,
   minSegmentMass: 0.5,
@@ -185,7 +188,7 @@ export async function buildHumanoid(
     const e = seg.end;
     if (isFoot) {
       // Sole box from heel to toe, bottom at the sole (y = −ankle height in the joint frame).
-      const heel = -0.040 * H, toe = e[2], ankleH = -e[1];
+      const heel = -0.040 * H, toe = e[2] * o.toeLength, ankleH = -e[1];
       cd = R.ColliderDesc.cuboid(0.045 * (H / 1.7), ankleH / 2, (toe - heel) / 2)
         .setTranslation(0, -ankleH / 2, (toe + heel) / 2);
     } else if (seg.name === 'head') {

@@ -64,6 +64,8 @@ export interface TrackingResult {
   /** Mean |residual force| (N) and |residual torque| (N·m) over all steps (0 without residuals). */
   residualForce: number;
   residualTorque: number;
+  /** frames × J × 7 simulated body poses (position, quaternion xyzw); see poseFromBodies. */
+  bodies: Float64Array;
   /** frames × 33 × 3 simulated and reference landmarks. */
   simulated: Float64Array;
   reference: Float64Array;
@@ -98,6 +100,8 @@ export async function trackMotion(
   const wrench = new Float64Array(6);
   const simulated = new Float64Array(K * 99);
   const referenceLm = new Float64Array(K * 99);
+  const J = layout.bodies.length;
+  const bodies = new Float64Array(K * J * 7);
   let errSum = 0, maxFrame = 0, frames = 0, forceSum = 0, torqueSum = 0;
   let fallTime: number | null = null;
   let blowUp: string | null = null;
@@ -138,6 +142,7 @@ export async function trackMotion(
       const bad = sim.blowUp(state);
       if (bad) { blowUp = bad; break; }
       landmarksFromBodies(layout, state.pose, simulated, k * 99);
+      bodies.set(state.pose, k * J * 7);
       const refLm = landmarkPositions(skel, poseEnd);
       let e = 0;
       for (let l = 0; l < 33; l++) {
@@ -170,6 +175,7 @@ export async function trackMotion(
     blowUp,
     residualForce: forceSum / steps,
     residualTorque: torqueSum / steps,
+    bodies: bodies.slice(0, frames * J * 7),
     simulated: simulated.slice(0, frames * 99),
     reference: referenceLm.slice(0, frames * 99),
     usPerStep: ((performance.now() - started) * 1000) / steps,

@@ -31,6 +31,10 @@ export interface KinematicOptions {
   initIterations?: number;
   /** Frames per window. */
   windowSize?: number;
+  /** Optimizer units: parameters move by paramScale per unit step (metres / radians). */
+  paramScale?: number;
+  /** Learning rate of first-order baselines, in optimizer units. */
+  learningRate?: number;
   /** Frames shared with the previous window. */
   overlap?: number;
   weights?: Partial<KinematicWeights>;
@@ -47,6 +51,8 @@ export const KINEMATIC_DEFAULTS = {
   initIterations: 15,
   windowSize: 8,
   overlap: 2,
+  paramScale: 0.05,
+  learningRate: 0.2,
   seed: 0,
 };
 
@@ -98,8 +104,8 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
       if (o.initIterations > 0 && data.target3d) {
         const initLoss = windowLoss(ctx({ ...weights, reprojection: 0.2 * weights.reprojection, prior3d: 0, target3d: 1 }), data);
         try {
-          const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 1), dim: initLoss.dim });
-          const r = runOptimizer(opt, asObjective(initLoss, `kinematic-init-${wi}`), x, o.initIterations);
+          const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 1), dim: initLoss.dim, learningRate: o.learningRate });
+          const r = runOptimizer(opt, asObjective(initLoss, `kinematic-init-${wi}`), x, o.initIterations, o.paramScale);
           x = r.x;
           state.evaluations += r.evaluations;
         } finally {
@@ -108,8 +114,8 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
       }
       const loss = windowLoss(ctx(weights), data);
       try {
-        const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 2), dim: loss.dim });
-        const r = runOptimizer(opt, asObjective(loss, `kinematic-${wi}`), x, o.iterations);
+        const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 2), dim: loss.dim, learningRate: o.learningRate });
+        const r = runOptimizer(opt, asObjective(loss, `kinematic-${wi}`), x, o.iterations, o.paramScale);
         state.evaluations += r.evaluations;
         state.curves.push(r.curve);
         mergeWindow(state.params, win, r.x, P);

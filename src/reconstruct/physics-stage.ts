@@ -60,6 +60,11 @@ export interface PhysicsStageOptions {
   residual?: boolean;
   /** Finite-difference step (rad for angles; fraction of body weight for the wrench). */
   fdStep?: number;
+  /**
+   * Units of the optimized vector: control = paramScale · x, so that the useful offsets
+   * (~20 mrad) are O(1) in x, the scale learned optimizers were meta-trained at.
+   */
+  paramScale?: number;
   /** Share of the iterations, at the end, that use central differences. */
   centralShare?: number;
   weights?: Partial<PhysicsWeights>;
@@ -76,6 +81,7 @@ export const PHYSICS_STAGE_DEFAULTS = {
   knots: 2,
   residual: true,
   fdStep: 0.01,
+  paramScale: 0.02,
   centralShare: 0.34,
   seed: 0,
 };
@@ -170,7 +176,8 @@ export async function runPhysics(
     const nc = controlled.length;
     const perKnot = nc + (o.residual ? 6 : 0);
     const dim = o.knots * perKnot;
-    const controls = (x: Float64Array, gainScale: number) => {
+    const controls = (xRaw: Float64Array, gainScale: number) => {
+      const x = xRaw.map((v) => v * o.paramScale);
       const targets = Float64Array.from(setup.base);
       const wrench = o.residual ? new Float64Array(K * 6) : undefined;
       for (let k = 0; k < K; k++) {
@@ -195,7 +202,7 @@ export async function runPhysics(
       state.rollouts++;
       return rolloutWith(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
     };
-    const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x, perKnot, nc, o.knots, weights, kinematic.length);
+    const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x.map((v) => v * o.paramScale), perKnot, nc, o.knots, weights, kinematic.length);
 
     // A window whose plain tracking blows up is retried with softer gains, then given up.
     const zero = new Float64Array(dim);
@@ -223,7 +230,7 @@ export async function runPhysics(
         valueAndGrad(x) {
           const f0 = lossOf(x, rollout(x));
           const grad = new Float64Array(dim);
-          const h = o.fdStep;
+          const h = o.fdStep / o.paramScale;
           const central = iteration >= centralFrom;
           for (let i = 0; i < dim; i++) {
             const xp = Float64Array.from(x);
@@ -240,7 +247,7 @@ export async function runPhysics(
           return { value: f0, grad };
         },
       };
-      const optimizer = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 3), dim, learningRate: 0.01 });
+      const optimizer = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 3), dim, learningRate: 0.3 });
       const counting: typeof optimizer = {
         name: optimizer.name,
         init: (obj, x0) => optimizer.init(obj, x0),

@@ -18,27 +18,32 @@ export interface OptimizeResult {
  * evaluation it makes (line-search probes included), so a step that overshoots never
  * loses a better point and the curve is the best value so far, as DESIGN §4.4 defines it.
  */
-export function runOptimizer(optimizer: Optimizer, objective: Objective, x0: Float64Array, iterations: number): OptimizeResult {
+export function runOptimizer(optimizer: Optimizer, objective: Objective, x0: Float64Array, iterations: number, scale = 1): OptimizeResult {
   let best = Infinity;
   let bestX = Float64Array.from(x0);
   let evaluations = 0;
+  // The optimizer sees z with x = x0 + scale · z: steps of O(0.01–0.5) in z are the
+  // scale learned optimizers were trained at, whatever the units of x.
+  const toX = (z: Float64Array) => x0.map((v, i) => v + scale * z[i]!);
   const tracked: Objective = {
     name: objective.name,
     dim: objective.dim,
-    valueAndGrad(x) {
+    valueAndGrad(z) {
+      const x = toX(z);
       const r = objective.valueAndGrad(x);
       evaluations++;
       if (Number.isFinite(r.value) && r.value < best) {
         best = r.value;
-        bestX = Float64Array.from(x);
+        bestX = x;
       }
-      return r;
+      return { value: r.value, grad: r.grad.map((g) => g * scale) };
     },
   };
   const curve: number[] = [];
-  let state = optimizer.init(tracked, Float64Array.from(x0));
+  const z0 = new Float64Array(x0.length);
+  let state = optimizer.init(tracked, z0);
   // Some optimizers evaluate nothing in init; the start point is always a candidate.
-  if (evaluations === 0) tracked.valueAndGrad(x0);
+  if (evaluations === 0) tracked.valueAndGrad(z0);
   const start = best;
   for (let i = 0; i < iterations; i++) {
     state = optimizer.step(tracked, state);

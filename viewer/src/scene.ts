@@ -53,8 +53,9 @@ export class SceneView {
   readonly controls: OrbitControls;
   private content = new THREE.Group();
   private body = new THREE.Group();
-  private capsuleParts: Array<{ cyl: THREE.Mesh; a: THREE.Mesh; b: THREE.Mesh; from: Anchor; to: Anchor }> = [];
-  private head: THREE.Mesh | null = null;
+  /** Capsules as two instanced meshes (cylinders; end spheres + head): 2 draw calls instead of ~55. */
+  private cylinders: THREE.InstancedMesh | null = null;
+  private spheres: THREE.InstancedMesh | null = null;
   private landmarkPoints: THREE.Points | null = null;
   private skeletonLines: THREE.LineSegments | null = null;
   private skeletonFrames: Float32Array[] = [];
@@ -150,18 +151,25 @@ export class SceneView {
       const va = new THREE.Vector3();
       const vb = new THREE.Vector3();
       const hasLandmarks = pts.length >= 33;
-      if (hasLandmarks) {
-        for (const part of this.capsuleParts) {
-          anchor(pts, part.from, va);
-          anchor(pts, part.to, vb);
-          part.a.position.copy(va);
-          part.b.position.copy(vb);
+      if (hasLandmarks && this.cylinders && this.spheres) {
+        const m = new THREE.Matrix4();
+        const q = new THREE.Quaternion();
+        const up = new THREE.Vector3(0, 1, 0);
+        const one = new THREE.Vector3();
+        CAPSULES.forEach(([from, to, r], k) => {
+          anchor(pts, from, va);
+          anchor(pts, to, vb);
+          this.spheres!.setMatrixAt(2 * k, m.compose(va, q.identity(), one.setScalar(r)));
+          this.spheres!.setMatrixAt(2 * k + 1, m.compose(vb, q, one));
           const len = va.distanceTo(vb);
-          part.cyl.position.copy(va).add(vb).multiplyScalar(0.5);
-          part.cyl.scale.set(part.cyl.userData.radius, Math.max(len, 1e-4), part.cyl.userData.radius);
-          if (len > 1e-6) part.cyl.quaternion.setFromUnitVectors(new THREE.Vector3(0, 1, 0), vb.sub(va).normalize());
-        }
-        anchor(pts, MID_EAR, this.head!.position);
+          const mid = va.clone().add(vb).multiplyScalar(0.5);
+          if (len > 1e-6) q.setFromUnitVectors(up, vb.sub(va).normalize());
+          this.cylinders!.setMatrixAt(k, m.compose(mid, q, one.set(r, Math.max(len, 1e-4), r)));
+        });
+        anchor(pts, MID_EAR, va);
+        this.spheres.setMatrixAt(2 * CAPSULES.length, m.compose(va, q.identity(), one.setScalar(HEAD_RADIUS)));
+        this.cylinders.instanceMatrix.needsUpdate = true;
+        this.spheres.instanceMatrix.needsUpdate = true;
       }
       const attr = this.landmarkPoints!.geometry.getAttribute('position') as THREE.BufferAttribute;
       for (let k = 0; k < Math.min(pts.length, attr.count); k++) attr.setXYZ(k, pts[k]![0], pts[k]![1], pts[k]![2]);
@@ -226,24 +234,16 @@ export class SceneView {
 
   private buildBody(): void {
     const material = new THREE.MeshStandardMaterial({ color: COLORS.body, roughness: 0.55, metalness: 0.05 });
-    const cylinder = new THREE.CylinderGeometry(1, 1, 1, 16, 1, true);
-    const sphere = new THREE.SphereGeometry(1, 16, 12);
     this.body = new THREE.Group();
-    for (const [from, to, r] of CAPSULES) {
-      const cyl = new THREE.Mesh(cylinder, material);
-      cyl.userData.radius = r;
-      const a = new THREE.Mesh(sphere, material);
-      const b = new THREE.Mesh(sphere, material);
-      for (const m of [cyl, a, b]) { m.castShadow = true; m.receiveShadow = true; this.body.add(m); }
-      a.scale.setScalar(r); b.scale.setScalar(r);
-      // Radius lives in x/z of the cylinder; the length goes into y per frame.
-      cyl.scale.set(r, 1, r);
-      this.capsuleParts.push({ cyl, a, b, from, to });
+    this.cylinders = new THREE.InstancedMesh(new THREE.CylinderGeometry(1, 1, 1, 16, 1, true), material, CAPSULES.length);
+    this.spheres = new THREE.InstancedMesh(new THREE.SphereGeometry(1, 16, 12), material, 2 * CAPSULES.length + 1);
+    for (const m of [this.cylinders, this.spheres]) {
+      m.castShadow = true;
+      m.receiveShadow = true;
+      // Instances move every frame; skip culling against stale bounds.
+      m.frustumCulled = false;
+      this.body.add(m);
     }
-    this.head = new THREE.Mesh(sphere, material);
-    this.head.scale.setScalar(HEAD_RADIUS);
-    this.head.castShadow = true;
-    this.body.add(this.head);
     const pts = new THREE.BufferGeometry();
     pts.setAttribute('position', new THREE.BufferAttribute(new Float32Array(3 * 64), 3));
     this.landmarkPoints = new THREE.Points(pts, new THREE.PointsMaterial({ color: 0xffffff, size: 5, sizeAttenuation: false, depthTest: false }));
@@ -357,8 +357,8 @@ export class SceneView {
     this.scene.remove(this.content);
     this.content = new THREE.Group();
     this.scene.add(this.content);
-    this.capsuleParts = [];
-    this.head = null;
+    this.cylinders = null;
+    this.spheres = null;
     this.landmarkPoints = null;
     this.skeletonLines = null;
     this.skeletonFrames = [];

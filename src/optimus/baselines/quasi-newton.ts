@@ -41,6 +41,13 @@ function init(objective: Objective, x0: Float64Array): QuasiNewtonState {
   return { x, step: 0, gradEvals: 1, value, grad: Float64Array.from(grad), H: new Float64Array(0), S: [], Y: [], failedSearches: 0 };
 }
 
+/** A zero (or non-finite) gradient: no descent direction exists, so the method stops
+ * (returns the state unchanged, spending no evaluations). */
+function converged(s: QuasiNewtonState): boolean {
+  const g2 = dot(s.grad, s.grad);
+  return !(g2 > 0) || !Number.isFinite(g2);
+}
+
 /** First trial step: 1 for a quasi-Newton direction, 1/‖g‖ for the very first (unscaled) one. */
 function initialStep(s: QuasiNewtonState): number {
   if (s.step > 0 && (s.H.length > 0 || s.S.length > 0)) return 1;
@@ -54,8 +61,9 @@ function searchAndPair(objective: Objective, s: QuasiNewtonState, p: Float64Arra
   const sk = ls.x.map((xi, i) => xi - s.x[i]!);
   const yk = ls.grad.map((gi, i) => gi - s.grad[i]!);
   const sy = dot(sk, yk);
-  // Skip the update unless the curvature condition sᵀy > 0 holds robustly.
-  const usable = ls.step > 0 && sy > 1e-12 * Math.sqrt(dot(sk, sk) * dot(yk, yk));
+  // Skip the update unless the curvature condition sᵀy > 0 holds robustly (and 1/sᵀy is
+  // finite: at an exact minimum s and y underflow).
+  const usable = ls.step > 0 && sy > 1e-12 * Math.sqrt(dot(sk, sk) * dot(yk, yk)) && Number.isFinite(1 / sy) && Number.isFinite(dot(yk, yk));
   return { ls, sk, yk, sy, usable };
 }
 
@@ -68,6 +76,7 @@ export function bfgs(options: Partial<QuasiNewtonOptions> = {}): Optimizer<Quasi
       return init(objective, x0);
     },
     step(objective, s) {
+      if (converged(s)) return s;
       const n = s.x.length;
       const H = s.H;
       // p = −H g (H = I before the first update).
@@ -105,9 +114,13 @@ export function bfgs(options: Partial<QuasiNewtonOptions> = {}): Optimizer<Quasi
         }
         const yHy = dot(yk, Hy);
         const c = rho * rho * yHy + rho;
-        for (let i = 0; i < n; i++) {
-          for (let j = 0; j < n; j++) {
-            Hn[i * n + j]! += -rho * (Hy[i]! * sk[j]! + sk[i]! * Hy[j]!) + c * sk[i]! * sk[j]!;
+        if (!Number.isFinite(c)) {
+          Hn = new Float64Array(0); // curvature out of floating-point range: restart
+        } else {
+          for (let i = 0; i < n; i++) {
+            for (let j = 0; j < n; j++) {
+              Hn[i * n + j]! += -rho * (Hy[i]! * sk[j]! + sk[i]! * Hy[j]!) + c * sk[i]! * sk[j]!;
+            }
           }
         }
       } else if (!ls.wolfe) {
@@ -133,6 +146,7 @@ export function lbfgs(options: Partial<QuasiNewtonOptions> = {}): Optimizer<Quas
     name: 'lbfgs',
     init,
     step(objective, s) {
+      if (converged(s)) return s;
       const k = s.S.length;
       // Two-loop recursion: p = −H g with H_0 = γ I, γ = sᵀy / yᵀy of the newest pair.
       const q = Float64Array.from(s.grad);

@@ -1,0 +1,71 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { landmarkPositions } from '../../src/body/fk.ts';
+import { createSkeleton } from '../../src/body/skeleton.ts';
+import { UserError } from '../../src/errors.ts';
+import { readMotion } from '../../src/formats/motion.ts';
+import { Interrupted, reconstruct, type ReconstructOptions } from '../../src/reconstruct/pipeline.ts';
+import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'om-pipeline-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const skel = createSkeleton({ height: 1.72 });
+const kp = keypointsFromLandmarks(squatPoses(skel, 9).map((p) => landmarkPositions(skel, p)), testCamera());
+kp.frames[4]!.keypoints = null; // a frame without a person: filled and flagged
+const input = join(dir, 'keypoints.json');
+writeFileSync(input, JSON.stringify(kp));
+
+// A tiny budget: the point is the bookkeeping, not the accuracy.
+const base = (out: string): ReconstructOptions => ({
+  out, optimizer: 'adam', exports: ['csv'],
+  kinematic: { iterations: 3, initIterations: 2, windowSize: 4, overlap: 1 },
+  physicsStage: { iterations: 1, knots: 1, residual: false, windowSize: 4 },
+});
+
+describe('reconstruct pipeline', () => {
+  it('resumes an interrupted run to the same motion.json, and skips up-to-date stages', async () => {
+    const full = await reconstruct(input, base(join(dir, 'full')));
+    expect(full.framesWithoutPerson).toEqual([4]);
+    expect(full.stages.kinematic!.skipped).toBe(false);
+    expect(existsSync(join(dir, 'full', 'motion.csv'))).toBe(true);
+    const motion = readMotion(join(dir, 'full', 'motion.json'));
+    expect(motion.frames).toHaveLength(9);
+    expect(motion.stages!.physics!.lossCurve).toHaveLength(1);
+
+    // Interrupted after one physics window, then resumed.
+    const out = join(dir, 'resumed');
+    await expect(reconstruct(input, { ...base(out), stopAfter: { stage: 'physics', windows: 1 } })).rejects.toThrow(Interrupted);
+    expect(existsSync(join(out, 'motion.json'))).toBe(false);
+    expect(existsSync(join(out, '.physics.checkpoint.json'))).toBe(true);
+    const resumed = await reconstruct(input, { ...base(out), resume: true });
+    expect(resumed.stages.kinematic!.skipped).toBe(true);
+    const a = readMotion(join(dir, 'full', 'motion.json'));
+    const b = readMotion(join(out, 'motion.json'));
+    expect(b.frames).toEqual(a.frames);
+    expect(b.stages!.physics!.lossCurve).toEqual(a.stages!.physics!.lossCurve);
+
+    // Same inputs again: both stages are skipped.
+    const again = await reconstruct(input, base(out));
+    expect(again.stages.physics!.skipped).toBe(true);
+    expect(readFileSync(join(out, 'motion.json'), 'utf8')).toEqual(readFileSync(join(out, 'motion.json'), 'utf8'));
+  }, 180_000);
+
+  it('resumes the kinematic stage to the same kinematic.json', async () => {
+    const opts = (out: string): ReconstructOptions => ({ ...base(out), physics: false });
+    await reconstruct(input, opts(join(dir, 'k-full')));
+    const out = join(dir, 'k-resumed');
+    await expect(reconstruct(input, { ...opts(out), stopAfter: { stage: 'kinematic', windows: 1 } })).rejects.toThrow(Interrupted);
+    await reconstruct(input, { ...opts(out), resume: true });
+    expect(readMotion(join(out, 'kinematic.json')).frames).toEqual(readMotion(join(dir, 'k-full', 'kinematic.json')).frames);
+  }, 120_000);
+
+  it('refuses keypoints with too few valid frames, naming the file', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...kp, frames: kp.frames.map((f, i) => (i < 7 ? { ...f, keypoints: null } : f)) }));
+    await expect(reconstruct(bad, base(join(dir, 'bad')))).rejects.toThrow(UserError);
+    await expect(reconstruct(bad, base(join(dir, 'bad')))).rejects.toThrow(/bad\.json: only 2 of 9 frames/);
+  });
+});
