@@ -2,3 +2,4 @@
 export * from './skeleton.ts';
 export * from './pose.ts';
 export * from './fk.ts';
+export * from './procedural.ts';

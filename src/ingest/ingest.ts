@@ -1,15 +1,13 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
-import { writeFileAtomic } from '../formats/io.ts';
+import { validate, writeFileAtomic } from '../formats/io.ts';
 import { KEYPOINTS_FORMAT, keypointsFile, type KeypointsFile, type KeypointsFrame } from '../formats/keypoints.ts';
-import { validate } from '../formats/io.ts';
-import { guessIntrinsics, DEFAULT_FOV_DEG } from '../geometry/camera.ts';
+import { DEFAULT_FOV_DEG, guessIntrinsics } from '../geometry/camera.ts';
 import type { BackendName } from '../optimus/backend.ts';
 import type { PersonChoice } from './detector.ts';
 import { focalPxFrom35mm } from './exif.ts';
-import type { DecodeFailure, FrameSelection, FrameSource, MediaInfo } from './frames.ts';
-import { SELECTION_DEFAULTS } from './frames.ts';
+import { SELECTION_DEFAULTS, type DecodeFailure, type FrameSelection, type FrameSource, type MediaInfo } from './frames.ts';
 import { isImagePath, openImages } from './images.ts';
 import { importKeypoints, isKeypointInput, type KeypointFormat } from './importers/index.ts';
 import type { EnsureOptions, LandmarkModel } from './models.ts';

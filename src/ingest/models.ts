@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -181,10 +181,6 @@ export function modelJsonPath(cacheDir: string, manifest: ModelManifest, model: 
   const json = manifest.models[model]?.find((f) => f.endsWith('.json'));
   if (!json) throw new UserError(`models/manifest.json: model "${model}" has no model.json`);
   return join(cacheDir, json);
-}
-
-export function cacheExists(dir: string): boolean {
-  return existsSync(dir);
 }
 
 function firstLine(err: unknown): string {

@@ -28,7 +28,7 @@ export interface Proposal {
   memory: Float64Array[];
 }
 
-/** Proposes a step from the current tokens; returns null-ish values freely, the caller checks. */
+/** Proposes a step from the current tokens (may be non-finite: `learnedStep` checks and falls back). */
 export type Propose = (tokens: Float32Array, width: number, adamDirection: Float64Array, state: LearnedState) => Proposal;
 
 export function initLearnedState(objective: Objective, x0: Float64Array, features: FeatureConfig): LearnedState {

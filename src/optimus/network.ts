@@ -95,8 +95,15 @@ export function networkLayout(c: NetworkConfig): WeightLayout {
   return L;
 }
 
-/** Tokens at which the tfjs path takes over (wasm / native); measured, see bench-speed. */
-export const TFJS_MIN_TOKENS: Record<string, number> = { wasm: 128, tensorflow: 64, cpu: Infinity };
+/**
+ * Tokens at which the tfjs path takes over. Measured with scripts/bench-speed.ts (median
+ * CPU ms per forward, wasm, 2-core machine): typed 0.38 / 1.4 / 3.2 / 6.5 / 13 vs tfjs
+ * 8.9 / 8.3 / 4.6 / 4.0 / 5.8 at N = 10 / 32 / 64 / 100 / 160, i.e. tfjs's fixed per-op
+ * cost loses below N ≈ 80 and its SIMD matmuls win above. The native backend has less
+ * per-op overhead (a guess, not measured here: it cannot be installed on this machine);
+ * the pure-JS cpu backend never wins.
+ */
+export const TFJS_MIN_TOKENS: Record<string, number> = { wasm: 80, tensorflow: 48, cpu: Infinity };
 
 export type ForwardImpl = 'auto' | 'typed' | 'tfjs';
 

@@ -41,7 +41,11 @@ export interface PhysicsOptions {
   footExtraInertia: number;
   /** Minimum segment mass (hands), kg. */
   minSegmentMass: number;
-  /** Foot collider length in front of the ankle as a fraction of the foot (a shorter toe scrapes less in swing). */
+  /**
+   * Foot collider length in front of the ankle as a fraction of the foot. The rigid foot has no
+   * toe joint; ending it between the ball of the foot (~0.63) and the toe tip stops the toe edge
+   * from catching the ground in swing (walk MPJPE 115 → 74 mm with 0.75 and friction 0.8).
+   */
   toeLength: number;
   /** Gravity along y, m/s² (negative = down). */
   gravity: number;
@@ -64,11 +68,11 @@ export const PHYSICS_DEFAULTS: PhysicsOptions = {
   dampingTime: 0.03,
   dampingRatio: 1.0,
   gravity: -9.81,
-  toeLength: 1,
+  toeLength: 0.75,
   footMass: 3,
   footExtraInertia: 0.1,
   minSegmentMass: 0.5,
-  friction: 1.0,
+  friction: 0.8,
   selfCollision: false,
   hingeLimits: true,
   maxLinearSpeed: 30,

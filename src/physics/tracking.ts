@@ -40,7 +40,7 @@ export const TRACKING_DEFAULTS: TrackingOptions = {
   rootDamping: 40,
   rotStiffness: 400,
   rotDamping: 40,
-  rotInertia: 1,
+  rotInertia: 3,
   controlRate: 30,
   fallHeadRatio: 0.6,
   fallDistance: 0.5,

@@ -144,6 +144,18 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
   };
 }
 
+/**
+ * One window of the full kinematic fit as a stand-alone problem, started from the scene's
+ * 3D guess (no warm start): the same problem for every optimizer, for comparisons.
+ */
+export function kinematicWindowProblem(obs: Observations, scene: Scene, win: FrameWindow, weights: Partial<KinematicWeights> = {}) {
+  const fk = new FkTf(scene.skel);
+  const data = windowData(obs, scene, win, null);
+  const loss = windowLoss({ skel: scene.skel, fk, camera: scene.camera, depth: scene.depth, weights: { ...KINEMATIC_WEIGHTS, ...weights } }, data);
+  const x0 = initialParams(scene, [], win, paramsPerFrame(scene.skel), angleCount(scene.skel));
+  return { objective: asObjective(loss, `kinematic-window-${win.index}`), x0, dispose: () => { loss.dispose(); fk.dispose(); } };
+}
+
 /** DESIGN §4.4: lossCurve[i] = Σ over windows of each window's best loss after i + 1 iterations. */
 export function sumCurves(curves: number[][]): number[] {
   const n = Math.max(0, ...curves.map((c) => c.length));

@@ -11,7 +11,9 @@ import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatFromRotationVector, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { initBackend, type BackendName } from '../optimus/backend.ts';
 import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../export/index.ts';
-import { runKinematic, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
+import { runKinematic, transformParams, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
+import { landmarkPositions } from '../body/fk.ts';
+import { restPose } from '../body/pose.ts';
 import { buildMotion } from './motion.ts';
 import { prepareObservations, type ObservationOptions } from './observations.ts';
 import { describeOptimizer } from './optimizers.ts';
@@ -144,14 +146,20 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
         if (o.stopAfter?.stage === 'kinematic' && windowsDone >= o.stopAfter.windows && state.nextWindow < total) throw new Interrupted('interrupted (test hook)');
       },
     });
+    // Camera height from the kinematic estimate: the soles may only float (the fit keeps
+    // them above y = 0), so lower the scene until the contact frames touch the ground.
+    const lift = groundOffset(scene, result.landmarks);
+    const params = transformParams(result.params, [0, 0, 0, 1], [0, -lift, 0]);
+    const camera = { ...scene.camera, position: [scene.camera.position[0], scene.camera.position[1] - lift, scene.camera.position[2]] as Vec3 };
+    const poses = params.map((p) => paramsPose(scene.skel, p));
     const extra: KinematicExtra = {
       inputsHash: kinHash,
       subject: { height: scene.skel.height, heightOption: scene.skeletonOptions.height!, proportions: scene.skeletonOptions.proportions ?? {} },
-      ground: scene.ground,
+      ground: { pitch: scene.ground.pitch, height: camera.position[1], lift },
       depth: scene.depth,
-      params: result.params,
+      params,
     };
-    kinematic = buildMotion(scene.skel, scene.camera, obs.fps, result.poses, null, {
+    kinematic = buildMotion(scene.skel, camera, obs.fps, poses, null, {
       kinematic: { loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer: describeOptimizer(kinOptions.optimizer ?? 'optimus') },
     }, { reconstruct: extra, framesWithoutPerson: obs.filledFrames });
     writeJsonAtomic(kinPath, kinematic);
@@ -230,10 +238,24 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
   return report;
 }
 
+/**
+ * How far the kinematic soles float above the ground where they rest: per frame the lowest
+ * sole landmark (less its height on a flat foot), then the 20th percentile over the clip
+ * (frames with a foot down dominate the low end). Never negative, at most 20 cm.
+ */
+function groundOffset(scene: ReturnType<typeof buildScene>, landmarks: Vec3[][]): number {
+  const rest = landmarkPositions(scene.skel, restPose(scene.skel));
+  const soles = [29, 30, 31, 32];
+  const lows = landmarks.map((f) => Math.min(...soles.map((j) => f[j]![1] - rest[j]![1]))).sort((a, b) => a - b);
+  if (!lows.length) return 0;
+  const v = lows[Math.floor(0.2 * (lows.length - 1))]!;
+  return Math.max(0, Math.min(0.2, v));
+}
+
 /** What kinematic.json carries beyond motion.json for the next stage and for skipping. */
 interface KinematicExtra extends StageStamp {
   subject: { height: number; heightOption: number; proportions: Proportions };
-  ground: { pitch: number; height: number };
+  ground: { pitch: number; height: number; lift?: number };
   depth: number;
   params: number[][];
 }

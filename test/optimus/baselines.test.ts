@@ -100,6 +100,17 @@ describe('quasi-Newton', () => {
     expect(s.gradEvals).toBe(obj.count);
   });
 
+  it('stop cleanly at an exact minimum instead of dividing by a vanishing curvature', () => {
+    for (const opt of [bfgs(), lbfgs()] as Optimizer<QuasiNewtonState>[]) {
+      let s = opt.init(quad2, Float64Array.from([3, -2]));
+      for (let k = 0; k < 60; k++) s = opt.step(quad2, s);
+      expect(s.x.every(Number.isFinite)).toBe(true);
+      expect(s.value).toBeCloseTo(-0.3, 12);
+      const again = opt.step(quad2, s);
+      expect(again.gradEvals - s.gradEvals).toBeLessThanOrEqual(25);
+    }
+  });
+
   it('BFGS solves 10-D Rosenbrock too and keeps H symmetric positive definite', () => {
     const obj = objectiveAt(getObjective('rosenbrock'), 10);
     const s = run(bfgs(), obj, rosenbrockStandardStart(10), 400) as QuasiNewtonState;

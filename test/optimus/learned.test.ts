@@ -8,7 +8,7 @@ import { loadCheckpoint, saveCheckpoint } from '../../src/optimus/checkpoint.ts'
 import { FEATURE_DEFAULTS, computeFeatures, featureCount, initFeatureState, normalizeAcrossParameters, perParameterFeatureCount } from '../../src/optimus/features.ts';
 import { adafacMlpDef, optimusDef } from '../../src/optimus/learned.ts';
 import type { LearnedState } from '../../src/optimus/learned-step.ts';
-import { bindNetwork, forward, forwardTfjs, forwardTyped } from '../../src/optimus/network.ts';
+import { MAX_KEYS, bindNetwork, forward, forwardTfjs, forwardTyped } from '../../src/optimus/network.ts';
 import { getObjective, objectiveAt } from '../../src/optimus/objectives/index.ts';
 import { optimusConfig, optimusNetworkConfig } from '../../src/optimus/optimus.ts';
 import { applyPreconditioner, densePreconditioner, pushRankOne } from '../../src/optimus/preconditioner.ts';
@@ -111,6 +111,18 @@ describe('Optimus network', () => {
     }
   });
 
+  it('beyond MAX_KEYS, pooled-key attention is exact when a group\'s tokens are alike', () => {
+    const m = MAX_KEYS;
+    const rng = new Rng(3);
+    const unique = Float32Array.from({ length: m * cfg.inputs }, () => rng.normal());
+    const doubled = new Float32Array(2 * m * cfg.inputs);
+    for (let i = 0; i < 2 * m; i++) doubled.set(unique.subarray((i >> 1) * cfg.inputs, ((i >> 1) + 1) * cfg.inputs), i * cfg.inputs);
+    const a = forwardTyped(cfg, net.typed, unique, m);
+    const b = forwardTyped(cfg, net.typed, doubled, 2 * m);
+    for (let i = 0; i < 2 * m; i++) expect(b.dRaw[i]).toBeCloseTo(a.dRaw[i >> 1]!, 8);
+    expect(b.alphaRaw).toBeCloseTo(a.alphaRaw, 8);
+  });
+
   it('attention couples the parameters: changing one token changes the others’ outputs', () => {
     const n = 5;
     const rng = new Rng(1);
@@ -119,6 +131,24 @@ describe('Optimus network', () => {
     tokens[0] = tokens[0]! + 3;
     const b = forwardTyped(cfg, net.typed, tokens, n);
     expect(Math.abs(a.dRaw[3]! - b.dRaw[3]!)).toBeGreaterThan(1e-6);
+  });
+});
+
+describe('backend', () => {
+  const hasNative = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'].some((p) => {
+    try {
+      import.meta.resolve(p);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  it.skipIf(hasNative)('"tensorflow" without tfjs-node says how to install it', async () => {
+    await expect(initBackend('tensorflow')).rejects.toThrow(UserError);
+    await expect(initBackend('tensorflow')).rejects.toThrow(/npm install @tensorflow\/tfjs-node/);
+  });
+  it('refuses unknown backend names', async () => {
+    await expect(initBackend('webgl' as 'wasm')).rejects.toThrow(/unknown backend "webgl"/);
   });
 });
 

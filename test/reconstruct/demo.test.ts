@@ -13,7 +13,7 @@ describe('demo', () => {
     for (const f of ['keypoints.json', 'truth.json', 'kinematic.json', 'motion.json', 'motion.bvh', 'motion.glb', 'motion.csv', 'report.json', 'metrics.json']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
     }
-    expect(r.metrics.frames).toBe(12);
+    expect(r.metrics.frames).toBe(13);
     expect(Number.isFinite(r.metrics.mpjpe)).toBe(true);
     // Even a tiny budget lands in the right neighbourhood of the truth.
     expect(r.metrics.mpjpe).toBeLessThan(250);

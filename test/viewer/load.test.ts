@@ -3,6 +3,7 @@ import { parseResultFile } from '../../viewer/src/load.ts';
 import { mpjpePerFrame, reprojectionErrorPerFrame } from '../../viewer/src/metrics.ts';
 import { projectPoint } from '../../src/geometry/camera.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
+import type { MotionFile } from '../../src/formats/motion.ts';
 import { humanoidResult } from '../export/fixtures.ts';
 
 // The viewer's loading and per-frame metrics are plain functions: checked here without a browser.
@@ -11,7 +12,7 @@ describe('viewer loading messages', () => {
   const text = JSON.stringify(motion);
 
   it('accepts a valid motion.json', () => {
-    expect(parseResultFile('motion.json', text, 'motion').value?.frames).toHaveLength(motion.frames.length);
+    expect(parseResultFile<MotionFile>('motion.json', text, 'motion').value?.frames).toHaveLength(motion.frames.length);
   });
 
   it('names truncation, another format version, another file kind and schema errors', () => {

@@ -55,7 +55,7 @@ export function writeSynthResultFolder(dir: string, options: SynthFolderOptions 
         kinematic: { loss: 10, iterations: 40, ms: 800, lossCurve: curve(300, 0.1, 40) },
         physics: {
           optimizer: 'optimus', loss: 8, iterations: 30, ms: 5000, lossCurve: curve(150, 0.14, 30),
-          windows: Array.from({ length: windows }, (_, w) => ({ start: 20 * w, end: Math.min(frames.length, 20 * w + 20), lossCurve: curve(40 + 7 * w, 0.1 + 0.03 * w, 30) })),
+          windowCurves: Array.from({ length: windows }, (_, w) => curve(40 + 7 * w, 0.1 + 0.03 * w, 30)),
         },
       },
     };

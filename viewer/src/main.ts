@@ -109,12 +109,16 @@ class App {
     const stages = b.motion?.stages ?? {};
     for (const [name, stage] of Object.entries(stages)) {
       this.lossSeries.push({ name: `${name}${stage.optimizer ? ` (${stage.optimizer})` : ''}`, color: name === 'physics' ? '#3ad0ff' : '#f4845f', values: stage.lossCurve });
-      const windows = (stage as { windows?: Array<{ lossCurve?: number[] }> }).windows;
-      if (Array.isArray(windows)) {
-        windows.forEach((w, k) => {
-          if (Array.isArray(w?.lossCurve)) this.lossSeries.push({ name: `w${k}`, color: palette[k % palette.length]!, values: w.lossCurve });
-        });
-      }
+      // Per-window curves: `windowCurves: number[][]` (what reconstruct writes) or `windows: [{ lossCurve }]`.
+      const extra = stage as { windowCurves?: unknown; windows?: unknown };
+      const curves: unknown[] = Array.isArray(extra.windowCurves) ? extra.windowCurves
+        : Array.isArray(extra.windows) ? extra.windows.map((w) => (w as { lossCurve?: unknown })?.lossCurve) : [];
+      const valid = curves.filter((c): c is number[] => Array.isArray(c) && c.every((v) => typeof v === 'number'));
+      // Few windows: one legend entry each; many: a single "N windows" entry.
+      valid.forEach((c, k) => {
+        const label = valid.length <= 6 ? `${name[0]}${k}` : k === 0 ? `${valid.length} ${name} windows` : '';
+        this.lossSeries.push({ name: label, color: palette[k % palette.length]!, values: c });
+      });
     }
     this.drawPlots();
   }

@@ -78,7 +78,7 @@ export function drawPlot(canvas: HTMLCanvasElement, series: Series[], o: PlotOpt
   }
   let lx = right;
   ctx.textAlign = 'right';
-  for (const s of [...series].reverse()) {
+  for (const s of [...series].reverse().filter((x) => x.name)) {
     ctx.fillStyle = s.color;
     ctx.fillText(s.name, lx, 26);
     lx -= ctx.measureText(s.name).width + 10;
