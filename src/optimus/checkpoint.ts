@@ -138,6 +138,7 @@ export function loadCheckpoint(path: string, expectedKind?: LearnedKind): Loaded
     value = readJsonFile(path);
   } catch (err) {
     if (err instanceof UserError && /not valid JSON/.test(err.message)) throw new UserError(`${path}: truncated or corrupt checkpoint (not valid JSON)`);
+    if (err instanceof UserError && /file not found/.test(err.message)) throw new UserError(`${path}: checkpoint file not found`);
     throw err;
   }
   return parseCheckpoint(value, path, expectedKind);

@@ -114,16 +114,26 @@ export interface BoundNetwork {
   weights: Float32Array;
   /** Float64 copies of the slices for the typed path (made once). */
   typed: Record<string, Float64Array>;
+  /** Weight tensors for the tfjs path, uploaded on first use and freed with the network. */
+  tensors: Map<string, tf.Tensor>;
 }
+
+// An Optimizer has no dispose(), so the cached weight tensors are freed when the bound
+// network is garbage-collected.
+const freeTensors = new FinalizationRegistry<Map<string, tf.Tensor>>((tensors) => {
+  for (const t of tensors.values()) if (!t.isDisposed) t.dispose();
+});
 
 export function bindNetwork(config: NetworkConfig, weights: Float32Array): BoundNetwork {
   const layout = networkLayout(config);
-  return { config, layout, weights, typed: layout.unpack(weights) };
+  const net = { config, layout, weights, typed: layout.unpack(weights), tensors: new Map<string, tf.Tensor>() };
+  freeTensors.register(net, net.tensors);
+  return net;
 }
 
 export function forward(net: BoundNetwork, tokens: Float32Array, n: number, impl: ForwardImpl = 'auto'): NetworkOutput {
   if (impl === 'tfjs' || (impl === 'auto' && n >= (TFJS_MIN_TOKENS[activeBackend() ?? 'cpu'] ?? Infinity))) {
-    return forwardTfjs(net.config, net.layout, net.weights, tokens, n);
+    return forwardTfjs(net.config, net.layout, net.weights, tokens, n, net.tensors);
   }
   return forwardTyped(net.config, net.typed, tokens, n);
 }
@@ -222,15 +232,17 @@ export function forwardTyped(c: NetworkConfig, w: Record<string, Float64Array>, 
 const QUERY_BLOCK = 1024;
 
 /** The reference / large-N path: the same network in tfjs ops. */
-export function forwardTfjs(c: NetworkConfig, layout: WeightLayout, w: Float32Array, tokens: Float32Array, n: number): NetworkOutput {
+export function forwardTfjs(c: NetworkConfig, layout: WeightLayout, w: Float32Array, tokens: Float32Array, n: number, cache?: Map<string, tf.Tensor>): NetworkOutput {
   const D = c.width;
   const H = c.heads;
   const dk = D / H;
+  const upload = (name: string) => {
+    const e = layout.get(name);
+    return tf.tensor(w.subarray(e.offset, e.offset + e.size), e.shape.length > 1 ? (e.shape as [number, number]) : [e.size]);
+  };
+  if (cache && cache.size === 0) for (const e of layout.entries) cache.set(e.name, upload(e.name)); // outside tidy: kept
   const out = tf.tidy(() => {
-    const W = (name: string) => {
-      const e = layout.get(name);
-      return tf.tensor(w.subarray(e.offset, e.offset + e.size), e.shape.length > 1 ? (e.shape as [number, number]) : [e.size]);
-    };
+    const W = (name: string) => cache?.get(name) ?? upload(name);
     const ln = (t: tf.Tensor2D): tf.Tensor2D => {
       const { mean, variance } = tf.moments(t, -1, true);
       return tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, 1e-5))) as tf.Tensor2D;

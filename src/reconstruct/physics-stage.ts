@@ -65,6 +65,11 @@ export interface PhysicsStageOptions {
    * (~20 mrad) are O(1) in x, the scale learned optimizers were meta-trained at.
    */
   paramScale?: number;
+  /**
+   * When the simulated pelvis ends a window this far (m) from the kinematic one (a fall the
+   * window's controls could not prevent), the next window restarts from the kinematic state.
+   */
+  resetDistance?: number;
   /** Share of the iterations, at the end, that use central differences. */
   centralShare?: number;
   weights?: Partial<PhysicsWeights>;
@@ -83,6 +88,7 @@ export const PHYSICS_STAGE_DEFAULTS = {
   fdStep: 0.01,
   paramScale: 0.02,
   centralShare: 0.34,
+  resetDistance: 0.15,
   seed: 0,
 };
 
@@ -101,6 +107,8 @@ export interface PhysicsCheckpoint {
   residualForce: number[];
   residualTorque: number[];
   blowUps: Array<{ window: number; reason: string; recovered: boolean }>;
+  /** Windows after which the simulation drifted off and was restarted from the kinematic state. */
+  resets: number[];
 }
 
 export interface PhysicsResult {
@@ -118,6 +126,7 @@ export interface PhysicsResult {
   residualForce: number;
   residualTorque: number;
   blowUps: PhysicsCheckpoint['blowUps'];
+  resets: number[];
   ms: number;
 }
 
@@ -157,7 +166,7 @@ export async function runPhysics(
     bodies: [bodiesOfPose(skel, kinematic[0]!)],
     contacts: [[true, true]],
     snapshot: Buffer.from(first.snapshot).toString('base64'),
-    curves: [], starts: [], rollouts: 0, residualForce: [], residualTorque: [], blowUps: [],
+    curves: [], starts: [], rollouts: 0, residualForce: [], residualTorque: [], blowUps: [], resets: [],
   };
 
   for (let wi = state.nextWindow; wi < windows.length; wi++) {
@@ -271,7 +280,16 @@ export async function runPhysics(
         }
         snapshot = (await startState(win.end)).snapshot;
       } else {
-        snapshot = best.endSnapshot;
+        const J = layout.bodies.length;
+        const end = (best.frames - 1) * J * 7;
+        const root = kinematic[win.end]!.rootPosition;
+        const drift = Math.hypot(best.bodies[end]! - root[0], best.bodies[end + 1]! - root[1], best.bodies[end + 2]! - root[2]);
+        if (drift > o.resetDistance) {
+          state.resets.push(wi);
+          snapshot = (await startState(win.end)).snapshot;
+        } else {
+          snapshot = best.endSnapshot;
+        }
       }
     }
     state.snapshot = Buffer.from(snapshot).toString('base64');
@@ -296,6 +314,7 @@ export async function runPhysics(
     residualForce: mean(state.residualForce),
     residualTorque: mean(state.residualTorque),
     blowUps: state.blowUps,
+    resets: state.resets,
     ms: Date.now() - started,
   };
 }
