@@ -43,14 +43,19 @@ export interface FrameSelection {
   every?: number;
   /** Stop after this many kept frames (default: no limit). */
   maxFrames?: number;
-  /** Scale frames down so their longer side is at most this many pixels (default 1920). */
+  /**
+   * Scale frames down so their longer side is at most this many pixels (default 960).
+   * BlazePose sees the whole frame at 224 px and the person at 256 px, so 960 loses
+   * nothing measurable for a person filling much of the frame (pose_squats: 5.2 px at
+   * 960 vs 5.3 px at full size) and saves the per-frame copies of a larger image.
+   */
   maxSide?: number;
   /** Frame rate given to image sequences, which have none (default 30). */
   fps?: number;
 }
 
 export const SELECTION_DEFAULTS = {
-  start: 0, end: Infinity, every: 1, maxFrames: Infinity, maxSide: 1920, fps: 30,
+  start: 0, end: Infinity, every: 1, maxFrames: Infinity, maxSide: 960, fps: 30,
   /** Decoded frames queued ahead of the consumer (bounded: memory does not grow with the video). */
   prefetch: 2,
 };

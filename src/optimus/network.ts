@@ -1,5 +1,4 @@
-import { tf } from './backend.ts';
-import { activeBackend } from './backend.ts';
+import { activeBackend, tf } from './backend.ts';
 import { WeightLayout, linearRows } from './weights.ts';
 
 /**
@@ -12,11 +11,14 @@ import { WeightLayout, linearRows } from './weights.ts';
  *
  * Two implementations of the same forward pass, as in learned_optimization (a naive
  * reference beside a fast one, with a test that they agree):
- *  - `forwardTyped`: plain TypeScript over Float32/64Arrays. tfjs-wasm costs tens of µs
- *    per op (≈ 60 ops here) before any arithmetic, so for small N this is far faster;
- *    attention runs row by row in O(N) memory.
- *  - `forwardTfjs`: tfjs ops (wasm SIMD matmuls, or the native backend).
- * `forward` picks by N with thresholds measured by scripts/bench-speed.ts (see there).
+ *  - `forwardTyped`: plain TypeScript over Float64Arrays. tfjs-wasm costs tens of µs
+ *    per op (≈ 80 ops here) before any arithmetic, so for small N this is far faster
+ *    (0.4 ms vs 9 ms CPU at N = 10) — it is what the meta-trainer runs at N = 2…32;
+ *    attention runs row by row in O(keys) memory.
+ *  - `forwardTfjs`: tfjs ops (wasm SIMD matmuls, or the native backend), the reference,
+ *    and faster from N ≈ 80 up (see TFJS_MIN_TOKENS).
+ * `forward` picks by N. Width 16 / 2 heads / 3 layers (6.7k weights) was chosen by the
+ * same measurements: width 32 cost ~3× more per step (N = 100) for the same code.
  *
  * Attention cost: exact attention is O(N²·D), which at N = 1000 alone costs more than
  * the 50 ms target and at N = 10 000 several seconds. Beyond MAX_KEYS tokens the keys

@@ -25,6 +25,8 @@ export interface TrackingOptions {
   rotDamping: number;
   /** Inertia (kg·m²) multiplying the torque gains. The torque acts on the pelvis alone, so large values are unstable. */
   rotInertia: number;
+  /** PD targets lead the reference by this many seconds (compensates the lag of PD control). */
+  lead: number;
   /** Control (PD target) rate, Hz; the physics rate must be a multiple of it. */
   controlRate: number;
   /** Fallen: the simulated head is lower than this fraction of the reference head height. */
@@ -41,6 +43,7 @@ export const TRACKING_DEFAULTS: TrackingOptions = {
   rotStiffness: 400,
   rotDamping: 40,
   rotInertia: 3,
+  lead: 0,
   controlRate: 30,
   fallHeadRatio: 0.6,
   fallDistance: 0.5,
@@ -108,11 +111,11 @@ export async function trackMotion(
   const state = { pose: new Float64Array(layout.bodies.length * 7), velocity: new Float64Array(layout.bodies.length * 6) };
   const started = performance.now();
   try {
-    anglesToMotor(layout, anglesFromPose(skel, first), 0, knotB, 0);
+    anglesToMotor(layout, anglesFromPose(skel, at(o.lead)), 0, knotB, 0);
     for (let k = 0; k < K; k++) {
       knotA.set(knotB);
       const poseEnd = at((k + 1) * dtc);
-      anglesToMotor(layout, anglesFromPose(skel, poseEnd), 0, knotB, 0);
+      anglesToMotor(layout, anglesFromPose(skel, o.lead ? at((k + 1) * dtc + o.lead) : poseEnd), 0, knotB, 0);
       for (let m = 0; m < M; m++) vel[m] = (knotB[m]! - knotA[m]!) / dtc;
       for (let s = 0; s < S; s++) {
         const f = s / S;

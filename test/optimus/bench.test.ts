@@ -12,6 +12,7 @@ import { summarize } from '../../src/optimus/bench/summary.ts';
 import { minimize } from '../../src/optimus/minimize.ts';
 import { getObjective, objectiveAt } from '../../src/optimus/objectives/index.ts';
 import { DEFAULT_CHECKPOINTS, createOptimizer } from '../../src/optimus/optimizers.ts';
+import { optimusDef } from '../../src/optimus/learned.ts';
 
 const run = (over: Partial<BenchRun>): BenchRun => ({ objective: 'f', dim: 2, optimizer: 'a', seed: 0, finalValue: 1, bestValue: 1, gradEvals: 10, wallMs: 1, curve: [], ...over });
 
@@ -29,6 +30,18 @@ describe('minimize', () => {
     }
     const l = await minimize(obj, x0, { optimizer: 'lbfgs', steps: 300 });
     expect(l.value).toBeLessThan(1e-8);
+  });
+
+  it('records when Optimus produced a non-finite step and the safe fallback was taken', async () => {
+    const def = optimusDef();
+    const w = def.initWeights(0);
+    w.fill(NaN, w.length - 4); // poison the α head: every proposed step is NaN
+    const obj = objectiveAt(getObjective('quadratic'), 4);
+    const x0 = getObjective('quadratic').init(4, 1);
+    const r = await minimize(obj, x0, { optimizer: def.create(w), steps: 12 });
+    expect(r.fallbackSteps).toBe(11);
+    expect(r.diverged).toBe(false);
+    expect(r.value).toBeLessThan(obj.valueAndGrad(x0).value);
   });
 
   it('says whether a learned optimizer is trained, and refuses a missing checkpoint', async () => {

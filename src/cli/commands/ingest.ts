@@ -49,7 +49,7 @@ export function registerIngest(program: Command): void {
     .option('--end <s>', 'time to stop before, seconds', positiveNumber('--end'))
     .option('--every <n>', 'keep every n-th frame', positiveInt('--every'))
     .option('--max-frames <n>', 'stop after n frames', positiveInt('--max-frames'))
-    .option('--max-side <px>', 'scale frames down to this longer side for detection (keypoints stay in source pixels)', positiveInt('--max-side'))
+    .option('--max-side <px>', 'scale frames down to this longer side for detection (default 960; raise it for small people in large frames; keypoints stay in source pixels)', positiveInt('--max-side'))
     .option('--fps <n>', 'frame rate of an image folder or of imported keypoints (default 30)', positiveNumber('--fps'))
     .option('--size <WxH>', 'frame size of imported keypoints that do not carry it', size)
     .option('--backend <name>', 'tfjs backend: wasm, tensorflow or cpu', choice('--backend', ['wasm', 'tensorflow', 'cpu'] as const), 'wasm')

@@ -23,7 +23,8 @@ export function registerReconstruct(program: Command): void {
     .argument('<input>', 'a video (ingested first) or a keypoints.json')
     .requiredOption('--out <dir>', 'output folder (keypoints.json, kinematic.json, motion.json, exports, report.json)')
     .option('--no-physics', 'stop after the kinematic stage (motion.json = kinematic fit)')
-    .option('--optimizer <name>', `optimizer of both stages: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
+    .option('--optimizer <name>', `optimizer of the physics stage: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
+    .option('--kinematic-optimizer <name>', 'optimizer of the kinematic stage (exact gradients)', parseOptimizerName, 'lbfgs')
     .option('--iterations <n>', `physics iterations per window (default ${PHYSICS_STAGE_DEFAULTS.iterations}; the kinematic stage runs 4× as many, default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--iterations'))
     .option('--kinematic-iterations <n>', 'kinematic iterations per window (overrides the 4× rule)', positiveInt('--kinematic-iterations'))
     .option('--workers <w>', 'rollout worker threads for the physics stage (recorded; rollouts currently run on the main thread)', positiveInt('--workers'))
@@ -34,7 +35,7 @@ export function registerReconstruct(program: Command): void {
     .option('--force', 'redo every stage even when its output is up to date')
     .option('--quiet', 'no progress output')
     .action(async (input: string, opts: {
-      out: string; physics: boolean; optimizer: string; iterations?: number; kinematicIterations?: number; workers?: number;
+      out: string; physics: boolean; optimizer: string; kinematicOptimizer: string; iterations?: number; kinematicIterations?: number; workers?: number;
       height?: number; exports: ExportFormat[]; backend: 'wasm' | 'cpu' | 'tensorflow'; resume?: boolean; force?: boolean; quiet?: boolean;
     }) => {
       if (opts.height !== undefined && !(opts.height > 0.5 && opts.height < 2.5)) throw new UserError(`--height must be between 0.5 and 2.5 metres, got ${opts.height}`);
@@ -43,6 +44,7 @@ export function registerReconstruct(program: Command): void {
         out: opts.out,
         physics: opts.physics,
         optimizer: opts.optimizer,
+        kinematicOptimizer: opts.kinematicOptimizer,
         iterations: opts.iterations,
         kinematic: opts.kinematicIterations ? { iterations: opts.kinematicIterations } : undefined,
         subjectHeight: opts.height,
@@ -71,6 +73,7 @@ export function summary(r: ReconstructReport): string {
   }
   if (r.residualForce) lines.push(`  residual root force ${r.residualForce.meanN.toFixed(1)} N, torque ${r.residualForce.meanNm.toFixed(1)} N·m (mean)`);
   if (r.blowUps.length) lines.push(`  simulation blow-ups: ${r.blowUps.map((b) => `window ${b.window} (${b.reason}${b.recovered ? ', recovered with softer gains' : ', kept the kinematic frames'})`).join('; ')}`);
+  if (r.resets.length) lines.push(`  the simulation drifted off the kinematic motion and was restarted after ${r.resets.length} window(s): ${r.resets.join(', ')}`);
   for (const [k, p] of Object.entries(r.outputs)) lines.push(`  ${k}: ${p}`);
   lines.push(`  view it: optimus-motion view ${r.out}`);
   return lines.join('\n') + '\n';
