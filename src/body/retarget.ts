@@ -2,10 +2,10 @@ import { UserError } from '../errors.ts';
 import { readJsonFile } from '../formats/io.ts';
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
 import {
-  quatConjugate, quatFromMatrix, quatFromTo, quatMultiply, quatNormalize, quatRotate,
+  quatConjugate, quatFromAxisAngle, quatFromMatrix, quatFromTo, quatMultiply, quatNormalize, quatRotate,
 } from '../geometry/quaternion.ts';
 import { type BvhClip, bvhFramePose, bvhRestPositions } from './bvh.ts';
-import { forwardKinematics, segmentPoint } from './fk.ts';
+import { forwardKinematics, segmentPoint, type WorldPose } from './fk.ts';
 import { LANDMARK_INDEX } from '../formats/landmarks.ts';
 import { type Pose, samplePose } from './pose.ts';
 import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
@@ -31,7 +31,10 @@ import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
  *    (plane fitted to the lowest sole points), the ground is set at a low percentile of the
  *    per-frame lowest sole point (no frame sinks below y = 0), and the first frame's hip
  *    centre is put above the origin.
- * 5. Poses are resampled to the requested fps (lerp of the root, slerp of rotations).
+ * 5. Foot locking (lockFeet): where the source heel or toe is planted, a two-bone leg IK keeps
+ *    our foot planted too (bone lengths differ, so direction-preserving retargeting alone makes
+ *    planted feet slide, which a physics twin cannot follow); the corrections fade in and out.
+ * 6. Poses are resampled to the requested fps (lerp of the root, slerp of rotations).
  */
 
 /** Source points the retargeting needs, named after the project joint placed there (plus tips). */
@@ -154,6 +157,8 @@ export interface RetargetOptions {
   seconds?: number;
   /** Extra name → key pairs (see readJointMap). */
   jointMap?: Record<string, string>;
+  /** Keep planted source feet planted (leg IK on contact frames); false = pure direction retargeting. */
+  footLock?: boolean | Partial<FootLockOptions>;
 }
 
 export const RETARGET_DEFAULTS = {
@@ -177,6 +182,8 @@ export interface RetargetResult {
   /** Rotation (after the up-axis change) that levelled a tilted capture floor; identity when level. */
   groundRotation: Quat;
   mapping: Record<SourceKey, string | null>;
+  /** Per output frame, [left, right] weight of the foot-lock leg correction (0 = legs as retargeted, 1 = locked). */
+  footLock: Array<[number, number]>;
 }
 
 /** Body points of one source frame in the y-up frame (file units), keyed like SourceKey. */
@@ -508,6 +515,202 @@ function placeOnGround(skel: Skeleton, poses: Pose[]): void {
   });
 }
 
+
+/** Foot locking: what counts as a planted source foot, and how corrections fade in and out. */
+export interface FootLockOptions {
+  /** A source heel (ankle) or toe point is in contact below this height above its floor, m (subject scale). */
+  contactHeight: number;
+  /** … and slower than this horizontal speed, m/s. */
+  contactSpeed: number;
+  /** Corrections fade to zero over this time before and after a contact, s. */
+  blendTime: number;
+}
+
+export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contactHeight: 0.04, contactSpeed: 0.35, blendTime: 0.15 };
+
+/** Source foot points of one frame relative to the source hip centre, file units (y up). */
+interface SourceFeet { ankle: [Vec3, Vec3]; toe: [Vec3 | null, Vec3 | null] }
+
+/** Local sole points (foot frame) under the heel and the toe tip. */
+function solePoints(skel: Skeleton, side: 'left' | 'right'): { heel: Vec3; toe: Vec3 } {
+  const toe = skel.segments[JOINT_INDEX[`${side}_foot`]]!.end;
+  const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
+  return { heel: [toe[0], toe[1], heelZ], toe: [...toe] as Vec3 };
+}
+
+/**
+ * Per frame and foot: is the source heel (ankle joint) / toe planted? Heights are measured above
+ * each point's own floor (5th percentile over the clip), in subject metres (file units × rootScale);
+ * speeds are horizontal central differences over ±2 frames.
+ */
+function sourceContacts(feet: SourceFeet[], fps: number, scale: number, level: Quat, o: FootLockOptions): Array<[{ heel: boolean; toe: boolean }, { heel: boolean; toe: boolean }]> {
+  const n = feet.length;
+  const world = (p: Vec3): Vec3 => quatRotate(level, mul(p, scale));
+  const track = (get: (f: SourceFeet) => Vec3 | null): Array<Vec3 | null> => feet.map((f) => { const p = get(f); return p ? world(p) : null; });
+  const floorOf = (ps: Array<Vec3 | null>): number => {
+    const ys = ps.filter((p): p is Vec3 => p !== null).map((p) => p[1]).sort((a, b) => a - b);
+    return ys.length ? ys[Math.floor(GROUND_PERCENTILE * (ys.length - 1))]! : 0;
+  };
+  const flags = (ps: Array<Vec3 | null>, floor: number): boolean[] => ps.map((p, k) => {
+    if (!p) return false;
+    const a = ps[Math.max(0, k - 2)], b = ps[Math.min(n - 1, k + 2)];
+    const span = Math.min(n - 1, k + 2) - Math.max(0, k - 2);
+    const speed = a && b && span > 0 ? Math.hypot(b[0] - a[0], b[2] - a[2]) * fps / span : 0;
+    return p[1] - floor < o.contactHeight && speed < o.contactSpeed;
+  });
+  const sides = [0, 1].map((s) => {
+    const ankle = track((f) => f.ankle[s]!);
+    const toe = track((f) => f.toe[s] ?? null);
+    return { heel: flags(ankle, floorOf([...track((f) => f.ankle[0]), ...track((f) => f.ankle[1])])), toe: flags(toe, floorOf([...track((f) => f.toe[0]), ...track((f) => f.toe[1])])) };
+  });
+  return Array.from({ length: n }, (_, k) => [
+    { heel: sides[0]!.heel[k]!, toe: sides[0]!.toe[k]! },
+    { heel: sides[1]!.heel[k]!, toe: sides[1]!.toe[k]! },
+  ]);
+}
+
+/**
+ * Rotates a leg (thigh and knee hinge) so that its ankle reaches `target`, keeping the hip where
+ * it is, the knee in the leg's current bending plane as far as the target allows, and the foot's
+ * world rotation. Returns the new local rotations of thigh, shin and foot.
+ */
+function legIk(skel: Skeleton, side: 'left' | 'right', world: WorldPose, target: Vec3): { thigh: Quat; shin: Quat; foot: Quat } {
+  const J = skel.joints;
+  const th = JOINT_INDEX[`${side}_thigh`], sh = JOINT_INDEX[`${side}_shin`], ft = JOINT_INDEX[`${side}_foot`];
+  const L1 = len(J[sh]!.offset), L2 = len(J[ft]!.offset);
+  const hip = world.positions[th]!, knee = world.positions[sh]!;
+  const axis = J[sh]!.axes[0]!;
+  const toTarget = sub(target, hip);
+  const d = Math.min(L1 + L2 - 1e-6, Math.max(Math.abs(L1 - L2) + 1e-6, len(toTarget)));
+  const u = unit(toTarget);
+  // Bending plane: the current knee axis made perpendicular to the hip → target line.
+  const n0 = quatRotate(world.rotations[th]!, axis);
+  let n = sub(n0, mul(u, dot(n0, u)));
+  if (len(n) < 1e-6) n = cross(u, [0, 0, 1]);
+  n = unit(n);
+  // Knee side: the knee flexes about +axis (shin back), so the knee lies along cross(n, u)… or its opposite.
+  const side1 = unit(cross(u, n));
+  const kneeOff = sub(sub(knee, hip), mul(u, dot(sub(knee, hip), u)));
+  const v = dot(kneeOff, side1) >= 0 ? side1 : mul(side1, -1);
+  const cosA = (L1 * L1 + d * d - L2 * L2) / (2 * L1 * d);
+  const sinA = Math.sqrt(Math.max(0, 1 - cosA * cosA));
+  const newKnee = add(hip, add(mul(u, L1 * cosA), mul(v, L1 * sinA)));
+  const ankle = add(hip, mul(u, d));
+  const Wth = alignTwo(J[sh]!.offset, axis, sub(newKnee, hip), n);
+  // Knee angle: rotation about the hinge axis taking the rest shin onto the new shin direction.
+  const local = quatRotate(quatConjugate(Wth), sub(ankle, newKnee));
+  const o = J[ft]!.offset;
+  const perp = (a: Vec3): Vec3 => sub(a, mul(axis, dot(a, axis)));
+  const a0 = perp(o), a1 = perp(local);
+  const theta = Math.atan2(dot(axis, cross(a0, a1)), dot(a0, a1));
+  const shinLocal = quatFromAxisAngle(axis, theta);
+  const Wsh = quatMultiply(Wth, shinLocal);
+  const parentW = world.rotations[J[th]!.parent]!;
+  return {
+    thigh: quatNormalize(quatMultiply(quatConjugate(parentW), Wth)),
+    shin: shinLocal,
+    foot: quatNormalize(quatMultiply(quatConjugate(Wsh), world.rotations[ft]!)),
+  };
+}
+
+/**
+ * Keeps planted source feet planted on the project skeleton. Direction-preserving retargeting
+ * changes bone lengths, so a source foot that stands still slides on our legs (1 cm per frame and
+ * more in a walk), which friction cannot reproduce. On frames where the source heel or toe is
+ * planted, the pinned sole point (heel, toe or both) stays where it was on the previous frame,
+ * the lowest sole point sits on the ground, and a two-bone IK (hip fixed, foot rotation kept)
+ * bends the leg to put the ankle there; the ankle correction fades out over `blendTime` before
+ * and after each contact. Returns the per-frame correction weights (1 = locked) per foot.
+ */
+function lockFeet(skel: Skeleton, poses: Pose[], contacts: ReturnType<typeof sourceContacts>, fps: number, o: FootLockOptions): Array<[number, number]> {
+  const n = poses.length;
+  const worlds = poses.map((p) => forwardKinematics(skel, p));
+  const weights: Array<[number, number]> = poses.map(() => [0, 0]);
+  const blendFrames = Math.max(1, o.blendTime * fps);
+  const fade = (frames: number): number => (frames >= blendFrames ? 0 : 0.5 * (1 + Math.cos((Math.PI * frames) / blendFrames)));
+  const deltas: Vec3[][] = [[], []];
+  (['left', 'right'] as const).forEach((side, s) => {
+    const ft = JOINT_INDEX[`${side}_foot`];
+    const sole = solePoints(skel, side);
+    const delta: Array<Vec3 | null> = new Array(n).fill(null);
+    let prevAnkle: Vec3 | null = null;
+    let prevRot: Quat | null = null;
+    for (let k = 0; k < n; k++) {
+      const c = contacts[k]![s]!;
+      const R = worlds[k]!.rotations[ft]!;
+      const A = worlds[k]!.positions[ft]!;
+      if (!c.heel && !c.toe) { prevAnkle = null; continue; }
+      const pin: Vec3 = c.heel && c.toe ? mid(sole.heel, sole.toe) : c.heel ? sole.heel : sole.toe;
+      let target: Vec3 = A;
+      if (prevAnkle && prevRot) {
+        // The pinned point where it was on the previous frame.
+        const anchor = add(prevAnkle, quatRotate(prevRot, pin));
+        target = sub(anchor, quatRotate(R, pin));
+      }
+      // Lowest sole point on the ground.
+      const lowest = Math.min(quatRotate(R, sole.heel)[1], quatRotate(R, sole.toe)[1]);
+      target = [target[0], -lowest, target[2]];
+      delta[k] = sub(target, A);
+      prevAnkle = target;
+      prevRot = R;
+    }
+    // Fade the corrections in before and out after each contact.
+    const out: Vec3[] = new Array(n);
+    let last = -1;
+    for (let k = 0; k < n; k++) {
+      if (delta[k]) { out[k] = delta[k]!; weights[k]![s] = 1; last = k; continue; }
+      let next = k + 1;
+      while (next < n && !delta[next]) next++;
+      const a = last >= 0 ? fade(k - last) : 0;
+      const b = next < n ? fade(next - k) : 0;
+      out[k] = add(a ? mul(delta[last]!, a) : [0, 0, 0], b ? mul(delta[next]!, b) : [0, 0, 0]);
+      weights[k]![s] = Math.max(a, b);
+    }
+    deltas[s] = out;
+  });
+  poses.forEach((p, k) => {
+    const world = worlds[k]!;
+    const rotations = [...p.rotations];
+    (['left', 'right'] as const).forEach((side, s) => {
+      const d = deltas[s]![k]!;
+      if (len(d) < 1e-9) return;
+      const ft = JOINT_INDEX[`${side}_foot`];
+      const r = legIk(skel, side, world, add(world.positions[ft]!, d));
+      rotations[JOINT_INDEX[`${side}_thigh`]] = r.thigh;
+      rotations[JOINT_INDEX[`${side}_shin`]] = r.shin;
+      rotations[ft] = r.foot;
+    });
+    p.rotations = rotations;
+    // IK cannot always reach (straight legs): never let a foot sink.
+    const low = lowestSolePoint(skel, p);
+    if (low < 0) p.rootPosition = [p.rootPosition[0], p.rootPosition[1] - low, p.rootPosition[2]];
+  });
+  return weights;
+}
+
+/**
+ * Foot sliding of a motion: mean horizontal displacement per frame (m) of the heel and toe sole
+ * points that are within `height` of the ground on both frames (what friction must hold).
+ */
+export function footSliding(skel: Skeleton, poses: Pose[], height = 0.04): number {
+  let sum = 0, count = 0;
+  let prev: Vec3[] | null = null;
+  for (const p of poses) {
+    const world = forwardKinematics(skel, p);
+    const pts: Vec3[] = [];
+    for (const side of ['left', 'right'] as const) {
+      const sole = solePoints(skel, side);
+      pts.push(segmentPoint(world, JOINT_INDEX[`${side}_foot`], sole.heel), segmentPoint(world, JOINT_INDEX[`${side}_foot`], sole.toe));
+    }
+    if (prev) pts.forEach((q, i) => {
+      const a = prev![i]!;
+      if (a[1] < height && q[1] < height) { sum += Math.hypot(q[0] - a[0], q[2] - a[2]); count++; }
+    });
+    prev = pts;
+  }
+  return count ? sum / count : 0;
+}
+
 /** Retargets a parsed BVH clip onto a project skeleton of the requested height. */
 export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): RetargetResult {
   const height = options.height ?? RETARGET_DEFAULTS.height;
@@ -523,16 +726,32 @@ export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): Retar
 
   const rootScale = skel.rootHeight / prep.restHipHeight;
   const source: Pose[] = [];
+  const feet: SourceFeet[] = [];
   for (let f = 0; f <= lastSource; f++) {
-    source.push(poseFromSource(skel, sourceBody(prep, skel, f), prep.headingInv, rootScale));
+    const body = sourceBody(prep, skel, f);
+    const b = body.points;
+    feet.push({ ankle: [b.left_foot!, b.right_foot!], toe: [b.left_toe, b.right_toe] });
+    source.push(poseFromSource(skel, body, prep.headingInv, rootScale));
   }
   const groundRotation = levelGround(skel, source);
   placeOnGround(skel, source);
+  let lockWeights: Array<[number, number]> = source.map(() => [0, 0]);
+  if (options.footLock !== false) {
+    const lo: FootLockOptions = { ...FOOT_LOCK_DEFAULTS, ...(typeof options.footLock === 'object' ? options.footLock : {}) };
+    lockWeights = lockFeet(skel, source, sourceContacts(feet, sourceFps, rootScale, groundRotation, lo), sourceFps, lo);
+  }
 
   // Frame times in BVH files are rounded (".0083333"): allow a hundredth of a frame.
   const count = Math.floor(duration * fps + 0.01) + 1;
   const poses: Pose[] = [];
   for (let k = 0; k < count; k++) poses.push(samplePose(source, sourceFps, k / fps));
+  // An output frame is as corrected as the more corrected of the source frames it blends.
+  const footLock = poses.map((_, k): [number, number] => {
+    const t = (k / fps) * sourceFps;
+    const a = lockWeights[Math.min(lockWeights.length - 1, Math.floor(t + 1e-6))]!;
+    const b = lockWeights[Math.min(lockWeights.length - 1, Math.ceil(t - 1e-6))]!;
+    return [Math.max(a[0], b[0]), Math.max(a[1], b[1])];
+  });
 
   return {
     skeleton: skel,
@@ -544,6 +763,7 @@ export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): Retar
     upAxis: prep.upAxis,
     groundRotation,
     mapping: Object.fromEntries(SOURCE_KEYS.map((k) => [k, mapping[k] >= 0 ? clip.joints[mapping[k]]!.name : null])) as Record<SourceKey, string | null>,
+    footLock,
   };
 }
 
