@@ -558,6 +558,14 @@ function sourceContacts(feet: SourceFeet[], fps: number, scale: number, level: Q
     const speed = a && b && span > 0 ? Math.hypot(b[0] - a[0], b[2] - a[2]) * fps / span : 0;
     return p[1] - floor < o.contactHeight && speed < o.contactSpeed;
   });
+  if (process.env.FOOTLOCK_DEBUG) {
+    for (const s of [0, 1]) {
+      const ankle = track((f) => f.ankle[s]!); const toe = track((f) => f.toe[s] ?? null);
+      console.log('ankle y', ankle.filter((_, k) => k % 8 === 0).map((p) => (p![1] * 100).toFixed(0)).join(' '));
+      console.log('toe y  ', toe.filter((_, k) => k % 8 === 0).map((p) => (p![1] * 100).toFixed(0)).join(' '));
+      console.log('ankle vx', ankle.filter((_, k) => k % 8 === 0).map((p, i, a) => i ? ((Math.hypot(p![0] - a[i - 1]![0], p![2] - a[i - 1]![2])) * fps / 8 * 100).toFixed(0) : '0').join(' '));
+    }
+  }
   const sides = [0, 1].map((s) => {
     const ankle = track((f) => f.ankle[s]!);
     const toe = track((f) => f.toe[s] ?? null);
@@ -681,21 +689,33 @@ function lockFeet(skel: Skeleton, poses: Pose[], contacts: ReturnType<typeof sou
       rotations[ft] = r.foot;
     });
     p.rotations = rotations;
+    if (process.env.FOOTLOCK_DEBUG) {
+      const w2 = forwardKinematics(skel, p);
+      (['left', 'right'] as const).forEach((side, s) => {
+        const ft = JOINT_INDEX[`${side}_foot`];
+        const want = add(world.positions[ft]!, deltas[s]![k]!);
+        dbg.n++; dbg.res += len(sub(w2.positions[ft]!, want)); dbg.corr += len(deltas[s]![k]!);
+      });
+    }
     // IK cannot always reach (straight legs): never let a foot sink.
     const low = lowestSolePoint(skel, p);
     if (low < 0) p.rootPosition = [p.rootPosition[0], p.rootPosition[1] - low, p.rootPosition[2]];
   });
+  if (process.env.FOOTLOCK_DEBUG) console.log('ik residual mm', (1000 * dbg.res / dbg.n).toFixed(1), 'correction mm', (1000 * dbg.corr / dbg.n).toFixed(1));
   return weights;
 }
+const dbg = { n: 0, res: 0, corr: 0 };
 
 /**
  * Foot sliding of a motion: mean horizontal displacement per frame (m) of the heel and toe sole
- * points that are within `height` of the ground on both frames (what friction must hold).
+ * points that are within `height` of the ground on both frames (what friction must hold). With
+ * `planted` (per frame, [left, right], e.g. RetargetResult.footLock === 1) only feet planted on
+ * both frames count.
  */
-export function footSliding(skel: Skeleton, poses: Pose[], height = 0.04): number {
+export function footSliding(skel: Skeleton, poses: Pose[], height = 0.04, planted?: Array<[boolean, boolean]>): number {
   let sum = 0, count = 0;
   let prev: Vec3[] | null = null;
-  for (const p of poses) {
+  poses.forEach((p, k) => {
     const world = forwardKinematics(skel, p);
     const pts: Vec3[] = [];
     for (const side of ['left', 'right'] as const) {
@@ -704,10 +724,12 @@ export function footSliding(skel: Skeleton, poses: Pose[], height = 0.04): numbe
     }
     if (prev) pts.forEach((q, i) => {
       const a = prev![i]!;
+      const s = i >> 1;
+      if (planted && !(planted[k - 1]![s] && planted[k]![s])) return;
       if (a[1] < height && q[1] < height) { sum += Math.hypot(q[0] - a[0], q[2] - a[2]); count++; }
     });
     prev = pts;
-  }
+  });
   return count ? sum / count : 0;
 }
 
