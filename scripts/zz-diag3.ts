@@ -1,0 +1,16 @@
+import { readKeypoints } from '../src/formats/keypoints.ts';
+import { readTruth } from '../src/formats/truth.ts';
+import { readMotion } from '../src/formats/motion.ts';
+import { worldToCamera } from '../src/geometry/camera.ts';
+const dir = process.argv[2]!;
+const truth = readTruth(`${dir}/truth.json`);
+const m = readMotion(`${dir}/kinematic.json`);
+const inCam = (frames: any[][], c: any) => frames.map((f) => f.map((p: any) => worldToCamera(c, p)));
+const tc = inCam(truth.frames.map((f) => f.joints3d), truth.camera);
+const mc = inCam(m.frames.map((f) => f.joints3d), m.camera);
+const out: string[] = [];
+mc.forEach((f, t) => { const g = tc[t]!; const ra = f[23].map((v: number, i: number) => (v + f[24][i]) / 2); const rb = g[23].map((v: number, i: number) => (v + g[24][i]) / 2); let s = 0; for (const j of [11,12,13,14,15,16,23,24,25,26,27,28]) s += Math.hypot(...[0,1,2].map((i) => f[j][i] - ra[i] - (g[j][i] - rb[i]))); if (t % 4 === 0) out.push(`${t}:${(1000 * s / 12).toFixed(0)}`); });
+console.log(out.join(' '));
+const kin = m as any;
+console.log('root rot', kin.frames.filter((_: any, t: number) => t % 8 === 0).map((f: any) => f.root.rotation.map((v: number) => v.toFixed(2)).join(',')).join(' | '));
+console.log('truth rot', (truth as any).frames.filter((_: any, t: number) => t % 8 === 0).map((f: any) => f.root.rotation.map((v: number) => v.toFixed(2)).join(',')).join(' | '));
