@@ -10,7 +10,7 @@ const dir = process.argv[2]!;
 const kp = readKeypoints(`${dir}/keypoints.json`);
 const obs = prepareObservations(kp, 'x');
 const scene = buildScene(obs, kp.camera, 'x');
-for (const [name, scale, extra] of [['lbfgs', 0.05, { ground: 0 }], ['lbfgs', 0.05, { limits: 0 }], ['lbfgs', 0.05, { smooth: 0, reprojection: 0 }]] as const) {
+for (const [name, scale, extra] of [['lbfgs', 0.05, {}]] as const) {
   const p = kinematicWindowProblem(obs, scene, { index: 0, start: 26, end: 30 }, { reprojection: 0.2, prior3d: 0, target3d: 1, ...extra });
   const opt = createOptimizer(name, { seed: 0, dim: p.objective.dim, learningRate: 0.2 });
   const r = runOptimizer(opt, p.objective, p.x0, 40, scale);

@@ -1,9 +1,9 @@
 import { FkTf } from '../body/fk-tf.ts';
 import { landmarkPositions } from '../body/fk.ts';
 import { poseFromAngles, type Pose } from '../body/pose.ts';
-import { angleCount } from '../body/skeleton.ts';
-import { LANDMARK_COUNT } from '../formats/landmarks.ts';
-import { quatFromRotationVector, quatMultiply as mulQ, quatRotate, quatToRotationVector as toRotVec, type Vec3 } from '../geometry/quaternion.ts';
+import { angleCount, angleOffsets, JOINT_INDEX } from '../body/skeleton.ts';
+import { LANDMARK_COUNT, LANDMARK_INDEX } from '../formats/landmarks.ts';
+import { quatFromMatrix, quatFromRotationVector, quatMultiply as mulQ, quatRotate, quatToRotationVector as toRotVec, type Vec3 } from '../geometry/quaternion.ts';
 import { mixSeed } from '../random.ts';
 import { asObjective, KINEMATIC_WEIGHTS, paramsPerFrame, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
 import type { Observations } from './observations.ts';
@@ -181,10 +181,50 @@ function initialParams(scene: Scene, solved: number[][], win: FrameWindow, P: nu
     const root = rootFromLandmarks(scene.initWorld[t]!);
     x.set(root.position, k);
     x.set(root.rotation, k + 3);
-    x.set(lastAngles.slice(0, D), k + 6);
+    // Legs from the 3D guess (a warm start alone lags behind fast, deep bends), the rest warm.
+    x.set(legAngles(scene, scene.initWorld[t]!, root.rotation, lastAngles.slice(0, D)), k + 6);
   }
   return x;
 }
+
+/**
+ * Analytic leg angles from 3D landmarks: each thigh frame has y along knee → hip and x on the
+ * knee's hinge axis (thigh × shin), expressed in the pelvis frame; the knee angle is the bend
+ * between thigh and shin. Keeps `base` for every other joint.
+ */
+export function legAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3, base: number[]): number[] {
+  const out = base.slice();
+  const pelvis = quatFromRotationVector(rootRotation);
+  const toPelvis = (v: Vec3) => quatRotate([-pelvis[0], -pelvis[1], -pelvis[2], pelvis[3]], v);
+  const offsets = angleOffsetsOf(scene);
+  for (const side of ['left', 'right'] as const) {
+    const hip = lm[LANDMARK_INDEX[`${side}_hip`]]!, knee = lm[LANDMARK_INDEX[`${side}_knee`]]!, ankle = lm[LANDMARK_INDEX[`${side}_ankle`]]!;
+    const d1 = unit(toPelvis([knee[0] - hip[0], knee[1] - hip[1], knee[2] - hip[2]]));
+    const d2 = unit(toPelvis([ankle[0] - knee[0], ankle[1] - knee[1], ankle[2] - knee[2]]));
+    const bend = Math.acos(Math.max(-1, Math.min(1, d1[0] * d2[0] + d1[1] * d2[1] + d1[2] * d2[2])));
+    let x = crossV(d1, d2);
+    if (Math.hypot(...x) < 0.05) x = [1, 0, 0];
+    const y: Vec3 = [-d1[0], -d1[1], -d1[2]];
+    x = unit(sub3(x, scale3(y, x[0] * y[0] + x[1] * y[1] + x[2] * y[2])));
+    const z = crossV(x, y);
+    const q = quatFromMatrix([x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2]]);
+    const rv = toRotVec(q);
+    const hipAt = offsets[JOINT_INDEX[`${side}_thigh`]]!;
+    out[hipAt] = rv[0]; out[hipAt + 1] = rv[1]; out[hipAt + 2] = rv[2];
+    out[offsets[JOINT_INDEX[`${side}_shin`]]!] = bend;
+    // The foot stays level: undo the thigh and shin pitch.
+    out[offsets[JOINT_INDEX[`${side}_foot`]]!] = -(rv[0] + bend);
+  }
+  return out;
+}
+
+function angleOffsetsOf(scene: Scene): number[] {
+  return angleOffsets(scene.skel);
+}
+const unit = (v: Vec3): Vec3 => { const n = Math.hypot(...v) || 1; return [v[0] / n, v[1] / n, v[2] / n]; };
+const crossV = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+const sub3 = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+const scale3 = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
 
 /** Angles of a neutral standing pose: arms hanging down rather than the T-pose. */
 function armsDown(scene: Scene): number[] {
