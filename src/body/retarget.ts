@@ -526,7 +526,7 @@ export interface FootLockOptions {
   blendTime: number;
 }
 
-export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contactHeight: 0.04, contactSpeed: 0.35, blendTime: 0.15 };
+export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contactHeight: 0.025, contactSpeed: 0.2, blendTime: 0.15 };
 
 /** Source foot points of one frame relative to the source hip centre, file units (y up). */
 interface SourceFeet { ankle: [Vec3, Vec3]; toe: [Vec3 | null, Vec3 | null] }
@@ -543,7 +543,16 @@ function solePoints(skel: Skeleton, side: 'left' | 'right'): { heel: Vec3; toe: 
  * each point's own floor (5th percentile over the clip), in subject metres (file units × rootScale);
  * speeds are horizontal central differences over ±2 frames.
  */
-function sourceContacts(feet: SourceFeet[], fps: number, scale: number, level: Quat, o: FootLockOptions): Array<[{ heel: boolean; toe: boolean }, { heel: boolean; toe: boolean }]> {
+interface SourceContacts {
+  /** Per frame and foot (left, right): heel / toe planted. */
+  planted: Array<[{ heel: boolean; toe: boolean }, { heel: boolean; toe: boolean }]>;
+  /** Per foot, per frame: the source ankle in subject metres (scaled, levelled; translation arbitrary). */
+  ankles: [Vec3[], Vec3[]];
+  /** Per foot, per frame: how far (0–1 of contactHeight) the lower planted source point is above its floor. */
+  lift: [number[], number[]];
+}
+
+function sourceContacts(feet: SourceFeet[], fps: number, scale: number, level: Quat, o: FootLockOptions): SourceContacts {
   const n = feet.length;
   const world = (p: Vec3): Vec3 => quatRotate(level, mul(p, scale));
   const track = (get: (f: SourceFeet) => Vec3 | null): Array<Vec3 | null> => feet.map((f) => { const p = get(f); return p ? world(p) : null; });
@@ -558,23 +567,22 @@ function sourceContacts(feet: SourceFeet[], fps: number, scale: number, level: Q
     const speed = a && b && span > 0 ? Math.hypot(b[0] - a[0], b[2] - a[2]) * fps / span : 0;
     return p[1] - floor < o.contactHeight && speed < o.contactSpeed;
   });
-  if (process.env.FOOTLOCK_DEBUG) {
-    for (const s of [0, 1]) {
-      const ankle = track((f) => f.ankle[s]!); const toe = track((f) => f.toe[s] ?? null);
-      console.log('ankle y', ankle.filter((_, k) => k % 8 === 0).map((p) => (p![1] * 100).toFixed(0)).join(' '));
-      console.log('toe y  ', toe.filter((_, k) => k % 8 === 0).map((p) => (p![1] * 100).toFixed(0)).join(' '));
-      console.log('ankle vx', ankle.filter((_, k) => k % 8 === 0).map((p, i, a) => i ? ((Math.hypot(p![0] - a[i - 1]![0], p![2] - a[i - 1]![2])) * fps / 8 * 100).toFixed(0) : '0').join(' '));
-    }
-  }
+  const ankleFloor = floorOf([...track((f) => f.ankle[0]), ...track((f) => f.ankle[1])]);
+  const toeFloor = floorOf([...track((f) => f.toe[0]), ...track((f) => f.toe[1])]);
   const sides = [0, 1].map((s) => {
     const ankle = track((f) => f.ankle[s]!);
     const toe = track((f) => f.toe[s] ?? null);
-    return { heel: flags(ankle, floorOf([...track((f) => f.ankle[0]), ...track((f) => f.ankle[1])])), toe: flags(toe, floorOf([...track((f) => f.toe[0]), ...track((f) => f.toe[1])])) };
+    const heel = flags(ankle, ankleFloor), toeOn = flags(toe, toeFloor);
+    const lift = ankle.map((p, k) => Math.min(1,
+      heel[k] ? (p![1] - ankleFloor) / o.contactHeight : 1,
+      toeOn[k] && toe[k] ? (toe[k]![1] - toeFloor) / o.contactHeight : 1));
+    return { heel, toe: toeOn, lift: lift.map((x) => Math.max(0, x)) };
   });
-  return Array.from({ length: n }, (_, k) => [
+  const planted = Array.from({ length: n }, (_, k): SourceContacts['planted'][number] => [
     { heel: sides[0]!.heel[k]!, toe: sides[0]!.toe[k]! },
     { heel: sides[1]!.heel[k]!, toe: sides[1]!.toe[k]! },
   ]);
+  return { planted, ankles: [track((f) => f.ankle[0]) as Vec3[], track((f) => f.ankle[1]) as Vec3[]], lift: [sides[0]!.lift, sides[1]!.lift] };
 }
 
 /**
@@ -625,12 +633,13 @@ function legIk(skel: Skeleton, side: 'left' | 'right', world: WorldPose, target:
  * Keeps planted source feet planted on the project skeleton. Direction-preserving retargeting
  * changes bone lengths, so a source foot that stands still slides on our legs (1 cm per frame and
  * more in a walk), which friction cannot reproduce. On frames where the source heel or toe is
- * planted, the pinned sole point (heel, toe or both) stays where it was on the previous frame,
- * the lowest sole point sits on the ground, and a two-bone IK (hip fixed, foot rotation kept)
- * bends the leg to put the ankle there; the ankle correction fades out over `blendTime` before
+ * planted, our ankle moves horizontally exactly as the (scaled) source ankle does — with the foot
+ * rotation copied from the source, the heel, toe or ball it rolls on then stays put as in the
+ * source — and the lowest sole point sits on the ground; a two-bone IK (hip fixed, foot rotation
+ * kept) bends the leg to put the ankle there. The correction fades out over `blendTime` before
  * and after each contact. Returns the per-frame correction weights (1 = locked) per foot.
  */
-function lockFeet(skel: Skeleton, poses: Pose[], contacts: ReturnType<typeof sourceContacts>, fps: number, o: FootLockOptions): Array<[number, number]> {
+function lockFeet(skel: Skeleton, poses: Pose[], contacts: SourceContacts, fps: number, o: FootLockOptions): Array<[number, number]> {
   const n = poses.length;
   const worlds = poses.map((p) => forwardKinematics(skel, p));
   const weights: Array<[number, number]> = poses.map(() => [0, 0]);
@@ -641,26 +650,23 @@ function lockFeet(skel: Skeleton, poses: Pose[], contacts: ReturnType<typeof sou
     const ft = JOINT_INDEX[`${side}_foot`];
     const sole = solePoints(skel, side);
     const delta: Array<Vec3 | null> = new Array(n).fill(null);
-    let prevAnkle: Vec3 | null = null;
-    let prevRot: Quat | null = null;
+    let prevTarget: Vec3 | null = null;
+    const src = contacts.ankles[s]!;
     for (let k = 0; k < n; k++) {
-      const c = contacts[k]![s]!;
+      const c = contacts.planted[k]![s]!;
       const R = worlds[k]!.rotations[ft]!;
       const A = worlds[k]!.positions[ft]!;
-      if (!c.heel && !c.toe) { prevAnkle = null; continue; }
-      const pin: Vec3 = c.heel && c.toe ? mid(sole.heel, sole.toe) : c.heel ? sole.heel : sole.toe;
-      let target: Vec3 = A;
-      if (prevAnkle && prevRot) {
-        // The pinned point where it was on the previous frame.
-        const anchor = add(prevAnkle, quatRotate(prevRot, pin));
-        target = sub(anchor, quatRotate(R, pin));
-      }
-      // Lowest sole point on the ground.
-      const lowest = Math.min(quatRotate(R, sole.heel)[1], quatRotate(R, sole.toe)[1]);
-      target = [target[0], -lowest, target[2]];
+      if (!c.heel && !c.toe) { prevTarget = null; continue; }
+      // Horizontally, the ankle follows the source ankle's own motion from where it was.
+      const step = prevTarget ? sub(src[k]!, src[k - 1]!) : null;
+      const xz: Vec3 = prevTarget && step ? add(prevTarget, step) : A;
+      // Vertically, the lowest sole point on the ground — fully when the source point is on its
+      // floor, fading out as it rises to contactHeight (lift-off and touch-down stay smooth).
+      const ground = A[1] - Math.min(A[1] + quatRotate(R, sole.heel)[1], A[1] + quatRotate(R, sole.toe)[1]);
+      const w = 1 - contacts.lift[s]![k]!;
+      const target: Vec3 = [xz[0], A[1] + w * (ground - A[1]), xz[2]];
       delta[k] = sub(target, A);
-      prevAnkle = target;
-      prevRot = R;
+      prevTarget = target;
     }
     // Fade the corrections in before and out after each contact.
     const out: Vec3[] = new Array(n);
@@ -677,34 +683,37 @@ function lockFeet(skel: Skeleton, poses: Pose[], contacts: ReturnType<typeof sou
     deltas[s] = out;
   });
   poses.forEach((p, k) => {
-    const world = worlds[k]!;
-    const rotations = [...p.rotations];
-    (['left', 'right'] as const).forEach((side, s) => {
-      const d = deltas[s]![k]!;
-      if (len(d) < 1e-9) return;
-      const ft = JOINT_INDEX[`${side}_foot`];
-      const r = legIk(skel, side, world, add(world.positions[ft]!, d));
-      rotations[JOINT_INDEX[`${side}_thigh`]] = r.thigh;
-      rotations[JOINT_INDEX[`${side}_shin`]] = r.shin;
-      rotations[ft] = r.foot;
-    });
-    p.rotations = rotations;
-    if (process.env.FOOTLOCK_DEBUG) {
-      const w2 = forwardKinematics(skel, p);
+    const targets = deltas.map((d, s) => add(worlds[k]!.positions[JOINT_INDEX[s ? 'right_foot' : 'left_foot']]!, d[k]!));
+    const solve = (): number[] => {
+      const world = forwardKinematics(skel, p);
+      const rotations = [...p.rotations];
+      const shortfall = [Infinity, Infinity];
       (['left', 'right'] as const).forEach((side, s) => {
+        if (len(deltas[s]![k]!) < 1e-9) return;
         const ft = JOINT_INDEX[`${side}_foot`];
-        const want = add(world.positions[ft]!, deltas[s]![k]!);
-        dbg.n++; dbg.res += len(sub(w2.positions[ft]!, want)); dbg.corr += len(deltas[s]![k]!);
+        const r = legIk(skel, side, world, targets[s]!);
+        rotations[JOINT_INDEX[`${side}_thigh`]] = r.thigh;
+        rotations[JOINT_INDEX[`${side}_shin`]] = r.shin;
+        rotations[ft] = r.foot;
+        shortfall[s] = weights[k]![s]! > 0 ? 0 : Infinity;
+        const reached = forwardKinematics(skel, { ...p, rotations }).positions[ft]!;
+        if (weights[k]![s]! > 0) shortfall[s] = reached[1] - targets[s]![1];
       });
+      p.rotations = rotations;
+      return shortfall;
+    };
+    // A straight leg cannot reach a lower foot target: lower the hips until the feet reach.
+    const shortfall = Math.min(...solve());
+    if (Number.isFinite(shortfall) && shortfall > 1e-4) {
+      p.rootPosition = [p.rootPosition[0], p.rootPosition[1] - shortfall, p.rootPosition[2]];
+      solve();
     }
     // IK cannot always reach (straight legs): never let a foot sink.
     const low = lowestSolePoint(skel, p);
     if (low < 0) p.rootPosition = [p.rootPosition[0], p.rootPosition[1] - low, p.rootPosition[2]];
   });
-  if (process.env.FOOTLOCK_DEBUG) console.log('ik residual mm', (1000 * dbg.res / dbg.n).toFixed(1), 'correction mm', (1000 * dbg.corr / dbg.n).toFixed(1));
   return weights;
 }
-const dbg = { n: 0, res: 0, corr: 0 };
 
 /**
  * Foot sliding of a motion: mean horizontal displacement per frame (m) of the heel and toe sole

@@ -118,6 +118,8 @@ export interface TrackingBenchRow {
   residualTorque: number;
   framesTracked: number;
   framesExpected: number;
+  /** Wall-clock µs per simulation step of the tracking loop (control included). */
+  usPerStep: number;
 }
 
 /** Tracks a motion with pure PD and with residual root forces. */
@@ -130,7 +132,7 @@ export async function benchTracking(
     rows.push({
       name, seconds: (poses.length - 1) / fps, residual, mpjpe: r.mpjpe, maxFrameError: r.maxFrameError,
       fell: r.fell, fallTime: r.fallTime, blowUp: r.blowUp, residualForce: r.residualForce,
-      residualTorque: r.residualTorque, framesTracked: r.frames, framesExpected: r.expectedFrames,
+      residualTorque: r.residualTorque, framesTracked: r.frames, framesExpected: r.expectedFrames, usPerStep: r.usPerStep,
     });
   }
   return rows;

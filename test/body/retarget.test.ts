@@ -4,16 +4,21 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBvh, readBvh } from '../../src/body/bvh.ts';
 import { forwardKinematics, landmarkPositions } from '../../src/body/fk.ts';
-import { lowestSolePoint, readJointMap, retargetBvh, sourceBodyAt } from '../../src/body/retarget.ts';
+import { footSliding, lowestSolePoint, readJointMap, retargetBvh, sourceBodyAt } from '../../src/body/retarget.ts';
+import { createSkeleton } from '../../src/body/skeleton.ts';
+import { squatMotion } from '../../src/body/procedural.ts';
 import { JOINT_INDEX } from '../../src/body/skeleton.ts';
 import { anglesFromPose, poseFromAngles } from '../../src/body/pose.ts';
 import { mpjpe } from '../../src/eval/metrics.ts';
 import { quatAngle, quatConjugate, quatFromAxisAngle, quatFromEuler, quatMultiply, quatRotate, type Vec3 } from '../../src/geometry/quaternion.ts';
 import { UserError } from '../../src/errors.ts';
-import { eulerZXY, proceduralBvh, proceduralMotion } from '../../src/eval/procedural.ts';
+import { eulerZXY, posesToBvh, proceduralBvh, proceduralMotion } from '../../src/eval/procedural.ts';
 import { sharedDataPath } from '../helpers/shared-data.ts';
 
 const DEMO = proceduralBvh();
+// The exactness tests below retarget a clip written in the project skeleton itself, so they test
+// the direction-preserving mapping alone; foot locking (its own test) re-plants contact feet.
+const EXACT = { footLock: false } as const;
 const motion = proceduralMotion();
 const expected = motion.poses.map((p) => landmarkPositions(motion.skeleton, p));
 
@@ -69,13 +74,18 @@ const SEGMENTS: Array<[string, string]> = [
   ['left_upper_arm', 'left_forearm'], ['left_forearm', 'left_hand'], ['right_upper_arm', 'right_forearm'], ['right_forearm', 'right_hand'],
 ];
 
-/** Largest angle (degrees) between a project bone and the source bone it was retargeted from. */
-function maxDirectionError(clip: ReturnType<typeof parseBvh>, result: ReturnType<typeof retargetBvh>, step: number): number {
+/**
+ * Largest angle (degrees) between a project bone and the source bone it was retargeted from.
+ * `legs`: 'all' frames, 'free' (only frames where foot locking left that leg alone) or 'locked'.
+ */
+function maxDirectionError(clip: ReturnType<typeof parseBvh>, result: ReturnType<typeof retargetBvh>, step: number, legs: 'all' | 'free' | 'locked' = 'all'): number {
   let worst = 0;
   for (let k = 0; k < result.poses.length; k += step) {
     const src = sourceBodyAt(clip, k).points;
     const pos = forwardKinematics(result.skeleton, result.poses[k]!).positions;
     for (const [a, b] of SEGMENTS) {
+      const leg: number = a.endsWith('thigh') || a.endsWith('shin') ? (a.startsWith('left') ? 0 : 1) : -1;
+      if (leg < 0 ? legs === 'locked' : (legs === 'free' && result.footLock[k]![leg]! > 0) || (legs === 'locked' && result.footLock[k]![leg]! === 0)) continue;
       const s = quatRotate(result.groundRotation, src[b as keyof typeof src]!.map((v, i) => v - src[a as keyof typeof src]![i]!) as Vec3);
       const p = pos[JOINT_INDEX[b as 'spine']]!.map((v, i) => v - pos[JOINT_INDEX[a as 'spine']]![i]!);
       const c = (s[0]! * p[0]! + s[1]! * p[1]! + s[2]! * p[2]!) / (Math.hypot(...s) * Math.hypot(...p));
@@ -87,26 +97,29 @@ function maxDirectionError(clip: ReturnType<typeof parseBvh>, result: ReturnType
 
 describe('retargeting BVH onto the project skeleton', () => {
   it('reproduces a motion written in the project skeleton (procedural demo clip) within 5 mm', () => {
-    const r = retargetBvh(parseBvh(DEMO, 'demo.bvh'), { fps: 30 });
+    const r = retargetBvh(parseBvh(DEMO, 'demo.bvh'), { ...EXACT, fps: 30 });
     expect(r.poses.length).toBe(motion.poses.length);
     expect(r.metresPerUnit).toBeCloseTo(0.01, 6); // written in centimetres
     expect(r.upAxis).toBe('+y');
     const got = r.poses.map((p) => landmarkPositions(r.skeleton, p));
     expect(maxLandmarkError(got, expected)).toBeLessThan(0.005);
+    // With foot locking (the default) the clip's own planted feet stay nearly as they were.
+    const locked = retargetBvh(parseBvh(DEMO, 'demo.bvh'), { fps: 30 });
+    expect(maxLandmarkError(locked.poses.map((p) => landmarkPositions(locked.skeleton, p)), expected)).toBeLessThan(0.03);
   });
 
   it('infers the unit from the rest-pose height: inches, metres and arbitrary units give the same motion', () => {
-    const ref = retargetBvh(parseBvh(DEMO, 'cm.bvh'));
+    const ref = retargetBvh(parseBvh(DEMO, 'cm.bvh'), EXACT);
     const refLm = ref.poses.map((p) => landmarkPositions(ref.skeleton, p));
     for (const s of [1 / 2.54, 0.01, 37.5]) {
-      const r = retargetBvh(parseBvh(scaleBvh(DEMO, s), 'scaled.bvh'));
+      const r = retargetBvh(parseBvh(scaleBvh(DEMO, s), 'scaled.bvh'), EXACT);
       expect(r.metresPerUnit).toBeCloseTo(0.01 / s, 6);
       expect(maxLandmarkError(r.poses.map((p) => landmarkPositions(r.skeleton, p)), refLm)).toBeLessThan(1e-6);
     }
   });
 
   it('detects a Z-up file and converts it to y up', () => {
-    const r = retargetBvh(parseBvh(toZUp(DEMO), 'zup.bvh'), { fps: 30 });
+    const r = retargetBvh(parseBvh(toZUp(DEMO), 'zup.bvh'), { ...EXACT, fps: 30 });
     expect(r.upAxis).toBe('+z');
     expect(maxLandmarkError(r.poses.map((p) => landmarkPositions(r.skeleton, p)), expected)).toBeLessThan(0.005);
   });
@@ -127,7 +140,7 @@ describe('retargeting BVH onto the project skeleton', () => {
       daz: { pelvis: 'hip', spine: 'abdomen', chest: 'chest', neck: 'neck', head: 'head', left_upper_arm: 'lShldr', left_forearm: 'lForeArm', left_hand: 'lHand', right_upper_arm: 'rShldr', right_forearm: 'rForeArm', right_hand: 'rHand', left_thigh: 'lThigh', left_shin: 'lShin', left_foot: 'lFoot', right_thigh: 'rThigh', right_shin: 'rShin', right_foot: 'rFoot' },
     };
     for (const [family, names] of Object.entries(families)) {
-      const r = retargetBvh(parseBvh(rename(DEMO, names), `${family}.bvh`), { fps: 30 });
+      const r = retargetBvh(parseBvh(rename(DEMO, names), `${family}.bvh`), { ...EXACT, fps: 30 });
       expect(r.mapping.left_shin, family).toBe(names.left_shin);
       expect(r.mapping.right_upper_arm, family).toBe(names.right_upper_arm);
       expect(maxLandmarkError(r.poses.map((p) => landmarkPositions(r.skeleton, p)), expected), family).toBeLessThan(0.005);
@@ -142,7 +155,7 @@ describe('retargeting BVH onto the project skeleton', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jointmap-'));
     const file = join(dir, 'map.json');
     writeFileSync(file, JSON.stringify({ bone_7: 'left_shin', bone_8: 'right_shin' }));
-    const r = retargetBvh(parseBvh(weird, 'weird.bvh'), { fps: 30, jointMap: readJointMap(file) });
+    const r = retargetBvh(parseBvh(weird, 'weird.bvh'), { ...EXACT, fps: 30, jointMap: readJointMap(file) });
     expect(maxLandmarkError(r.poses.map((p) => landmarkPositions(r.skeleton, p)), expected)).toBeLessThan(0.005);
     writeFileSync(file, JSON.stringify({ bone_7: 'knee' }));
     expect(() => readJointMap(file)).toThrow(/map\.json: "bone_7" maps to "knee", expected one of/);
@@ -160,6 +173,40 @@ describe('retargeting BVH onto the project skeleton', () => {
     expect(r10.poses.length).toBe(21);
   });
 
+  it('keeps a planted source foot planted on a skeleton with other leg proportions (foot locking)', () => {
+    // Source rig: long thighs, short shanks (same hip height ± a few cm); a flat-footed squat keeps its ankles still.
+    const src = createSkeleton();
+    for (const side of ['left', 'right'] as const) {
+      const shin = src.joints[JOINT_INDEX[`${side}_shin`]]!, foot = src.joints[JOINT_INDEX[`${side}_foot`]]!;
+      shin.offset = [0, shin.offset[1] * 1.3, 0];
+      foot.offset = [0, foot.offset[1] * 0.7, 0];
+      src.segments[JOINT_INDEX[`${side}_thigh`]]!.end = [...shin.offset];
+      src.segments[JOINT_INDEX[`${side}_shin`]]!.end = [...foot.offset];
+    }
+    src.rootHeight = src.rootHeight + src.joints[JOINT_INDEX.left_shin]!.offset[1] / 1.3 * 0.3 + src.joints[JOINT_INDEX.left_foot]!.offset[1] / 0.7 * -0.3;
+    const poses = squatMotion(src, { seconds: 3, fps: 30, depth: 0.9 });
+    const clip = parseBvh(posesToBvh(src, poses, 30), 'long-thighs.bvh');
+    const ankleSlide = (r: ReturnType<typeof retargetBvh>): number => {
+      let worst = 0;
+      r.poses.forEach((p, k) => {
+        if (k === 0) return;
+        const a = forwardKinematics(r.skeleton, r.poses[k - 1]!).positions, b = forwardKinematics(r.skeleton, p).positions;
+        for (const j of [JOINT_INDEX.left_foot, JOINT_INDEX.right_foot]) worst = Math.max(worst, Math.hypot(b[j]![0] - a[j]![0], b[j]![2] - a[j]![2]));
+      });
+      return worst;
+    };
+    const free = retargetBvh(clip, { footLock: false });
+    const locked = retargetBvh(clip);
+    // Without locking the feet slide (the test can fail); with it they stay within 5 mm per frame.
+    expect(ankleSlide(free)).toBeGreaterThan(0.005);
+    expect(ankleSlide(locked)).toBeLessThan(0.005);
+    expect(footSliding(locked.skeleton, locked.poses) * 1000).toBeLessThan(5);
+    expect(locked.footLock.every((w) => w[0] === 1 && w[1] === 1)).toBe(true);
+    // Soles on the ground, the trunk and arms untouched.
+    for (const p of locked.poses) expect(Math.abs(lowestSolePoint(locked.skeleton, p))).toBeLessThan(0.005);
+    expect(maxDirectionError(clip, locked, 3, 'free')).toBeLessThan(1);
+  });
+
   const clips = ['cmu_02_01_walk', 'cmu_22_14_squat', 'cmu_01_01_forward_jumps', 'cmu_60_02_salsa_lead_scaled', 'cmu_131_03_mj_start_hop_stop_scaled'];
   for (const name of clips) {
     const path = sharedDataPath('mocap', `${name}.bvh`);
@@ -167,8 +214,12 @@ describe('retargeting BVH onto the project skeleton', () => {
       const clip = readBvh(path!);
       const r = retargetBvh(clip);
       expect(r.poses.length).toBe(clip.frameCount);
-      // Limbs, trunk and neck point along the source bones.
-      expect(maxDirectionError(clip, r, 5)).toBeLessThan(1);
+      // Limbs, trunk and neck point along the source bones, except legs bent by foot locking…
+      expect(maxDirectionError(clip, r, 5, 'free')).toBeLessThan(1);
+      // … which stay close to them (the IK only absorbs the bone-length differences).
+      const locked = maxDirectionError(clip, r, 5, 'locked');
+      expect(locked).toBeLessThan(25);
+      expect(maxDirectionError(clip, retargetBvh(clip, { footLock: false }), 5)).toBeLessThan(1);
       // Feet on the ground: no frame sinks, and most frames have a foot on it (within 3 cm).
       const soles = r.poses.map((p) => lowestSolePoint(r.skeleton, p));
       expect(Math.min(...soles)).toBeGreaterThan(-1e-9);
@@ -188,7 +239,7 @@ describe('retargeting BVH onto the project skeleton', () => {
       expect(maxLandmarkError(projected, lm)).toBeLessThan(0.01);
       const tiltDeg = (quatAngle(r.groundRotation, [0, 0, 0, 1]) * 180) / Math.PI;
       console.log(`${name}: ${r.poses.length} frames, ${r.metresPerUnit.toPrecision(4)} m/unit, up ${r.upAxis}, root scale ${r.rootScale.toPrecision(4)}, ` +
-        `floor tilt ${tiltDeg.toFixed(2)}°, nose p90 ${upright.toFixed(3)} m, ${(100 * touching).toFixed(0)} % frames with a sole < 3 cm`);
+        `floor tilt ${tiltDeg.toFixed(2)}°, locked legs within ${locked.toFixed(1)}°, nose p90 ${upright.toFixed(3)} m, ${(100 * touching).toFixed(0)} % frames with a sole < 3 cm`);
     });
   }
 });

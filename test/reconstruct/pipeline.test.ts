@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'om-pipeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const skel = createSkeleton({ height: 1.72 });
-const kp = keypointsFromLandmarks(squatPoses(skel, 9).map((p) => landmarkPositions(skel, p)), testCamera());
+const kp = keypointsFromLandmarks(squatPoses(skel, 7).map((p) => landmarkPositions(skel, p)), testCamera());
 kp.frames[4]!.keypoints = null; // a frame without a person: filled and flagged
 const input = join(dir, 'keypoints.json');
 writeFileSync(input, JSON.stringify(kp));
@@ -32,7 +32,7 @@ describe('reconstruct pipeline', () => {
     expect(full.stages.kinematic!.skipped).toBe(false);
     expect(existsSync(join(dir, 'full', 'motion.csv'))).toBe(true);
     const motion = readMotion(join(dir, 'full', 'motion.json'));
-    expect(motion.frames).toHaveLength(9);
+    expect(motion.frames).toHaveLength(7);
     expect(motion.stages!.physics!.lossCurve).toHaveLength(1);
 
     // Interrupted after one physics window, then resumed.
@@ -64,8 +64,8 @@ describe('reconstruct pipeline', () => {
 
   it('refuses keypoints with too few valid frames, naming the file', async () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ ...kp, frames: kp.frames.map((f, i) => (i < 7 ? { ...f, keypoints: null } : f)) }));
+    writeFileSync(bad, JSON.stringify({ ...kp, frames: kp.frames.map((f, i) => (i < 5 ? { ...f, keypoints: null } : f)) }));
     await expect(reconstruct(bad, base(join(dir, 'bad')))).rejects.toThrow(UserError);
-    await expect(reconstruct(bad, base(join(dir, 'bad')))).rejects.toThrow(/bad\.json: only 2 of 9 frames/);
+    await expect(reconstruct(bad, base(join(dir, 'bad')))).rejects.toThrow(/bad\.json: only 2 of 7 frames/);
   });
 });

@@ -58,6 +58,25 @@ export const trainConfigSchema = z.object({
     heldOut: z.array(taskGrid).min(1),
   }).strict(),
   evalEvery: posInt.default(50),
+  /**
+   * Which validation score picks the shipped weights: the training meta-loss, or the
+   * bench's metric (mean log10 gap of the best value after `evalGradEvals` evaluations).
+   * The first round selected by meta-loss, which favoured weights that were worse on the
+   * bench; 'log10Gap' selects by what the bench measures.
+   */
+  selectBy: z.enum(['metaLoss', 'log10Gap']).default('metaLoss'),
+  /**
+   * Start from the weights of this checkpoint (same kind and architecture) instead of a
+   * fresh initialisation, e.g. to continue a finished run with another schedule.
+   */
+  initFrom: z.string().min(1).optional(),
+  /**
+   * Train only the weights whose names start with one of these prefixes (e.g. the output
+   * heads, ["head."]); the others stay at their initial values. ES noise grows with the
+   * number of perturbed weights, so a few dozen weights learn far faster than thousands.
+   * Default: all weights.
+   */
+  trainable: z.array(z.string().min(1)).min(1).optional(),
   /** Gradient-evaluation budget per validation task. */
   evalGradEvals: posInt.default(100),
   /** Gradient-evaluation budget per held-out task (the bench's budget). */

@@ -28,6 +28,8 @@ export interface PesOptions {
    * unroll's ε — biased, kept as an ablation and as the contrast in the unbiasedness test.
    */
   estimator?: 'pes' | 'tes';
+  /** 1 for weights that are perturbed (trained), 0 for frozen ones; default: all trained. */
+  mask?: Uint8Array;
 }
 
 export const PES_DEFAULTS: Omit<PesOptions, 'truncation' | 'metaLoss'> = {
@@ -170,8 +172,11 @@ export function pesStep(
   for (const pair of state.pairs) {
     if (pair.unrollsLeft <= 0 || !pair.task || !pair.pos || !pair.neg) resetPair(pair, def, weights, source, state.taskRng, options, tasks);
     const task = tasks.get(pair.task!, source.families);
+    const mask = options.mask;
     for (let i = 0; i < n; i++) {
-      const e = sigma * state.noiseRng.normal();
+      // Draw for every weight so the noise stream does not depend on the mask.
+      const z = state.noiseRng.normal();
+      const e = mask && !mask[i] ? 0 : sigma * z;
       eps[i] = e;
       wPos[i] = weights[i]! + e;
       wNeg[i] = weights[i]! - e;

@@ -1,4 +1,8 @@
+import { adafacMlpLayout, type AdafacMlpConfig } from '../baselines/adafac-mlp.ts';
 import { adafacMlpDef, optimusDef, type LearnedOptimizerDef } from '../learned.ts';
+import { networkLayout } from '../network.ts';
+import { optimusNetworkConfig, type OptimusConfig } from '../optimus.ts';
+import type { WeightLayout } from '../weights.ts';
 import { BUILTIN_OBJECTIVE_NAMES, taskFamily } from '../objectives/index.ts';
 import { adam } from '../baselines/first-order.ts';
 import { lbfgs } from '../baselines/quasi-newton.ts';
@@ -39,4 +43,27 @@ export function referenceOptimizers(): Record<string, () => Optimizer> {
     'adam(lr=0.03)': () => adam({ learningRate: 0.03 }) as unknown as Optimizer,
     lbfgs: () => lbfgs() as unknown as Optimizer,
   };
+}
+
+/** The named weight layout of a learned optimizer (null for kinds without one, e.g. the toy). */
+export function weightLayoutOf(def: LearnedOptimizerDef): WeightLayout | null {
+  if (def.kind === 'optimus') return networkLayout(optimusNetworkConfig(def.config as unknown as OptimusConfig));
+  if (def.kind === 'adafac-mlp') return adafacMlpLayout(def.config as unknown as AdafacMlpConfig);
+  return null;
+}
+
+/**
+ * 1 for each weight whose name starts with one of `prefixes`. Throws (with the known
+ * names) when a prefix matches nothing, so a typo never silently freezes everything.
+ */
+export function trainableMask(def: LearnedOptimizerDef, prefixes: readonly string[]): Uint8Array {
+  const layout = weightLayoutOf(def);
+  if (!layout) throw new Error(`${def.kind} has no named weights, so "trainable" cannot select any`);
+  const mask = new Uint8Array(def.weightCount);
+  for (const p of prefixes) {
+    const hit = layout.entries.filter((e) => e.name.startsWith(p));
+    if (hit.length === 0) throw new Error(`trainable prefix "${p}" matches no ${def.kind} weight (names: ${layout.entries.map((e) => e.name).join(', ')})`);
+    for (const e of hit) mask.fill(1, e.offset, e.offset + e.size);
+  }
+  return mask;
 }

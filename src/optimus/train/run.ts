@@ -2,13 +2,14 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../../errors.ts';
 import { readJsonFile, validate, writeJsonAtomic } from '../../formats/io.ts';
+import { loadCheckpoint } from '../checkpoint.ts';
 import type { LearnedOptimizerDef } from '../learned.ts';
 import type { Optimizer, TaskFamily } from '../types.ts';
 import { trainConfigSchema, type TrainConfig } from './config.ts';
 import { evaluateOptimizer } from './evaluate.ts';
 import { writeModelFile, type ModelProvenance } from './model-file.ts';
 import { TaskCache } from './pes.ts';
-import { LEARNED_OPTIMIZERS, trainingFamilies } from './registry.ts';
+import { LEARNED_OPTIMIZERS, trainableMask, trainingFamilies } from './registry.ts';
 import { expandGrid, type TaskGrid } from './task-distribution.ts';
 import {
   decodeTrainer, encodeTrainer, trainerInit, trainerStep, trainerValidate,
@@ -130,7 +131,7 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     log(`resumed ${statePath} at outer step ${state.outerStep}`);
   } else {
     setup = makeSetup(config, factories, families, options.configSource);
-    state = trainerInit(setup, config.seed);
+    state = trainerInit(setup, config.seed, config.initFrom ? initialWeightsFrom(config.initFrom, setup, options.configSource) : undefined);
   }
 
   const cache = new TaskCache();
@@ -202,7 +203,21 @@ function makeSetup(config: TrainConfig, factories: Readonly<Record<string, (a: R
   const factory = factories[config.kind];
   if (!factory) throw new UserError(`${source}: unknown kind "${config.kind}" (known: ${Object.keys(factories).join(', ')})`);
   checkTaskNames(config, families, source);
-  return { def: factory(config.architecture), families, config };
+  const def = factory(config.architecture);
+  if (!config.trainable) return { def, families, config };
+  try {
+    return { def, families, config, mask: trainableMask(def, config.trainable) };
+  } catch (err) {
+    throw new UserError(`${source}: ${(err as Error).message}`);
+  }
+}
+
+/** Weights of the checkpoint named by `initFrom`; it must hold the same kind and architecture. */
+function initialWeightsFrom(path: string, setup: TrainerSetup, source: string): Float32Array {
+  const loaded = loadCheckpoint(path);
+  if (loaded.def.kind !== setup.def.kind) throw new UserError(`${source}: initFrom ${path} holds a ${loaded.def.kind} checkpoint, not ${setup.def.kind}`);
+  if (loaded.weights.length !== setup.def.weightCount) throw new UserError(`${source}: initFrom ${path} has ${loaded.weights.length} weights, the architecture needs ${setup.def.weightCount}`);
+  return Float32Array.from(loaded.weights);
 }
 
 interface SavedState {
@@ -263,7 +278,10 @@ function provenance(setup: TrainerSetup, state: TrainerState, config: TrainConfi
     skippedSteps: state.skippedSteps,
     innerSteps: state.innerSteps,
     tasksFinished: state.tasksFinished,
-    shippedWeights: state.best ? { from: 'best validation', step: state.best.step, validationMetaLoss: state.best.metaLoss } : { from: 'latest', step: state.outerStep },
+    initialWeights: config.initFrom ? { from: config.initFrom } : { from: 'initWeights', seed: config.seed },
+    shippedWeights: state.best
+      ? { from: `best validation ${config.selectBy}`, step: state.best.step, validationMetaLoss: state.best.metaLoss, validationLog10Gap: state.best.meanLog10Gap ?? null }
+      : { from: 'latest', step: state.outerStep },
     trainingTasks: config.tasks.train,
     validationTasks: config.tasks.validation,
     heldOutTasks: config.tasks.heldOut,

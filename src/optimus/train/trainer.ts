@@ -17,6 +17,8 @@ export interface TrainerSetup {
   def: LearnedOptimizerDef;
   families: Readonly<Record<string, TaskFamily>>;
   config: TrainConfig;
+  /** Which weights are trained (from config.trainable); absent: all. */
+  mask?: Uint8Array;
 }
 
 export interface EvalRecord {
@@ -37,7 +39,7 @@ export interface TrainerState {
   metaLossHistory: number[];
   evalHistory: EvalRecord[];
   /** Weights with the lowest validation meta-loss so far (what gets shipped). */
-  best: { step: number; metaLoss: number; weights: Float32Array } | null;
+  best: { step: number; metaLoss: number; meanLog10Gap?: number | null; weights: Float32Array } | null;
   /** Training wall time summed over all invocations. */
   wallMs: number;
 }
@@ -54,9 +56,9 @@ export function pesOptions(config: TrainConfig): PesOptions {
   return { pairs: config.population, sigma: config.sigma, truncation: config.truncation, metaLoss: config.metaLoss, estimator: config.estimator };
 }
 
-export function trainerInit(setup: TrainerSetup, seed: number): TrainerState {
+export function trainerInit(setup: TrainerSetup, seed: number, initialWeights?: Float32Array): TrainerState {
   const { def, config } = setup;
-  const weights = def.initWeights(seed);
+  const weights = initialWeights ?? def.initWeights(seed);
   if (weights.length !== def.weightCount) throw new Error(`${def.kind}: initWeights returned ${weights.length} weights, expected ${def.weightCount}`);
   const root = new Rng(seed);
   const taskRng = root.fork();
@@ -79,7 +81,7 @@ export function trainerInit(setup: TrainerSetup, seed: number): TrainerState {
 /** One outer step. A NaN meta-loss skips the update (weights unchanged) and resets the affected pairs. */
 export function trainerStep(setup: TrainerSetup, state: TrainerState, cache: TaskCache): StepReport {
   const { def, families, config } = setup;
-  const result = pesStep(def, state.weights, state.pes, { families, train: config.tasks.train }, pesOptions(config), cache);
+  const result = pesStep(def, state.weights, state.pes, { families, train: config.tasks.train }, { ...pesOptions(config), ...(setup.mask ? { mask: setup.mask } : {}) }, cache);
   state.outerStep += 1;
   state.innerSteps += result.innerSteps;
   state.tasksFinished += result.tasksFinished;
@@ -106,10 +108,19 @@ export function trainerValidate(setup: TrainerSetup, state: TrainerState): EvalR
   const result = evaluateWeights(setup, state.weights, expandGrid(setup.config.tasks.validation));
   const record = { step: state.outerStep, metaLoss: result.metaLoss, meanLog10Gap: result.meanLog10Gap };
   state.evalHistory.push(record);
-  if (Number.isFinite(result.metaLoss) && (!state.best || result.metaLoss < state.best.metaLoss)) {
-    state.best = { step: state.outerStep, metaLoss: result.metaLoss, weights: Float32Array.from(state.weights) };
+  if (Number.isFinite(result.metaLoss) && (!state.best || isBetter(setup.config.selectBy, result, state.best))) {
+    state.best = { step: state.outerStep, metaLoss: result.metaLoss, meanLog10Gap: result.meanLog10Gap, weights: Float32Array.from(state.weights) };
   }
   return record;
+}
+
+/** Whether a validation result beats the best so far under the config's selection rule. */
+export function isBetter(selectBy: TrainConfig['selectBy'], r: { metaLoss: number; meanLog10Gap: number | null }, best: { metaLoss: number; meanLog10Gap?: number | null }): boolean {
+  if (selectBy === 'log10Gap' && r.meanLog10Gap !== null && Number.isFinite(r.meanLog10Gap)) {
+    const b = best.meanLog10Gap;
+    return b === undefined || b === null || !Number.isFinite(b) || r.meanLog10Gap < b;
+  }
+  return r.metaLoss < best.metaLoss;
 }
 
 /** Exact, JSON-safe form of the trainer state. */
