@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { worldToCamera, type PinholeCamera } from '../geometry/camera.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { readJsonFile, validate } from '../formats/io.ts';
 import { LANDMARK_COUNT } from '../formats/landmarks.ts';
@@ -15,6 +16,8 @@ export interface LandmarkSequence {
   kind: 'motion' | 'truth';
   fps: number;
   frames: Vec3[][];
+  /** The file's camera (world pose), when it has one: lets the position metrics be taken in camera coordinates. */
+  camera?: PinholeCamera;
 }
 
 /** Reads a motion.json or a truth.json (told apart by their `format` field) as landmark frames. */
@@ -24,16 +27,19 @@ export function readLandmarkSequence(path: string): LandmarkSequence {
   let fps: number;
   let frames: Vec3[][];
   let kind: LandmarkSequence['kind'];
+  let camera: PinholeCamera;
   if (format === MOTION_FORMAT) {
     const m = validate(motionFile, raw, path);
     kind = 'motion';
     fps = m.fps;
     frames = m.frames.map((f) => f.joints3d as Vec3[]);
+    camera = m.camera as PinholeCamera;
   } else if (format === TRUTH_FORMAT) {
     const t = validate(truthFile, raw, path);
     kind = 'truth';
     fps = t.fps;
     frames = t.frames.map((f) => f.joints3d as Vec3[]);
+    camera = t.camera as PinholeCamera;
   } else {
     throw new UserError(`${path}: not a motion.json or truth.json (format is ${JSON.stringify(format)}, expected "${MOTION_FORMAT}" or "${TRUTH_FORMAT}")`);
   }
@@ -41,10 +47,21 @@ export function readLandmarkSequence(path: string): LandmarkSequence {
     if (f.length !== LANDMARK_COUNT) throw new UserError(`${path}: frame ${i} has ${f.length} joints3d, expected the ${LANDMARK_COUNT} MediaPipe landmarks`);
   });
   if (frames.length === 0) throw new UserError(`${path}: has no frames`);
-  return { source: path, kind, fps, frames };
+  return { source: path, kind, fps, frames, camera };
 }
 
-export type EvaluateOptions = MetricOptions;
+export interface EvaluateOptions extends MetricOptions {
+  /**
+   * Coordinates of the position metrics (MPJPE, PA-MPJPE, MPJPE-G, acceleration):
+   * 'camera' (default when both files carry a camera) expresses each sequence in its own
+   * camera's frame, as monocular methods are evaluated: the heading of the world about
+   * the vertical cannot be observed from one static camera, so a reconstruction's world
+   * may differ from the truth's by a rotation that says nothing about the motion.
+   * 'world' compares world coordinates directly. Contact metrics (skating, penetration,
+   * ground distance) always use each file's own world frame, where the ground is y = 0.
+   */
+  frame?: 'camera' | 'world';
+}
 
 /** Metrics of metrics.json plus the truth's own plausibility numbers, for context. */
 export interface EvaluationResult extends Metrics {
@@ -52,6 +69,8 @@ export interface EvaluationResult extends Metrics {
   truthFootSkatePct: number;
   /** Penetration of the truth itself (mm). */
   truthPenetrationMm: number;
+  /** Coordinates the position metrics were taken in. */
+  frame: 'camera' | 'world';
 }
 
 /**
@@ -65,14 +84,32 @@ export function evaluate(prediction: LandmarkSequence, truth: LandmarkSequence, 
   if (prediction.frames.length !== truth.frames.length) {
     throw new UserError(`frame counts differ: ${prediction.source} has ${prediction.frames.length} frames, ${truth.source} has ${truth.frames.length}`);
   }
+  const frame = options.frame ?? (prediction.camera && truth.camera ? 'camera' : 'world');
+  if (frame === 'camera' && !(prediction.camera && truth.camera)) {
+    throw new UserError(`camera-frame evaluation needs a camera in both ${prediction.source} and ${truth.source}`);
+  }
+  const world = computeMetrics(prediction.frames, truth.frames, options);
+  const positions = frame === 'camera'
+    ? computeMetrics(inCamera(prediction.frames, prediction.camera!), inCamera(truth.frames, truth.camera!), options)
+    : world;
   return {
-    ...computeMetrics(prediction.frames, truth.frames, options),
+    ...world,
+    mpjpe: positions.mpjpe,
+    paMpjpe: positions.paMpjpe,
+    mpjpeG: positions.mpjpeG,
+    accelError: positions.accelError,
     truthFootSkatePct: footSkatePct(truth.frames, options),
     truthPenetrationMm: penetrationMm(truth.frames),
+    frame,
   };
 }
 
 /** Reads both files and evaluates. */
 export function evaluateFiles(predictionPath: string, truthPath: string, options: EvaluateOptions = {}): EvaluationResult {
   return evaluate(readLandmarkSequence(predictionPath), readLandmarkSequence(truthPath), options);
+}
+
+/** Landmark frames expressed in a camera's coordinates (x right, y up, looking down −z). */
+function inCamera(frames: readonly Vec3[][], camera: PinholeCamera): Vec3[][] {
+  return frames.map((f) => f.map((p) => worldToCamera(camera, p)));
 }
