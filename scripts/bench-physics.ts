@@ -3,7 +3,7 @@
  * MPJPE (pure PD vs PD + residual root forces) on procedural motions and on every BVH clip in
  * ../shared/data/mocap when that folder and the BVH importer exist. Options: --json FILE, --quick,
  * --clip TEXT (track only the clips whose file name contains TEXT; skips the speed benchmarks),
- * --no-foot-lock (retarget without foot locking, for comparison).
+ * --foot-lock (retarget with foot locking, see src/body/retarget.ts; off by default).
  * Thin wrapper: the measurements live in src/physics/bench.ts.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -19,13 +19,10 @@ const args = process.argv.slice(2);
 const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
 const quick = args.includes('--quick');
 const clipFilter = args.includes('--clip') ? args[args.indexOf('--clip') + 1] : undefined;
-const footLock = !args.includes('--no-foot-lock');
+const footLock = args.includes('--foot-lock');
 
 const step = clipFilter ? null : await benchStep();
-if (step) {
-  console.log(`step: ${step.wallUs.toFixed(0)} µs wall, ${step.cpuUs.toFixed(0)} µs CPU per step (${step.bodies} bodies, ${step.motors} motor axes; target ≤ 300 µs)`);
-
-}
+if (step) console.log(`step: ${step.wallUs.toFixed(0)} µs wall, ${step.cpuUs.toFixed(0)} µs CPU per step (${step.bodies} bodies, ${step.motors} motor axes; target ≤ 300 µs)`);
 const rollouts = clipFilter ? [] : await benchRollouts({ workers: [0, 1, 2], rollouts: quick ? 16 : 48 });
 const one = rollouts.find((r) => r.workers === 1)?.rolloutsPerSecond ?? NaN;
 for (const r of rollouts) {
@@ -55,7 +52,7 @@ if (!existsSync(mocap)) {
     rows.push(...await benchTracking(file, clip.skeleton, clip.poses, clip.fps));
   }
 }
-console.log('\ntracking (MPJPE over the 33 landmarks, global, mm; target ≤ 40 mm with residuals, no fall)');
+console.log(`\ntracking${footLock ? ' (foot-locked references)' : ''} (MPJPE over the 33 landmarks, global, mm; target ≤ 40 mm with residuals, no fall)`);
 for (const r of rows) {
   console.log(`${r.name.padEnd(44)} ${r.residual ? 'PD+residual' : 'pure PD    '} ${r.seconds.toFixed(1).padStart(5)} s  ` +
     `MPJPE ${r.mpjpe.toFixed(1).padStart(6)}  max ${r.maxFrameError.toFixed(0).padStart(5)}  ` +

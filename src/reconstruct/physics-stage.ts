@@ -1,12 +1,14 @@
 import { forwardKinematics, landmarksFromWorld } from '../body/fk.ts';
-import { anglesFromPose, type Pose } from '../body/pose.ts';
+import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
 import { angleCount, type Skeleton } from '../body/skeleton.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatConjugate, quatMultiply, quatNormalize, quatToMatrix, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { humanoidSnapshot, type HumanoidLayout, type PhysicsOptions } from '../physics/humanoid.ts';
 import { loadRapier } from '../physics/rapier.ts';
-import { rolloutWith, type RolloutResult } from '../physics/rollout.ts';
+import type { RolloutResult } from '../physics/rollout.ts';
+import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
+import { trackingRollout, type RootGains } from './physics-rollout.ts';
 import { mixSeed } from '../random.ts';
 import type { Objective } from '../optimus/types.ts';
 import { ROBUST_SCALE } from './kinematic-loss.ts';
@@ -72,6 +74,21 @@ export interface PhysicsStageOptions {
   resetDistance?: number;
   /** Share of the iterations, at the end, that use central differences. */
   centralShare?: number;
+  /**
+   * Closed-loop residual root wrench toward the kinematic root (PD gains as accelerations,
+   * src/physics/tracking.ts' defaults); null for none. Always reported in residualForce/Torque.
+   */
+  rootPd?: Omit<RootGains, 'mass'> | null;
+  /** PD targets lead the kinematic pose by this many frames (compensates PD lag). */
+  lead?: number;
+  /**
+   * Gaussian smoothing (σ, frames) of the kinematic motion before it becomes PD targets and
+   * the root reference: the kinematic fit carries detector jitter that stiff PD control
+   * would reproduce as acceleration; 0 for none.
+   */
+  smoothing?: number;
+  /** Multiplier on every joint's PD stiffness (damping scales with its square root). */
+  gainScale?: number;
   weights?: Partial<PhysicsWeights>;
   physics?: Partial<PhysicsOptions>;
   seed?: number;
@@ -89,6 +106,13 @@ export const PHYSICS_STAGE_DEFAULTS = {
   paramScale: 0.02,
   centralShare: 0.34,
   resetDistance: 0.15,
+  rootPd: {
+    stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
+    rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
+  } as Omit<RootGains, 'mass'> | null,
+  lead: 0,
+  gainScale: 1,
+  smoothing: 1.5,
   seed: 0,
 };
 
@@ -139,13 +163,14 @@ interface WindowSetup {
 }
 
 export async function runPhysics(
-  obs: Observations, skel: Skeleton, camera: PinholeCamera, depth: number, kinematic: Pose[], options: PhysicsStageOptions = {},
+  obs: Observations, skel: Skeleton, camera: PinholeCamera, depth: number, kinematicIn: Pose[], options: PhysicsStageOptions = {},
 ): Promise<PhysicsResult> {
   const started = Date.now();
   const o = { ...PHYSICS_STAGE_DEFAULTS, ...options };
   const weights = { ...PHYSICS_WEIGHTS, ...(options.weights ?? {}) };
   const R = await loadRapier();
-  const T = kinematic.length;
+  const T = kinematicIn.length;
+  const kinematic = smoothMotion(skel, kinematicIn, o.smoothing);
   const D = angleCount(skel);
   const fps = obs.fps;
   // Interval k of a window [s, e) drives the body from frame s + k to s + k + 1.
@@ -174,12 +199,21 @@ export async function runPhysics(
     const K = win.end - win.start;
     const setup: WindowSetup = {
       win,
-      base: new Float64Array(K * D),
+      base: new Float64Array((K + 1) * D),
       kin: [],
     };
-    for (let k = 0; k < K; k++) {
-      setup.base.set(anglesFromPose(skel, kinematic[win.start + k + 1]!), k * D);
-      setup.kin.push(kinLm[win.start + k + 1]!);
+    // K + 1 knots: interval k moves the targets from frame start + k to start + k + 1 (+ lead).
+    for (let k = 0; k <= K; k++) setup.base.set(anglesFromPose(skel, kinematic[Math.min(T - 1, win.start + k + o.lead)]!), k * D);
+    for (let k = 0; k < K; k++) setup.kin.push(kinLm[win.start + k + 1]!);
+    const rootReference = o.rootPd ? {
+      positions: new Float64Array((K + 1) * 3), rotations: new Float64Array((K + 1) * 4), interval: 1 / fps,
+      gains: { ...o.rootPd, mass: skel.mass },
+    } : undefined;
+    if (rootReference) {
+      for (let k = 0; k <= K; k++) {
+        rootReference.positions.set(kinematic[win.start + k]!.rootPosition, k * 3);
+        rootReference.rotations.set(kinematic[win.start + k]!.rootRotation, k * 4);
+      }
     }
     let snapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
     const nc = controlled.length;
@@ -189,14 +223,14 @@ export async function runPhysics(
       const x = xRaw.map((v) => v * o.paramScale);
       const targets = Float64Array.from(setup.base);
       const wrench = o.residual ? new Float64Array(K * 6) : undefined;
-      for (let k = 0; k < K; k++) {
-        // Knot coordinate of interval k: 0 … knots − 1 over the window.
-        const u = K > 1 ? (k / (K - 1)) * (o.knots - 1) : 0;
+      for (let k = 0; k <= K; k++) {
+        // Knot coordinate of PD knot k: 0 … knots − 1 over the window.
+        const u = K > 0 ? (k / K) * (o.knots - 1) : 0;
         const a = Math.min(o.knots - 1, Math.floor(u));
         const b = Math.min(o.knots - 1, a + 1);
         const f = u - a;
         for (let c = 0; c < nc; c++) targets[k * D + controlled[c]!] += (1 - f) * x[a * perKnot + c]! + f * x[b * perKnot + c]!;
-        if (wrench) {
+        if (wrench && k < K) {
           for (let c = 0; c < 6; c++) {
             const v = (1 - f) * x[a * perKnot + nc + c]! + f * x[b * perKnot + nc + c]!;
             // Force in body weights, torque in body weight × 0.1 m.
@@ -204,12 +238,12 @@ export async function runPhysics(
           }
         }
       }
-      return { targets, stepsPerControl: S, rootWrench: wrench, gainScale };
+      return { targets, stepsPerControl: S, rootWrench: wrench, gainScale, rootReference, intervals: K };
     };
-    let gainScale = 1;
+    let gainScale = o.gainScale;
     const rollout = (x: Float64Array, endSnapshot = false): RolloutResult => {
       state.rollouts++;
-      return rolloutWith(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
+      return trackingRollout(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
     };
     const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x.map((v) => v * o.paramScale), perKnot, nc, o.knots, weights, kinematic.length);
 
@@ -217,7 +251,7 @@ export async function runPhysics(
     const zero = new Float64Array(dim);
     let base = rollout(zero);
     if (base.blowUp) {
-      gainScale = 0.5;
+      gainScale = o.gainScale / 2;
       base = rollout(zero);
       state.blowUps.push({ window: wi, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp });
     }
@@ -317,6 +351,36 @@ export async function runPhysics(
     resets: state.resets,
     ms: Date.now() - started,
   };
+}
+
+/**
+ * A motion low-passed with a Gaussian of σ frames (edges renormalised): joint angles and
+ * root position averaged, root rotations averaged as sign-aligned quaternions.
+ */
+export function smoothMotion(skel: Skeleton, motion: Pose[], sigma: number): Pose[] {
+  if (!(sigma > 0) || motion.length < 3) return motion;
+  const r = Math.ceil(3 * sigma);
+  const kernel = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-0.5 * ((i - r) / sigma) ** 2));
+  const angles = motion.map((p) => anglesFromPose(skel, p));
+  return motion.map((p, t) => {
+    const a = new Float64Array(angles[t]!.length);
+    const root: Vec3 = [0, 0, 0];
+    const q: Quat = [0, 0, 0, 0];
+    let wSum = 0;
+    for (let i = -r; i <= r; i++) {
+      const u = t + i;
+      if (u < 0 || u >= motion.length) continue;
+      const w = kernel[i + r]!;
+      wSum += w;
+      const m = motion[u]!;
+      for (let c = 0; c < a.length; c++) a[c]! += w * angles[u]![c]!;
+      for (let c = 0; c < 3; c++) root[c]! += w * m.rootPosition[c]!;
+      const s = m.rootRotation[0] * p.rootRotation[0] + m.rootRotation[1] * p.rootRotation[1] + m.rootRotation[2] * p.rootRotation[2] + m.rootRotation[3] * p.rootRotation[3] < 0 ? -w : w;
+      for (let c = 0; c < 4; c++) q[c]! += s * m.rootRotation[c]!;
+    }
+    for (let c = 0; c < a.length; c++) a[c]! /= wSum;
+    return poseFromAngles(skel, root.map((v) => v / wSum) as Vec3, quatNormalize(q), a);
+  });
 }
 
 function sumCurvesOf(curves: number[][]): number[] {

@@ -16,8 +16,8 @@ import { eulerZXY, posesToBvh, proceduralBvh, proceduralMotion } from '../../src
 import { sharedDataPath } from '../helpers/shared-data.ts';
 
 const DEMO = proceduralBvh();
-// The exactness tests below retarget a clip written in the project skeleton itself, so they test
-// the direction-preserving mapping alone; foot locking (its own test) re-plants contact feet.
+// The exactness tests below retarget a clip written in the project skeleton itself: they test the
+// direction-preserving mapping alone (foot locking, off by default, re-plants contact feet).
 const EXACT = { footLock: false } as const;
 const motion = proceduralMotion();
 const expected = motion.poses.map((p) => landmarkPositions(motion.skeleton, p));
@@ -103,8 +103,8 @@ describe('retargeting BVH onto the project skeleton', () => {
     expect(r.upAxis).toBe('+y');
     const got = r.poses.map((p) => landmarkPositions(r.skeleton, p));
     expect(maxLandmarkError(got, expected)).toBeLessThan(0.005);
-    // With foot locking (the default) the clip's own planted feet stay nearly as they were.
-    const locked = retargetBvh(parseBvh(DEMO, 'demo.bvh'), { fps: 30 });
+    // With foot locking the clip's own planted feet stay nearly as they were.
+    const locked = retargetBvh(parseBvh(DEMO, 'demo.bvh'), { fps: 30, footLock: true });
     expect(maxLandmarkError(locked.poses.map((p) => landmarkPositions(locked.skeleton, p)), expected)).toBeLessThan(0.03);
   });
 
@@ -195,8 +195,8 @@ describe('retargeting BVH onto the project skeleton', () => {
       });
       return worst;
     };
-    const free = retargetBvh(clip, { footLock: false });
-    const locked = retargetBvh(clip);
+    const free = retargetBvh(clip);
+    const locked = retargetBvh(clip, { footLock: true });
     // Without locking the feet slide (the test can fail); with it they stay within 5 mm per frame.
     expect(ankleSlide(free)).toBeGreaterThan(0.005);
     expect(ankleSlide(locked)).toBeLessThan(0.005);
@@ -214,12 +214,17 @@ describe('retargeting BVH onto the project skeleton', () => {
       const clip = readBvh(path!);
       const r = retargetBvh(clip);
       expect(r.poses.length).toBe(clip.frameCount);
-      // Limbs, trunk and neck point along the source bones, except legs bent by foot locking…
-      expect(maxDirectionError(clip, r, 5, 'free')).toBeLessThan(1);
-      // … which stay close to them (the IK only absorbs the bone-length differences).
-      const locked = maxDirectionError(clip, r, 5, 'locked');
+      // Limbs, trunk and neck point along the source bones.
+      expect(maxDirectionError(clip, r, 5)).toBeLessThan(1);
+      // With foot locking: the same except legs bent by the IK, which stay close to them (it only
+      // absorbs the bone-length differences), and planted feet slide less.
+      const rl = retargetBvh(clip, { footLock: true });
+      expect(maxDirectionError(clip, rl, 5, 'free')).toBeLessThan(1);
+      const locked = maxDirectionError(clip, rl, 5, 'locked');
       expect(locked).toBeLessThan(25);
-      expect(maxDirectionError(clip, retargetBvh(clip, { footLock: false }), 5)).toBeLessThan(1);
+      const planted = rl.footLock.map((w): [boolean, boolean] => [w[0] === 1, w[1] === 1]);
+      const slideOff = footSliding(r.skeleton, r.poses, 0.04, planted), slideOn = footSliding(rl.skeleton, rl.poses, 0.04, planted);
+      expect(slideOn).toBeLessThan(0.005);
       // Feet on the ground: no frame sinks, and most frames have a foot on it (within 3 cm).
       const soles = r.poses.map((p) => lowestSolePoint(r.skeleton, p));
       expect(Math.min(...soles)).toBeGreaterThan(-1e-9);
@@ -239,7 +244,7 @@ describe('retargeting BVH onto the project skeleton', () => {
       expect(maxLandmarkError(projected, lm)).toBeLessThan(0.01);
       const tiltDeg = (quatAngle(r.groundRotation, [0, 0, 0, 1]) * 180) / Math.PI;
       console.log(`${name}: ${r.poses.length} frames, ${r.metresPerUnit.toPrecision(4)} m/unit, up ${r.upAxis}, root scale ${r.rootScale.toPrecision(4)}, ` +
-        `floor tilt ${tiltDeg.toFixed(2)}°, locked legs within ${locked.toFixed(1)}°, nose p90 ${upright.toFixed(3)} m, ${(100 * touching).toFixed(0)} % frames with a sole < 3 cm`);
+        `floor tilt ${tiltDeg.toFixed(2)}°, foot lock: legs within ${locked.toFixed(1)}°, planted feet slide ${(1000 * slideOff).toFixed(1)} → ${(1000 * slideOn).toFixed(1)} mm/frame, nose p90 ${upright.toFixed(3)} m, ${(100 * touching).toFixed(0)} % frames with a sole < 3 cm`);
     });
   }
 });

@@ -72,7 +72,7 @@ export const trainConfigSchema = z.object({
   initFrom: z.string().min(1).optional(),
   /**
    * Train only the weights whose names start with one of these prefixes (e.g. the output
-   * heads, ["head."]); the others stay at their initial values. ES noise grows with the
+   * heads, ["head."], or "@output" for the output layer of either kind); the others stay at their initial values. ES noise grows with the
    * number of perturbed weights, so a few dozen weights learn far faster than thousands.
    * Default: all weights.
    */

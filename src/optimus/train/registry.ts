@@ -53,14 +53,25 @@ export function weightLayoutOf(def: LearnedOptimizerDef): WeightLayout | null {
 }
 
 /**
- * 1 for each weight whose name starts with one of `prefixes`. Throws (with the known
+ * The output layer of each kind (zero-initialised: where the untrained network is exactly
+ * its hand-designed optimizer). `trainable: ["@output"]` names it for every kind, so two
+ * configs that train the output layers of Optimus and the MLP stay identical but for `kind`.
+ */
+export const OUTPUT_LAYER: Readonly<Record<string, readonly string[]>> = {
+  optimus: ['head.'],
+  'adafac-mlp': ['out.'],
+};
+
+/**
+ * 1 for each weight whose name starts with one of `prefixes` ('@output': the output layer). Throws (with the known
  * names) when a prefix matches nothing, so a typo never silently freezes everything.
  */
 export function trainableMask(def: LearnedOptimizerDef, prefixes: readonly string[]): Uint8Array {
   const layout = weightLayoutOf(def);
   if (!layout) throw new Error(`${def.kind} has no named weights, so "trainable" cannot select any`);
   const mask = new Uint8Array(def.weightCount);
-  for (const p of prefixes) {
+  const expanded = prefixes.flatMap((p) => (p === '@output' ? (OUTPUT_LAYER[def.kind] ?? [p]) : [p]));
+  for (const p of expanded) {
     const hit = layout.entries.filter((e) => e.name.startsWith(p));
     if (hit.length === 0) throw new Error(`trainable prefix "${p}" matches no ${def.kind} weight (names: ${layout.entries.map((e) => e.name).join(', ')})`);
     for (const e of hit) mask.fill(1, e.offset, e.offset + e.size);

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.ts';
 import { saveCheckpoint } from '../../../src/optimus/checkpoint.ts';
-import { adafacMlpDef, optimusDef } from '../../../src/optimus/learned.ts';
+import { adafacMlpDef, optimusDef, type LearnedOptimizerDef } from '../../../src/optimus/learned.ts';
 import { trainConfigSchema, type TrainConfigInput } from '../../../src/optimus/train/config.ts';
-import { trainingFamilies } from '../../../src/optimus/train/registry.ts';
+import { trainableMask, trainingFamilies, weightLayoutOf } from '../../../src/optimus/train/registry.ts';
 import { runTraining } from '../../../src/optimus/train/run.ts';
-import { isBetter } from '../../../src/optimus/train/trainer.ts';
+import { TaskCache } from '../../../src/optimus/train/pes.ts';
+import { isBetter, trainerInit, trainerStep } from '../../../src/optimus/train/trainer.ts';
 
 /** A tiny adafac-mlp config on the real quadratic family (cheap: dim 2, 10 evaluations). */
 const TINY: TrainConfigInput = {
@@ -58,5 +59,31 @@ describe('checkpoint selection and warm starts', () => {
     const run = runTraining({ config: bad, configSource: 'tiny', families, out: join(dir, 'n.json'), statePath: join(dir, 't.json'), maxStepsThisRun: 0 });
     await expect(run).rejects.toThrow(UserError);
     await expect(run).rejects.toThrow(/initFrom .* holds a optimus checkpoint/);
+  });
+});
+
+describe('trainable weights', () => {
+  it('only the weights named by `trainable` move; a prefix that names nothing is refused', () => {
+    const config = trainConfigSchema.parse({ ...TINY, population: 2, trainable: ['out.'] });
+    const def = adafacMlpDef() as unknown as LearnedOptimizerDef;
+    const mask = trainableMask(def, config.trainable!);
+    const out = weightLayoutOf(def)!.entries.filter((e) => e.name.startsWith('out.')).reduce((n, e) => n + e.size, 0);
+    expect(mask.reduce((a, b) => a + b, 0)).toBe(out);
+    const setup = { def, families: trainingFamilies(), config, mask };
+    const state = trainerInit(setup, 2);
+    const w0 = Float32Array.from(state.weights);
+    const cache = new TaskCache();
+    for (let i = 0; i < 3; i++) trainerStep(setup, state, cache);
+    let movedTrained = 0;
+    for (let i = 0; i < w0.length; i++) {
+      if (!mask[i]) expect(state.weights[i]).toBe(w0[i]);
+      else if (state.weights[i] !== w0[i]) movedTrained++;
+    }
+    expect(movedTrained).toBeGreaterThan(0);
+    const od = optimusDef() as unknown as LearnedOptimizerDef;
+    const heads = weightLayoutOf(od)!.entries.filter((e) => e.name.startsWith('head.')).reduce((n, e) => n + e.size, 0);
+    expect(trainableMask(od, ['@output']).reduce((a, b) => a + b, 0)).toBe(heads);
+    expect(trainableMask(def, ['@output'])).toEqual(mask);
+    expect(() => trainableMask(optimusDef() as unknown as LearnedOptimizerDef, ['nothing.'])).toThrow(/matches no optimus weight/);
   });
 });
