@@ -112,7 +112,7 @@ export const PHYSICS_STAGE_DEFAULTS = {
   } as Omit<RootGains, 'mass'> | null,
   lead: 0,
   gainScale: 1,
-  smoothing: 1.5,
+  smoothing: 3,
   seed: 0,
 };
 
