@@ -20,11 +20,17 @@ import { makeWindows, type FrameWindow } from './windows.ts';
 /**
  * The physics stage: the Rapier humanoid tracks the kinematic motion with PD control, and
  * per window of frames an optimizer adjusts the controls — offsets of the PD targets at a
- * few knots (linearly interpolated over the window) and a penalised residual root wrench —
- * to minimise the confidence-weighted 2D reprojection of the simulated landmarks, a weak
+ * few knots (linearly interpolated over the window), optionally a penalised open-loop root
+ * wrench — to minimise the confidence-weighted 2D reprojection of the simulated landmarks, a weak
  * 3D pull to the kinematic pose, foot sliding during contact, and control magnitude and
  * smoothness. Windows are chained: each starts from the simulator snapshot where the
- * previous one ended. The simulator is not differentiable, so gradients are finite
+ * previous one ended. What keeps the simulated body close to the kinematic one (measured on
+ * the CMU squat and walk, see the bench): the kinematic motion is low-passed (`smoothing`)
+ * before it becomes PD targets — stiff PD reproduces fit jitter as acceleration; every
+ * window's PD knots run one frame past its end, so chained windows do not stall at their
+ * boundaries; and a closed-loop residual root wrench (`rootPd`, a PD on the pelvis toward the
+ * kinematic root at every step, as in src/physics/tracking.ts) holds the body up where joint
+ * PD alone falls in a deep squat. The wrench is reported (residualForce/Torque). The simulator is not differentiable, so gradients are finite
  * differences of rollouts (forward differences first, central for the last iterations:
  * the measured probe in FIELD-NOTES found FD at ~0.01 rad reliable and random-direction
  * estimates too inaccurate in tens of dimensions).
@@ -40,7 +46,7 @@ export interface PhysicsWeights {
 
 export const PHYSICS_WEIGHTS: PhysicsWeights = {
   reprojection: 1,
-  kinematic3d: 0.1,
+  kinematic3d: 1,
   footSlide: 1,
   control: 1e-4,
   residual: 1e-3,
@@ -101,7 +107,9 @@ export const PHYSICS_STAGE_DEFAULTS = {
   iterations: 8,
   windowSize: 10,
   knots: 2,
-  residual: true,
+  // The closed-loop root PD (rootPd) is the residual that keeps the body up; an optimized
+  // open-loop wrench on top let the optimizer slide the root along the camera ray.
+  residual: false,
   fdStep: 0.01,
   paramScale: 0.02,
   centralShare: 0.34,

@@ -1,7 +1,8 @@
+import * as THREE from "three"; // PROBE-TMP
 import type { ExportFormat } from '../../src/export/index.ts';
 import { clipTiming, fetchManifest, fetchResultTexts, loadFromFiles, loadFromServer, type Message, type ResultBundle } from './load.ts';
 import { mpjpePerFrame, reprojectionErrorPerFrame } from './metrics.ts';
-import { drawPlot, plotIndexAt, type Series } from './plots.ts';
+import { CursorPlot, plotIndexAt, type Series } from './plots.ts';
 import { SceneView } from './scene.ts';
 import { VideoPanel } from './video-panel.ts';
 
@@ -25,6 +26,8 @@ class App {
   private lastTick = 0;
   private perFrame: Series[] = [];
   private lossSeries: Series[] = [];
+  private framePlot = new CursorPlot($<HTMLCanvasElement>('frame-plot'));
+  private lossPlot = new CursorPlot($<HTMLCanvasElement>('loss-plot'));
   readonly handle: ViewerHandle;
 
   constructor() {
@@ -120,18 +123,21 @@ class App {
         this.lossSeries.push({ name: label, color: palette[k % palette.length]!, values: c });
       });
     }
-    this.drawPlots();
-  }
-
-  private drawPlots(): void {
-    drawPlot($<HTMLCanvasElement>('frame-plot'), this.perFrame, {
-      title: 'per frame: reprojection error vs keypoints, MPJPE vs truth', cursor: this.frame,
+    this.framePlot.setData(this.perFrame, {
+      title: 'per frame: reprojection error vs keypoints, MPJPE vs truth',
       empty: 'needs keypoints.json (reprojection) or truth.json (MPJPE)',
     });
-    drawPlot($<HTMLCanvasElement>('loss-plot'), this.lossSeries, {
+    this.lossPlot.setData(this.lossSeries, {
       title: 'optimizer loss per iteration (stages, physics windows)', log: true, xLabel: 'iteration',
       empty: 'no loss curves in motion.json (stages.*.lossCurve)',
     });
+    this.drawPlots();
+  }
+
+  /** The frame plot's cursor follows the frame; both plots redraw their lines only after a data or size change. */
+  private drawPlots(): void {
+    this.framePlot.draw(this.frame);
+    this.lossPlot.draw(undefined);
   }
 
   /** Shows frame i everywhere (3D, side panel, plots, labels). */
@@ -154,6 +160,7 @@ class App {
     if (on && this.frames < 2) return;
     if (on && !this.loop && this.frame >= this.frames - 1) this.seek(0);
     this.playing = on;
+    this.scene.setPlaybackQuality(on);
     this.lastTick = performance.now();
     $('play').classList.toggle('playing', on);
     this.handle.playing = on;
@@ -274,6 +281,7 @@ class App {
 }
 
 const app = new App();
+(window as unknown as { __app: App }).__app = app; (window as any).__THREE = THREE; // PROBE-TMP
 app.start().catch((err: Error) => {
   const box = document.getElementById('messages')!;
   const div = document.createElement('div');

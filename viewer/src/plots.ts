@@ -14,6 +14,70 @@ export interface PlotOptions {
 
 /** Draws line series on a canvas at device resolution: axes, legend, cursor. */
 export function drawPlot(canvas: HTMLCanvasElement, series: Series[], o: PlotOptions): void {
+  const x = drawPlotBase(canvas, series, o);
+  if (x && o.cursor !== undefined) drawCursor(canvas, x, o.cursor);
+}
+
+/** Where the plot area of a drawn plot is: pixel x of index i, vertical extent (CSS px). */
+interface PlotFrame { X: (i: number) => number; top: number; bottom: number }
+
+function drawCursor(canvas: HTMLCanvasElement, f: PlotFrame, cursor: number): void {
+  const ctx = canvas.getContext('2d')!;
+  ctx.strokeStyle = '#ffffffaa';
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(f.X(cursor), f.top);
+  ctx.lineTo(f.X(cursor), f.bottom);
+  ctx.stroke();
+}
+
+/**
+ * A plot whose lines are drawn once (into an offscreen copy) and whose frame
+ * cursor is redrawn on top: moving the cursor while playing costs one image copy,
+ * not a pass over every value of every series.
+ */
+export class CursorPlot {
+  private base = document.createElement('canvas');
+  private frame: PlotFrame | null = null;
+  private key = '';
+  private series: Series[] = [];
+  private options: PlotOptions = { title: '' };
+  private cursor: number | undefined;
+
+  constructor(readonly canvas: HTMLCanvasElement) {}
+
+  setData(series: Series[], options: PlotOptions): void {
+    this.series = series;
+    this.options = options;
+    this.key = '';
+  }
+
+  draw(cursor: number | undefined): void {
+    const dpr = window.devicePixelRatio || 1;
+    const key = `${this.canvas.clientWidth}x${this.canvas.clientHeight}@${dpr}`;
+    if (key === this.key && cursor === this.cursor) return;
+    this.cursor = cursor;
+    if (key !== this.key) {
+      this.key = key;
+      this.frame = drawPlotBase(this.canvas, this.series, this.options);
+      this.base.width = this.canvas.width;
+      this.base.height = this.canvas.height;
+      const b = this.base.getContext('2d')!;
+      b.clearRect(0, 0, this.base.width, this.base.height);
+      b.drawImage(this.canvas, 0, 0);
+    } else {
+      const ctx = this.canvas.getContext('2d')!;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+      ctx.drawImage(this.base, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    }
+    if (this.frame && cursor !== undefined) drawCursor(this.canvas, this.frame, cursor);
+  }
+}
+
+/** Axes, legend and lines (no cursor); returns the plot area, or null when there is nothing to plot. */
+function drawPlotBase(canvas: HTMLCanvasElement, series: Series[], o: PlotOptions): PlotFrame | null {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.max(1, Math.round(canvas.clientWidth * dpr));
   const h = Math.max(1, Math.round(canvas.clientHeight * dpr));
@@ -45,7 +109,7 @@ export function drawPlot(canvas: HTMLCanvasElement, series: Series[], o: PlotOpt
   }
   if (!Number.isFinite(lo)) {
     ctx.fillText(o.empty ?? 'no data', left, (top + bottom) / 2);
-    return;
+    return null;
   }
   if (!o.log) lo = Math.min(lo, 0);
   if (hi - lo < 1e-9) hi = lo + 1;
@@ -84,13 +148,7 @@ export function drawPlot(canvas: HTMLCanvasElement, series: Series[], o: PlotOpt
     lx -= ctx.measureText(s.name).width + 10;
   }
   ctx.textAlign = 'left';
-  if (o.cursor !== undefined) {
-    ctx.strokeStyle = '#ffffffaa';
-    ctx.beginPath();
-    ctx.moveTo(X(o.cursor), top);
-    ctx.lineTo(X(o.cursor), bottom);
-    ctx.stroke();
-  }
+  return { X, top, bottom };
 }
 
 /** The x index under a mouse event on a plot drawn by drawPlot with n points. */

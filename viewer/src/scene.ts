@@ -16,6 +16,22 @@ export const COLORS = {
 const SOFTWARE_RENDERING = (/HeadlessChrome/.test(navigator.userAgent) || new URLSearchParams(location.search).has('fast'))
   && !new URLSearchParams(location.search).has('quality');
 
+/**
+ * Drawing-buffer scale while playing. SwiftShader shades every pixel on the CPU
+ * and a full-size frame of this scene costs ~5× the 33 ms a 30 fps frame may take;
+ * a quarter of the pixels while the body moves (full size again on pause, so
+ * inspected and scrubbed frames look as before).
+ */
+const PLAYING_PIXEL_SCALE = SOFTWARE_RENDERING ? 0.5 : 1;
+/** Shadow map size (texels per side) when paused, and while playing: the shadow pass re-renders every played frame. */
+const SHADOW_MAP_SIZE = 1024;
+const PLAYING_SHADOW_MAP_SIZE = SOFTWARE_RENDERING ? 256 : SHADOW_MAP_SIZE;
+/** Half-size of the sun's shadow camera (metres), and the sun's position (it aims at the origin). */
+const SHADOW_EXTENT = 4;
+const SUN = new THREE.Vector3(3, 6, 4);
+/** Radius of the ground disc the shadow camera covers: its square, stretched along the sun's azimuth by 1/sin(elevation). */
+const SHADOW_RADIUS = Math.hypot(SHADOW_EXTENT, (SHADOW_EXTENT * SUN.length()) / SUN.y);
+
 /** A landmark index, or a point between two landmarks. */
 type Anchor = number | readonly [number, number];
 const MID_SHOULDER = [11, 12] as const;
@@ -64,11 +80,14 @@ export class SceneView {
   private bundle: ResultBundle | null = null;
   private needsRender = true;
   private groundY = 0;
+  private basePixelRatio = Math.min(2, window.devicePixelRatio || 1);
+  private playbackQuality = false;
+  private sun: THREE.DirectionalLight;
   frame = 0;
 
   constructor(readonly canvas: HTMLCanvasElement) {
     this.renderer = new THREE.WebGLRenderer({ canvas, antialias: !SOFTWARE_RENDERING, preserveDrawingBuffer: true });
-    this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
+    this.renderer.setPixelRatio(this.basePixelRatio);
     this.renderer.shadowMap.enabled = true;
     this.renderer.shadowMap.type = THREE.PCFShadowMap;
     this.scene.background = new THREE.Color(0x15181d);
@@ -78,18 +97,34 @@ export class SceneView {
     this.controls.addEventListener('change', () => this.requestRender());
     this.scene.add(new THREE.HemisphereLight(0xdde6ff, 0x2a2420, 1.1));
     const sun = new THREE.DirectionalLight(0xffffff, 2.0);
-    sun.position.set(3, 6, 4);
+    sun.position.copy(SUN);
     sun.castShadow = true;
-    sun.shadow.mapSize.set(1024, 1024);
-    Object.assign(sun.shadow.camera, { left: -4, right: 4, top: 4, bottom: -4, near: 0.5, far: 20 });
+    sun.shadow.mapSize.set(SHADOW_MAP_SIZE, SHADOW_MAP_SIZE);
+    Object.assign(sun.shadow.camera, { left: -SHADOW_EXTENT, right: SHADOW_EXTENT, top: SHADOW_EXTENT, bottom: -SHADOW_EXTENT, near: 0.5, far: 20 });
     sun.shadow.bias = -0.0005;
     this.scene.add(sun, sun.target);
+    this.sun = sun;
     this.scene.add(this.content);
     new ResizeObserver(() => this.resize()).observe(canvas);
     this.resize();
   }
 
   requestRender(): void { this.needsRender = true; }
+
+  /** Playing: render at PLAYING_PIXEL_SCALE of the resolution; paused: full resolution again. */
+  setPlaybackQuality(playing: boolean): void {
+    if (playing === this.playbackQuality) return;
+    this.playbackQuality = playing;
+    this.renderer.setPixelRatio(this.basePixelRatio * (playing ? PLAYING_PIXEL_SCALE : 1));
+    const size = playing ? PLAYING_SHADOW_MAP_SIZE : SHADOW_MAP_SIZE;
+    if (this.sun.shadow.mapSize.x !== size) {
+      this.sun.shadow.mapSize.set(size, size);
+      // three.js allocates a new map of the new size on the next render.
+      this.sun.shadow.map?.dispose();
+      this.sun.shadow.map = null;
+    }
+    this.resize();
+  }
 
   resize(): void {
     const w = this.canvas.clientWidth || 1;
@@ -219,12 +254,16 @@ export class SceneView {
   }
 
   private buildGround(): void {
-    const ground = new THREE.Mesh(
-      new THREE.CircleGeometry(12, 64).rotateX(-Math.PI / 2),
-      new THREE.MeshStandardMaterial({ color: COLORS.ground, roughness: 0.95 }),
-    );
+    // Only the disc the sun's shadow camera covers receives shadows (sampling the
+    // shadow map is a large share of a software-rendered frame); the ring around it
+    // has the same material and looks the same (no shadow can reach it).
+    const material = new THREE.MeshStandardMaterial({ color: COLORS.ground, roughness: 0.95 });
+    const inner = SHADOW_RADIUS;
+    const shadowed = new THREE.Mesh(new THREE.CircleGeometry(inner, 64).rotateX(-Math.PI / 2), material);
+    shadowed.receiveShadow = true;
+    const ring = new THREE.Mesh(new THREE.RingGeometry(inner, 12, 64, 1).rotateX(-Math.PI / 2), material);
+    const ground = new THREE.Group().add(shadowed, ring);
     ground.position.y = this.groundY;
-    ground.receiveShadow = true;
     const grid = new THREE.GridHelper(20, 40, 0x55606f, COLORS.grid);
     grid.position.y = this.groundY + 0.001;
     (grid.material as THREE.Material).transparent = true;
