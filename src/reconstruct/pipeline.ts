@@ -189,7 +189,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       ...(o.iterations ? { iterations: o.iterations } : {}),
       ...(o.physicsStage ?? {}),
     };
-    const physHash = hash('physics@1', kinHash, JSON.stringify(strip(physOptions)));
+    const physHash = hash('physics@2', kinHash, JSON.stringify(strip(physOptions)));
     const previous = readStage(motionPath);
     if (previous && (previous as { reconstruct?: StageStamp }).reconstruct?.inputsHash === physHash && !o.force) {
       motion = previous;

@@ -22,7 +22,7 @@ writeFileSync(input, JSON.stringify(kp));
 const base = (out: string): ReconstructOptions => ({
   out, optimizer: 'adam', exports: ['csv'],
   kinematic: { iterations: 3, initIterations: 2, windowSize: 4, overlap: 1 },
-  physicsStage: { iterations: 1, knots: 1, residual: false, windowSize: 4 },
+  physicsStage: { iterations: 1, knots: 1, residual: false, windowSize: 4, centralShare: 0 },
 });
 
 describe('reconstruct pipeline', () => {

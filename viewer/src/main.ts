@@ -1,4 +1,3 @@
-import * as THREE from "three"; // PROBE-TMP
 import type { ExportFormat } from '../../src/export/index.ts';
 import { clipTiming, fetchManifest, fetchResultTexts, loadFromFiles, loadFromServer, type Message, type ResultBundle } from './load.ts';
 import { mpjpePerFrame, reprojectionErrorPerFrame } from './metrics.ts';
@@ -281,7 +280,6 @@ class App {
 }
 
 const app = new App();
-(window as unknown as { __app: App }).__app = app; (window as any).__THREE = THREE; // PROBE-TMP
 app.start().catch((err: Error) => {
   const box = document.getElementById('messages')!;
   const div = document.createElement('div');

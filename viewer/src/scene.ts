@@ -25,7 +25,7 @@ const SOFTWARE_RENDERING = (/HeadlessChrome/.test(navigator.userAgent) || new UR
 const PLAYING_PIXEL_SCALE = SOFTWARE_RENDERING ? 0.5 : 1;
 /** Shadow map size (texels per side) when paused, and while playing: the shadow pass re-renders every played frame. */
 const SHADOW_MAP_SIZE = 1024;
-const PLAYING_SHADOW_MAP_SIZE = SOFTWARE_RENDERING ? 256 : SHADOW_MAP_SIZE;
+const PLAYING_SHADOW_MAP_SIZE = SOFTWARE_RENDERING ? 512 : SHADOW_MAP_SIZE;
 /** Half-size of the sun's shadow camera (metres), and the sun's position (it aims at the origin). */
 const SHADOW_EXTENT = 4;
 const SUN = new THREE.Vector3(3, 6, 4);

@@ -30,11 +30,14 @@ export function registerDemo(program: Command): void {
         },
       });
       const m = r.metrics;
+      const scores = (label: string, e: typeof m) => [
+        `  ${label}MPJPE ${e.mpjpe.toFixed(1)} mm, PA-MPJPE ${e.paMpjpe.toFixed(1)} mm, MPJPE-G ${e.mpjpeG.toFixed(1)} mm`,
+        `  ${' '.repeat(label.length)}acceleration error ${e.accelError.toFixed(2)} mm/frame², foot skating ${e.footSkatePct.toFixed(1)} % (truth ${e.truthFootSkatePct.toFixed(1)} %), penetration ${e.penetrationMm.toFixed(1)} mm`,
+      ];
       process.stdout.write(summary(r.reconstruction));
       process.stdout.write([
         `metrics vs ground truth (${r.metricsPath}):`,
-        `  MPJPE ${m.mpjpe.toFixed(1)} mm, PA-MPJPE ${m.paMpjpe.toFixed(1)} mm, MPJPE-G ${m.mpjpeG.toFixed(1)} mm`,
-        `  acceleration error ${m.accelError.toFixed(2)} mm/frame², foot skating ${m.footSkatePct.toFixed(1)} % (truth ${m.truthFootSkatePct.toFixed(1)} %), penetration ${m.penetrationMm.toFixed(1)} mm`,
+        ...(r.kinematicMetrics ? [...scores('kinematic: ', r.kinematicMetrics), ...scores('physics:   ', m)] : scores('', m)),
         `demo finished in ${(r.ms / 1000).toFixed(1)} s; inputs: ${r.keypoints}, ${r.truth}`,
         `open the viewer: optimus-motion view ${r.out}`,
         '',
