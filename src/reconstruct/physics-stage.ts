@@ -85,11 +85,6 @@ export interface PhysicsStageOptions {
    * src/physics/tracking.ts' defaults); null for none. Always reported in residualForce/Torque.
    */
   rootPd?: Omit<RootGains, 'mass'> | null;
-  /**
-   * The root PD's target lies this far (m) below the kinematic root, so that feet the kinematic
-   * fit leaves floating are pressed onto the ground and carry the weight instead of the wrench.
-   */
-  rootSink?: number;
   /** PD targets lead the kinematic pose by this many frames (compensates PD lag). */
   lead?: number;
   /**
@@ -123,7 +118,6 @@ export const PHYSICS_STAGE_DEFAULTS = {
     stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
     rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
   } as Omit<RootGains, 'mass'> | null,
-  rootSink: 0,
   lead: 0,
   gainScale: 1,
   smoothing: 3,
@@ -225,8 +219,7 @@ export async function runPhysics(
     } : undefined;
     if (rootReference) {
       for (let k = 0; k <= K; k++) {
-        const p = kinematic[win.start + k]!.rootPosition;
-        rootReference.positions.set([p[0], p[1] - o.rootSink, p[2]], k * 3);
+        rootReference.positions.set(kinematic[win.start + k]!.rootPosition, k * 3);
         rootReference.rotations.set(kinematic[win.start + k]!.rootRotation, k * 4);
       }
     }

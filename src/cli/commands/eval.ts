@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeJsonAtomic } from '../../formats/io.ts';
 import { evaluateFiles } from '../../eval/evaluate.ts';
+import { UserError } from '../../errors.ts';
 
 export function registerEval(program: Command): void {
   program
@@ -9,9 +10,13 @@ export function registerEval(program: Command): void {
     .argument('<motion.json>', 'the prediction: a motion.json, or a truth.json')
     .requiredOption('--truth <truth.json>', 'ground truth written by `optimus-motion synth`')
     .option('--json <file>', 'also write the metrics to this metrics.json')
+    .option('--frame <frame>', 'coordinates of the position metrics: camera (default when both files carry a camera) or world')
     .option('--quiet', 'print nothing but errors')
-    .action((motion: string, opts: { truth: string; json?: string; quiet?: boolean }) => {
-      const m = evaluateFiles(motion, opts.truth);
+    .action((motion: string, opts: { truth: string; json?: string; frame?: string; quiet?: boolean }) => {
+      if (opts.frame !== undefined && opts.frame !== 'camera' && opts.frame !== 'world') {
+        throw new UserError(`--frame must be camera or world, got "${opts.frame}"`);
+      }
+      const m = evaluateFiles(motion, opts.truth, opts.frame ? { frame: opts.frame } : {});
       if (opts.json) writeJsonAtomic(opts.json, m, 2);
       if (!opts.quiet) {
         const rows: Array<[string, string]> = [
@@ -23,6 +28,7 @@ export function registerEval(program: Command): void {
           ['ground penetration', `${m.penetrationMm.toFixed(1)} mm (truth ${m.truthPenetrationMm.toFixed(1)} mm)`],
           ['ground distance', `${m.groundDistanceMm.toFixed(1)} mm`],
           ['frames', String(m.frames)],
+          ['position metrics in', `${m.frame} coordinates`],
         ];
         for (const [k, v] of rows) process.stdout.write(`${k.padEnd(24)}${v}\n`);
         if (opts.json) process.stdout.write(`wrote ${opts.json}\n`);
