@@ -118,6 +118,10 @@ export const PHYSICS_STAGE_DEFAULTS = {
     stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
     rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
   } as Omit<RootGains, 'mass'> | null,
+  // Measured with plain tracking (0 iterations) on the CMU squat, 2 s, 3 px noise: lead 1 →
+  // 0 took MPJPE 91 → 78 mm; PD knots running past the window end 78 → 71; smoothing σ 0 →
+  // 1.5 → 3 frames 71 → 58 → 56 mm and acceleration error 81 → 12 → 7 mm/f²; joint gains
+  // ×3 changed nothing; root-PD gains 100/20 instead of 400/40 lost 17 mm.
   lead: 0,
   gainScale: 1,
   smoothing: 3,
