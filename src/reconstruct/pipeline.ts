@@ -11,6 +11,7 @@ import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatFromRotationVector, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { initBackend, type BackendName } from '../optimus/backend.ts';
 import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../export/index.ts';
+import { findSourceVideo, renderCheckSheet } from './check-sheet.ts';
 import { runKinematic, transformParams, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
 import { landmarkPositions } from '../body/fk.ts';
 import { restPose } from '../body/pose.ts';
@@ -46,6 +47,7 @@ export interface ReconstructOptions {
   force?: boolean;
   /** Export formats written next to motion.json (default: all). */
   exports?: ExportFormat[];
+  checkSheet?: boolean;
   backend?: BackendName;
   kinematic?: KinematicOptions;
   physicsStage?: PhysicsStageOptions;
@@ -62,6 +64,8 @@ export const RECONSTRUCT_DEFAULTS = {
   physics: true,
   optimizer: 'optimus',
   exports: ['bvh', 'glb', 'csv'] as ExportFormat[],
+  /** Write check.jpg: the 3D landmarks projected onto evenly spread source frames. */
+  checkSheet: true,
   backend: 'wasm' as BackendName,
 };
 
@@ -240,6 +244,13 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
     if (format === 'json') continue; // motion.json is the json export
     writeFileAtomic(path, data);
     report.outputs[format] = path;
+  }
+  // 5. A rendered check: the reconstruction projected onto the source frames.
+  if (o.checkSheet) {
+    const video = keypointsPath === input ? findSourceVideo(kp, keypointsPath) : input;
+    const checkPath = join(out, 'check.jpg');
+    writeFileAtomic(checkPath, await renderCheckSheet(motion, kp, video));
+    report.outputs.check = checkPath;
   }
   writeJsonAtomic(join(out, 'report.json'), report, 2);
   report.outputs.report = join(out, 'report.json');
