@@ -96,7 +96,7 @@ describe('bench', () => {
     const md = benchMarkdown(file);
     expect(md).toContain('| rosenbrock | 2 |');
     expect(md).toMatch(/tuned per objective on seeds 1000000/);
-    expect(md).toMatch(/optimus: (trained checkpoint|\*\*untrained\*\*)/);
+    expect(md).toMatch(/optimus: (checkpoint \S+ \(its provenance|\*\*untrained\*\*)/);
     const svg = benchSvg(file);
     expect(svg.startsWith('<svg')).toBe(true);
     expect((svg.match(/<path /g) ?? []).length).toBe(4 * 7);

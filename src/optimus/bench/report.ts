@@ -27,7 +27,7 @@ export function benchMarkdown(file: BenchFile): string {
     lines.push(`Learning rates of ${Object.keys(Object.values(cfg.tuning.learningRates)[0] ?? {}).join('/') || 'first-order baselines'} tuned per objective on seeds ${cfg.tuning.seeds.join(', ')} (disjoint from the evaluation seeds): ${rates}.`);
   }
   for (const [name, l] of Object.entries(cfg.learned ?? {})) {
-    lines.push(l.trained ? `${name}: trained checkpoint ${l.checkpoint}.` : `${name}: **untrained** (randomly initialised network; no checkpoint found), so it behaves like its hand-designed starting step.`);
+    lines.push(l.trained ? `${name}: checkpoint ${l.checkpoint} (its provenance says how it was trained and selected).` : `${name}: **untrained** (randomly initialised network; no checkpoint found), so it behaves like its hand-designed starting step.`);
   }
   lines.push('');
   lines.push(`| objective | dim | ${opts.join(' | ')} |`);
