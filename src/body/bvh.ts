@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../formats/io.ts';
 import { UserError } from '../errors.ts';
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
 import { quatFromAxisAngle, quatMultiply, quatRotate } from '../geometry/quaternion.ts';
@@ -58,14 +58,7 @@ export function bvhJointCount(clip: BvhClip): number {
 
 /** Reads and parses a BVH file; every problem is a UserError naming the file and line. */
 export function readBvh(path: string): BvhClip {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${code ?? String(err)})`);
-  }
-  return parseBvh(text, path);
+  return parseBvh(readTextFile(path), path);
 }
 
 interface Token { text: string; line: number }

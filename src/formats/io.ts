@@ -25,15 +25,19 @@ export function writeJsonAtomic(path: string, value: unknown, indent = 0): void 
   writeFileAtomic(path, JSON.stringify(value, null, indent || undefined) + '\n');
 }
 
-/** Reads and parses a JSON file, turning every failure into one clear line naming the file. */
-export function readJsonFile(path: string): unknown {
-  let text: string;
+/** Reads a UTF-8 text file; a missing or unreadable file is one clear line naming it. */
+export function readTextFile(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `${path}: file not found` : `${path}: cannot read (${code ?? String(err)})`);
   }
+}
+
+/** Reads and parses a JSON file, turning every failure into one clear line naming the file. */
+export function readJsonFile(path: string): unknown {
+  const text = readTextFile(path);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -46,34 +46,89 @@ export interface RolloutResult {
   endSnapshot?: Uint8Array;
 }
 
+/** Motor-space PD target knots of a rollout spec, checked: K knots of D packed angles each. */
+export function motorKnots(layout: HumanoidLayout, targets: Float64Array): { knotCount: number; motors: number; knots: Float64Array } {
+  const D = layout.angleOffsets.reduce((n, o, j) => (o < 0 ? n : n + layout.skeleton.joints[j]!.axes.length), 0);
+  if (targets.length % D !== 0 || targets.length === 0) {
+    throw new Error(`rollout targets must hold K × ${D} angles, got ${targets.length} values`);
+  }
+  const knotCount = targets.length / D;
+  const motors = motorCount(layout);
+  const knots = new Float64Array(knotCount * motors);
+  for (let k = 0; k < knotCount; k++) anglesToMotor(layout, targets, k * D, knots, k * motors);
+  return { knotCount, motors, knots };
+}
+
+/**
+ * What a rollout records after each control interval (landmarks, body poses, foot contacts),
+ * the residual wrench sums, and blow-up detection; shared by every rollout flavour so they
+ * all return the same RolloutResult.
+ */
+export class RolloutRecorder {
+  readonly landmarks: Float64Array;
+  readonly bodies: Float64Array;
+  readonly contacts: Uint8Array;
+  frames = 0;
+  blowUp: RolloutResult['blowUp'] = null;
+  /** Sums over simulation steps of |force| (N) and |torque| (N·m) of the residual root wrench. */
+  forceSum = 0;
+  torqueSum = 0;
+  private readonly state: { pose: Float64Array; velocity: Float64Array };
+  private readonly J: number;
+
+  constructor(private readonly layout: HumanoidLayout, intervals: number) {
+    this.J = layout.bodies.length;
+    this.landmarks = new Float64Array(intervals * 99);
+    this.bodies = new Float64Array(intervals * this.J * 7);
+    this.contacts = new Uint8Array(intervals * 2);
+    this.state = { pose: new Float64Array(this.J * 7), velocity: new Float64Array(this.J * 6) };
+  }
+
+  /** Records the state after the next interval; false (and `blowUp` set) when the simulation blew up. */
+  record(sim: HumanoidSim): boolean {
+    sim.readState(this.state);
+    const reason = sim.blowUp(this.state);
+    if (reason) { this.blowUp = { step: sim.steps, reason }; return false; }
+    const k = this.frames;
+    this.bodies.set(this.state.pose, k * this.J * 7);
+    landmarksFromBodies(this.layout, this.state.pose, this.landmarks, k * 99);
+    const [l, r] = sim.footContacts();
+    this.contacts[k * 2] = l ? 1 : 0;
+    this.contacts[k * 2 + 1] = r ? 1 : 0;
+    this.frames++;
+    return true;
+  }
+
+  result(sim: HumanoidSim, endSnapshot: boolean | undefined): RolloutResult {
+    const frames = this.frames;
+    const result: RolloutResult = {
+      frames,
+      landmarks: this.landmarks.slice(0, frames * 99),
+      bodies: this.bodies.slice(0, frames * this.J * 7),
+      contacts: this.contacts.slice(0, frames * 2),
+      residualForce: sim.steps ? this.forceSum / sim.steps : 0,
+      residualTorque: sim.steps ? this.torqueSum / sim.steps : 0,
+      blowUp: this.blowUp,
+      steps: sim.steps,
+    };
+    if (endSnapshot && !this.blowUp) result.endSnapshot = sim.takeSnapshot();
+    return result;
+  }
+}
+
 /** Runs a rollout on this thread (Rapier must be loaded: see `runRollout`). */
 export function rolloutWith(R: Rapier, layout: HumanoidLayout, snapshot: Uint8Array, spec: RolloutSpec): RolloutResult {
-  const D = layout.angleOffsets.reduce((n, o, j) => (o < 0 ? n : n + layout.skeleton.joints[j]!.axes.length), 0);
-  if (spec.targets.length % D !== 0 || spec.targets.length === 0) {
-    throw new Error(`rollout targets must hold K × ${D} angles, got ${spec.targets.length} values`);
-  }
-  const K = spec.targets.length / D;
+  const { knotCount: K, motors: M, knots } = motorKnots(layout, spec.targets);
   const S = Math.max(1, Math.round(spec.stepsPerControl));
   if (spec.rootWrench && spec.rootWrench.length !== K * 6) throw new Error(`rootWrench must hold ${K} × 6 values`);
-  const M = motorCount(layout);
-  const J = layout.bodies.length;
-  // Motor coordinates of every knot, computed once.
-  const knots = new Float64Array(K * M);
-  for (let k = 0; k < K; k++) anglesToMotor(layout, spec.targets, k * D, knots, k * M);
 
   const sim = HumanoidSim.fromSnapshot(R, layout, snapshot);
-  const landmarks = new Float64Array(K * 99);
-  const bodies = new Float64Array(K * J * 7);
-  const contacts = new Uint8Array(K * 2);
+  const recorder = new RolloutRecorder(layout, K);
   const pos = new Float64Array(M);
   const vel = new Float64Array(M);
   const rate = layout.options.rate;
-  let forceSum = 0, torqueSum = 0;
-  let blowUp: RolloutResult['blowUp'] = null;
-  let frames = 0;
-  const state = { pose: new Float64Array(J * 7), velocity: new Float64Array(J * 6) };
   try {
-    for (let k = 0; k < K && !blowUp; k++) {
+    for (let k = 0; k < K; k++) {
       const a = k * M, b = (k + 1 < K ? k + 1 : k) * M;
       for (let m = 0; m < M; m++) vel[m] = (knots[b + m]! - knots[a + m]!) * rate / S;
       const w = spec.rootWrench;
@@ -85,31 +140,12 @@ export function rolloutWith(R: Rapier, layout: HumanoidLayout, snapshot: Uint8Ar
         sim.step();
       }
       if (w) {
-        forceSum += S * Math.hypot(w[k * 6]!, w[k * 6 + 1]!, w[k * 6 + 2]!);
-        torqueSum += S * Math.hypot(w[k * 6 + 3]!, w[k * 6 + 4]!, w[k * 6 + 5]!);
+        recorder.forceSum += S * Math.hypot(w[k * 6]!, w[k * 6 + 1]!, w[k * 6 + 2]!);
+        recorder.torqueSum += S * Math.hypot(w[k * 6 + 3]!, w[k * 6 + 4]!, w[k * 6 + 5]!);
       }
-      sim.readState(state);
-      const reason = sim.blowUp(state);
-      if (reason) { blowUp = { step: sim.steps, reason }; break; }
-      bodies.set(state.pose, k * J * 7);
-      landmarksFromBodies(layout, state.pose, landmarks, k * 99);
-      const [l, r] = sim.footContacts();
-      contacts[k * 2] = l ? 1 : 0;
-      contacts[k * 2 + 1] = r ? 1 : 0;
-      frames++;
+      if (!recorder.record(sim)) break;
     }
-    const result: RolloutResult = {
-      frames,
-      landmarks: landmarks.slice(0, frames * 99),
-      bodies: bodies.slice(0, frames * J * 7),
-      contacts: contacts.slice(0, frames * 2),
-      residualForce: sim.steps ? forceSum / sim.steps : 0,
-      residualTorque: sim.steps ? torqueSum / sim.steps : 0,
-      blowUp,
-      steps: sim.steps,
-    };
-    if (spec.endSnapshot && !blowUp) result.endSnapshot = sim.takeSnapshot();
-    return result;
+    return recorder.result(sim, spec.endSnapshot);
   } finally {
     sim.free();
   }

@@ -13,8 +13,8 @@ import {
 } from '../geometry/quaternion.ts';
 import type { HumanoidLayout } from '../physics/humanoid.ts';
 import type { Rapier } from '../physics/rapier.ts';
-import type { RolloutResult, RolloutSpec } from '../physics/rollout.ts';
-import { HumanoidSim, anglesToMotor, landmarksFromBodies, motorCount } from '../physics/sim.ts';
+import { RolloutRecorder, motorKnots, type RolloutResult, type RolloutSpec } from '../physics/rollout.ts';
+import { HumanoidSim } from '../physics/sim.ts';
 
 /** PD gains of the residual root wrench, as accelerations (force = mass · (kp·e + kd·ė)). */
 export interface RootGains {
@@ -45,36 +45,21 @@ export interface TrackingRolloutSpec extends RolloutSpec {
 
 /** Runs a rollout on this thread; same result layout as src/physics/rollout.ts. */
 export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uint8Array, spec: TrackingRolloutSpec): RolloutResult {
-  const D = layout.angleOffsets.reduce((n, o, j) => (o < 0 ? n : n + layout.skeleton.joints[j]!.axes.length), 0);
-  if (spec.targets.length % D !== 0 || spec.targets.length === 0) {
-    throw new Error(`rollout targets must hold K × ${D} angles, got ${spec.targets.length} values`);
-  }
-  const knotCount = spec.targets.length / D;
+  const { knotCount, motors: M, knots } = motorKnots(layout, spec.targets);
   const K = Math.min(knotCount, spec.intervals ?? knotCount);
   const S = Math.max(1, Math.round(spec.stepsPerControl));
   const ref = spec.rootReference;
   if (spec.rootWrench && spec.rootWrench.length !== K * 6) throw new Error(`rootWrench must hold ${K} × 6 values`);
   if (ref && (ref.positions.length !== (K + 1) * 3 || ref.rotations.length !== (K + 1) * 4)) throw new Error(`rootReference must hold ${K + 1} frames`);
-  const M = motorCount(layout);
-  const J = layout.bodies.length;
-  const knots = new Float64Array(knotCount * M);
-  for (let k = 0; k < knotCount; k++) anglesToMotor(layout, spec.targets, k * D, knots, k * M);
 
   const sim = HumanoidSim.fromSnapshot(R, layout, snapshot);
-  const landmarks = new Float64Array(K * 99);
-  const bodies = new Float64Array(K * J * 7);
-  const contacts = new Uint8Array(K * 2);
+  const recorder = new RolloutRecorder(layout, K);
   const pos = new Float64Array(M);
   const vel = new Float64Array(M);
   const wrench = new Float64Array(6);
   const rate = layout.options.rate;
-  const dt = 1 / rate;
-  let forceSum = 0, torqueSum = 0;
-  let blowUp: RolloutResult['blowUp'] = null;
-  let frames = 0;
-  const state = { pose: new Float64Array(J * 7), velocity: new Float64Array(J * 6) };
   try {
-    for (let k = 0; k < K && !blowUp; k++) {
+    for (let k = 0; k < K; k++) {
       const a = k * M, b = (k + 1 < knotCount ? k + 1 : k) * M;
       for (let m = 0; m < M; m++) vel[m] = (knots[b + m]! - knots[a + m]!) * rate / S;
       // Reference root velocity over this interval (constant: linear interpolation).
@@ -108,33 +93,14 @@ export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uin
         }
         if (w || ref) {
           sim.pushRoot(wrench);
-          forceSum += Math.hypot(wrench[0]!, wrench[1]!, wrench[2]!);
-          torqueSum += Math.hypot(wrench[3]!, wrench[4]!, wrench[5]!);
+          recorder.forceSum += Math.hypot(wrench[0]!, wrench[1]!, wrench[2]!);
+          recorder.torqueSum += Math.hypot(wrench[3]!, wrench[4]!, wrench[5]!);
         }
         sim.step();
       }
-      sim.readState(state);
-      const reason = sim.blowUp(state);
-      if (reason) { blowUp = { step: sim.steps, reason }; break; }
-      bodies.set(state.pose, k * J * 7);
-      landmarksFromBodies(layout, state.pose, landmarks, k * 99);
-      const [l, r] = sim.footContacts();
-      contacts[k * 2] = l ? 1 : 0;
-      contacts[k * 2 + 1] = r ? 1 : 0;
-      frames++;
+      if (!recorder.record(sim)) break;
     }
-    const result: RolloutResult = {
-      frames,
-      landmarks: landmarks.slice(0, frames * 99),
-      bodies: bodies.slice(0, frames * J * 7),
-      contacts: contacts.slice(0, frames * 2),
-      residualForce: sim.steps ? forceSum / sim.steps : 0,
-      residualTorque: sim.steps ? torqueSum / sim.steps : 0,
-      blowUp,
-      steps: sim.steps,
-    };
-    if (spec.endSnapshot && !blowUp) result.endSnapshot = sim.takeSnapshot();
-    return result;
+    return recorder.result(sim, spec.endSnapshot);
   } finally {
     sim.free();
   }
