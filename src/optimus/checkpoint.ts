@@ -30,6 +30,8 @@ const optimusConfigSchema = z.object({
   memory: z.number().int().nonnegative(),
   decay: z.number().gt(0).max(1),
   uScale: z.number().nonnegative(),
+  pairs: z.number().int().nonnegative(),
+  dScale: z.number().nonnegative(),
   baseStep: z.number().positive(),
   alphaRange: z.number().positive(),
 });

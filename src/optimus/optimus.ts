@@ -1,28 +1,39 @@
-import { FEATURE_DEFAULTS, featureCount, type FeatureConfig } from './features.ts';
-import { initLearnedState, learnedStep, type LearnedState } from './learned-step.ts';
+import { FEATURE_DEFAULTS, computeFeatures, featureCount, type FeatureConfig } from './features.ts';
+import { initLearnedState, type LearnedState } from './learned-step.ts';
 import { NETWORK_DEFAULTS, bindNetwork, forward, type ForwardImpl, type NetworkConfig } from './network.ts';
 import { applyPreconditioner, pushRankOne } from './preconditioner.ts';
-import type { Optimizer } from './types.ts';
+import { applySecant, applySr1, buildSr1, dot, pushPair, secantGamma, type SecantPair } from './secant.ts';
+import type { Objective, Optimizer } from './types.ts';
 
 /**
  * Optimus (Gärtner et al., CVPR 2023): a Transformer over the parameters proposes a
  * rank-one vector u, a direction d and a step length α; the update is BFGS-like,
- *   B_{k+1} = B_k + u_k u_kᵀ (B_0 = I),   x_{k+1} = x_k − α_k B_{k+1} d_k.
- * Conditioning is kept in check by construction: u = uScale · tanh(u_raw) / √N, so
- * ‖u‖ ≤ uScale; old terms decay by `decay` per step and at most `memory` are kept.
- * With its zero-initialised heads the untrained network takes Adam's step
- * d = m̂/(√v̂ + ε), α = baseStep, B = I, so meta-training starts from an optimizer.
+ *   B = B_secant + Σ_k u_k u_kᵀ,   x ← x − α B d.
+ * B_secant is a limited-memory quasi-Newton inverse-Hessian estimate from the last
+ * `pairs` curvature pairs (secant.ts: SR1 rank-one updates where they give a descent
+ * direction, L-BFGS otherwise): the prior the network refines, as the paper's Optimus
+ * is modelled on BFGS. The network's own rank-one terms are bounded,
+ * u = uScale·√γ·tanh(u_raw)/√N (so ‖u‖² ≤ uScale²·γ), decay by `decay` per step and at
+ * most `memory` are kept; d = g + dScale·rms(g)·d_raw; α = baseStep·exp(α_raw).
+ * Every trial point is evaluated once; a step that does not lower f is not taken (its
+ * curvature pair is still kept) and the next steps are halved until one succeeds, so
+ * no line search spends evaluations. With the zero-initialised heads the untrained
+ * network is this safeguarded quasi-Newton method without line search; meta-training starts from it.
  */
 export interface OptimusConfig {
   features: FeatureConfig;
   network: Omit<NetworkConfig, 'inputs'>;
-  /** Rank-one terms kept in B. */
+  /** The network's rank-one terms kept in B. */
   memory: number;
-  /** Per-step decay of older rank-one terms. */
+  /** Per-step decay of the network's older rank-one terms. */
   decay: number;
-  /** Bound on ‖u‖. */
+  /** Bound on the network's ‖u‖ relative to √γ. */
   uScale: number;
-  /** α at α_raw = 0 (and the fallback step size). */
+  /** Curvature pairs the secant part of B is built from. */
+  pairs: number;
+  /** Scale of the network's correction of the direction, in units of rms(g). */
+  dScale: number;
+  /** α at α_raw = 0. */
   baseStep: number;
   /** α_raw is clipped to ±alphaRange before exp, so one step never explodes. */
   alphaRange: number;
@@ -31,11 +42,13 @@ export interface OptimusConfig {
 export const OPTIMUS_DEFAULTS: OptimusConfig = {
   features: FEATURE_DEFAULTS,
   network: NETWORK_DEFAULTS,
-  memory: 8,
+  memory: 4,
   decay: 0.9,
   uScale: 1,
-  baseStep: 0.03,
-  alphaRange: 8,
+  pairs: 10,
+  dScale: 1,
+  baseStep: 1,
+  alphaRange: 4,
 };
 
 export function optimusConfig(partial: Partial<OptimusConfig> = {}): OptimusConfig {
@@ -51,30 +64,77 @@ export function optimusNetworkConfig(c: OptimusConfig): NetworkConfig {
   return { ...c.network, inputs: featureCount(c.features) };
 }
 
-export type OptimusState = LearnedState;
+export interface OptimusState extends LearnedState {
+  /** Curvature pairs of the last trial steps (oldest first). */
+  pairs: readonly SecantPair[];
+}
 
 export interface OptimusOptions {
   /** Which forward implementation to run ('auto' picks by N). */
   impl?: ForwardImpl;
 }
 
-/** An Optimus optimizer running with the given flat weights. */
+function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
+  return true;
+}
+
+function norm(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return Math.sqrt(s);
+}
+
+function initOptimus(objective: Objective, x0: Float64Array, features: FeatureConfig): OptimusState {
+  return { ...initLearnedState(objective, x0, features), pairs: [] };
+}
+
+/** An Optimus optimizer running with the given flat weights. `step` never mutates its input state. */
 export function createOptimus(config: OptimusConfig, weights: Float32Array, options: OptimusOptions = {}): Optimizer<OptimusState> {
   const net = bindNetwork(optimusNetworkConfig(config), weights);
   return {
     name: 'optimus',
-    init: (objective, x0) => initLearnedState(objective, x0, config.features),
-    step: (objective, state) =>
-      learnedStep(objective, state, config.features, config.baseStep, (tokens, _width, adamDirection, s) => {
-        const n = s.x.length;
-        const out = forward(net, tokens, n, options.impl);
-        const uNorm = config.uScale / Math.sqrt(n);
-        const u = out.uRaw.map((r) => uNorm * Math.tanh(r));
-        const d = adamDirection.map((a, i) => a + out.dRaw[i]!);
-        const alpha = config.baseStep * Math.exp(Math.max(-config.alphaRange, Math.min(config.alphaRange, out.alphaRaw)));
-        const memory = pushRankOne(s.memory, u, config.memory, config.decay);
-        const p = applyPreconditioner(memory, d);
-        return { delta: p.map((e) => alpha * e), memory };
-      }),
+    init: (objective, x0) => initOptimus(objective, x0, config.features),
+    step(objective, s) {
+      const n = s.x.length;
+      const t = s.step + 1;
+      const feats = computeFeatures(config.features, s.features, s.x, s.grad, s.value, t);
+      const gNorm = norm(s.grad);
+      // Before any curvature is known, B = I/‖g‖: the first trial moves a distance α.
+      const gamma = secantGamma(s.pairs, 1 / Math.max(gNorm, 1e-300));
+      const out = forward(net, feats.tokens, n, options.impl);
+      const uBound = (config.uScale * Math.sqrt(gamma)) / Math.sqrt(n);
+      const u = out.uRaw.map((r) => uBound * Math.tanh(r));
+      const dBound = (config.dScale * gNorm) / Math.sqrt(n);
+      const d = s.grad.map((g, i) => g + dBound * out.dRaw[i]!);
+      const alpha = config.baseStep * Math.exp(Math.max(-config.alphaRange, Math.min(config.alphaRange, out.alphaRaw)));
+      let memory = norm(u) > 0 ? pushRankOne(s.memory, u, config.memory, config.decay) : s.memory;
+      // SR1 where it is a descent direction (exact on quadratics), else L-BFGS (always is).
+      let secantPart = applySr1(buildSr1(s.pairs, gamma), d);
+      if (!(dot(secantPart, d) > 0)) secantPart = applySecant(s.pairs, gamma, d);
+      let p = applyPreconditioner(memory, d, secantPart);
+      let fallbackSteps = s.fallbackSteps;
+      let a = alpha;
+      if (!allFinite(p) || !Number.isFinite(a)) {
+        fallbackSteps++;
+        p = s.grad.map((g) => gamma * g);
+        a = config.baseStep;
+        memory = s.memory;
+        if (!allFinite(p)) p = s.grad.map((g) => g / Math.max(gNorm, 1e-300));
+      }
+      const shrink = a * 2 ** s.backoff;
+      const xTrial = s.x.map((xi, i) => xi - shrink * p[i]!);
+      const r = objective.valueAndGrad(xTrial);
+      const gTrial = Float64Array.from(r.grad);
+      const base = { step: t, gradEvals: s.gradEvals + 1, fallbackSteps, features: feats.next, memory };
+      const finite = Number.isFinite(r.value) && allFinite(gTrial) && allFinite(xTrial);
+      const pairs = finite
+        ? pushPair(s.pairs, { s: xTrial.map((v, i) => v - s.x[i]!), y: gTrial.map((v, i) => v - s.grad[i]!) }, config.pairs)
+        : s.pairs;
+      if (!finite || r.value > s.value) {
+        return { ...s, ...base, pairs, rejectedSteps: s.rejectedSteps + 1, backoff: s.backoff - 1 };
+      }
+      return { ...s, ...base, pairs, x: xTrial, value: r.value, grad: gTrial, backoff: Math.min(0, s.backoff + 1) };
+    },
   };
 }

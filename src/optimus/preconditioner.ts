@@ -1,11 +1,12 @@
 /**
- * The BFGS-like preconditioner of Optimus, B = I + Σ_j u_j u_jᵀ, kept as a bounded list
- * of recent rank-one vectors (never an N×N matrix): B·d costs O(N·m).
+ * The network's part of Optimus's preconditioner, Σ_j u_j u_jᵀ, kept as a bounded list of
+ * recent rank-one vectors (never an N×N matrix): applying it costs O(N·m). Optimus adds
+ * it to the secant estimate (secant.ts); on its own, B = I + Σ_j u_j u_jᵀ.
  */
 
-/** B·d with B = I + Σ_j u_j u_jᵀ. */
-export function applyPreconditioner(memory: readonly Float64Array[], d: Float64Array): Float64Array {
-  const p = Float64Array.from(d);
+/** base + Σ_j u_j (u_jᵀ d); with the default base = d this is B·d for B = I + Σ_j u_j u_jᵀ. */
+export function applyPreconditioner(memory: readonly Float64Array[], d: Float64Array, base: Float64Array = d): Float64Array {
+  const p = Float64Array.from(base);
   const n = d.length;
   for (const u of memory) {
     let dot = 0;

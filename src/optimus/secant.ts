@@ -1,0 +1,100 @@
+/**
+ * The secant part of Optimus's preconditioner, from the last m curvature pairs
+ * s = x⁺ − x, y = ∇f(x⁺) − ∇f(x) (kept only with positive curvature sᵀy > 0), two
+ * classic inverse-Hessian estimates with H₀ = γI, γ = sᵀy / yᵀy of the newest pair
+ * (Nocedal & Wright eq. 7.20):
+ *  - SR1 (symmetric rank-one, §6.2): H ← H + r rᵀ / (rᵀ y), r = s − H y, one rank-one
+ *    term per pair, rebuilt each step from γI (O(m²N)). It satisfies every secant
+ *    equation, so on a quadratic it finds the minimum without a line search, but it
+ *    may be indefinite;
+ *  - L-BFGS (two-loop recursion, Algorithm 7.4): always positive definite.
+ * Optimus steps along SR1 when it is a descent direction and along L-BFGS otherwise
+ * (see optimus.ts): the BFGS-family prior the network starts from.
+ */
+
+/** A curvature pair (s, y) from one trial step, accepted or not. */
+export interface SecantPair {
+  s: Float64Array;
+  y: Float64Array;
+}
+
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** γ of H₀ = γI: sᵀy / yᵀy of the newest pair, or `gamma0` when there is none. */
+export function secantGamma(pairs: readonly SecantPair[], gamma0: number): number {
+  const last = pairs[pairs.length - 1];
+  return last ? dot(last.s, last.y) / dot(last.y, last.y) : gamma0;
+}
+
+/** H·v by the two-loop recursion over the pairs (oldest first). */
+export function applySecant(pairs: readonly SecantPair[], gamma: number, v: Float64Array): Float64Array {
+  const k = pairs.length;
+  const q = Float64Array.from(v);
+  const a = new Float64Array(k);
+  const rho = new Float64Array(k);
+  for (let j = k - 1; j >= 0; j--) {
+    const { s, y } = pairs[j]!;
+    rho[j] = 1 / dot(y, s);
+    a[j] = rho[j]! * dot(s, q);
+    for (let i = 0; i < q.length; i++) q[i]! -= a[j]! * y[i]!;
+  }
+  for (let i = 0; i < q.length; i++) q[i]! *= gamma;
+  for (let j = 0; j < k; j++) {
+    const { s, y } = pairs[j]!;
+    const b = rho[j]! * dot(y, q);
+    for (let i = 0; i < q.length; i++) q[i]! += (a[j]! - b) * s[i]!;
+  }
+  return q;
+}
+
+/** SR1 as rank-one terms: H = γI + Σ_j c_j u_j u_jᵀ. */
+export interface Sr1 {
+  gamma: number;
+  terms: Float64Array[];
+  coefs: number[];
+}
+
+/** Relative |rᵀy| below which an SR1 update is skipped (Nocedal & Wright §6.2 use 1e-8). */
+const SR1_SKIP = 1e-8;
+
+export function applySr1(h: Sr1, v: Float64Array): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = h.gamma * v[i]!;
+  h.terms.forEach((u, j) => {
+    const c = h.coefs[j]! * dot(u, v);
+    if (c !== 0) for (let i = 0; i < v.length; i++) out[i]! += c * u[i]!;
+  });
+  return out;
+}
+
+/** The SR1 estimate from the pairs (oldest first), starting from γI. */
+export function buildSr1(pairs: readonly SecantPair[], gamma: number): Sr1 {
+  const h: Sr1 = { gamma, terms: [], coefs: [] };
+  for (const { s, y } of pairs) {
+    const Hy = applySr1(h, y);
+    const r = s.map((v, i) => v - Hy[i]!);
+    const ry = dot(r, y);
+    if (!(Math.abs(ry) > SR1_SKIP * Math.sqrt(dot(r, r) * dot(y, y))) || !Number.isFinite(1 / ry)) continue;
+    h.terms.push(r);
+    h.coefs.push(1 / ry);
+  }
+  return h;
+}
+
+/** Relative curvature below which a pair is not kept: sᵀy > CURVATURE_MIN·‖s‖‖y‖. */
+const CURVATURE_MIN = 1e-10;
+
+/**
+ * Appends a pair when it has positive curvature, keeping the newest `capacity` (pure;
+ * returns the same list when the pair is dropped).
+ */
+export function pushPair(pairs: readonly SecantPair[], pair: SecantPair, capacity: number): readonly SecantPair[] {
+  if (capacity <= 0) return [];
+  const sy = dot(pair.s, pair.y);
+  if (!(sy > CURVATURE_MIN * Math.sqrt(dot(pair.s, pair.s) * dot(pair.y, pair.y))) || !Number.isFinite(1 / sy)) return pairs;
+  return [...pairs.slice(Math.max(0, pairs.length - capacity + 1)), pair];
+}
