@@ -3,7 +3,11 @@
  * MPJPE (pure PD vs PD + residual root forces) on procedural motions and on every BVH clip in
  * ../shared/data/mocap when that folder and the BVH importer exist. Options: --json FILE, --quick,
  * --clip TEXT (track only the clips whose file name contains TEXT; skips the speed benchmarks),
- * --foot-lock (retarget with foot locking, see src/body/retarget.ts; off by default).
+ * --foot-lock (retarget with foot locking, see src/body/retarget.ts; off by default), --rollouts-only
+ * (step and rollout speed only, no tracking), --rollouts N (per batch; 48, --quick 16), --repeats N
+ * (timed batches per configuration; 7, --quick 3). Rollout speed: the async pool (PD rollouts) and the
+ * synchronous pool (the physics stage's tracking rollouts) on 1 and 2 workers and the main thread,
+ * interleaved batch by batch, with load averages and a load-corrected rate (see src/physics/bench.ts).
  * Thin wrapper: the measurements live in src/physics/bench.ts.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -21,18 +25,38 @@ const quick = args.includes('--quick');
 const clipFilter = args.includes('--clip') ? args[args.indexOf('--clip') + 1] : undefined;
 const footLock = args.includes('--foot-lock');
 
+const rolloutsOnly = args.includes('--rollouts-only');
 const step = clipFilter ? null : await benchStep();
 if (step) console.log(`step: ${step.wallUs.toFixed(0)} µs wall, ${step.cpuUs.toFixed(0)} µs CPU per step (${step.bodies} bodies, ${step.motors} motor axes; target ≤ 300 µs)`);
-const rollouts = clipFilter ? [] : await benchRollouts({ workers: [0, 1, 2], rollouts: quick ? 16 : 48 });
-const one = rollouts.find((r) => r.workers === 1)?.rolloutsPerSecond ?? NaN;
-for (const r of rollouts) {
-  console.log(`rollouts (10 × 4 steps) on ${r.workers === 0 ? 'the main thread' : `${r.workers} worker(s)`}: ${r.rolloutsPerSecond.toFixed(1)} /s` +
-    (r.workers > 1 ? `  (×${(r.rolloutsPerSecond / one).toFixed(2)} vs 1 worker; target ≥ 1.7)` : ''));
+const numberArg = (name: string, fallback: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const batch = numberArg('--rollouts', quick ? 16 : 48);
+const rollouts = clipFilter ? null : await benchRollouts({ rollouts: batch, repeats: numberArg('--repeats', quick ? 3 : 7) });
+if (rollouts) {
+  console.log(`\nrollouts per second (batches of ${batch} rollouts of 10 × 4 steps from one snapshot; configurations interleaved; ` +
+    `load before: ${rollouts.loadBefore}, after: ${rollouts.loadAfter})`);
+  for (const r of rollouts.rows) {
+    const loads = r.batches.map((b) => b.load);
+    console.log(`  ${r.name.padEnd(32)} ${r.rolloutsPerSecond.toFixed(1).padStart(6)} /s  ` +
+      `load-corrected ${r.loadCorrectedPerSecond === null ? 'n/a' : r.loadCorrectedPerSecond.toFixed(1).padStart(6)} /s  ` +
+      `run-queue wait ${r.runQueueWaitMs === null ? 'n/a' : r.runQueueWaitMs.toFixed(0).padStart(4)} ms/batch  ` +
+      `CPU ${r.cpuMsPerRollout === null ? 'n/a' : r.cpuMsPerRollout.toFixed(1).padStart(5)} ms/rollout  ` +
+      `other threads ${r.otherCpuMs === null ? 'n/a' : r.otherCpuMs.toFixed(0).padStart(3)} ms/batch  ` +
+      `busy ${r.busyShare === null ? 'n/a' : (100 * r.busyShare).toFixed(1).padStart(5)} %  ` +
+      `loadavg ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)}`);
+  }
+  if (rollouts.autogroup) {
+    console.log('  (kernel autogroup scheduling is on: with other sessions busy, this process gets a fair share of the cores per session, ' +
+      'not per thread, so a 2-worker pool gets little more CPU than a 1-worker one; the load-corrected rates remove the run-queue wait)');
+  }
+  for (const q of rollouts.ratios) {
+    console.log(`  ${q.name}: ×${q.ratio.toFixed(2)} (median of back-to-back ratios)` +
+      (q.loadCorrected === null ? '' : `, ×${q.loadCorrected.toFixed(2)} load-corrected (×${q.loadCorrectedPooled!.toFixed(2)} over all batches pooled)` +
+        (q.fromThreadCpu === null ? '' : `, ×${q.fromThreadCpu.toFixed(2)} from thread CPU times and busy shares`)));
+  }
 }
-
 const rows: TrackingBenchRow[] = [];
 const skel = createSkeleton();
-if (!clipFilter) {
+if (!clipFilter && !rolloutsOnly) {
   rows.push(...await benchTracking('procedural standing', skel, standingMotion(skel, { seconds: 5 }), 30));
   rows.push(...await benchTracking('procedural squat', skel, squatMotion(skel, { seconds: 4 }), 30));
 }
@@ -40,7 +64,9 @@ if (!clipFilter) {
 const mocap = resolve(root, '../shared/data/mocap');
 const importer = join(root, 'src/body/bvh.ts');
 const retarget = join(root, 'src/body/retarget.ts');
-if (!existsSync(mocap)) {
+if (rolloutsOnly) {
+  // speed benchmarks only
+} else if (!existsSync(mocap)) {
   console.log(`(no ${mocap}: CMU clips skipped)`);
 } else if (!existsSync(importer) || !existsSync(retarget)) {
   console.log('(no BVH importer in src/body/bvh.ts + retarget.ts: CMU clips skipped)');

@@ -5,7 +5,7 @@
  * ## For the reconstruction stage (typical use)
  * ```ts
  * import { createSkeleton } from '../body/skeleton.ts';
- * import { humanoidSnapshot, runRollout, RolloutPool } from '../physics/index.ts';
+ * import { humanoidSnapshot, runRollout, RolloutPool, createSyncRolloutPool } from '../physics/index.ts';
  *
  * const skel = createSkeleton({ height: 1.75 });
  * // 1. A start state: a pose (and the pose dt later, for velocities). The world is built, snapshotted, freed.
@@ -23,7 +23,16 @@
  * const pool = new RolloutPool({ workers: 2 });
  * const results = await pool.runMany(layout, snapshot, specs);
  * await pool.close();
+ * // 4. The same from synchronous code (a finite-difference gradient inside Objective.valueAndGrad),
+ * //    running the physics stage's rollout (tracking-rollout.ts: PD + closed-loop root PD):
+ * const sync = await createSyncRolloutPool({ workers: 2 });          // workers started and warm
+ * const rs = sync.runBatchSync(layout, snapshot, trackingSpecs, { kind: 'tracking' }); // blocks in Atomics.wait
+ * sync.free();                                                        // or await sync.close()
  * ```
+ * A pool runs one batch at a time: send every rollout an optimizer step needs (the point and all
+ * its finite-difference perturbations) in ONE batch; workers take tasks from a shared counter, so
+ * both stay busy until the batch is done. Create the pool once per stage run (worker start-up costs
+ * seconds: tsx and Rapier load in every worker), not per window.
  * Within control interval k the targets move linearly from knot k to knot k+1 (the last one holds),
  * with the matching motor target velocity. A rollout costs one snapshot restore (~0.3 ms once warm;
  * the first restore in a thread is slow) plus the steps. Restores are the only deterministic way to
@@ -43,8 +52,13 @@ export { HumanoidSim, anglesToMotor, motorCount, landmarksFromBodies, poseFromBo
 export type { BodyState } from './sim.ts';
 export { runRollout, rolloutWith } from './rollout.ts';
 export type { RolloutSpec, RolloutResult } from './rollout.ts';
-export { RolloutPool, POOL_DEFAULTS } from './pool.ts';
-export type { PoolOptions } from './pool.ts';
+export { RolloutPool, createSyncRolloutPool, POOL_DEFAULTS, BATCH_DEFAULTS } from './pool.ts';
+export type { PoolOptions, BatchOptions } from './pool.ts';
+export { trackingRollout } from './tracking-rollout.ts';
+export type { RootGains, TrackingRolloutSpec } from './tracking-rollout.ts';
+export { ROLLOUT_KINDS, runRolloutKind } from './rollout-kinds.ts';
+export type { RolloutKind, PoolRolloutSpec } from './rollout-kinds.ts';
 export { trackMotion, TRACKING_DEFAULTS } from './tracking.ts';
 export type { TrackingOptions, TrackingResult } from './tracking.ts';
 export { loadRapier } from './rapier.ts';
+export type { Rapier } from './rapier.ts';

@@ -1,0 +1,110 @@
+/**
+ * The physics stage's rollout, owned by src/physics so that rollout workers can run it: PD
+ * tracking of target knots (as `rolloutWith` of rollout.ts) plus a closed-loop residual root
+ * wrench — a PD on the pelvis position and orientation toward a reference root trajectory,
+ * evaluated at every simulation step (the "hand of God" of tracking.ts) — and an optional
+ * open-loop wrench offset per interval. Without the root PD a simulated body that cannot
+ * balance a deep squat falls within a window; with it the body stays on the kinematic root
+ * and the optimized controls only have to fix what the camera sees. The wrench is always
+ * reported (mean |force|, |torque|).
+ *
+ * Same code and results, bit for bit, as `trackingRollout` of src/reconstruct/physics-rollout.ts
+ * (test/physics/pool.test.ts checks it), which can become a re-export of this file.
+ */
+import {
+  quatConjugate, quatMultiply, quatSlerp, quatToRotationVector, type Quat, type Vec3,
+} from '../geometry/quaternion.ts';
+import type { HumanoidLayout } from './humanoid.ts';
+import type { Rapier } from './rapier.ts';
+import { RolloutRecorder, motorKnots, type RolloutResult, type RolloutSpec } from './rollout.ts';
+import { HumanoidSim } from './sim.ts';
+
+/** PD gains of the residual root wrench, as accelerations (force = mass · (kp·e + kd·ė)). */
+export interface RootGains {
+  /** 1/s² and 1/s on the pelvis position. */
+  stiffness: number;
+  damping: number;
+  /** 1/s² and 1/s on the pelvis orientation, times `inertia` (kg·m²). */
+  rotStiffness: number;
+  rotDamping: number;
+  inertia: number;
+  /** Body mass (kg). */
+  mass: number;
+}
+
+export interface TrackingRolloutSpec extends RolloutSpec {
+  /**
+   * Reference root at the start and end of every interval: (K + 1) × 3 positions and
+   * (K + 1) × 4 quaternions (xyzw), and the interval length (s).
+   */
+  rootReference?: { positions: Float64Array; rotations: Float64Array; interval: number; gains: RootGains };
+  /**
+   * Control intervals to run (default: one per knot, the last one holding its knot). With
+   * one knot more than intervals the last interval moves on to the next frame's pose instead
+   * of holding — what chained windows need to avoid a stall at every window boundary.
+   */
+  intervals?: number;
+}
+
+/** Runs a rollout on this thread; same result layout as src/physics/rollout.ts. */
+export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uint8Array, spec: TrackingRolloutSpec): RolloutResult {
+  const { knotCount, motors: M, knots } = motorKnots(layout, spec.targets);
+  const K = Math.min(knotCount, spec.intervals ?? knotCount);
+  const S = Math.max(1, Math.round(spec.stepsPerControl));
+  const ref = spec.rootReference;
+  if (spec.rootWrench && spec.rootWrench.length !== K * 6) throw new Error(`rootWrench must hold ${K} × 6 values`);
+  if (ref && (ref.positions.length !== (K + 1) * 3 || ref.rotations.length !== (K + 1) * 4)) throw new Error(`rootReference must hold ${K + 1} frames`);
+
+  const sim = HumanoidSim.fromSnapshot(R, layout, snapshot);
+  const recorder = new RolloutRecorder(layout, K);
+  const pos = new Float64Array(M);
+  const vel = new Float64Array(M);
+  const wrench = new Float64Array(6);
+  const rate = layout.options.rate;
+  try {
+    for (let k = 0; k < K; k++) {
+      const a = k * M, b = (k + 1 < knotCount ? k + 1 : k) * M;
+      for (let m = 0; m < M; m++) vel[m] = (knots[b + m]! - knots[a + m]!) * rate / S;
+      // Reference root velocity over this interval (constant: linear interpolation).
+      let p0: Vec3 = [0, 0, 0], p1: Vec3 = [0, 0, 0], q0: Quat = [0, 0, 0, 1], q1: Quat = [0, 0, 0, 1], vRef: Vec3 = [0, 0, 0], wRef: Vec3 = [0, 0, 0];
+      if (ref) {
+        p0 = [ref.positions[k * 3]!, ref.positions[k * 3 + 1]!, ref.positions[k * 3 + 2]!];
+        p1 = [ref.positions[k * 3 + 3]!, ref.positions[k * 3 + 4]!, ref.positions[k * 3 + 5]!];
+        q0 = [ref.rotations[k * 4]!, ref.rotations[k * 4 + 1]!, ref.rotations[k * 4 + 2]!, ref.rotations[k * 4 + 3]!];
+        q1 = [ref.rotations[k * 4 + 4]!, ref.rotations[k * 4 + 5]!, ref.rotations[k * 4 + 6]!, ref.rotations[k * 4 + 7]!];
+        vRef = [(p1[0] - p0[0]) / ref.interval, (p1[1] - p0[1]) / ref.interval, (p1[2] - p0[2]) / ref.interval];
+        wRef = quatToRotationVector(quatMultiply(q1, quatConjugate(q0))).map((x) => x / ref.interval) as Vec3;
+      }
+      const w = spec.rootWrench;
+      for (let s = 0; s < S; s++) {
+        const t = s / S;
+        for (let m = 0; m < M; m++) pos[m] = knots[a + m]! + t * (knots[b + m]! - knots[a + m]!);
+        sim.setMotorTargets(pos, vel, 0, 0, spec.gainScale ?? 1);
+        wrench.fill(0);
+        if (w) for (let c = 0; c < 6; c++) wrench[c] = w[k * 6 + c]!;
+        if (ref) {
+          // The PD acts on the state after this step's target: the reference at t + dt.
+          const f = (s + 1) / S;
+          const g = ref.gains;
+          const root = sim.rootState();
+          const er = quatToRotationVector(quatMultiply(quatSlerp(q0, q1, f), quatConjugate(root.q)));
+          for (let c = 0; c < 3; c++) {
+            const target = p0[c]! + f * (p1[c]! - p0[c]!);
+            wrench[c] += g.mass * (g.stiffness * (target - root.p[c]!) + g.damping * (vRef[c]! - root.v[c]!));
+            wrench[3 + c] += g.inertia * (g.rotStiffness * er[c]! + g.rotDamping * (wRef[c]! - root.w[c]!));
+          }
+        }
+        if (w || ref) {
+          sim.pushRoot(wrench);
+          recorder.forceSum += Math.hypot(wrench[0]!, wrench[1]!, wrench[2]!);
+          recorder.torqueSum += Math.hypot(wrench[3]!, wrench[4]!, wrench[5]!);
+        }
+        sim.step();
+      }
+      if (!recorder.record(sim)) break;
+    }
+    return recorder.result(sim, spec.endSnapshot);
+  } finally {
+    sim.free();
+  }
+}
