@@ -142,12 +142,32 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
     // The clip loops: the time played is the advance modulo its duration.
     const duration = await page.evaluate(() => window.__viewer.frameCount / window.__viewer.fps);
     expect((t1 - t0 + duration) % duration).toBeGreaterThan(0.1);
+    // Playing draws distinct frames with the playback picture (governed resolution), still a real picture.
+    const playing = await page.evaluate(() => ({ ...window.__viewer.stats }));
+    expect(playing.drawnFrames).toBeGreaterThan(0);
+    expect(playing.pixelScale).toBeGreaterThan(0.3);
+    expect(playing.pixelScale).toBeLessThanOrEqual(1);
+    expect((await page.evaluate(CANVAS_STATS, '#scene')).std).toBeGreaterThan(8);
     await page.screenshot({ path: join(SHOTS, 'play.png') });
     await page.keyboard.press('Space');
     expect(await page.evaluate(() => window.__viewer.playing)).toBe(false);
     const t2 = await page.evaluate(() => window.__viewer.time);
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => window.__viewer.time)).toBe(t2);
+    // Paused: full resolution again, and the frame shown is the motion.json frame at the paused time.
+    const paused = await page.evaluate(() => {
+      const c = document.getElementById('scene') as HTMLCanvasElement;
+      const ratio = Math.min(2, window.devicePixelRatio || 1);
+      return { width: c.width, want: Math.floor(c.clientWidth * ratio), frame: window.__viewer.frame, scale: window.__viewer.stats.pixelScale };
+    });
+    expect(paused.width).toBe(paused.want);
+    expect(paused.scale).toBe(1);
+    const shown = good.motion.frames[paused.frame]!;
+    for (const k of [0, 15, 27]) {
+      const p = await page.evaluate((i) => window.__viewer.jointPosition(i), k);
+      for (let a = 0; a < 3; a++) expect(Math.abs(p![a]! - shown.joints3d[k]![a]!)).toBeLessThan(1e-5);
+    }
+    await page.screenshot({ path: join(SHOTS, 'paused.png') });
     await page.keyboard.press('Space');
     expect(await page.evaluate(() => window.__viewer.playing)).toBe(true);
     await page.keyboard.press('Space');

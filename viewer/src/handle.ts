@@ -22,8 +22,12 @@ export interface ViewerHandle {
   setFrame(i: number): void;
   play(): void;
   pause(): void;
-  /** Frames drawn and clip frames advanced while playing, for the play-rate benchmark. */
-  stats: { drawnFrames: number; advancedFrames: number; playMs: number };
+  /**
+   * While playing (play-rate benchmark): distinct clip frames drawn to the 3D
+   * canvas, clip frames the clock advanced, milliseconds played, and the
+   * drawing-buffer scale the frame governor last chose (1 = full resolution).
+   */
+  stats: { drawnFrames: number; advancedFrames: number; playMs: number; pixelScale: number };
   exportMotion(format: ExportFormat): Promise<number>;
   /** Mean milliseconds of n forced renders of the 3D view, waiting for the GPU (benchmark). */
   renderMs(n: number): number;

@@ -5,6 +5,7 @@ import type { MotionFile } from '../../src/formats/motion.ts';
 import { pixelRay } from '../../src/geometry/camera.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { forwardKinematics, skeletonTopology } from '../../src/export/pose.ts';
+import { FrameGovernor } from './frame-governor.ts';
 import { sourceSize, type ResultBundle } from './load.ts';
 
 export const COLORS = {
@@ -17,18 +18,40 @@ const SOFTWARE_RENDERING = (/HeadlessChrome/.test(navigator.userAgent) || new UR
   && !new URLSearchParams(location.search).has('quality');
 
 /**
- * Drawing-buffer scale while playing. SwiftShader shades every pixel on the CPU
- * and a full-size frame of this scene costs ~5× the 33 ms a 30 fps frame may take;
- * a quarter of the pixels while the body moves (full size again on pause, so
- * inspected and scrubbed frames look as before).
+ * Playback on software GL. SwiftShader shades and transforms on the CPU: a
+ * full-quality frame (physically based shading, PCF shadows, smooth capsules)
+ * costs more than the 33 ms a 30 fps frame may take, mostly per-pixel work on
+ * the ground and per-vertex work on the instanced body. While playing, the view
+ * drops the shadow pass, draws the ground flat, the body with Lambert shading
+ * and coarser capsules (see also PAUSED_ONLY), and a frame-time governor picks
+ * the resolution (bench:viewer, chromium's CPU per drawn frame: ~110–125 ms
+ * before, ~38–46 ms after).
+ * Pausing restores the full-quality picture, so inspected and scrubbed frames
+ * look as before. With a real GPU only the governor acts (it stays at full
+ * resolution while frames fit the budget).
  */
-const PLAYING_PIXEL_SCALE = SOFTWARE_RENDERING ? 0.5 : 1;
-/** Shadow map size (texels per side) when paused, and while playing: the shadow pass re-renders every played frame. */
+const CHEAP_PLAYBACK = SOFTWARE_RENDERING;
+/**
+ * Layer of what the playback picture leaves out: on SwiftShader lines and point
+ * sprites cost far more than their few pixels suggest (measured per played frame:
+ * the 80-line grid ~7 ms, the 33 landmark dots ~5 ms of its CPU time). While
+ * playing, the flat ground draws the grid lines itself (a few arithmetic
+ * operations per pixel; a grid texture cost ~9 ms of SwiftShader time per frame
+ * with mipmaps), and the landmark dots (the capsule ends mark the same places)
+ * are left out.
+ */
+const PAUSED_ONLY = 1;
+/** Grid cells: 0.5 m, as GridHelper(20, 40). */
+const GRID_CELL = 0.5;
+/** Drawing-buffer scale playback starts at (the governor moves it from there). */
+const PLAYBACK_START_SCALE = SOFTWARE_RENDERING ? 0.5 : 1;
+/** Shadow map size (texels per side). */
 const SHADOW_MAP_SIZE = 1024;
-const PLAYING_SHADOW_MAP_SIZE = SOFTWARE_RENDERING ? 512 : SHADOW_MAP_SIZE;
 /** Half-size of the sun's shadow camera (metres), and the sun's position (it aims at the origin). */
 const SHADOW_EXTENT = 4;
 const SUN = new THREE.Vector3(3, 6, 4);
+/** Hemisphere light (sky and ground colours, intensity) and sun intensity. */
+const LIGHTS = { sky: 0xdde6ff, underground: 0x2a2420, hemisphere: 1.1, sun: 2.0 };
 /** Radius of the ground disc the shadow camera covers: its square, stretched along the sun's azimuth by 1/sin(elevation). */
 const SHADOW_RADIUS = Math.hypot(SHADOW_EXTENT, (SHADOW_EXTENT * SUN.length()) / SUN.y);
 
@@ -46,6 +69,46 @@ const CAPSULES: ReadonlyArray<readonly [Anchor, Anchor, number]> = [
 ];
 const HEAD_RADIUS = 0.1;
 const FOOT = { left: [29, 31] as const, right: [30, 32] as const };
+
+/** What a mesh is drawn with. */
+interface Look { material: THREE.Material; geometry: THREE.BufferGeometry }
+const lookOf = (mesh: THREE.Mesh): Look => ({ material: mesh.material as THREE.Material, geometry: mesh.geometry });
+function wear(mesh: THREE.Mesh, look: Look): void {
+  mesh.material = look.material;
+  mesh.geometry = look.geometry;
+}
+
+/**
+ * A flat (unlit) ground material that draws the grid's lines (GRID_CELL apart,
+ * the grid's colour at its opacity) from the world position of each pixel,
+ * antialiased with screen-space derivatives and faded where cells get smaller
+ * than about two pixels.
+ */
+function gridGroundMaterial(color: THREE.Color): THREE.MeshBasicMaterial {
+  const material = new THREE.MeshBasicMaterial({ color });
+  const gridColor = new THREE.Color(COLORS.grid);
+  material.onBeforeCompile = (shader) => {
+    shader.uniforms.gridColor = { value: gridColor };
+    shader.vertexShader = shader.vertexShader
+      .replace('void main() {', 'varying vec2 vGroundXZ;\nvoid main() {')
+      .replace('#include <project_vertex>', '#include <project_vertex>\n  vGroundXZ = (modelMatrix * vec4(transformed, 1.0)).xz;');
+    shader.fragmentShader = shader.fragmentShader
+      .replace('void main() {', `uniform vec3 gridColor;\nvarying vec2 vGroundXZ;\nvoid main() {`)
+      .replace('#include <color_fragment>', `#include <color_fragment>
+  vec2 cell = vGroundXZ / ${GRID_CELL.toFixed(3)};
+  vec2 px = fwidth(cell);
+  vec2 toLine = abs(fract(cell - 0.5) - 0.5) / max(px, 1e-6);
+  float line = (1.0 - min(min(toLine.x, toLine.y), 1.0)) * (1.0 - smoothstep(0.25, 0.5, max(px.x, px.y)));
+  diffuseColor.rgb = mix(diffuseColor.rgb, gridColor, 0.6 * line);`);
+  };
+  return material;
+}
+
+/** Reused per frame by setFrame and resize (no allocation while playing). */
+const SCRATCH = {
+  va: new THREE.Vector3(), vb: new THREE.Vector3(), mid: new THREE.Vector3(), scale: new THREE.Vector3(),
+  up: new THREE.Vector3(0, 1, 0), m: new THREE.Matrix4(), q: new THREE.Quaternion(), size: new THREE.Vector2(),
+};
 
 /** Landmark positions of one frame, from joints3d. */
 type Points = ReadonlyArray<readonly number[]>;
@@ -82,7 +145,12 @@ export class SceneView {
   private groundY = 0;
   private basePixelRatio = Math.min(2, window.devicePixelRatio || 1);
   private playbackQuality = false;
-  private sun: THREE.DirectionalLight;
+  /** Picks the drawing-buffer scale while playing from measured frame times. */
+  readonly governor = new FrameGovernor({ startScale: PLAYBACK_START_SCALE });
+  /** Meshes that look different while playing (cheaper material, fewer triangles). */
+  private swaps: Array<{ mesh: THREE.Mesh; full: Look; fast: Look }> = [];
+  /** Called when a render is requested (the app's draw loop sleeps while nothing changes). */
+  onRenderRequest: () => void = () => undefined;
   frame = 0;
 
   constructor(readonly canvas: HTMLCanvasElement) {
@@ -92,43 +160,97 @@ export class SceneView {
     this.renderer.shadowMap.type = THREE.PCFShadowMap;
     this.scene.background = new THREE.Color(0x15181d);
     this.scene.fog = new THREE.Fog(0x15181d, 12, 30);
+    this.camera.layers.enable(PAUSED_ONLY);
     this.controls = new OrbitControls(this.camera, canvas);
     this.controls.enableDamping = false;
     this.controls.addEventListener('change', () => this.requestRender());
-    this.scene.add(new THREE.HemisphereLight(0xdde6ff, 0x2a2420, 1.1));
-    const sun = new THREE.DirectionalLight(0xffffff, 2.0);
+    this.scene.add(new THREE.HemisphereLight(LIGHTS.sky, LIGHTS.underground, LIGHTS.hemisphere));
+    const sun = new THREE.DirectionalLight(0xffffff, LIGHTS.sun);
     sun.position.copy(SUN);
     sun.castShadow = true;
     sun.shadow.mapSize.set(SHADOW_MAP_SIZE, SHADOW_MAP_SIZE);
     Object.assign(sun.shadow.camera, { left: -SHADOW_EXTENT, right: SHADOW_EXTENT, top: SHADOW_EXTENT, bottom: -SHADOW_EXTENT, near: 0.5, far: 20 });
     sun.shadow.bias = -0.0005;
     this.scene.add(sun, sun.target);
-    this.sun = sun;
     this.scene.add(this.content);
     new ResizeObserver(() => this.resize()).observe(canvas);
     this.resize();
   }
 
-  requestRender(): void { this.needsRender = true; }
+  requestRender(): void {
+    this.needsRender = true;
+    this.onRenderRequest();
+  }
 
-  /** Playing: render at PLAYING_PIXEL_SCALE of the resolution; paused: full resolution again. */
+  /**
+   * Playing: the playback picture (see CHEAP_PLAYBACK) at the governor's
+   * resolution; paused: the full-quality picture at full resolution.
+   */
   setPlaybackQuality(playing: boolean): void {
     if (playing === this.playbackQuality) return;
     this.playbackQuality = playing;
-    this.renderer.setPixelRatio(this.basePixelRatio * (playing ? PLAYING_PIXEL_SCALE : 1));
-    const size = playing ? PLAYING_SHADOW_MAP_SIZE : SHADOW_MAP_SIZE;
-    if (this.sun.shadow.mapSize.x !== size) {
-      this.sun.shadow.mapSize.set(size, size);
-      // three.js allocates a new map of the new size on the next render.
-      this.sun.shadow.map?.dispose();
-      this.sun.shadow.map = null;
-    }
+    if (playing) this.governor.reset();
+    const cheap = playing && CHEAP_PLAYBACK;
+    // Full-quality materials only ever render with shadows, playback ones only without:
+    // each keeps its one compiled program, so switching costs no shader compile after the first time.
+    this.renderer.shadowMap.enabled = !cheap;
+    for (const { mesh, full, fast } of this.swaps) wear(mesh, cheap ? fast : full);
+    if (cheap) this.camera.layers.disable(PAUSED_ONLY); else this.camera.layers.enable(PAUSED_ONLY);
+    this.applyPixelRatio();
+  }
+
+  /** Drawing-buffer scale in use (1 = full resolution). */
+  get pixelScale(): number { return this.playbackQuality ? this.governor.scale : 1; }
+
+  /**
+   * Feeds the governor one played frame (its time in ms and the clip frames
+   * advanced since the previous one, from the draw loop); resizes the drawing
+   * buffer when it picks another scale.
+   */
+  recordPlayedFrame(ms: number, advanced: number): void {
+    if (!this.playbackQuality) return;
+    if (this.governor.record(ms, advanced) !== null) this.applyPixelRatio();
+  }
+
+  private applyPixelRatio(): void {
+    this.renderer.setPixelRatio(this.basePixelRatio * this.pixelScale);
     this.resize();
+  }
+
+  /**
+   * Draws the playback picture once, clipped to one background pixel, ahead of
+   * the first play (called once the first frame is up). Compiling the shaders is
+   * not enough: SwiftShader builds its pipelines at the first draw, which stalled
+   * the first played frame by 300–400 ms.
+   */
+  warmUpPlayback(): void {
+    if (!CHEAP_PLAYBACK || this.playbackQuality || !this.swaps.length) return;
+    this.renderer.shadowMap.enabled = false;
+    for (const { mesh, fast } of this.swaps) wear(mesh, fast);
+    this.camera.layers.disable(PAUSED_ONLY);
+    try {
+      // The top-left pixel (scissor y counts from the bottom) shows the background in both pictures.
+      this.renderer.setScissor(0, Math.max(0, this.canvas.clientHeight - 1), 1, 1);
+      this.renderer.setScissorTest(true);
+      this.renderer.render(this.scene, this.camera);
+    } finally {
+      this.renderer.setScissorTest(false);
+      this.camera.layers.enable(PAUSED_ONLY);
+      this.renderer.shadowMap.enabled = true;
+      for (const { mesh, full } of this.swaps) wear(mesh, full);
+    }
   }
 
   resize(): void {
     const w = this.canvas.clientWidth || 1;
     const h = this.canvas.clientHeight || 1;
+    const size = this.renderer.getSize(SCRATCH.size);
+    const ratio = this.renderer.getPixelRatio();
+    // setSize reallocates the drawing buffer: skip it when nothing changed.
+    if (size.x === w && size.y === h && this.canvas.width === Math.floor(w * ratio) && this.canvas.height === Math.floor(h * ratio)) {
+      this.requestRender();
+      return;
+    }
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
@@ -183,24 +305,21 @@ export class SceneView {
     const mf = b.motion?.frames[i];
     if (mf) {
       const pts = mf.joints3d;
-      const va = new THREE.Vector3();
-      const vb = new THREE.Vector3();
+      // Scratch objects: a played frame allocates nothing here.
+      const { va, vb, mid, m, q, up, scale: one } = SCRATCH;
       const hasLandmarks = pts.length >= 33;
       if (hasLandmarks && this.cylinders && this.spheres) {
-        const m = new THREE.Matrix4();
-        const q = new THREE.Quaternion();
-        const up = new THREE.Vector3(0, 1, 0);
-        const one = new THREE.Vector3();
-        CAPSULES.forEach(([from, to, r], k) => {
+        for (let k = 0; k < CAPSULES.length; k++) {
+          const [from, to, r] = CAPSULES[k]!;
           anchor(pts, from, va);
           anchor(pts, to, vb);
-          this.spheres!.setMatrixAt(2 * k, m.compose(va, q.identity(), one.setScalar(r)));
-          this.spheres!.setMatrixAt(2 * k + 1, m.compose(vb, q, one));
+          this.spheres.setMatrixAt(2 * k, m.compose(va, q.identity(), one.setScalar(r)));
+          this.spheres.setMatrixAt(2 * k + 1, m.compose(vb, q, one));
           const len = va.distanceTo(vb);
-          const mid = va.clone().add(vb).multiplyScalar(0.5);
+          mid.addVectors(va, vb).multiplyScalar(0.5);
           if (len > 1e-6) q.setFromUnitVectors(up, vb.sub(va).normalize());
-          this.cylinders!.setMatrixAt(k, m.compose(mid, q, one.set(r, Math.max(len, 1e-4), r)));
-        });
+          this.cylinders.setMatrixAt(k, m.compose(mid, q, one.set(r, Math.max(len, 1e-4), r)));
+        }
         anchor(pts, MID_EAR, va);
         this.spheres.setMatrixAt(2 * CAPSULES.length, m.compose(va, q.identity(), one.setScalar(HEAD_RADIUS)));
         this.cylinders.instanceMatrix.needsUpdate = true;
@@ -258,14 +377,21 @@ export class SceneView {
     // shadow map is a large share of a software-rendered frame); the ring around it
     // has the same material and looks the same (no shadow can reach it).
     const material = new THREE.MeshStandardMaterial({ color: COLORS.ground, roughness: 0.95 });
+    const outer = 12;
     const inner = SHADOW_RADIUS;
     const shadowed = new THREE.Mesh(new THREE.CircleGeometry(inner, 64).rotateX(-Math.PI / 2), material);
     shadowed.receiveShadow = true;
-    const ring = new THREE.Mesh(new THREE.RingGeometry(inner, 12, 64, 1).rotateX(-Math.PI / 2), material);
+    const ring = new THREE.Mesh(new THREE.RingGeometry(inner, outer, 64, 1).rotateX(-Math.PI / 2), material);
+    // Playing: one flat square (the ring is left out) in the colour the ground has under
+    // the lights (it is nearly flat-lit anyway), drawing the grid lines itself.
+    const flat = gridGroundMaterial(this.litGroundColor());
+    this.swaps.push({ mesh: shadowed, full: lookOf(shadowed), fast: { material: flat, geometry: new THREE.PlaneGeometry(2 * outer, 2 * outer).rotateX(-Math.PI / 2) } });
+    ring.layers.set(PAUSED_ONLY);
     const ground = new THREE.Group().add(shadowed, ring);
     ground.position.y = this.groundY;
     const grid = new THREE.GridHelper(20, 40, 0x55606f, COLORS.grid);
     grid.position.y = this.groundY + 0.001;
+    grid.layers.set(PAUSED_ONLY);
     (grid.material as THREE.Material).transparent = true;
     (grid.material as THREE.Material).opacity = 0.6;
     this.content.add(ground, grid);
@@ -273,9 +399,17 @@ export class SceneView {
 
   private buildBody(): void {
     const material = new THREE.MeshStandardMaterial({ color: COLORS.body, roughness: 0.55, metalness: 0.05 });
+    // Playing: diffuse only (no specular, no shadow lookups); the same lights give nearly the same shape cues.
+    const lambert = new THREE.MeshLambertMaterial({ color: COLORS.body });
     this.body = new THREE.Group();
     this.cylinders = new THREE.InstancedMesh(new THREE.CylinderGeometry(1, 1, 1, 16, 1, true), material, CAPSULES.length);
     this.spheres = new THREE.InstancedMesh(new THREE.SphereGeometry(1, 16, 12), material, 2 * CAPSULES.length + 1);
+    // Playing: coarser capsules. SwiftShader transforms every vertex of every instance on the CPU
+    // (the body was ~half of its time per frame); at playback resolution the facets do not show.
+    this.swaps.push(
+      { mesh: this.cylinders, full: lookOf(this.cylinders), fast: { material: lambert, geometry: new THREE.CylinderGeometry(1, 1, 1, 10, 1, true) } },
+      { mesh: this.spheres, full: lookOf(this.spheres), fast: { material: lambert, geometry: new THREE.SphereGeometry(1, 10, 6) } },
+    );
     for (const m of [this.cylinders, this.spheres]) {
       m.castShadow = true;
       m.receiveShadow = true;
@@ -287,6 +421,7 @@ export class SceneView {
     pts.setAttribute('position', new THREE.BufferAttribute(new Float32Array(3 * 64), 3));
     this.landmarkPoints = new THREE.Points(pts, new THREE.PointsMaterial({ color: 0xffffff, size: 5, sizeAttenuation: false, depthTest: false }));
     this.landmarkPoints.renderOrder = 2;
+    this.landmarkPoints.layers.set(PAUSED_ONLY);
     this.content.add(this.body, this.landmarkPoints);
   }
 
@@ -386,7 +521,18 @@ export class SceneView {
     this.controls.update();
   }
 
+  /** The ground's diffuse colour under the hemisphere light and the sun (what the lit material shows without shadow). */
+  private litGroundColor(): THREE.Color {
+    const up = new THREE.Vector3(0, 1, 0);
+    const irradiance = new THREE.Color(LIGHTS.sky).multiplyScalar(LIGHTS.hemisphere)
+      .add(new THREE.Color(0xffffff).multiplyScalar(LIGHTS.sun * Math.max(0, up.dot(SUN.clone().normalize()))));
+    return new THREE.Color(COLORS.ground).multiply(irradiance).multiplyScalar(1 / Math.PI);
+  }
+
   private disposeContent(): void {
+    // Playback looks are not on the meshes while paused: dispose them here (once each).
+    const shared = new Set(this.swaps.flatMap(({ full }) => [full.material, full.geometry]));
+    for (const x of new Set(this.swaps.flatMap(({ fast }) => [fast.material, fast.geometry]))) if (!shared.has(x)) x.dispose();
     this.content.traverse((o) => {
       const m = o as THREE.Mesh;
       m.geometry?.dispose();
@@ -403,5 +549,6 @@ export class SceneView {
     this.skeletonFrames = [];
     this.ghosts = { kinematic: null, truth: null };
     this.contactMarkers = null;
+    this.swaps = [];
   }
 }

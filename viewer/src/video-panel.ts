@@ -10,17 +10,24 @@ const REPROJECTED = '#ff5ad1';
 /**
  * The side panel: the source video (or a blank frame of its size) with the
  * detected 2D keypoints and the motion's 3D landmarks projected through its
- * camera, drawn in source pixels (the canvas has the video's resolution).
+ * camera, drawn in source pixels. Paused, the canvas has the video's
+ * resolution (every keypoint at its exact pixel); while playing it has only
+ * the pixels it is shown with (a 1280×720 overlay shown 380 px wide costs ~10×
+ * the raster and copy work per frame for nothing visible).
  */
 export class VideoPanel {
   private bundle: ResultBundle | null = null;
   private hasVideo = false;
+  private source = { width: 1, height: 1 };
+  private playing = false;
 
   constructor(private video: HTMLVideoElement, private canvas: HTMLCanvasElement, private onMessage: (m: Message) => void) {}
 
   setBundle(bundle: ResultBundle): void {
     this.bundle = bundle;
     const { width, height } = sourceSize(bundle);
+    this.source = { width, height };
+    this.playing = false;
     this.canvas.width = width;
     this.canvas.height = height;
     this.hasVideo = false;
@@ -41,6 +48,18 @@ export class VideoPanel {
 
   private lastFrame = 0;
 
+  /** Playing: the canvas at its displayed size; paused: at the source resolution again. Redraws the frame. */
+  setPlaying(playing: boolean): void {
+    if (playing === this.playing) return;
+    this.playing = playing;
+    const { width, height } = this.source;
+    const shown = Math.round(this.canvas.clientWidth * (window.devicePixelRatio || 1));
+    const w = playing && shown > 0 ? Math.min(width, shown) : width;
+    this.canvas.width = w;
+    this.canvas.height = Math.max(1, Math.round((height * w) / width));
+    this.draw(this.lastFrame);
+  }
+
   /** Keeps the video at the clip time: seeks when paused or when it drifts more than a frame. */
   sync(time: number, playing: boolean, speed: number, fps: number): void {
     if (!this.hasVideo) return;
@@ -60,8 +79,11 @@ export class VideoPanel {
     this.lastFrame = i;
     const b = this.bundle;
     const ctx = this.canvas.getContext('2d')!;
-    const { width, height } = this.canvas;
-    ctx.clearRect(0, 0, width, height);
+    // Draw in source pixels whatever the canvas resolution.
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const { width, height } = this.source;
+    ctx.setTransform(this.canvas.width / width, 0, 0, this.canvas.height / height, 0, 0);
     if (!b) return;
     if (!this.hasVideo) {
       ctx.fillStyle = '#23272e';
