@@ -6,7 +6,7 @@ import { LANDMARK_COUNT } from '../formats/landmarks.ts';
 import type { Metrics } from '../formats/metrics.ts';
 import { MOTION_FORMAT, motionFile } from '../formats/motion.ts';
 import { TRUTH_FORMAT, truthFile } from '../formats/truth.ts';
-import { computeMetrics, footSkatePct, type MetricOptions, penetrationMm } from './metrics.ts';
+import { computeMetrics, footSkatePct, type MetricOptions, penetrationMm, perLandmarkErrors } from './metrics.ts';
 
 /** A sequence of 33-landmark frames (world metres) at a frame rate, as read from a file. */
 export interface LandmarkSequence {
@@ -107,6 +107,19 @@ export function evaluate(prediction: LandmarkSequence, truth: LandmarkSequence, 
 /** Reads both files and evaluates. */
 export function evaluateFiles(predictionPath: string, truthPath: string, options: EvaluateOptions = {}): EvaluationResult {
   return evaluate(readLandmarkSequence(predictionPath), readLandmarkSequence(truthPath), options);
+}
+
+/** Per-landmark MPJPE and PA-MPJPE (mm) of two files, in the coordinates `evaluate` uses. */
+export function evaluatePerLandmark(predictionPath: string, truthPath: string, options: EvaluateOptions = {}): ReturnType<typeof perLandmarkErrors> {
+  const prediction = readLandmarkSequence(predictionPath);
+  const truth = readLandmarkSequence(truthPath);
+  if (prediction.frames.length !== truth.frames.length) {
+    throw new UserError(`frame counts differ: ${prediction.source} has ${prediction.frames.length} frames, ${truth.source} has ${truth.frames.length}`);
+  }
+  const frame = options.frame ?? (prediction.camera && truth.camera ? 'camera' : 'world');
+  return frame === 'camera' && prediction.camera && truth.camera
+    ? perLandmarkErrors(inCamera(prediction.frames, prediction.camera), inCamera(truth.frames, truth.camera), options)
+    : perLandmarkErrors(prediction.frames, truth.frames, options);
 }
 
 /** Landmark frames expressed in a camera's coordinates (x right, y up, looking down −z). */

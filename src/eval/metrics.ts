@@ -204,3 +204,27 @@ export function computeMetrics(pred: readonly LandmarkFrame[], truth: readonly L
     frames: pred.length,
   };
 }
+
+/**
+ * Per-landmark errors (mm) of the position metrics, for diagnosis: for each scored landmark
+ * its root-aligned error and its error after the frame's Procrustes alignment (computed on
+ * all scored landmarks together, as PA-MPJPE is), averaged over frames. Their means over
+ * the landmarks are the MPJPE and PA-MPJPE.
+ */
+export function perLandmarkErrors(pred: readonly LandmarkFrame[], truth: readonly LandmarkFrame[], options: MetricOptions = {}): Array<{ landmark: LandmarkName; mpjpe: number; paMpjpe: number }> {
+  const names = options.landmarks ?? METRIC_DEFAULTS.landmarks;
+  const idx = indicesOf(names);
+  const ra = new Array<number>(idx.length).fill(0);
+  const pa = new Array<number>(idx.length).fill(0);
+  const n = Math.max(1, pred.length);
+  pred.forEach((p, t) => {
+    const a = rootAligned(p, idx), b = rootAligned(truth[t]!, idx);
+    const tr = pick(truth[t]!, idx);
+    const al = procrustesAlign(pick(p, idx), tr);
+    for (let k = 0; k < idx.length; k++) {
+      ra[k]! += Math.hypot(a[k]![0] - b[k]![0], a[k]![1] - b[k]![1], a[k]![2] - b[k]![2]) / n;
+      pa[k]! += Math.hypot(al[k]![0] - tr[k]![0], al[k]![1] - tr[k]![1], al[k]![2] - tr[k]![2]) / n;
+    }
+  });
+  return names.map((landmark, k) => ({ landmark, mpjpe: MM * ra[k]!, paMpjpe: MM * pa[k]! }));
+}

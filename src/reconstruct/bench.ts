@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { evaluateFiles, type EvaluationResult } from '../eval/evaluate.ts';
+import { evaluateFiles, evaluatePerLandmark, type EvaluationResult } from '../eval/evaluate.ts';
 import { synthToDirectory } from '../eval/synth.ts';
 import { readKeypoints } from '../formats/keypoints.ts';
 import { initBackend } from '../optimus/backend.ts';
 import { KINEMATIC_DEFAULTS, kinematicWindowProblem } from './kinematic.ts';
 import { prepareObservations } from './observations.ts';
-import { createOptimizer } from './optimizers.ts';
+import { createOptimizer, describeOptimizer } from './optimizers.ts';
 import { reconstruct, type ReconstructOptions, type ReconstructReport } from './pipeline.ts';
 import { runOptimizer } from './run-optimizer.ts';
 import { buildScene } from './scene.ts';
@@ -24,16 +24,21 @@ export interface ReconstructBenchOptions {
   noisePx?: number;
   dropout?: number;
   reconstruct?: Partial<ReconstructOptions>;
-  /** Optimizer comparison on kinematic windows of the first clip. */
-  compare?: { optimizers: string[]; iterations: number; windows: number };
+  /**
+   * Optimizer comparison on kinematic windows of the first clip (each window from the
+   * same start, the same iteration budget); Adam runs with each of `adamLearningRates`
+   * and keeps the best (Adam tuned).
+   */
+  compare?: { optimizers: string[]; iterations: number; windows: number; adamLearningRates?: number[] };
   log?: (line: string) => void;
 }
 
 export const RECONSTRUCT_BENCH_DEFAULTS = {
-  seconds: 4,
+  /** First seconds of every clip: all five CMU clips then run in ~10 min on 2 idle cores. */
+  seconds: 2,
   noisePx: 3,
   dropout: 0.05,
-  compare: { optimizers: ['optimus', 'adam', 'lbfgs'], iterations: 60, windows: 4 },
+  compare: { optimizers: ['optimus', 'adam', 'lbfgs'], iterations: 60, windows: 4, adamLearningRates: [0.05, 0.1, 0.2, 0.5] },
 };
 
 export interface ClipBench {
@@ -41,6 +46,8 @@ export interface ClipBench {
   frames: number;
   kinematic: EvaluationResult;
   physics: EvaluationResult | null;
+  /** Per-landmark errors (mm) of each stage: where the error sits. */
+  perLandmark: { kinematic: ReturnType<typeof evaluatePerLandmark>; physics: ReturnType<typeof evaluatePerLandmark> | null };
   report: ReconstructReport;
 }
 
@@ -54,6 +61,10 @@ export interface OptimizerComparison {
   /** First iteration (1-based) at which the summed curve reaches Adam's final loss, or null. */
   itersToAdamFinal: number | null;
   msToAdamFinal: number | null;
+  /** Adam's tuned learning rate. */
+  learningRate?: number;
+  /** Why the optimizer could not run (e.g. a checkpoint that does not load). */
+  error?: string;
 }
 
 export async function benchReconstruct(options: ReconstructBenchOptions): Promise<{ clips: ClipBench[]; optimizers: OptimizerComparison[] }> {
@@ -68,7 +79,11 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
     const report = await reconstruct(synth.keypointsPath, { out: dir, exports: [], ...(o.reconstruct ?? {}) });
     const kinematic = evaluateFiles(join(dir, 'kinematic.json'), synth.truthPath);
     const physics = report.stages.physics ? evaluateFiles(join(dir, 'motion.json'), synth.truthPath) : null;
-    clips.push({ clip: basename(clip), frames: report.frames, kinematic, physics, report });
+    const perLandmark = {
+      kinematic: evaluatePerLandmark(join(dir, 'kinematic.json'), synth.truthPath),
+      physics: physics ? evaluatePerLandmark(join(dir, 'motion.json'), synth.truthPath) : null,
+    };
+    clips.push({ clip: basename(clip), frames: report.frames, kinematic, physics, perLandmark, report });
     log(`${basename(clip)}: kinematic MPJPE ${kinematic.mpjpe.toFixed(1)} mm` + (physics ? `, physics MPJPE ${physics.mpjpe.toFixed(1)} mm` : ''));
   }
 
@@ -79,7 +94,7 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
     const obs = prepareObservations(readKeypoints(kpPath), kpPath);
     const scene = buildScene(obs, readKeypoints(kpPath).camera, kpPath);
     const windows = makeWindows(obs.frameCount, KINEMATIC_DEFAULTS.windowSize, KINEMATIC_DEFAULTS.overlap).slice(0, o.compare.windows);
-    for (const name of o.compare.optimizers) {
+    const runAll = (name: string, learningRate: number): OptimizerComparison & { cumMs: number[] } => {
       const curves: number[][] = [];
       const times: number[][] = [];
       let evaluations = 0;
@@ -87,11 +102,11 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
       for (const win of windows) {
         const p = kinematicWindowProblem(obs, scene, win);
         try {
-          const opt = createOptimizer(name, { seed: win.index, dim: p.objective.dim, learningRate: KINEMATIC_DEFAULTS.learningRate });
+          const opt = createOptimizer(name, { seed: win.index, dim: p.objective.dim, learningRate });
           const t0 = Date.now();
           const stamps: number[] = [];
-          const timed = { ...opt, step: (obj: Parameters<typeof opt.step>[0], s: Parameters<typeof opt.step>[1]) => { const r = opt.step(obj, s); stamps.push(Date.now() - t0); return r; } };
-          const r = runOptimizer(timed, p.objective, p.x0, o.compare.iterations, KINEMATIC_DEFAULTS.paramScale);
+          const timed = { ...opt, step: (obj: Parameters<typeof opt.step>[0], st: Parameters<typeof opt.step>[1]) => { const r = opt.step(obj, st); stamps.push(Date.now() - t0); return r; } };
+          const r = runOptimizer(timed, p.objective, p.x0, o.compare!.iterations, KINEMATIC_DEFAULTS.paramScale);
           wallMs += Date.now() - t0;
           evaluations += r.evaluations;
           curves.push(r.curve);
@@ -100,17 +115,42 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
           p.dispose();
         }
       }
-      const curve = curves[0]!.map((_, i) => curves.reduce((s, c) => s + c[i]!, 0));
-      const cumMs = curve.map((_, i) => times.reduce((s, t) => s + (t[Math.min(i, t.length - 1)] ?? 0), 0));
-      optimizers.push({ optimizer: name, curve, finalLoss: curve[curve.length - 1]!, evaluations, wallMs, itersToAdamFinal: null, msToAdamFinal: null, ...{ cumMs } } as OptimizerComparison);
-      log(`${name}: final summed loss ${curve[curve.length - 1]!.toExponential(3)} after ${o.compare.iterations} iterations × ${windows.length} windows, ${evaluations} evaluations, ${(wallMs / 1000).toFixed(1)} s`);
+      const curve = curves[0]!.map((_, i) => curves.reduce((sum, c) => sum + c[i]!, 0));
+      // Wall time after iteration i: each window's own clock, summed over windows.
+      const cumMs = curve.map((_, i) => times.reduce((sum, t) => sum + (t[Math.min(i, t.length - 1)] ?? 0), 0));
+      return { optimizer: name, curve, finalLoss: curve[curve.length - 1]!, evaluations, wallMs, itersToAdamFinal: null, msToAdamFinal: null, cumMs };
+    };
+    const cum = new Map<OptimizerComparison, number[]>();
+    for (const name of o.compare.optimizers) {
+      try {
+        let r: OptimizerComparison & { cumMs: number[] };
+        if (name === 'adam') {
+          // Adam tuned: the learning rate with the lowest final loss on these windows.
+          const tried = (o.compare.adamLearningRates ?? [KINEMATIC_DEFAULTS.learningRate]).map((lr) => ({ lr, r: runAll('adam', lr) }));
+          const best = tried.reduce((a, b) => (b.r.finalLoss < a.r.finalLoss ? b : a));
+          r = { ...best.r, learningRate: best.lr };
+          log(`adam learning rates: ${tried.map((t) => `${t.lr} → ${t.r.finalLoss.toExponential(3)}`).join(', ')}`);
+        } else {
+          r = runAll(name, KINEMATIC_DEFAULTS.learningRate);
+        }
+        const { cumMs, ...row } = r;
+        optimizers.push(row);
+        cum.set(row, cumMs);
+        log(`${describeOptimizer(name)}: final summed loss ${row.finalLoss.toExponential(3)} after ${o.compare.iterations} iterations × ${windows.length} windows, ${row.evaluations} evaluations, ${(row.wallMs / 1000).toFixed(1)} s`);
+      } catch (e) {
+        // A learned optimizer whose checkpoint does not load must not sink the whole bench.
+        const message = e instanceof Error ? e.message : String(e);
+        optimizers.push({ optimizer: name, curve: [], finalLoss: NaN, evaluations: 0, wallMs: 0, itersToAdamFinal: null, msToAdamFinal: null, error: message });
+        log(`${name}: failed: ${message}`);
+      }
     }
-    const adamFinal = optimizers.find((r) => r.optimizer === 'adam')?.finalLoss;
+    const adamFinal = optimizers.find((r) => r.optimizer === 'adam' && !r.error)?.finalLoss;
     if (adamFinal !== undefined) {
       for (const r of optimizers) {
+        if (r.error) continue;
         const i = r.curve.findIndex((v) => v <= adamFinal);
         r.itersToAdamFinal = i < 0 ? null : i + 1;
-        r.msToAdamFinal = i < 0 ? null : (r as unknown as { cumMs: number[] }).cumMs[i]!;
+        r.msToAdamFinal = i < 0 ? null : cum.get(r)![i]!;
       }
     }
   }

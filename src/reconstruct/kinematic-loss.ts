@@ -67,7 +67,17 @@ export interface LossContext {
   /** Typical subject depth (m): turns normalised image errors into metres. */
   depth: number;
   weights: KinematicWeights;
+  /**
+   * Radians by which the loss widens the skeleton's joint limits (the lower end of 1-DoF
+   * hinges stays: knees and elbows never bend backwards). The limits are bounds on
+   * rotation-vector components, not anatomical angles: a deep squat measures up to 0.7 rad
+   * past the hip's abduction bound and 0.2 rad past the knee's (CMU 22_14).
+   */
+  limitMargin?: number;
 }
+
+/** Default of LossContext.limitMargin. */
+export const LIMIT_MARGIN = 0.3;
 
 export const SOLE_LANDMARKS = [L.left_heel, L.right_heel, L.left_foot_index, L.right_foot_index];
 
@@ -97,7 +107,7 @@ export function windowLoss(ctx: LossContext, data: WindowData) {
   const target2d = keep(tf.tensor2d(data.normalized, [W * N, 2]));
   const confSum = data.confidence.reduce((a, b) => a + b, 0);
   const conf = keep(tf.tensor2d(data.confidence, [W * N, 1]).div(Math.max(confSum, 1e-9)));
-  const { lower, upper } = angleLimits(ctx.skel);
+  const { lower, upper } = widenedLimits(ctx.skel, ctx.limitMargin ?? LIMIT_MARGIN);
   const lo = keep(tf.tensor2d(Float32Array.from(lower), [1, D]));
   const hi = keep(tf.tensor2d(Float32Array.from(upper), [1, D]));
   const sole = new Float32Array(N * 3 * SOLE_LANDMARKS.length);
@@ -211,6 +221,20 @@ export function windowLoss(ctx: LossContext, data: WindowData) {
 }
 
 export type WindowLoss = ReturnType<typeof windowLoss>;
+
+/** The skeleton's joint limits widened by `margin` (hinges: upper end only). */
+export function widenedLimits(skel: Skeleton, margin: number): { lower: Float64Array; upper: Float64Array } {
+  const { lower, upper } = angleLimits(skel);
+  let k = 0;
+  for (const j of skel.joints) {
+    if (j.parent < 0) continue;
+    for (let i = 0; i < j.axes.length; i++, k++) {
+      if (j.axes.length > 1) lower[k]! -= margin;
+      upper[k]! += margin;
+    }
+  }
+  return { lower, upper };
+}
 
 /** The window loss as an Objective for src/optimus. */
 export function asObjective(loss: WindowLoss, name: string): Objective {

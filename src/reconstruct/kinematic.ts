@@ -5,7 +5,7 @@ import { angleCount, angleOffsets, JOINT_INDEX } from '../body/skeleton.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX } from '../formats/landmarks.ts';
 import { quatFromMatrix, quatFromRotationVector, quatMultiply as mulQ, quatRotate, quatToRotationVector as toRotVec, type Vec3 } from '../geometry/quaternion.ts';
 import { mixSeed } from '../random.ts';
-import { asObjective, KINEMATIC_WEIGHTS, paramsPerFrame, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
+import { asObjective, KINEMATIC_WEIGHTS, LIMIT_MARGIN, paramsPerFrame, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
 import type { Observations } from './observations.ts';
 import { createOptimizer } from './optimizers.ts';
 import { runOptimizer } from './run-optimizer.ts';
@@ -38,6 +38,8 @@ export interface KinematicOptions {
   /** Frames shared with the previous window. */
   overlap?: number;
   weights?: Partial<KinematicWeights>;
+  /** Radians by which the joint limits of the loss are widened (kinematic-loss.ts LIMIT_MARGIN). */
+  limitMargin?: number;
   seed?: number;
   /** Called after each window (for progress and checkpoints). */
   onWindow?: (state: KinematicCheckpoint, total: number) => void;
@@ -53,6 +55,7 @@ export const KINEMATIC_DEFAULTS = {
   overlap: 2,
   paramScale: 0.05,
   learningRate: 0.2,
+  limitMargin: LIMIT_MARGIN,
   seed: 0,
 };
 
@@ -99,7 +102,7 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
       const x0 = initialParams(scene, state.params, win, P, D);
       const before = beforeLandmarks(skel, state.params, win.start);
       const data = windowData(obs, scene, win, before);
-      const ctx = (w: KinematicWeights): LossContext => ({ skel, fk, camera: scene.camera, depth: scene.depth, weights: w });
+      const ctx = (w: KinematicWeights): LossContext => ({ skel, fk, camera: scene.camera, depth: scene.depth, weights: w, limitMargin: o.limitMargin });
       let x = x0;
       if (o.initIterations > 0 && data.target3d) {
         const initLoss = windowLoss(ctx({ ...weights, reprojection: 0.2 * weights.reprojection, prior3d: 0, target3d: 1 }), data);
@@ -181,8 +184,9 @@ function initialParams(scene: Scene, solved: number[][], win: FrameWindow, P: nu
     const root = rootFromLandmarks(scene.initWorld[t]!);
     x.set(root.position, k);
     x.set(root.rotation, k + 3);
-    // Legs from the 3D guess (a warm start alone lags behind fast, deep bends), the rest warm.
-    x.set(legAngles(scene, scene.initWorld[t]!, root.rotation, lastAngles.slice(0, D)), k + 6);
+    // Trunk, arms and legs from the 3D guess (a warm start alone lags behind fast, deep
+    // bends and leaves the arms where the previous frame had them); neck, head, hands warm.
+    x.set(bodyAngles(scene, scene.initWorld[t]!, root.rotation, lastAngles.slice(0, D)), k + 6);
   }
   return x;
 }
@@ -212,11 +216,86 @@ export function legAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3,
     const hipAt = offsets[JOINT_INDEX[`${side}_thigh`]]!;
     out[hipAt] = rv[0]; out[hipAt + 1] = rv[1]; out[hipAt + 2] = rv[2];
     out[offsets[JOINT_INDEX[`${side}_shin`]]!] = bend;
-    // The foot stays level: undo the thigh and shin pitch.
-    out[offsets[JOINT_INDEX[`${side}_foot`]]!] = -(rv[0] + bend);
+    // The foot frame: z along heel → toe, x on the knee's hinge axis; relative to the shin.
+    const shin = mulQ(q, quatFromRotationVector([bend, 0, 0]));
+    const heel = lm[LANDMARK_INDEX[`${side}_heel`]]!, toe = lm[LANDMARK_INDEX[`${side}_foot_index`]]!;
+    const fz = unit(toPelvis(sub3(toe, heel)));
+    const hinge = quatRotate(shin, [1, 0, 0]);
+    const fxRaw = sub3(hinge, scale3(fz, hinge[0] * fz[0] + hinge[1] * fz[1] + hinge[2] * fz[2]));
+    const fi = offsets[JOINT_INDEX[`${side}_foot`]]!;
+    if (Math.hypot(...fxRaw) < 0.2) {
+      // Toes along the shin (landmarks degenerate): keep the foot level instead.
+      out[fi] = -(rv[0] + bend); out[fi + 1] = 0; out[fi + 2] = 0;
+    } else {
+      const fx = unit(fxRaw);
+      const foot = quatFromMatrix([fx[0], fz[1] * fx[2] - fz[2] * fx[1], fz[0], fx[1], fz[2] * fx[0] - fz[0] * fx[2], fz[1], fx[2], fz[0] * fx[1] - fz[1] * fx[0], fz[2]]);
+      const rf = toRotVec(mulQ([-shin[0], -shin[1], -shin[2], shin[3]], foot));
+      out[fi] = rf[0]; out[fi + 1] = rf[1]; out[fi + 2] = rf[2];
+    }
   }
   return out;
 }
+
+/**
+ * Analytic trunk and arm angles from 3D landmarks, on top of `legAngles`: the chest frame
+ * (x from the right to the left shoulder, y from the hip centre up to the shoulder centre)
+ * relative to the pelvis, shared half and half by spine and chest; each upper-arm frame has
+ * its long axis along shoulder → elbow and its z axis toward the forearm (the side the elbow
+ * flexes to), the elbow angle is the bend between upper arm and forearm.
+ */
+export function bodyAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3, base: number[]): number[] {
+  const out = legAngles(scene, lm, rootRotation, base);
+  const offsets = angleOffsetsOf(scene);
+  const at = (name: keyof typeof LANDMARK_INDEX) => lm[LANDMARK_INDEX[name]]!;
+  const pelvis = quatFromRotationVector(rootRotation);
+  const ls = at('left_shoulder'), rs = at('right_shoulder');
+  const mids = scale3([ls[0] + rs[0], ls[1] + rs[1], ls[2] + rs[2]], 0.5);
+  const lh = at('left_hip'), rh = at('right_hip');
+  const midh = scale3([lh[0] + rh[0], lh[1] + rh[1], lh[2] + rh[2]], 0.5);
+  const cx = unit(sub3(ls, rs));
+  // The chest's y axis runs from the thoracic joint up to the shoulder centre; where that
+  // joint is depends on the spine's bend, so refine a few times from the hip-centre guess.
+  const skel = scene.skel;
+  const lumbar = skel.joints[JOINT_INDEX.spine]!.offset, thoracic = skel.joints[JOINT_INDEX.chest]!.offset;
+  let from = midh;
+  let rel: Vec3 = [0, 0, 0];
+  for (let iter = 0; iter < 4; iter++) {
+    let cy = unit(sub3(mids, from));
+    cy = unit(sub3(cy, scale3(cx, dot3(cx, cy))));
+    rel = toRotVec(mulQ(conjQ(pelvis), quatFromFrame(cx, cy, crossV(cx, cy))));
+    const spineWorld = mulQ(pelvis, quatFromRotationVector(scale3(rel, 0.5)));
+    const a = quatRotate(pelvis, lumbar as Vec3), b = quatRotate(spineWorld, thoracic as Vec3);
+    from = [midh[0] + a[0] + b[0], midh[1] + a[1] + b[1], midh[2] + a[2] + b[2]];
+  }
+  const half = scale3(rel, 0.5);
+  for (const name of ['spine', 'chest'] as const) {
+    const i = offsets[JOINT_INDEX[name]]!;
+    out[i] = half[0]; out[i + 1] = half[1]; out[i + 2] = half[2];
+  }
+  const chest = mulQ(pelvis, quatFromRotationVector(rel));
+  const forward = quatRotate(chest, [0, 0, 1]);
+  for (const [side, s] of [['left', 1], ['right', -1]] as const) {
+    const d1 = unit(sub3(at(`${side}_elbow`), at(`${side}_shoulder`)));
+    const d2 = unit(sub3(at(`${side}_wrist`), at(`${side}_elbow`)));
+    const bend = Math.acos(Math.max(-1, Math.min(1, dot3(d1, d2))));
+    const ax = scale3(d1, s);
+    // A nearly straight arm does not show its bend plane: take the chest's forward then.
+    let az = sub3(d2, scale3(d1, dot3(d1, d2)));
+    if (Math.hypot(...az) < 0.1) az = forward;
+    az = unit(sub3(az, scale3(ax, dot3(ax, az))));
+    const armWorld = quatFromFrame(ax, crossV(az, ax), az);
+    const rv = toRotVec(mulQ(conjQ(chest), armWorld));
+    const i = offsets[JOINT_INDEX[`${side}_upper_arm`]]!;
+    out[i] = rv[0]; out[i + 1] = rv[1]; out[i + 2] = rv[2];
+    out[offsets[JOINT_INDEX[`${side}_forearm`]]!] = bend;
+  }
+  return out;
+}
+
+/** Rotation whose matrix has the columns x, y, z (an orthonormal right-handed frame). */
+const quatFromFrame = (x: Vec3, y: Vec3, z: Vec3) => quatFromMatrix([x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2]]);
+const dot3 = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+const conjQ = (q: readonly number[]): [number, number, number, number] => [-q[0]!, -q[1]!, -q[2]!, q[3]!];
 
 function angleOffsetsOf(scene: Scene): number[] {
   return angleOffsets(scene.skel);

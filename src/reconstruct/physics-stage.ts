@@ -118,13 +118,21 @@ export const PHYSICS_STAGE_DEFAULTS = {
     stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
     rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
   } as Omit<RootGains, 'mass'> | null,
-  // Measured with plain tracking (0 iterations) on the CMU squat, 2 s, 3 px noise: lead 1 →
-  // 0 took MPJPE 91 → 78 mm; PD knots running past the window end 78 → 71; smoothing σ 0 →
-  // 1.5 → 3 frames 71 → 58 → 56 mm and acceleration error 81 → 12 → 7 mm/f²; joint gains
-  // ×3 changed nothing; root-PD gains 100/20 instead of 400/40 lost 17 mm.
-  lead: 0,
-  gainScale: 1,
-  smoothing: 3,
+  // Measured with plain tracking (0 iterations) on the CMU squat, 2 s, 3 px noise, when the
+  // kinematic fit was jittery (acceleration error 50–80 mm/f²): PD knots running past the
+  // window end MPJPE 78 → 71 mm; smoothing σ 0 → 1.5 → 3 frames 71 → 58 → 56 mm; root-PD
+  // gains 100/20 instead of 400/40 lost 17 mm. Once the kinematic fit became smooth (3D
+  // prior low-passed, acceleration error ~8 mm/f²), heavy smoothing only blurred it: on the
+  // CMU walk (2 s, 4 Adam iterations) σ 3 → 1 took PA-MPJPE 63 → 42 mm, joint gains ×3
+  // 42 → 38, a one-frame lead (against PD lag) MPJPE 51 → 45, and a shorter rigid toe (the
+  // swing foot catches the ground less) MPJPE 45 → 42 mm. σ 2 or 3 lowered walk skating a
+  // little but cost 4–15 mm PA-MPJPE; friction 0.5 let the hop's planted feet slide (skating
+  // 3 → 22 %).
+  lead: 1,
+  gainScale: 3,
+  smoothing: 1,
+  /** Humanoid options of src/physics that differ from its defaults here (see above). */
+  physics: { toeLength: 0.6 } as Partial<PhysicsOptions>,
   seed: 0,
 };
 
@@ -193,7 +201,7 @@ export async function runPhysics(
 
   const startState = async (t: number) => humanoidSnapshot(skel, {
     pose: kinematic[t]!, next: t + 1 < T ? { pose: kinematic[t + 1]!, dt: 1 / fps } : undefined,
-  }, options.physics ?? {});
+  }, { ...PHYSICS_STAGE_DEFAULTS.physics, ...(options.physics ?? {}) });
   const first = await startState(0);
   const layout: HumanoidLayout = first.layout;
   const S = Math.max(1, Math.round(layout.options.rate / fps));

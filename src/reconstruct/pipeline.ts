@@ -127,7 +127,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
     ...(o.iterations ? { iterations: Math.max(10, 4 * o.iterations) } : {}),
     ...(o.kinematic ?? {}),
   };
-  const kinHash = hash('kinematic@1', kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
+  const kinHash = hash('kinematic@2', kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
   const kinPath = join(out, 'kinematic.json');
   const kinCheckpointPath = join(out, '.kinematic.checkpoint.json');
   const report: ReconstructReport = {
@@ -193,7 +193,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       ...(o.iterations ? { iterations: o.iterations } : {}),
       ...(o.physicsStage ?? {}),
     };
-    const physHash = hash('physics@2', kinHash, JSON.stringify(strip(physOptions)));
+    const physHash = hash('physics@3', kinHash, JSON.stringify(strip(physOptions)));
     const previous = readStage(motionPath);
     if (previous && (previous as { reconstruct?: StageStamp }).reconstruct?.inputsHash === physHash && !o.force) {
       motion = previous;

@@ -6,7 +6,7 @@ import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { quatFromAxisAngle, quatRotate } from '../../src/geometry/quaternion.ts';
 import { LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
 import {
-  accelError, computeMetrics, EVAL_LANDMARKS, footSkatePct, groundDistanceMm, mpjpe, mpjpeG, paMpjpe, penetrationMm,
+  accelError, computeMetrics, EVAL_LANDMARKS, footSkatePct, groundDistanceMm, mpjpe, mpjpeG, paMpjpe, penetrationMm, perLandmarkErrors,
 } from '../../src/eval/metrics.ts';
 import { evaluate, evaluateFiles, readLandmarkSequence } from '../../src/eval/evaluate.ts';
 import { UserError } from '../../src/errors.ts';
@@ -135,5 +135,20 @@ describe('evaluate (files)', () => {
     writeFileSync(c, JSON.stringify({ format: 'something' }));
     expect(() => evaluateFiles(c, truthPath)).toThrow(/other\.json: not a motion\.json or truth\.json/);
     expect(() => evaluate({ source: 'p', kind: 'truth', fps: 30, frames }, { source: 't', kind: 'truth', fps: 30, frames })).not.toThrow();
+  });
+});
+
+describe('perLandmarkErrors', () => {
+  it('locates an error on the landmark that has it, and averages to MPJPE and PA-MPJPE', () => {
+    const truth = [Array.from({ length: 33 }, (_, j) => [Math.sin(j), 1 + Math.cos(2 * j), 0.3 * Math.sin(3 * j)] as [number, number, number])];
+    const pred = [truth[0]!.map((p, j) => (j === LANDMARK_INDEX.left_wrist ? [p[0] + 0.1, p[1], p[2]] : p) as [number, number, number])];
+    const rows = perLandmarkErrors(pred, truth);
+    const wrist = rows.find((r) => r.landmark === 'left_wrist')!;
+    expect(wrist.mpjpe).toBeCloseTo(100, 6);
+    for (const r of rows) if (r.landmark !== 'left_wrist') expect(r.mpjpe).toBeCloseTo(0, 6);
+    const mean = (k: 'mpjpe' | 'paMpjpe') => rows.reduce((s, r) => s + r[k], 0) / rows.length;
+    expect(mean('mpjpe')).toBeCloseTo(mpjpe(pred, truth), 6);
+    expect(mean('paMpjpe')).toBeCloseTo(paMpjpe(pred, truth), 6);
+    expect(wrist.paMpjpe).toBeGreaterThan(50);
   });
 });
