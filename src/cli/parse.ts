@@ -9,6 +9,14 @@ export function positiveInt(name: string) {
   };
 }
 
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`${name} must be a non-negative integer, got "${value}"`);
+    return n;
+  };
+}
+
 export function nonNegativeNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);

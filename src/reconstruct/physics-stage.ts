@@ -8,7 +8,8 @@ import { humanoidSnapshot, type HumanoidLayout, type PhysicsOptions } from '../p
 import { loadRapier } from '../physics/rapier.ts';
 import type { RolloutResult } from '../physics/rollout.ts';
 import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
-import { trackingRollout, type RootGains } from './physics-rollout.ts';
+import { createSyncRolloutPool, type RolloutPool } from '../physics/pool.ts';
+import { trackingRollout, type RootGains } from '../physics/tracking-rollout.ts';
 import { mixSeed } from '../random.ts';
 import type { Objective } from '../optimus/types.ts';
 import { ROBUST_SCALE } from './kinematic-loss.ts';
@@ -98,6 +99,11 @@ export interface PhysicsStageOptions {
   weights?: Partial<PhysicsWeights>;
   physics?: Partial<PhysicsOptions>;
   seed?: number;
+  /**
+   * Worker threads for the finite-difference rollouts (0: all on the calling thread). The
+   * result does not depend on it: workers run the same rollouts bit for bit.
+   */
+  workers?: number;
   onWindow?: (state: PhysicsCheckpoint, total: number) => void;
   resume?: PhysicsCheckpoint;
 }
@@ -134,6 +140,7 @@ export const PHYSICS_STAGE_DEFAULTS = {
   /** Humanoid options of src/physics that differ from its defaults here (see above). */
   physics: { toeLength: 0.6 } as Partial<PhysicsOptions>,
   seed: 0,
+  workers: 0,
 };
 
 /** Resumable state: simulated frames so far and the snapshot to continue from. */
@@ -189,188 +196,204 @@ export async function runPhysics(
   const o = { ...PHYSICS_STAGE_DEFAULTS, ...options };
   const weights = { ...PHYSICS_WEIGHTS, ...(options.weights ?? {}) };
   const R = await loadRapier();
-  const T = kinematicIn.length;
-  const kinematic = smoothMotion(skel, kinematicIn, o.smoothing);
-  const D = angleCount(skel);
-  const fps = obs.fps;
-  // Interval k of a window [s, e) drives the body from frame s + k to s + k + 1.
-  const windows = makeWindows(Math.max(1, T - 1), o.windowSize, 0).map((w) => ({ ...w, start: w.start, end: w.end }));
-  const controlled = controlledAngles(skel);
-  const weight = skel.mass * 9.81;
-  const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
+  // One pool for the whole stage: starting workers costs seconds, a batch milliseconds.
+  const pool: RolloutPool | null = o.workers > 0 ? await createSyncRolloutPool({ workers: o.workers }) : null;
+  try {
+    return await physicsWindows(R, pool);
+  } finally {
+    pool?.free();
+  }
 
-  const startState = async (t: number) => humanoidSnapshot(skel, {
-    pose: kinematic[t]!, next: t + 1 < T ? { pose: kinematic[t + 1]!, dt: 1 / fps } : undefined,
-  }, { ...PHYSICS_STAGE_DEFAULTS.physics, ...(options.physics ?? {}) });
-  const first = await startState(0);
-  const layout: HumanoidLayout = first.layout;
-  const S = Math.max(1, Math.round(layout.options.rate / fps));
+  async function physicsWindows(R: Awaited<ReturnType<typeof loadRapier>>, pool: RolloutPool | null): Promise<PhysicsResult> {
+    const T = kinematicIn.length;
+    const kinematic = smoothMotion(skel, kinematicIn, o.smoothing);
+    const D = angleCount(skel);
+    const fps = obs.fps;
+    // Interval k of a window [s, e) drives the body from frame s + k to s + k + 1.
+    const windows = makeWindows(Math.max(1, T - 1), o.windowSize, 0).map((w) => ({ ...w, start: w.start, end: w.end }));
+    const controlled = controlledAngles(skel);
+    const weight = skel.mass * 9.81;
+    const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
 
-  const state: PhysicsCheckpoint = options.resume ? structuredClone(options.resume) : {
-    nextWindow: 0,
-    bodies: [bodiesOfPose(skel, kinematic[0]!)],
-    contacts: [[true, true]],
-    snapshot: Buffer.from(first.snapshot).toString('base64'),
-    curves: [], starts: [], rollouts: 0, residualForce: [], residualTorque: [], blowUps: [], resets: [],
-  };
+    const startState = async (t: number) => humanoidSnapshot(skel, {
+      pose: kinematic[t]!, next: t + 1 < T ? { pose: kinematic[t + 1]!, dt: 1 / fps } : undefined,
+    }, { ...PHYSICS_STAGE_DEFAULTS.physics, ...(options.physics ?? {}) });
+    const first = await startState(0);
+    const layout: HumanoidLayout = first.layout;
+    const S = Math.max(1, Math.round(layout.options.rate / fps));
 
-  for (let wi = state.nextWindow; wi < windows.length; wi++) {
-    const win = windows[wi]!;
-    const K = win.end - win.start;
-    const setup: WindowSetup = {
-      win,
-      base: new Float64Array((K + 1) * D),
-      kin: [],
+    const state: PhysicsCheckpoint = options.resume ? structuredClone(options.resume) : {
+      nextWindow: 0,
+      bodies: [bodiesOfPose(skel, kinematic[0]!)],
+      contacts: [[true, true]],
+      snapshot: Buffer.from(first.snapshot).toString('base64'),
+      curves: [], starts: [], rollouts: 0, residualForce: [], residualTorque: [], blowUps: [], resets: [],
     };
-    // K + 1 knots: interval k moves the targets from frame start + k to start + k + 1 (+ lead).
-    for (let k = 0; k <= K; k++) setup.base.set(anglesFromPose(skel, kinematic[Math.min(T - 1, win.start + k + o.lead)]!), k * D);
-    for (let k = 0; k < K; k++) setup.kin.push(kinLm[win.start + k + 1]!);
-    const rootReference = o.rootPd ? {
-      positions: new Float64Array((K + 1) * 3), rotations: new Float64Array((K + 1) * 4), interval: 1 / fps,
-      gains: { ...o.rootPd, mass: skel.mass },
-    } : undefined;
-    if (rootReference) {
-      for (let k = 0; k <= K; k++) {
-        rootReference.positions.set(kinematic[win.start + k]!.rootPosition, k * 3);
-        rootReference.rotations.set(kinematic[win.start + k]!.rootRotation, k * 4);
-      }
-    }
-    let snapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
-    const nc = controlled.length;
-    const perKnot = nc + (o.residual ? 6 : 0);
-    const dim = o.knots * perKnot;
-    const controls = (xRaw: Float64Array, gainScale: number) => {
-      const x = xRaw.map((v) => v * o.paramScale);
-      const targets = Float64Array.from(setup.base);
-      const wrench = o.residual ? new Float64Array(K * 6) : undefined;
-      for (let k = 0; k <= K; k++) {
-        // Knot coordinate of PD knot k: 0 … knots − 1 over the window.
-        const u = K > 0 ? (k / K) * (o.knots - 1) : 0;
-        const a = Math.min(o.knots - 1, Math.floor(u));
-        const b = Math.min(o.knots - 1, a + 1);
-        const f = u - a;
-        for (let c = 0; c < nc; c++) targets[k * D + controlled[c]!] += (1 - f) * x[a * perKnot + c]! + f * x[b * perKnot + c]!;
-        if (wrench && k < K) {
-          for (let c = 0; c < 6; c++) {
-            const v = (1 - f) * x[a * perKnot + nc + c]! + f * x[b * perKnot + nc + c]!;
-            // Force in body weights, torque in body weight × 0.1 m.
-            wrench[k * 6 + c] = v * weight * (c < 3 ? 1 : 0.1);
-          }
+
+    for (let wi = state.nextWindow; wi < windows.length; wi++) {
+      const win = windows[wi]!;
+      const K = win.end - win.start;
+      const setup: WindowSetup = {
+        win,
+        base: new Float64Array((K + 1) * D),
+        kin: [],
+      };
+      // K + 1 knots: interval k moves the targets from frame start + k to start + k + 1 (+ lead).
+      for (let k = 0; k <= K; k++) setup.base.set(anglesFromPose(skel, kinematic[Math.min(T - 1, win.start + k + o.lead)]!), k * D);
+      for (let k = 0; k < K; k++) setup.kin.push(kinLm[win.start + k + 1]!);
+      const rootReference = o.rootPd ? {
+        positions: new Float64Array((K + 1) * 3), rotations: new Float64Array((K + 1) * 4), interval: 1 / fps,
+        gains: { ...o.rootPd, mass: skel.mass },
+      } : undefined;
+      if (rootReference) {
+        for (let k = 0; k <= K; k++) {
+          rootReference.positions.set(kinematic[win.start + k]!.rootPosition, k * 3);
+          rootReference.rotations.set(kinematic[win.start + k]!.rootRotation, k * 4);
         }
       }
-      return { targets, stepsPerControl: S, rootWrench: wrench, gainScale, rootReference, intervals: K };
-    };
-    let gainScale = o.gainScale;
-    const rollout = (x: Float64Array, endSnapshot = false): RolloutResult => {
-      state.rollouts++;
-      return trackingRollout(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
-    };
-    const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x.map((v) => v * o.paramScale), perKnot, nc, o.knots, weights, kinematic.length);
-
-    // A window whose plain tracking blows up is retried with softer gains, then given up.
-    const zero = new Float64Array(dim);
-    let base = rollout(zero);
-    if (base.blowUp) {
-      gainScale = o.gainScale / 2;
-      base = rollout(zero);
-      state.blowUps.push({ window: wi, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp });
-    }
-    if (base.blowUp) {
-      // Give up on this window: keep the kinematic frames and restart the simulation after it.
-      for (let k = 0; k < K; k++) {
-        state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
-        state.contacts.push([false, false]);
-      }
-      state.curves.push(new Array(o.iterations).fill(lossOf(zero, base)));
-      state.starts.push(lossOf(zero, base));
-      snapshot = (await startState(win.end)).snapshot;
-    } else {
-      let iteration = 0;
-      const centralFrom = Math.floor(o.iterations * (1 - o.centralShare));
-      const objective: Objective = {
-        name: `physics-${wi}`,
-        dim,
-        valueAndGrad(x) {
-          const f0 = lossOf(x, rollout(x));
-          const grad = new Float64Array(dim);
-          const h = o.fdStep / o.paramScale;
-          const central = iteration >= centralFrom;
-          for (let i = 0; i < dim; i++) {
-            const xp = Float64Array.from(x);
-            xp[i]! += h;
-            const fp = lossOf(xp, rollout(xp));
-            if (central) {
-              const xm = Float64Array.from(x);
-              xm[i]! -= h;
-              grad[i] = (fp - lossOf(xm, rollout(xm))) / (2 * h);
-            } else {
-              grad[i] = (fp - f0) / h;
+      let snapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
+      const nc = controlled.length;
+      const perKnot = nc + (o.residual ? 6 : 0);
+      const dim = o.knots * perKnot;
+      const controls = (xRaw: Float64Array, gainScale: number) => {
+        const x = xRaw.map((v) => v * o.paramScale);
+        const targets = Float64Array.from(setup.base);
+        const wrench = o.residual ? new Float64Array(K * 6) : undefined;
+        for (let k = 0; k <= K; k++) {
+          // Knot coordinate of PD knot k: 0 … knots − 1 over the window.
+          const u = K > 0 ? (k / K) * (o.knots - 1) : 0;
+          const a = Math.min(o.knots - 1, Math.floor(u));
+          const b = Math.min(o.knots - 1, a + 1);
+          const f = u - a;
+          for (let c = 0; c < nc; c++) targets[k * D + controlled[c]!] += (1 - f) * x[a * perKnot + c]! + f * x[b * perKnot + c]!;
+          if (wrench && k < K) {
+            for (let c = 0; c < 6; c++) {
+              const v = (1 - f) * x[a * perKnot + nc + c]! + f * x[b * perKnot + nc + c]!;
+              // Force in body weights, torque in body weight × 0.1 m.
+              wrench[k * 6 + c] = v * weight * (c < 3 ? 1 : 0.1);
             }
           }
-          return { value: f0, grad };
-        },
+        }
+        return { targets, stepsPerControl: S, rootWrench: wrench, gainScale, rootReference, intervals: K };
       };
-      const optimizer = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 3), dim, learningRate: 0.3 });
-      const counting: typeof optimizer = {
-        name: optimizer.name,
-        init: (obj, x0) => optimizer.init(obj, x0),
-        step: (obj, s) => { const r = optimizer.step(obj, s); iteration++; return r; },
+      let gainScale = o.gainScale;
+      const rollout = (x: Float64Array, endSnapshot = false): RolloutResult => {
+        state.rollouts++;
+        return trackingRollout(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
       };
-      const result = runOptimizer(counting, objective, zero, o.iterations);
-      const best = rollout(result.x, true);
-      state.curves.push(result.curve);
-      state.starts.push(result.start);
-      for (let k = 0; k < best.frames; k++) {
-        state.bodies.push(Array.from(best.bodies.subarray(k * layout.bodies.length * 7, (k + 1) * layout.bodies.length * 7)));
-        state.contacts.push([best.contacts[k * 2] === 1, best.contacts[k * 2 + 1] === 1]);
+      // Several rollouts from the window's start state, on the pool's workers when there are any.
+      const rollouts = (xs: Float64Array[]): RolloutResult[] => {
+        state.rollouts += xs.length;
+        if (!pool) return xs.map((x) => trackingRollout(R, layout, snapshot, controls(x, gainScale)));
+        return pool.runBatchSync(layout, snapshot, xs.map((x) => controls(x, gainScale)), { kind: 'tracking' });
+      };
+      const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x.map((v) => v * o.paramScale), perKnot, nc, o.knots, weights, kinematic.length);
+
+      // A window whose plain tracking blows up is retried with softer gains, then given up.
+      const zero = new Float64Array(dim);
+      let base = rollout(zero);
+      if (base.blowUp) {
+        gainScale = o.gainScale / 2;
+        base = rollout(zero);
+        state.blowUps.push({ window: wi, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp });
       }
-      state.residualForce.push(best.residualForce);
-      state.residualTorque.push(best.residualTorque);
-      if (best.blowUp || !best.endSnapshot) {
-        state.blowUps.push({ window: wi, reason: best.blowUp?.reason ?? 'no end state', recovered: false });
-        for (let k = best.frames; k < K; k++) {
+      if (base.blowUp) {
+        // Give up on this window: keep the kinematic frames and restart the simulation after it.
+        for (let k = 0; k < K; k++) {
           state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
           state.contacts.push([false, false]);
         }
+        state.curves.push(new Array(o.iterations).fill(lossOf(zero, base)));
+        state.starts.push(lossOf(zero, base));
         snapshot = (await startState(win.end)).snapshot;
       } else {
-        const J = layout.bodies.length;
-        const end = (best.frames - 1) * J * 7;
-        const root = kinematic[win.end]!.rootPosition;
-        const drift = Math.hypot(best.bodies[end]! - root[0], best.bodies[end + 1]! - root[1], best.bodies[end + 2]! - root[2]);
-        if (drift > o.resetDistance) {
-          state.resets.push(wi);
+        let iteration = 0;
+        const centralFrom = Math.floor(o.iterations * (1 - o.centralShare));
+        const objective: Objective = {
+          name: `physics-${wi}`,
+          dim,
+          valueAndGrad(x) {
+            const h = o.fdStep / o.paramScale;
+            const central = iteration >= centralFrom;
+            // x, then x + h·eᵢ for every i, then (central differences) x − h·eᵢ: one batch.
+            const points: Float64Array[] = [Float64Array.from(x)];
+            for (const sign of central ? [1, -1] : [1]) {
+              for (let i = 0; i < dim; i++) {
+                const xi = Float64Array.from(x);
+                xi[i]! += sign * h;
+                points.push(xi);
+              }
+            }
+            const results = rollouts(points);
+            const losses = points.map((p, k) => lossOf(p, results[k]!));
+            const f0 = losses[0]!;
+            const grad = new Float64Array(dim);
+            for (let i = 0; i < dim; i++) grad[i] = central ? (losses[1 + i]! - losses[1 + dim + i]!) / (2 * h) : (losses[1 + i]! - f0) / h;
+            return { value: f0, grad };
+          },
+        };
+        const optimizer = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 3), dim, learningRate: 0.3 });
+        const counting: typeof optimizer = {
+          name: optimizer.name,
+          init: (obj, x0) => optimizer.init(obj, x0),
+          step: (obj, s) => { const r = optimizer.step(obj, s); iteration++; return r; },
+        };
+        const result = runOptimizer(counting, objective, zero, o.iterations);
+        const best = rollout(result.x, true);
+        state.curves.push(result.curve);
+        state.starts.push(result.start);
+        for (let k = 0; k < best.frames; k++) {
+          state.bodies.push(Array.from(best.bodies.subarray(k * layout.bodies.length * 7, (k + 1) * layout.bodies.length * 7)));
+          state.contacts.push([best.contacts[k * 2] === 1, best.contacts[k * 2 + 1] === 1]);
+        }
+        state.residualForce.push(best.residualForce);
+        state.residualTorque.push(best.residualTorque);
+        if (best.blowUp || !best.endSnapshot) {
+          state.blowUps.push({ window: wi, reason: best.blowUp?.reason ?? 'no end state', recovered: false });
+          for (let k = best.frames; k < K; k++) {
+            state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
+            state.contacts.push([false, false]);
+          }
           snapshot = (await startState(win.end)).snapshot;
         } else {
-          snapshot = best.endSnapshot;
+          const J = layout.bodies.length;
+          const end = (best.frames - 1) * J * 7;
+          const root = kinematic[win.end]!.rootPosition;
+          const drift = Math.hypot(best.bodies[end]! - root[0], best.bodies[end + 1]! - root[1], best.bodies[end + 2]! - root[2]);
+          if (drift > o.resetDistance) {
+            state.resets.push(wi);
+            snapshot = (await startState(win.end)).snapshot;
+          } else {
+            snapshot = best.endSnapshot;
+          }
         }
       }
+      state.snapshot = Buffer.from(snapshot).toString('base64');
+      state.nextWindow = wi + 1;
+      options.onWindow?.(structuredClone(state), windows.length);
     }
-    state.snapshot = Buffer.from(snapshot).toString('base64');
-    state.nextWindow = wi + 1;
-    options.onWindow?.(structuredClone(state), windows.length);
-  }
 
-  const poses = state.bodies.map((b) => poseFromBodies(skel, b));
-  const landmarks = poses.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
-  const lossCurve = sumCurvesOf(state.curves);
-  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
-  return {
-    poses,
-    landmarks,
-    contacts: state.contacts.map(([l, r]) => ({ leftFoot: l, rightFoot: r })),
-    loss: lossCurve.length ? lossCurve[lossCurve.length - 1]! : 0,
-    iterations: o.iterations,
-    rollouts: state.rollouts,
-    lossCurve,
-    windowCurves: state.curves,
-    windowStarts: state.starts,
-    residualForce: mean(state.residualForce),
-    residualTorque: mean(state.residualTorque),
-    blowUps: state.blowUps,
-    resets: state.resets,
-    ms: Date.now() - started,
-  };
+    const poses = state.bodies.map((b) => poseFromBodies(skel, b));
+    const landmarks = poses.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
+    const lossCurve = sumCurvesOf(state.curves);
+    const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
+    return {
+      poses,
+      landmarks,
+      contacts: state.contacts.map(([l, r]) => ({ leftFoot: l, rightFoot: r })),
+      loss: lossCurve.length ? lossCurve[lossCurve.length - 1]! : 0,
+      iterations: o.iterations,
+      rollouts: state.rollouts,
+      lossCurve,
+      windowCurves: state.curves,
+      windowStarts: state.starts,
+      residualForce: mean(state.residualForce),
+      residualTorque: mean(state.residualTorque),
+      blowUps: state.blowUps,
+      resets: state.resets,
+      ms: Date.now() - started,
+    };
+  }
 }
 
 /**

@@ -41,6 +41,8 @@ export interface ReconstructOptions {
   kinematicOptimizer?: string;
   /** Iterations per window of the physics stage (the kinematic stage scales from it). */
   iterations?: number;
+  /** Worker threads for the physics stage's rollouts (0: the calling thread; the result is the same). */
+  workers?: number;
   /** Continue from the checkpoints of an interrupted run. */
   resume?: boolean;
   /** Redo stages even when their outputs are up to date. */
@@ -193,6 +195,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       ...(o.iterations ? { iterations: o.iterations } : {}),
       ...(o.physicsStage ?? {}),
     };
+    // The worker count changes speed, never the result, so it is not part of the hash.
     const physHash = hash('physics@3', kinHash, JSON.stringify(strip(physOptions)));
     const previous = readStage(motionPath);
     if (previous && (previous as { reconstruct?: StageStamp }).reconstruct?.inputsHash === physHash && !o.force) {
@@ -206,6 +209,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       let windowsDone = 0;
       const result = await runPhysics(obs, skel, camera, extra.depth, poses, {
         ...physOptions,
+        workers: o.workers ?? 0,
         resume,
         onWindow: (state, total) => {
           writeJsonAtomic(checkpointPath, { inputsHash: physHash, state });

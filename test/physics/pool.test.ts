@@ -95,11 +95,4 @@ describe('rollout pool: batches, sync facade, determinism', () => {
     expect(() => local.runBatchSync(layout, snapshot, batch)).toThrow(/closed/);
     await expect(local.runBatch(layout, snapshot, batch)).rejects.toThrow(/closed/);
   });
-
-  // The physics stage has its own copy until it re-exports src/physics/tracking-rollout.ts.
-  it.skipIf(!existsSync(new URL('../../src/reconstruct/physics-rollout.ts', import.meta.url)))(
-    'trackingRollout of src/physics matches the physics stage\'s rollout bit for bit', async () => {
-      const stage = await import('../../src/reconstruct/physics-rollout.ts');
-      for (const s of specs(3, true)) expectIdentical(trackingRollout(R, layout, snapshot, s), stage.trackingRollout(R, layout, snapshot, s), 'stage');
-    });
 });

@@ -28,6 +28,15 @@ describe('physics stage', () => {
     expect(r.lossCurve[r.lossCurve.length - 1]!).toBeLessThan(r.windowStarts[0]!);
     expect(r.rollouts).toBeGreaterThan(20);
   }, 60_000);
+
+  it('gives the same motion with rollouts in 2 worker threads as on the main thread', async () => {
+    const options = { optimizer: 'adam', iterations: 2, knots: 1, residual: false, windowSize: 4, centralShare: 0.5, gainScale: 1 };
+    const main = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, workers: 0 });
+    const pooled = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, workers: 2 });
+    expect(pooled.rollouts).toBe(main.rollouts);
+    expect(pooled.windowCurves).toEqual(main.windowCurves);
+    expect(pooled.poses).toEqual(main.poses);
+  }, 120_000);
 });
 
 describe('physics stage tracking a jittery kinematic squat', () => {

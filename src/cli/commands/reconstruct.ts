@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../../export/index.ts';
@@ -6,7 +7,7 @@ import { KINEMATIC_DEFAULTS } from '../../reconstruct/kinematic.ts';
 import { OPTIMIZER_NAMES, parseOptimizerName } from '../../reconstruct/optimizers.ts';
 import { PHYSICS_STAGE_DEFAULTS } from '../../reconstruct/physics-stage.ts';
 import { reconstruct, type ReconstructReport } from '../../reconstruct/pipeline.ts';
-import { positiveInt, stringList } from '../parse.ts';
+import { nonNegativeInt, positiveInt, stringList } from '../parse.ts';
 import { Progress } from '../progress.ts';
 
 function exportList(value: string): ExportFormat[] {
@@ -27,7 +28,7 @@ export function registerReconstruct(program: Command): void {
     .option('--kinematic-optimizer <name>', 'optimizer of the kinematic stage (exact gradients)', parseOptimizerName, 'lbfgs')
     .option('--iterations <n>', `physics iterations per window (default ${PHYSICS_STAGE_DEFAULTS.iterations}; the kinematic stage runs 4× as many, default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--iterations'))
     .option('--kinematic-iterations <n>', 'kinematic iterations per window (overrides the 4× rule)', positiveInt('--kinematic-iterations'))
-    .option('--workers <w>', 'rollout worker threads for the physics stage (recorded; rollouts currently run on the main thread)', positiveInt('--workers'))
+    .option('--workers <w>', 'rollout worker threads for the physics stage (0: main thread only; the result does not depend on it)', nonNegativeInt('--workers'), availableParallelism())
     .option('--height <m>', 'subject stature in metres, when known (otherwise estimated from bone lengths)', Number)
     .option('--exports <list>', 'export formats written next to motion.json: bvh,glb,csv or none', exportList, ['bvh', 'glb', 'csv'] as ExportFormat[])
     .option('--backend <name>', 'tfjs backend: wasm, cpu, tensorflow', parseBackend, 'wasm')
@@ -46,6 +47,7 @@ export function registerReconstruct(program: Command): void {
         optimizer: opts.optimizer,
         kinematicOptimizer: opts.kinematicOptimizer,
         iterations: opts.iterations,
+        workers: opts.workers,
         kinematic: opts.kinematicIterations ? { iterations: opts.kinematicIterations } : undefined,
         subjectHeight: opts.height,
         exports: opts.exports,
