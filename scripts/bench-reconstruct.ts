@@ -1,11 +1,11 @@
 /**
- * `npm run bench:reconstruct [-- --seconds S --clips a,b --optimizer NAME --iterations N --out FILE]`:
+ * `npm run bench:reconstruct [-- --seconds S --clips a,b --optimizer NAME --iterations N --workers W --out FILE]`:
  * the reconstruction benchmark of src/reconstruct/bench.ts on every CMU clip in
  * ../shared/data/mocap when present (otherwise the project's own demo clip), the first
  * `--seconds` (default 2) of each. Prints the README tables and writes JSON.
  */
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/formats/io.ts';
@@ -29,7 +29,7 @@ const result = await benchReconstruct({
   clips: selected,
   workDir: mkdtempSync(join(tmpdir(), 'om-bench-')),
   seconds,
-  reconstruct: { optimizer: arg('optimizer', 'optimus'), iterations: Number(arg('iterations', '4')) },
+  reconstruct: { optimizer: arg('optimizer', 'optimus'), iterations: Number(arg('iterations', '4')), workers: Number(arg('workers', String(availableParallelism()))) },
   compare: {
     ...RECONSTRUCT_BENCH_DEFAULTS.compare,
     optimizers: arg('optimizers', RECONSTRUCT_BENCH_DEFAULTS.compare.optimizers.join(',')).split(','),
