@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateFiles, type EvaluationResult } from '../eval/evaluate.ts';
@@ -22,6 +23,8 @@ export interface DemoOptions {
   kinematicIterations?: number;
   optimizer?: string;
   physics?: boolean;
+  /** Rollout worker threads of the physics stage (default: one per core; the result does not depend on it). */
+  workers?: number;
   /** Physics stage options beyond the iterations (e.g. a smaller budget in tests). */
   physicsStage?: PhysicsStageOptions;
   onProgress?: ReconstructOptions['onProgress'];
@@ -62,6 +65,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     physics: options.physics ?? true,
     optimizer: options.optimizer ?? DEMO_DEFAULTS.optimizer,
     iterations: options.iterations ?? DEMO_DEFAULTS.iterations,
+    workers: options.workers ?? availableParallelism(),
     kinematic: { iterations: options.kinematicIterations ?? DEMO_DEFAULTS.kinematicIterations },
     ...(options.physicsStage ? { physicsStage: options.physicsStage } : {}),
     onProgress: options.onProgress,
