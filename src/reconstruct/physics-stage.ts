@@ -86,8 +86,11 @@ export interface PhysicsStageOptions {
    * src/physics/tracking.ts' defaults); null for none. Always reported in residualForce/Torque.
    */
   rootPd?: Omit<RootGains, 'mass'> | null;
-  /** PD targets lead the kinematic pose by this many frames (compensates PD lag). */
-  lead?: number;
+  /**
+   * PD targets lead the kinematic pose by this many seconds, rounded to whole frames
+   * (compensates PD lag; in seconds so a 5 fps video does not lead by 200 ms).
+   */
+  leadSeconds?: number;
   /**
    * Gaussian smoothing (σ, frames) of the kinematic motion before it becomes PD targets and
    * the root reference: the kinematic fit carries detector jitter that stiff PD control
@@ -96,6 +99,12 @@ export interface PhysicsStageOptions {
   smoothing?: number;
   /** Multiplier on every joint's PD stiffness (damping scales with its square root). */
   gainScale?: number;
+  /**
+   * The multiplier below LOW_FPS frames per second: there each control interval spans many
+   * simulation steps and stiff gains blew up (measured on the 5 fps pose_squats video:
+   * 4–5 windows blew up at ×3, none at ×1).
+   */
+  lowFpsGainScale?: number;
   weights?: Partial<PhysicsWeights>;
   physics?: Partial<PhysicsOptions>;
   seed?: number;
@@ -107,6 +116,9 @@ export interface PhysicsStageOptions {
   onWindow?: (state: PhysicsCheckpoint, total: number) => void;
   resume?: PhysicsCheckpoint;
 }
+
+/** Frame rate (fps) below which `lowFpsGainScale` replaces `gainScale`. */
+export const LOW_FPS = 15;
 
 export const PHYSICS_STAGE_DEFAULTS = {
   optimizer: 'optimus',
@@ -134,8 +146,9 @@ export const PHYSICS_STAGE_DEFAULTS = {
   // swing foot catches the ground less) MPJPE 45 → 42 mm. σ 2 or 3 lowered walk skating a
   // little but cost 4–15 mm PA-MPJPE; friction 0.5 let the hop's planted feet slide (skating
   // 3 → 22 %).
-  lead: 1,
+  leadSeconds: 1 / 30,
   gainScale: 3,
+  lowFpsGainScale: 1,
   smoothing: 1,
   /** Humanoid options of src/physics that differ from its defaults here (see above). */
   physics: { toeLength: 0.6 } as Partial<PhysicsOptions>,
@@ -221,6 +234,7 @@ export async function runPhysics(
     const first = await startState(0);
     const layout: HumanoidLayout = first.layout;
     const S = Math.max(1, Math.round(layout.options.rate / fps));
+    const lead = Math.round(o.leadSeconds * fps);
 
     const state: PhysicsCheckpoint = options.resume ? structuredClone(options.resume) : {
       nextWindow: 0,
@@ -239,7 +253,7 @@ export async function runPhysics(
         kin: [],
       };
       // K + 1 knots: interval k moves the targets from frame start + k to start + k + 1 (+ lead).
-      for (let k = 0; k <= K; k++) setup.base.set(anglesFromPose(skel, kinematic[Math.min(T - 1, win.start + k + o.lead)]!), k * D);
+      for (let k = 0; k <= K; k++) setup.base.set(anglesFromPose(skel, kinematic[Math.min(T - 1, win.start + k + lead)]!), k * D);
       for (let k = 0; k < K; k++) setup.kin.push(kinLm[win.start + k + 1]!);
       const rootReference = o.rootPd ? {
         positions: new Float64Array((K + 1) * 3), rotations: new Float64Array((K + 1) * 4), interval: 1 / fps,
@@ -276,7 +290,8 @@ export async function runPhysics(
         }
         return { targets, stepsPerControl: S, rootWrench: wrench, gainScale, rootReference, intervals: K };
       };
-      let gainScale = o.gainScale;
+      const fullGains = fps < LOW_FPS ? o.lowFpsGainScale : o.gainScale;
+      let gainScale = fullGains;
       const rollout = (x: Float64Array, endSnapshot = false): RolloutResult => {
         state.rollouts++;
         return trackingRollout(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
@@ -293,7 +308,7 @@ export async function runPhysics(
       const zero = new Float64Array(dim);
       let base = rollout(zero);
       if (base.blowUp) {
-        gainScale = o.gainScale / 2;
+        gainScale = fullGains / 2;
         base = rollout(zero);
         state.blowUps.push({ window: wi, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp });
       }
