@@ -1,5 +1,6 @@
 import { computeFeatures, initFeatureState, type FeatureConfig, type FeatureState } from './features.ts';
 import type { Objective, OptimizerState } from './types.ts';
+import { allFinite } from './vector.ts';
 
 /**
  * The loop shared by the feature-driven learned optimizers (Optimus, Adafactor-MLP):
@@ -46,11 +47,6 @@ export function initLearnedState(objective: Objective, x0: Float64Array, feature
     rejectedSteps: 0,
     backoff: 0,
   };
-}
-
-function allFinite(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
-  return true;
 }
 
 /**

@@ -2,7 +2,8 @@ import { FEATURE_DEFAULTS, computeFeatures, featureCount, type FeatureConfig } f
 import { initLearnedState, type LearnedState } from './learned-step.ts';
 import { NETWORK_DEFAULTS, bindNetwork, forward, type ForwardImpl, type NetworkConfig } from './network.ts';
 import { applyPreconditioner, pushRankOne } from './preconditioner.ts';
-import { applySecant, applySr1, buildSr1, dot, pushPair, secantGamma, type SecantPair } from './secant.ts';
+import { applySecant, applySr1, buildSr1, pushPair, secantGamma, type SecantPair } from './secant.ts';
+import { allFinite, dot, norm } from './vector.ts';
 import type { Objective, Optimizer } from './types.ts';
 
 /**
@@ -72,17 +73,6 @@ export interface OptimusState extends LearnedState {
 export interface OptimusOptions {
   /** Which forward implementation to run ('auto' picks by N). */
   impl?: ForwardImpl;
-}
-
-function allFinite(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
-  return true;
-}
-
-function norm(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-  return Math.sqrt(s);
 }
 
 function initOptimus(objective: Objective, x0: Float64Array, features: FeatureConfig): OptimusState {

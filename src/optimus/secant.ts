@@ -12,17 +12,14 @@
  * (see optimus.ts): the BFGS-family prior the network starts from.
  */
 
+import { dot } from './vector.ts';
+
 /** A curvature pair (s, y) from one trial step, accepted or not. */
 export interface SecantPair {
   s: Float64Array;
   y: Float64Array;
 }
 
-export function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
 /** γ of H₀ = γI: sᵀy / yᵀy of the newest pair, or `gamma0` when there is none. */
 export function secantGamma(pairs: readonly SecantPair[], gamma0: number): number {

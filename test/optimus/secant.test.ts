@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { optimusDef } from '../../src/optimus/learned.ts';
 import type { OptimusState } from '../../src/optimus/optimus.ts';
-import { applySecant, applySr1, buildSr1, dot, pushPair, secantGamma, type SecantPair } from '../../src/optimus/secant.ts';
+import { applySecant, applySr1, buildSr1, pushPair, secantGamma, type SecantPair } from '../../src/optimus/secant.ts';
+import { dot } from '../../src/optimus/vector.ts';
 import type { Objective } from '../../src/optimus/types.ts';
 import { Rng } from '../../src/random.ts';
 

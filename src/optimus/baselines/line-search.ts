@@ -1,4 +1,5 @@
 import type { Objective } from '../types.ts';
+import { dot } from '../vector.ts';
 
 /**
  * A line search satisfying the strong Wolfe conditions (Nocedal & Wright, Numerical
@@ -36,12 +37,6 @@ interface Point {
   d: number;
   x: Float64Array;
   g: Float64Array;
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
 }
 
 /** Minimiser of the cubic through (a,f,d) at both ends, or NaN when it does not exist. */

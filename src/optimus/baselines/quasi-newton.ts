@@ -1,4 +1,6 @@
 import type { Objective, Optimizer, OptimizerState } from '../types.ts';
+import { applySecant, secantGamma } from '../secant.ts';
+import { dot } from '../vector.ts';
 import { LINE_SEARCH_DEFAULTS, strongWolfeLineSearch, type LineSearchOptions } from './line-search.ts';
 
 /**
@@ -28,12 +30,6 @@ export const QUASI_NEWTON_DEFAULTS: QuasiNewtonOptions = { lineSearch: LINE_SEAR
 
 /** BFGS needs N² doubles; refuse beyond this so a big problem fails clearly rather than swapping. */
 export const BFGS_MAX_DIM = 5000;
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
 
 function init(objective: Objective, x0: Float64Array): QuasiNewtonState {
   const x = Float64Array.from(x0);
@@ -147,23 +143,9 @@ export function lbfgs(options: Partial<QuasiNewtonOptions> = {}): Optimizer<Quas
     init,
     step(objective, s) {
       if (converged(s)) return s;
-      const k = s.S.length;
       // Two-loop recursion: p = −H g with H_0 = γ I, γ = sᵀy / yᵀy of the newest pair.
-      const q = Float64Array.from(s.grad);
-      const alphas = new Float64Array(k);
-      const rhos = new Float64Array(k);
-      for (let i = k - 1; i >= 0; i--) {
-        rhos[i] = 1 / dot(s.Y[i]!, s.S[i]!);
-        alphas[i] = rhos[i]! * dot(s.S[i]!, q);
-        for (let j = 0; j < q.length; j++) q[j]! -= alphas[i]! * s.Y[i]![j]!;
-      }
-      const gamma = k > 0 ? dot(s.S[k - 1]!, s.Y[k - 1]!) / dot(s.Y[k - 1]!, s.Y[k - 1]!) : 1;
-      for (let j = 0; j < q.length; j++) q[j]! *= gamma;
-      for (let i = 0; i < k; i++) {
-        const beta = rhos[i]! * dot(s.Y[i]!, q);
-        for (let j = 0; j < q.length; j++) q[j]! += (alphas[i]! - beta) * s.S[i]![j]!;
-      }
-      let p = q.map((v) => -v);
+      const pairs = s.S.map((sk, i) => ({ s: sk, y: s.Y[i]! }));
+      let p = applySecant(pairs, secantGamma(pairs, 1), s.grad).map((v) => -v);
       let S = s.S;
       let Y = s.Y;
       if (!(dot(p, s.grad) < 0)) {

@@ -3,6 +3,7 @@ import { getObjective } from '../objectives/registry.ts';
 import { objectiveAt } from '../objectives/spec.ts';
 import { createOptimizer } from '../optimizers.ts';
 import type { Objective } from '../types.ts';
+import { median } from './summary.ts';
 
 /**
  * The convex-convergence check of issue 3: on ill-conditioned quadratics, how many
@@ -69,11 +70,6 @@ export function evalsToTolerance(name: string, objectiveName: string, dim: numbe
 }
 
 class Reached extends Error {}
-
-const median = (a: number[]): number => {
-  const s = [...a].sort((p, q) => p - q);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** Runs the grid and logs a Markdown table; returns the rows. */
 export function measureConvergence(options: Partial<ConvergenceOptions> = {}): ConvergenceRow[] {
