@@ -14,8 +14,7 @@ import { loadRapier } from './rapier.ts';
 import { HumanoidSim, anglesToMotor, motorCount } from './sim.ts';
 import { createSyncRolloutPool } from './pool.ts';
 import type { PoolRolloutSpec, RolloutKind } from './rollout-kinds.ts';
-import type { RootGains } from './tracking-rollout.ts';
-import { TRACKING_DEFAULTS, trackMotion, type TrackingOptions } from './tracking.ts';
+import { rootGains, trackMotion, type TrackingOptions } from './tracking.ts';
 import { readFileSync } from 'node:fs';
 
 export interface StepBenchOptions {
@@ -167,11 +166,7 @@ function threadTimesNs(tids: number[]): { cpu: number; wait: number } | null {
 /** Rollout specs of the benchmark: squats of different depths (what an optimizer's perturbations look like). */
 export function benchRolloutSpecs(skel: Skeleton, o: Pick<RolloutBenchOptions, 'rollouts' | 'knots' | 'stepsPerControl'>): PoolRolloutSpec[] {
   const D = angleCount(skel);
-  const gains: RootGains = {
-    stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
-    rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping,
-    inertia: TRACKING_DEFAULTS.rotInertia, mass: skel.mass,
-  };
+  const gains = rootGains(skel.mass);
   return Array.from({ length: o.rollouts }, (_, i) => {
     const K = o.knots;
     const targets = new Float64Array(K * D);

@@ -58,7 +58,7 @@ export { trackingRollout } from './tracking-rollout.ts';
 export type { RootGains, TrackingRolloutSpec } from './tracking-rollout.ts';
 export { ROLLOUT_KINDS, runRolloutKind } from './rollout-kinds.ts';
 export type { RolloutKind, PoolRolloutSpec } from './rollout-kinds.ts';
-export { trackMotion, TRACKING_DEFAULTS } from './tracking.ts';
+export { trackMotion, rootGains, TRACKING_DEFAULTS } from './tracking.ts';
 export type { TrackingOptions, TrackingResult } from './tracking.ts';
 export { loadRapier } from './rapier.ts';
 export type { Rapier } from './rapier.ts';

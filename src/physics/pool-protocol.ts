@@ -8,6 +8,7 @@
  * the main thread waits on — with `Atomics.wait` (synchronous callers) or `Atomics.waitAsync`.
  */
 import { readlinkSync } from 'node:fs';
+import type { MessagePort } from 'node:worker_threads';
 import type { HumanoidLayout } from './humanoid.ts';
 import type { RolloutResult } from './rollout.ts';
 import type { PoolRolloutSpec, RolloutKind } from './rollout-kinds.ts';
@@ -43,6 +44,8 @@ export interface WorkerInit {
   /** SharedArrayBuffer of one Int32 per worker: its Linux thread id, written at start (0 elsewhere). */
   threadIds: SharedArrayBuffer;
   index: number;
+  /** This worker's end of its channel to the pool (batches in, results out; transferred). */
+  port: MessagePort;
 }
 
 export interface BatchMessage {

@@ -103,7 +103,7 @@ export class RolloutPool {
 
   private spawn(index: number): Slot {
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit & { port: MessagePort } = { control: this.control.buffer as SharedArrayBuffer, claim: this.claim.buffer as SharedArrayBuffer,
+    const init: WorkerInit = { control: this.control.buffer as SharedArrayBuffer, claim: this.claim.buffer as SharedArrayBuffer,
       threadIds: this.tids.buffer as SharedArrayBuffer, index, port: port2 };
     const worker = new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: init, transferList: [port2] });
     // Errors reach the main thread through shared memory (CTL.failed / CTL.exited); keep Node from throwing them here too.

@@ -6,10 +6,8 @@
  * open-loop wrench offset per interval. Without the root PD a simulated body that cannot
  * balance a deep squat falls within a window; with it the body stays on the kinematic root
  * and the optimized controls only have to fix what the camera sees. The wrench is always
- * reported (mean |force|, |torque|).
- *
- * Same code and results, bit for bit, as `trackingRollout` of src/reconstruct/physics-rollout.ts
- * (test/physics/pool.test.ts checks it), which can become a re-export of this file.
+ * reported (mean |force|, |torque|). Used by src/reconstruct/physics-stage.ts, on the calling
+ * thread or through the pool's 'tracking' kind (rollout-kinds.ts).
  */
 import {
   quatConjugate, quatMultiply, quatSlerp, quatToRotationVector, type Quat, type Vec3,

@@ -13,6 +13,7 @@ import { anglesFromPose, samplePose, type Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
 import { buildHumanoid, type PhysicsOptions } from './humanoid.ts';
 import { HumanoidSim, anglesToMotor, landmarksFromBodies, motorCount } from './sim.ts';
+import type { RootGains } from './tracking-rollout.ts';
 
 export interface TrackingOptions {
   /** Apply the residual root wrench. */
@@ -56,6 +57,15 @@ export const TRACKING_DEFAULTS: TrackingOptions = {
   fallDistance: 0.5,
   physics: {},
 };
+
+/** The residual root PD of tracking options as a rollout's RootGains (tracking-rollout.ts), for a body of `mass` kg. */
+export function rootGains(mass: number, o: TrackingOptions = TRACKING_DEFAULTS): RootGains {
+  return {
+    stiffness: o.rootStiffness, damping: o.rootDamping,
+    rotStiffness: o.rotStiffness, rotDamping: o.rotDamping,
+    inertia: o.rotInertia, mass,
+  };
+}
 
 export interface TrackingResult {
   /** Output frames simulated (at controlRate), until the end, a fall or a blow-up. */

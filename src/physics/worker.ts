@@ -6,14 +6,14 @@
  * while it is itself blocked in `Atomics.wait` (pool-protocol.ts). Same wasm, same inputs →
  * bit-identical results.
  */
-import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { loadRapier } from './rapier.ts';
 import type { HumanoidLayout } from './humanoid.ts';
 import type { RolloutResult } from './rollout.ts';
 import { runRolloutKind } from './rollout-kinds.ts';
-import { CTL, claimWord, linuxThreadId, type BatchMessage, type WorkerInit, type WorkerReply } from './pool-protocol.ts';
+import { CTL, linuxThreadId, type BatchMessage, type WorkerInit, type WorkerReply } from './pool-protocol.ts';
 
-const init = workerData as WorkerInit & { port: MessagePort };
+const init = workerData as WorkerInit;
 const control = new Int32Array(init.control);
 const claim = new BigInt64Array(init.claim);
 const port = init.port;

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSkeleton, angleCount, anglesFromPose } from '../../src/body/index.ts';
 import { squatPose } from '../../src/body/procedural.ts';
 import {
-  createSyncRolloutPool, humanoidSnapshot, loadRapier, rolloutWith, trackingRollout, RolloutPool,
-  TRACKING_DEFAULTS, type HumanoidLayout, type PoolRolloutSpec, type RolloutResult, type Rapier,
+  createSyncRolloutPool, humanoidSnapshot, loadRapier, rolloutWith, rootGains, trackingRollout, RolloutPool,
+  type HumanoidLayout, type PoolRolloutSpec, type RolloutResult, type Rapier,
 } from '../../src/physics/index.ts';
 
 const skel = createSkeleton();
@@ -24,11 +24,7 @@ function specs(n: number, endSnapshot = false): PoolRolloutSpec[] {
       positions.set(pose.rootPosition, k * 3);
       rotations.set(pose.rootRotation, k * 4);
     }
-    const gains = {
-      stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping, rotStiffness: TRACKING_DEFAULTS.rotStiffness,
-      rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia, mass: skel.mass,
-    };
-    return { targets, stepsPerControl: 4, intervals: K, endSnapshot, rootReference: { positions, rotations, interval: 1 / 30, gains } };
+    return { targets, stepsPerControl: 4, intervals: K, endSnapshot, rootReference: { positions, rotations, interval: 1 / 30, gains: rootGains(skel.mass) } };
   });
 }
 
