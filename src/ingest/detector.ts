@@ -156,9 +156,9 @@ export class PoseDetector {
       if (!pose) {
         this.forgetCrop();
         const chosen = await this.choosePerson(input, frame);
+        // No crop is kept when this finds nobody: landmarks() places one only on success.
         if (chosen) pose = await this.landmarks(chosen, input, size, timestampMs);
       }
-      if (!pose) this.forgetCrop();
       return pose;
     } finally {
       input.dispose();

@@ -128,7 +128,6 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
   const frames: KeypointsFrame[] = [];
   const tiles: OverlayTile[] = [];
   let nobody = 0;
-  let personDetectorRuns = 0;
   const start = performance.now();
   try {
     for await (const frame of source) {
@@ -151,7 +150,6 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
       opts.onProgress?.(frames.length, Math.max(expected, frames.length));
     }
   } finally {
-    personDetectorRuns = detector.personDetectorRuns;
     detector.reset();
   }
   const msPerFrame = frames.length ? (performance.now() - start) / frames.length : 0;
@@ -171,7 +169,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
     camera,
     frames,
   };
-  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from, personDetectorRuns }, tiles };
+  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from, personDetectorRuns: detector.personDetectorRuns }, tiles };
 }
 
 /** Converts an imported keypoint file into keypoints.json content. */

@@ -42,8 +42,8 @@ export class OneEuroFilter {
   apply(values: ArrayLike<number>, t: number, speedScale = 1): Float64Array {
     const x = Float64Array.from(values);
     if (!this.last || !this.lastRaw || !this.lastSpeed || this.last.length !== x.length || t <= this.lastTime) {
-      this.last = Float64Array.from(x);
-      this.lastRaw = Float64Array.from(x);
+      this.last = x;
+      this.lastRaw = x;
       this.lastSpeed = new Float64Array(x.length);
       this.lastTime = t;
       return Float64Array.from(x);

@@ -1,4 +1,5 @@
 import type { ExportFormat } from '../../src/export/index.ts';
+import type { ViewerHandle } from './handle.ts';
 import { clipTiming, fetchManifest, fetchResultTexts, loadFromFiles, loadFromServer, type Message, type ResultBundle } from './load.ts';
 import { mpjpePerFrame, reprojectionErrorPerFrame } from './metrics.ts';
 import { CursorPlot, plotIndexAt, type Series } from './plots.ts';
@@ -9,8 +10,6 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 
 /** While playing, the timeline (scrub, labels, plot cursor) follows at ~10 Hz: enough to read, far cheaper to draw. */
 const TIMELINE_PLAYING_MS = 100;
-
-import type { ViewerHandle } from './handle.ts';
 
 declare global { interface Window { __viewer: ViewerHandle } }
 

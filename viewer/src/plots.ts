@@ -4,18 +4,10 @@ export interface Series { name: string; color: string; values: ArrayLike<number>
 export interface PlotOptions {
   title: string;
   unit?: string;
-  /** Vertical cursor at this x (the current frame). */
-  cursor?: number;
   /** Logarithmic y axis (loss curves). */
   log?: boolean;
   xLabel?: string;
   empty?: string;
-}
-
-/** Draws line series on a canvas at device resolution: axes, legend, cursor. */
-export function drawPlot(canvas: HTMLCanvasElement, series: Series[], o: PlotOptions): void {
-  const x = drawPlotBase(canvas, series, o);
-  if (x && o.cursor !== undefined) drawCursor(canvas, x, o.cursor);
 }
 
 /** Where the plot area of a drawn plot is: pixel x of index i, vertical extent (CSS px). */
@@ -151,7 +143,7 @@ function drawPlotBase(canvas: HTMLCanvasElement, series: Series[], o: PlotOption
   return { X, top, bottom };
 }
 
-/** The x index under a mouse event on a plot drawn by drawPlot with n points. */
+/** The x index under a mouse event on a plot drawn by CursorPlot with n points. */
 export function plotIndexAt(canvas: HTMLCanvasElement, clientX: number, n: number): number {
   const r = canvas.getBoundingClientRect();
   const left = 44;
