@@ -6,7 +6,7 @@ import { LANDMARK_COUNT } from '../formats/landmarks.ts';
 import type { Metrics } from '../formats/metrics.ts';
 import { MOTION_FORMAT, motionFile } from '../formats/motion.ts';
 import { TRUTH_FORMAT, truthFile } from '../formats/truth.ts';
-import { computeMetrics, footSkatePct, type MetricOptions, penetrationMm, perLandmarkErrors } from './metrics.ts';
+import { contactMetrics, footSkatePct, type MetricOptions, penetrationMm, perLandmarkErrors, positionMetrics } from './metrics.ts';
 
 /** A sequence of 33-landmark frames (world metres) at a frame rate, as read from a file. */
 export interface LandmarkSequence {
@@ -88,16 +88,11 @@ export function evaluate(prediction: LandmarkSequence, truth: LandmarkSequence, 
   if (frame === 'camera' && !(prediction.camera && truth.camera)) {
     throw new UserError(`camera-frame evaluation needs a camera in both ${prediction.source} and ${truth.source}`);
   }
-  const world = computeMetrics(prediction.frames, truth.frames, options);
-  const positions = frame === 'camera'
-    ? computeMetrics(inCamera(prediction.frames, prediction.camera!), inCamera(truth.frames, truth.camera!), options)
-    : world;
+  const positions = positionFrames(prediction, truth, frame);
   return {
-    ...world,
-    mpjpe: positions.mpjpe,
-    paMpjpe: positions.paMpjpe,
-    mpjpeG: positions.mpjpeG,
-    accelError: positions.accelError,
+    ...positionMetrics(positions.prediction, positions.truth, options),
+    ...contactMetrics(prediction.frames, truth.frames, options),
+    frames: prediction.frames.length,
     truthFootSkatePct: footSkatePct(truth.frames, options),
     truthPenetrationMm: penetrationMm(truth.frames),
     frame,
@@ -117,9 +112,19 @@ export function evaluatePerLandmark(predictionPath: string, truthPath: string, o
     throw new UserError(`frame counts differ: ${prediction.source} has ${prediction.frames.length} frames, ${truth.source} has ${truth.frames.length}`);
   }
   const frame = options.frame ?? (prediction.camera && truth.camera ? 'camera' : 'world');
-  return frame === 'camera' && prediction.camera && truth.camera
-    ? perLandmarkErrors(inCamera(prediction.frames, prediction.camera), inCamera(truth.frames, truth.camera), options)
-    : perLandmarkErrors(prediction.frames, truth.frames, options);
+  const positions = positionFrames(prediction, truth, frame);
+  return perLandmarkErrors(positions.prediction, positions.truth, options);
+}
+
+/**
+ * Both sequences' frames in the coordinates of the position metrics: each in its own
+ * camera's frame for 'camera' when both have a camera, otherwise the world frames as they are.
+ */
+function positionFrames(prediction: LandmarkSequence, truth: LandmarkSequence, frame: 'camera' | 'world'): { prediction: Vec3[][]; truth: Vec3[][] } {
+  if (frame === 'camera' && prediction.camera && truth.camera) {
+    return { prediction: inCamera(prediction.frames, prediction.camera), truth: inCamera(truth.frames, truth.camera) };
+  }
+  return { prediction: prediction.frames, truth: truth.frames };
 }
 
 /** Landmark frames expressed in a camera's coordinates (x right, y up, looking down −z). */

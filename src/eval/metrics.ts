@@ -193,15 +193,25 @@ export function groundDistanceMm(pred: readonly LandmarkFrame[], truth: readonly
 
 /** All metrics of metrics.json for two landmark sequences of equal length (checked by the caller). */
 export function computeMetrics(pred: readonly LandmarkFrame[], truth: readonly LandmarkFrame[], options: MetricOptions = {}): Metrics {
+  return { ...positionMetrics(pred, truth, options), ...contactMetrics(pred, truth, options), frames: pred.length };
+}
+
+/** The position metrics (MPJPE, PA-MPJPE, MPJPE-G, acceleration): valid in any rigid frame shared by both. */
+export function positionMetrics(pred: readonly LandmarkFrame[], truth: readonly LandmarkFrame[], options: MetricOptions = {}): Pick<Metrics, 'mpjpe' | 'paMpjpe' | 'mpjpeG' | 'accelError'> {
   return {
     mpjpe: mpjpe(pred, truth, options),
     paMpjpe: paMpjpe(pred, truth, options),
     mpjpeG: mpjpeG(pred, truth, options),
     accelError: accelError(pred, truth, options),
+  };
+}
+
+/** The contact metrics (skating, penetration, ground distance): world coordinates, ground at y = 0. */
+export function contactMetrics(pred: readonly LandmarkFrame[], truth: readonly LandmarkFrame[], options: MetricOptions = {}): Pick<Metrics, 'footSkatePct' | 'penetrationMm' | 'groundDistanceMm'> {
+  return {
     footSkatePct: footSkatePct(pred, options),
     penetrationMm: penetrationMm(pred),
     groundDistanceMm: groundDistanceMm(pred, truth, options),
-    frames: pred.length,
   };
 }
 

@@ -91,8 +91,9 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
   if (o.compare && clips.length) {
     const dir = join(o.workDir, clips[0]!.clip.replace(/\.bvh$/i, ''));
     const kpPath = join(dir, 'keypoints.json');
-    const obs = prepareObservations(readKeypoints(kpPath), kpPath);
-    const scene = buildScene(obs, readKeypoints(kpPath).camera, kpPath);
+    const kp = readKeypoints(kpPath);
+    const obs = prepareObservations(kp, kpPath);
+    const scene = buildScene(obs, kp.camera, kpPath);
     const windows = makeWindows(obs.frameCount, KINEMATIC_DEFAULTS.windowSize, KINEMATIC_DEFAULTS.overlap).slice(0, o.compare.windows);
     const runAll = (name: string, learningRate: number): OptimizerComparison & { cumMs: number[] } => {
       const curves: number[][] = [];

@@ -3,7 +3,7 @@ import { landmarkPositions } from '../body/fk.ts';
 import { poseFromAngles, type Pose } from '../body/pose.ts';
 import { angleCount, angleOffsets, JOINT_INDEX } from '../body/skeleton.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX } from '../formats/landmarks.ts';
-import { quatFromMatrix, quatFromRotationVector, quatMultiply as mulQ, quatRotate, quatToRotationVector as toRotVec, type Vec3 } from '../geometry/quaternion.ts';
+import { quatConjugate, quatFromMatrix, quatFromRotationVector, quatMultiply as mulQ, quatRotate, quatToRotationVector as toRotVec, type Vec3 } from '../geometry/quaternion.ts';
 import { mixSeed } from '../random.ts';
 import { asObjective, KINEMATIC_WEIGHTS, LIMIT_MARGIN, paramsPerFrame, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
 import type { Observations } from './observations.ts';
@@ -199,19 +199,20 @@ function initialParams(scene: Scene, solved: number[][], win: FrameWindow, P: nu
 export function legAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3, base: number[]): number[] {
   const out = base.slice();
   const pelvis = quatFromRotationVector(rootRotation);
-  const toPelvis = (v: Vec3) => quatRotate([-pelvis[0], -pelvis[1], -pelvis[2], pelvis[3]], v);
-  const offsets = angleOffsetsOf(scene);
+  const fromWorld = quatConjugate(pelvis);
+  const toPelvis = (v: Vec3) => quatRotate(fromWorld, v);
+  const offsets = angleOffsets(scene.skel);
   for (const side of ['left', 'right'] as const) {
     const hip = lm[LANDMARK_INDEX[`${side}_hip`]]!, knee = lm[LANDMARK_INDEX[`${side}_knee`]]!, ankle = lm[LANDMARK_INDEX[`${side}_ankle`]]!;
     const d1 = unit(toPelvis([knee[0] - hip[0], knee[1] - hip[1], knee[2] - hip[2]]));
     const d2 = unit(toPelvis([ankle[0] - knee[0], ankle[1] - knee[1], ankle[2] - knee[2]]));
-    const bend = Math.acos(Math.max(-1, Math.min(1, d1[0] * d2[0] + d1[1] * d2[1] + d1[2] * d2[2])));
+    const bend = Math.acos(Math.max(-1, Math.min(1, dot3(d1, d2))));
     let x = crossV(d1, d2);
     if (Math.hypot(...x) < 0.05) x = [1, 0, 0];
     const y: Vec3 = [-d1[0], -d1[1], -d1[2]];
-    x = unit(sub3(x, scale3(y, x[0] * y[0] + x[1] * y[1] + x[2] * y[2])));
+    x = unit(sub3(x, scale3(y, dot3(x, y))));
     const z = crossV(x, y);
-    const q = quatFromMatrix([x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2]]);
+    const q = quatFromFrame(x, y, z);
     const rv = toRotVec(q);
     const hipAt = offsets[JOINT_INDEX[`${side}_thigh`]]!;
     out[hipAt] = rv[0]; out[hipAt + 1] = rv[1]; out[hipAt + 2] = rv[2];
@@ -221,15 +222,15 @@ export function legAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3,
     const heel = lm[LANDMARK_INDEX[`${side}_heel`]]!, toe = lm[LANDMARK_INDEX[`${side}_foot_index`]]!;
     const fz = unit(toPelvis(sub3(toe, heel)));
     const hinge = quatRotate(shin, [1, 0, 0]);
-    const fxRaw = sub3(hinge, scale3(fz, hinge[0] * fz[0] + hinge[1] * fz[1] + hinge[2] * fz[2]));
+    const fxRaw = sub3(hinge, scale3(fz, dot3(hinge, fz)));
     const fi = offsets[JOINT_INDEX[`${side}_foot`]]!;
     if (Math.hypot(...fxRaw) < 0.2) {
       // Toes along the shin (landmarks degenerate): keep the foot level instead.
       out[fi] = -(rv[0] + bend); out[fi + 1] = 0; out[fi + 2] = 0;
     } else {
       const fx = unit(fxRaw);
-      const foot = quatFromMatrix([fx[0], fz[1] * fx[2] - fz[2] * fx[1], fz[0], fx[1], fz[2] * fx[0] - fz[0] * fx[2], fz[1], fx[2], fz[0] * fx[1] - fz[1] * fx[0], fz[2]]);
-      const rf = toRotVec(mulQ([-shin[0], -shin[1], -shin[2], shin[3]], foot));
+      const foot = quatFromFrame(fx, crossV(fz, fx), fz);
+      const rf = toRotVec(mulQ(quatConjugate(shin), foot));
       out[fi] = rf[0]; out[fi + 1] = rf[1]; out[fi + 2] = rf[2];
     }
   }
@@ -245,7 +246,7 @@ export function legAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3,
  */
 export function bodyAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3, base: number[]): number[] {
   const out = legAngles(scene, lm, rootRotation, base);
-  const offsets = angleOffsetsOf(scene);
+  const offsets = angleOffsets(scene.skel);
   const at = (name: keyof typeof LANDMARK_INDEX) => lm[LANDMARK_INDEX[name]]!;
   const pelvis = quatFromRotationVector(rootRotation);
   const ls = at('left_shoulder'), rs = at('right_shoulder');
@@ -262,7 +263,7 @@ export function bodyAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3
   for (let iter = 0; iter < 4; iter++) {
     let cy = unit(sub3(mids, from));
     cy = unit(sub3(cy, scale3(cx, dot3(cx, cy))));
-    rel = toRotVec(mulQ(conjQ(pelvis), quatFromFrame(cx, cy, crossV(cx, cy))));
+    rel = toRotVec(mulQ(quatConjugate(pelvis), quatFromFrame(cx, cy, crossV(cx, cy))));
     const spineWorld = mulQ(pelvis, quatFromRotationVector(scale3(rel, 0.5)));
     const a = quatRotate(pelvis, lumbar as Vec3), b = quatRotate(spineWorld, thoracic as Vec3);
     from = [midh[0] + a[0] + b[0], midh[1] + a[1] + b[1], midh[2] + a[2] + b[2]];
@@ -284,7 +285,7 @@ export function bodyAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3
     if (Math.hypot(...az) < 0.1) az = forward;
     az = unit(sub3(az, scale3(ax, dot3(ax, az))));
     const armWorld = quatFromFrame(ax, crossV(az, ax), az);
-    const rv = toRotVec(mulQ(conjQ(chest), armWorld));
+    const rv = toRotVec(mulQ(quatConjugate(chest), armWorld));
     const i = offsets[JOINT_INDEX[`${side}_upper_arm`]]!;
     out[i] = rv[0]; out[i + 1] = rv[1]; out[i + 2] = rv[2];
     out[offsets[JOINT_INDEX[`${side}_forearm`]]!] = bend;
@@ -295,11 +296,6 @@ export function bodyAngles(scene: Scene, lm: readonly Vec3[], rootRotation: Vec3
 /** Rotation whose matrix has the columns x, y, z (an orthonormal right-handed frame). */
 const quatFromFrame = (x: Vec3, y: Vec3, z: Vec3) => quatFromMatrix([x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2]]);
 const dot3 = (a: Vec3, b: Vec3) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const conjQ = (q: readonly number[]): [number, number, number, number] => [-q[0]!, -q[1]!, -q[2]!, q[3]!];
-
-function angleOffsetsOf(scene: Scene): number[] {
-  return angleOffsets(scene.skel);
-}
 const unit = (v: Vec3): Vec3 => { const n = Math.hypot(...v) || 1; return [v[0] / n, v[1] / n, v[2] / n]; };
 const crossV = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 const sub3 = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];

@@ -12,6 +12,7 @@ import { createSyncRolloutPool, type RolloutPool } from '../physics/pool.ts';
 import { trackingRollout, type RootGains } from '../physics/tracking-rollout.ts';
 import { mixSeed } from '../random.ts';
 import type { Objective } from '../optimus/types.ts';
+import { sumCurves } from './kinematic.ts';
 import { ROBUST_SCALE } from './kinematic-loss.ts';
 import type { Observations } from './observations.ts';
 import { createOptimizer } from './optimizers.ts';
@@ -223,7 +224,7 @@ export async function runPhysics(
     const D = angleCount(skel);
     const fps = obs.fps;
     // Interval k of a window [s, e) drives the body from frame s + k to s + k + 1.
-    const windows = makeWindows(Math.max(1, T - 1), o.windowSize, 0).map((w) => ({ ...w, start: w.start, end: w.end }));
+    const windows = makeWindows(Math.max(1, T - 1), o.windowSize, 0);
     const controlled = controlledAngles(skel);
     const weight = skel.mass * 9.81;
     const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
@@ -302,7 +303,7 @@ export async function runPhysics(
         if (!pool) return xs.map((x) => trackingRollout(R, layout, snapshot, controls(x, gainScale)));
         return pool.runBatchSync(layout, snapshot, xs.map((x) => controls(x, gainScale)), { kind: 'tracking' });
       };
-      const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x.map((v) => v * o.paramScale), perKnot, nc, o.knots, weights, kinematic.length);
+      const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x.map((v) => v * o.paramScale), perKnot, nc, o.knots, weights);
 
       // A window whose plain tracking blows up is retried with softer gains, then given up.
       const zero = new Float64Array(dim);
@@ -318,8 +319,9 @@ export async function runPhysics(
           state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
           state.contacts.push([false, false]);
         }
-        state.curves.push(new Array(o.iterations).fill(lossOf(zero, base)));
-        state.starts.push(lossOf(zero, base));
+        const loss = lossOf(zero, base);
+        state.curves.push(new Array(o.iterations).fill(loss));
+        state.starts.push(loss);
         snapshot = (await startState(win.end)).snapshot;
       } else {
         let iteration = 0;
@@ -390,7 +392,7 @@ export async function runPhysics(
 
     const poses = state.bodies.map((b) => poseFromBodies(skel, b));
     const landmarks = poses.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
-    const lossCurve = sumCurvesOf(state.curves);
+    const lossCurve = sumCurves(state.curves);
     const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
     return {
       poses,
@@ -441,13 +443,6 @@ export function smoothMotion(skel: Skeleton, motion: Pose[], sigma: number): Pos
   });
 }
 
-function sumCurvesOf(curves: number[][]): number[] {
-  const n = Math.max(0, ...curves.map((c) => c.length));
-  const out = new Array<number>(n).fill(0);
-  for (const c of curves) for (let i = 0; i < n; i++) out[i]! += c[Math.min(i, c.length - 1)] ?? 0;
-  return out;
-}
-
 /** Indices (in the packed angle vector) of the angles the stage controls. */
 export function controlledAngles(skel: Skeleton): number[] {
   const out: number[] = [];
@@ -465,7 +460,7 @@ const SOLES = [[L.left_heel, L.left_foot_index], [L.right_heel, L.right_foot_ind
 /** The window loss of one rollout (a plain number; blow-ups cost a large finite amount). */
 function windowLossValue(
   obs: Observations, camera: PinholeCamera, depth: number, setup: WindowSetup, r: RolloutResult,
-  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights, _T: number,
+  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights,
 ): number {
   const K = setup.win.end - setup.win.start;
   const M = quatToMatrix(camera.rotation);

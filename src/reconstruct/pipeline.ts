@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { poseFromAngles, type Pose } from '../body/pose.ts';
+import { landmarkPositions } from '../body/fk.ts';
+import { poseFromAngles, restPose, type Pose } from '../body/pose.ts';
 import { createSkeleton, type Proportions } from '../body/skeleton.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../formats/io.ts';
@@ -13,8 +14,6 @@ import { initBackend, type BackendName } from '../optimus/backend.ts';
 import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../export/index.ts';
 import { findSourceVideo, renderCheckSheet } from './check-sheet.ts';
 import { runKinematic, transformParams, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
-import { landmarkPositions } from '../body/fk.ts';
-import { restPose } from '../body/pose.ts';
 import { buildMotion } from './motion.ts';
 import { prepareObservations, type ObservationOptions } from './observations.ts';
 import { describeOptimizer } from './optimizers.ts';
@@ -49,6 +48,7 @@ export interface ReconstructOptions {
   force?: boolean;
   /** Export formats written next to motion.json (default: all). */
   exports?: ExportFormat[];
+  /** Write check.jpg (default true): the 3D landmarks projected onto evenly spread source frames. */
   checkSheet?: boolean;
   backend?: BackendName;
   kinematic?: KinematicOptions;
