@@ -19,7 +19,7 @@ export interface DemoOptions {
   seconds?: number;
   /** Physics iterations per window. */
   iterations?: number;
-  /** Kinematic iterations per window. */
+  /** Kinematic iterations per window (default: the kinematic stage's). */
   kinematicIterations?: number;
   optimizer?: string;
   physics?: boolean;
@@ -37,7 +37,6 @@ export const DEMO_DEFAULTS = {
   // 2 physics iterations per window keep the whole demo under ~2 minutes on 2 cores and
   // already show what physics adds (acceleration error and foot skating drop sharply).
   iterations: 2,
-  kinematicIterations: 20,
   optimizer: 'optimus',
 };
 
@@ -66,7 +65,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     optimizer: options.optimizer ?? DEMO_DEFAULTS.optimizer,
     iterations: options.iterations ?? DEMO_DEFAULTS.iterations,
     workers: options.workers ?? availableParallelism(),
-    kinematic: { iterations: options.kinematicIterations ?? DEMO_DEFAULTS.kinematicIterations },
+    ...(options.kinematicIterations ? { kinematic: { iterations: options.kinematicIterations } } : {}),
     ...(options.physicsStage ? { physicsStage: options.physicsStage } : {}),
     onProgress: options.onProgress,
   });

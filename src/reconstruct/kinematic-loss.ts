@@ -1,18 +1,15 @@
-import type {} from '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
-import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 import { angleCount, angleLimits, type Skeleton } from '../body/skeleton.ts';
-import type { FkTf } from '../body/fk-tf.ts';
+import type { FkGrad } from '../body/fk-grad.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatToMatrix, type Vec3 } from '../geometry/quaternion.ts';
-import { tf } from '../optimus/backend.ts';
 import type { Objective } from '../optimus/types.ts';
 
 /**
- * The kinematic stage's objective for one window of frames, in tfjs so its gradient is
- * exact (tf.valueAndGrad on the flat parameter vector). Parameters per frame:
+ * The kinematic stage's objective for one window of frames, with its exact gradient
+ * (reverse mode through src/body/fk-grad.ts). Parameters per frame:
  * [root position (3), root rotation vector (3), packed joint angles (D)] — the
- * parameterisation of src/body/fk-tf.ts. Every term is a mean per landmark in m²,
+ * parameterisation of src/body/fk-tf.ts and fk-grad.ts. Every term is a mean per landmark in m²,
  * so the weights compare like with like:
  *  - reprojection: confidence-weighted Geman–McClure of the 2D error, measured in metres
  *    at the subject's depth (pixels / focal length × depth), so outliers saturate;
@@ -62,7 +59,7 @@ export interface WindowData {
 
 export interface LossContext {
   skel: Skeleton;
-  fk: FkTf;
+  fk: FkGrad;
   camera: PinholeCamera;
   /** Typical subject depth (m): turns normalised image errors into metres. */
   depth: number;
@@ -90,132 +87,180 @@ export function paramsPerFrame(skel: Skeleton): number {
 export type LossTerms = Record<keyof KinematicWeights, number>;
 
 /**
- * Builds the window loss as a tfjs function of the flat parameter vector. Constants are
- * created once; `dispose()` frees them.
+ * Builds the window loss of the flat parameter vector, with its exact gradient by reverse
+ * mode through `FkGrad` (plain float64 arithmetic: a window is far too small for tfjs,
+ * whose per-kernel dispatch cost dominated the stage).
  */
 export function windowLoss(ctx: LossContext, data: WindowData) {
   const W = data.frames;
   const D = angleCount(ctx.skel);
   const N = LANDMARK_COUNT;
+  const P = 6 + D;
   const w = ctx.weights;
-  const R = quatToMatrix(ctx.camera.rotation);
-  const consts: Tensor[] = [];
-  const keep = <T extends Tensor>(t: T): T => { consts.push(t); return t; };
-
-  const M = keep(tf.tensor2d(R, [3, 3]));
-  const C = keep(tf.tensor2d([...ctx.camera.position], [1, 3]));
-  const target2d = keep(tf.tensor2d(data.normalized, [W * N, 2]));
+  const fk = ctx.fk;
+  // World → camera: pc = Mᵀ (p − C) with M the camera's rotation (row-major).
+  const M = quatToMatrix(ctx.camera.rotation);
+  const C = ctx.camera.position;
   const confSum = data.confidence.reduce((a, b) => a + b, 0);
-  const conf = keep(tf.tensor2d(data.confidence, [W * N, 1]).div(Math.max(confSum, 1e-9)));
+  const conf = Float64Array.from(data.confidence, (c) => c / Math.max(confSum, 1e-9));
   const { lower, upper } = widenedLimits(ctx.skel, ctx.limitMargin ?? LIMIT_MARGIN);
-  const lo = keep(tf.tensor2d(Float32Array.from(lower), [1, D]));
-  const hi = keep(tf.tensor2d(Float32Array.from(upper), [1, D]));
-  const sole = new Float32Array(N * 3 * SOLE_LANDMARKS.length);
-  SOLE_LANDMARKS.forEach((l, c) => { sole[(l * 3 + 1) * SOLE_LANDMARKS.length + c] = 1; });
-  const soleSel = keep(tf.tensor2d(sole, [N * 3, SOLE_LANDMARKS.length]));
-  const weighted = (d: { points: Float32Array; weight: Float32Array } | null) => {
+  const normalizedWeights = (d: { points: Float32Array; weight: Float32Array } | null) => {
     if (!d) return null;
     const s = d.weight.reduce((a, b) => a + b, 0);
     if (s <= 0) return null;
-    return { points: keep(tf.tensor2d(d.points, [W * N, 3])), weight: keep(tf.tensor2d(d.weight, [W * N, 1]).div(s)) };
+    return { points: d.points, weight: Float64Array.from(d.weight, (v) => v / s) };
   };
-  const prior = w.prior3d > 0 ? weighted(data.prior3d) : null;
-  const target = w.target3d > 0 ? weighted(data.target3d) : null;
+  const prior = w.prior3d > 0 ? normalizedWeights(data.prior3d) : null;
+  const target = w.target3d > 0 ? normalizedWeights(data.target3d) : null;
   const kBefore = data.before ? data.before.length / (N * 3) : 0;
-  const before = data.before && kBefore > 0 ? keep(tf.tensor3d(data.before, [kBefore, N, 3])) : null;
   const s2 = (ROBUST_SCALE / ctx.depth) ** 2; // robust scale in normalised image units
+  const depth2 = ctx.depth * ctx.depth;
 
-  /** Loss terms (scalars) for a parameter vector x [W·(6+D)]. */
-  const terms = (x: Tensor1D): Record<keyof KinematicWeights, Tensor | null> => {
-    const X = x.reshape([W, 6 + D]);
-    const rootPosition = X.slice([0, 0], [W, 3]) as Tensor2D;
-    const rootRotation = X.slice([0, 3], [W, 3]) as Tensor2D;
-    const angles = X.slice([0, 6], [W, D]) as Tensor2D;
-    const lm = ctx.fk.landmarks({ rootPosition, rootRotation, angles }); // [W,33,3]
-    const flat = lm.reshape([W * N, 3]);
+  /**
+   * Every term's unweighted value at x; with `grad`, adds the gradient of the weighted sum
+   * (terms with weight 0 or no data are left out, as in the total).
+   */
+  const evaluate = (x: ArrayLike<number>, grad: Float64Array | null): { terms: LossTerms; lm: Float64Array } => {
+    const lm = fk.forward(x, W); // [W·33·3]
+    const gLm = grad ? new Float64Array(lm.length) : null;
+    // Plain locals in the hot loops (object property updates there cost measurably).
+    let reprojection = 0, prior3d = 0, target3d = 0, smooth = 0, limits = 0, ground = 0, pose = 0;
 
     // Reprojection (Geman–McClure in normalised image units, reported in m² at `depth`).
-    const pc = flat.sub(C).matMul(M);
-    const z = pc.slice([0, 2], [W * N, 1]).neg().sub(0.1).relu().add(0.1);
-    const xy = pc.slice([0, 0], [W * N, 2]).div(z);
-    const e2 = xy.sub(target2d).square().sum(1, true);
-    const rho = e2.mul(s2).div(e2.add(s2));
-    const reprojection = rho.mul(conf).sum().mul(ctx.depth * ctx.depth);
+    for (let i = 0; i < W * N; i++) {
+      const d0 = lm[i * 3]! - C[0], d1 = lm[i * 3 + 1]! - C[1], d2 = lm[i * 3 + 2]! - C[2];
+      const p0 = d0 * M[0]! + d1 * M[3]! + d2 * M[6]!;
+      const p1 = d0 * M[1]! + d1 * M[4]! + d2 * M[7]!;
+      const p2 = d0 * M[2]! + d1 * M[5]! + d2 * M[8]!;
+      const zRaw = -p2;
+      const z = zRaw > 0.1 ? zRaw : 0.1; // points behind the camera are clamped, not flipped
+      const ex = p0 / z - data.normalized[i * 2]!, ey = p1 / z - data.normalized[i * 2 + 1]!;
+      const e2 = ex * ex + ey * ey;
+      reprojection += ((e2 * s2) / (e2 + s2)) * conf[i]! * depth2;
+      if (gLm && w.reprojection > 0) {
+        const k = (w.reprojection * depth2 * conf[i]! * s2 * s2) / ((e2 + s2) * (e2 + s2)); // dV/de²
+        const g0 = (2 * k * ex) / z, g1 = (2 * k * ey) / z;
+        const g2 = zRaw > 0.1 ? (2 * k * (ex * p0 + ey * p1)) / (z * z) : 0; // dV/dp2 = −dV/dz
+        gLm[i * 3]! += M[0]! * g0 + M[1]! * g1 + M[2]! * g2;
+        gLm[i * 3 + 1]! += M[3]! * g0 + M[4]! * g1 + M[5]! * g2;
+        gLm[i * 3 + 2]! += M[6]! * g0 + M[7]! * g1 + M[8]! * g2;
+      }
+    }
 
-    let prior3d: Tensor | null = null;
+    // The detector's hip-centred 3D landmarks, in camera axes.
     if (prior) {
-      const mid = lm.slice([0, L.left_hip, 0], [W, 1, 3]).add(lm.slice([0, L.right_hip, 0], [W, 1, 3])).mul(0.5);
-      const rel = lm.sub(mid).reshape([W * N, 3]).matMul(M);
-      prior3d = rel.sub(prior.points).square().sum(1, true).mul(prior.weight).sum();
+      for (let t = 0; t < W; t++) {
+        const lh = (t * N + L.left_hip) * 3, rh = (t * N + L.right_hip) * 3;
+        const mid0 = 0.5 * (lm[lh]! + lm[rh]!), mid1 = 0.5 * (lm[lh + 1]! + lm[rh + 1]!), mid2 = 0.5 * (lm[lh + 2]! + lm[rh + 2]!);
+        let gm0 = 0, gm1 = 0, gm2 = 0;
+        for (let j = 0; j < N; j++) {
+          const i = t * N + j;
+          const d0 = lm[i * 3]! - mid0, d1 = lm[i * 3 + 1]! - mid1, d2 = lm[i * 3 + 2]! - mid2;
+          const e0 = d0 * M[0]! + d1 * M[3]! + d2 * M[6]! - prior.points[i * 3]!;
+          const e1 = d0 * M[1]! + d1 * M[4]! + d2 * M[7]! - prior.points[i * 3 + 1]!;
+          const e2 = d0 * M[2]! + d1 * M[5]! + d2 * M[8]! - prior.points[i * 3 + 2]!;
+          const pw = prior.weight[i]!;
+          prior3d += (e0 * e0 + e1 * e1 + e2 * e2) * pw;
+          if (gLm) {
+            const k = 2 * w.prior3d * pw;
+            const g0 = k * (M[0]! * e0 + M[1]! * e1 + M[2]! * e2);
+            const g1 = k * (M[3]! * e0 + M[4]! * e1 + M[5]! * e2);
+            const g2 = k * (M[6]! * e0 + M[7]! * e1 + M[8]! * e2);
+            gLm[i * 3]! += g0; gLm[i * 3 + 1]! += g1; gLm[i * 3 + 2]! += g2;
+            gm0 -= g0; gm1 -= g1; gm2 -= g2;
+          }
+        }
+        if (gLm) {
+          gLm[lh]! += 0.5 * gm0; gLm[lh + 1]! += 0.5 * gm1; gLm[lh + 2]! += 0.5 * gm2;
+          gLm[rh]! += 0.5 * gm0; gLm[rh + 1]! += 0.5 * gm1; gLm[rh + 2]! += 0.5 * gm2;
+        }
+      }
     }
-    let target3d: Tensor | null = null;
-    if (target) target3d = flat.sub(target.points).square().sum(1, true).mul(target.weight).sum();
 
-    let smooth: Tensor | null = null;
-    const all = before ? tf.concat([before, lm], 0) : lm;
-    const K = all.shape[0];
-    if (K >= 3) {
-      const acc = all.slice([2, 0, 0], [K - 2, N, 3]).sub(all.slice([1, 0, 0], [K - 2, N, 3]).mul(2)).add(all.slice([0, 0, 0], [K - 2, N, 3]));
-      smooth = acc.square().sum(2).mean();
+    // Absolute 3D targets (initialisation).
+    if (target) {
+      for (let i = 0; i < W * N; i++) {
+        const tw = target.weight[i]!;
+        for (let c = 0; c < 3; c++) {
+          const e = lm[i * 3 + c]! - target.points[i * 3 + c]!;
+          target3d += e * e * tw;
+          if (gLm) gLm[i * 3 + c]! += 2 * w.target3d * tw * e;
+        }
+      }
     }
-    const limits = angles.sub(hi).relu().square().add(lo.sub(angles).relu().square()).sum(1).mean();
-    const soleY = lm.reshape([W, N * 3]).matMul(soleSel);
-    const ground = soleY.neg().relu().square().mean();
-    const pose = angles.square().sum(1).mean();
-    return { reprojection, prior3d, target3d, smooth, limits, ground, pose };
+
+    // Landmark acceleration over [fixed frames before the window; the window].
+    const K = kBefore + W;
+    const smoothActive = K >= 3;
+    if (smoothActive) {
+      const F = N * 3;
+      const all = new Float64Array(K * F);
+      if (kBefore > 0) all.set(data.before!, 0);
+      all.set(lm, kBefore * F);
+      const scale = 1 / ((K - 2) * N);
+      const g = w.smooth > 0 ? 2 * w.smooth * scale : 0;
+      for (let k = 0; k + 2 < K; k++) {
+        for (let q = 0; q < F; q++) {
+          const acc = all[(k + 2) * F + q]! - 2 * all[(k + 1) * F + q]! + all[k * F + q]!;
+          smooth += acc * acc * scale;
+          if (gLm && g > 0) {
+            if (k >= kBefore) gLm[(k - kBefore) * F + q]! += g * acc;
+            if (k + 1 >= kBefore) gLm[(k + 1 - kBefore) * F + q]! -= 2 * g * acc;
+            gLm[(k + 2 - kBefore) * F + q]! += g * acc;
+          }
+        }
+      }
+    }
+
+    // Soles above the ground.
+    for (let t = 0; t < W; t++) {
+      for (const l of SOLE_LANDMARKS) {
+        const q = (t * N + l) * 3 + 1;
+        const y = lm[q]!;
+        if (y >= 0) continue;
+        ground += (y * y) / (W * SOLE_LANDMARKS.length);
+        if (gLm && w.ground > 0) gLm[q]! += (2 * w.ground * y) / (W * SOLE_LANDMARKS.length);
+      }
+    }
+
+    // Joint limits and the pull toward the rest pose act on the angles directly.
+    for (let t = 0; t < W; t++) {
+      for (let d = 0; d < D; d++) {
+        const k = t * P + 6 + d;
+        const a = x[k]!;
+        const over = a > upper[d]! ? a - upper[d]! : a < lower[d]! ? a - lower[d]! : 0;
+        limits += (over * over) / W;
+        pose += (a * a) / W;
+        if (grad) grad[k]! += (2 * (w.limits * over + w.pose * a)) / W;
+      }
+    }
+
+    if (grad && gLm) fk.backward(gLm, grad);
+    return { terms: { reprojection, prior3d, target3d, smooth, limits, ground, pose }, lm };
   };
 
-  const total = (x: Tensor1D): Tensor => {
-    const t = terms(x);
-    let sum: Tensor = tf.scalar(0);
-    for (const k of Object.keys(t) as (keyof KinematicWeights)[]) {
-      const v = t[k];
-      if (v && w[k] > 0) sum = sum.add(v.mul(w[k]));
-    }
+  const totalOf = (terms: LossTerms): number => {
+    let sum = 0;
+    for (const k of Object.keys(terms) as (keyof KinematicWeights)[]) if (w[k] > 0) sum += w[k] * terms[k];
     return sum;
   };
 
-  const grad = tf.valueAndGrad(total);
-
   return {
-    dim: W * (6 + D),
+    dim: W * P,
     valueAndGrad(x: Float64Array): { value: number; grad: Float64Array } {
-      const xt = tf.tensor1d(Float32Array.from(x));
-      const { value, grad: g } = tf.tidy(() => grad(xt));
-      xt.dispose();
-      const v = value.dataSync()[0]!;
-      const gd = g.dataSync();
-      value.dispose();
-      g.dispose();
-      const out = new Float64Array(gd.length);
-      for (let i = 0; i < gd.length; i++) out[i] = Number.isFinite(gd[i]!) ? gd[i]! : 0;
-      return { value: Number.isFinite(v) ? v : Infinity, grad: out };
+      const grad = new Float64Array(W * P);
+      const v = totalOf(evaluate(x, grad).terms);
+      for (let i = 0; i < grad.length; i++) if (!Number.isFinite(grad[i]!)) grad[i] = 0;
+      return { value: Number.isFinite(v) ? v : Infinity, grad };
     },
     /** Each term's unweighted value at x. */
     terms(x: Float64Array): LossTerms {
-      const out = {} as LossTerms;
-      tf.tidy(() => {
-        const t = terms(tf.tensor1d(Float32Array.from(x)));
-        for (const k of Object.keys(t) as (keyof KinematicWeights)[]) out[k] = t[k] ? t[k]!.dataSync()[0]! : 0;
-      });
-      return out;
+      return evaluate(x, null).terms;
     },
     /** Landmarks [W][33] of x. */
     landmarks(x: Float64Array): Vec3[][] {
-      const lm = tf.tidy(() => {
-        const X = tf.tensor2d(Float32Array.from(x), [W, 6 + D]);
-        return ctx.fk.landmarks({
-          rootPosition: X.slice([0, 0], [W, 3]) as Tensor2D,
-          rootRotation: X.slice([0, 3], [W, 3]) as Tensor2D,
-          angles: X.slice([0, 6], [W, D]) as Tensor2D,
-        });
-      });
-      const d = lm.dataSync();
-      lm.dispose();
+      const d = fk.forward(x, W);
       return Array.from({ length: W }, (_, t) => Array.from({ length: N }, (_, j) => [d[(t * N + j) * 3]!, d[(t * N + j) * 3 + 1]!, d[(t * N + j) * 3 + 2]!] as Vec3));
-    },
-    dispose(): void {
-      for (const c of consts) c.dispose();
     },
   };
 }

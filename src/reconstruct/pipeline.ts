@@ -38,7 +38,7 @@ export interface ReconstructOptions {
    * quasi-Newton steps measured best (see the bench); `optimizer` drives the physics stage.
    */
   kinematicOptimizer?: string;
-  /** Iterations per window of the physics stage (the kinematic stage scales from it). */
+  /** Iterations per window of the physics stage (the kinematic stage has its own, `kinematic.iterations`). */
   iterations?: number;
   /** Worker threads for the physics stage's rollouts (0: the calling thread; the result is the same). */
   workers?: number;
@@ -126,10 +126,9 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
   // 2. Kinematic stage.
   const kinOptions: KinematicOptions = {
     optimizer: o.kinematicOptimizer ?? 'lbfgs',
-    ...(o.iterations ? { iterations: Math.max(10, 4 * o.iterations) } : {}),
     ...(o.kinematic ?? {}),
   };
-  const kinHash = hash('kinematic@2', kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
+  const kinHash = hash('kinematic@3', kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
   const kinPath = join(out, 'kinematic.json');
   const kinCheckpointPath = join(out, '.kinematic.checkpoint.json');
   const report: ReconstructReport = {

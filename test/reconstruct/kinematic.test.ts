@@ -4,10 +4,13 @@ import { createSkeleton } from '../../src/body/skeleton.ts';
 import { worldToCamera } from '../../src/geometry/camera.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { initBackend } from '../../src/optimus/backend.ts';
-import { runKinematic } from '../../src/reconstruct/kinematic.ts';
+import { FkGrad } from '../../src/body/fk-grad.ts';
+import { runKinematic, windowData } from '../../src/reconstruct/kinematic.ts';
+import { KINEMATIC_WEIGHTS, SOLE_LANDMARKS, widenedLimits, windowLoss } from '../../src/reconstruct/kinematic-loss.ts';
 import { prepareObservations } from '../../src/reconstruct/observations.ts';
 import { buildScene } from '../../src/reconstruct/scene.ts';
 import { makeWindows } from '../../src/reconstruct/windows.ts';
+import { poseParams } from '../../src/body/fk-tf.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
 /** Root-aligned MPJPE (mm) of two landmark sequences, each expressed in its own camera frame. */
@@ -53,4 +56,47 @@ describe('kinematic stage', () => {
     expect(r.lossCurve[r.lossCurve.length - 1]).toBeLessThan(r.lossCurve[0]!);
     expect(r.poses).toHaveLength(8);
   }, 120_000);
+});
+
+describe('kinematic window loss', () => {
+  it('has an exact gradient: every term active (fixed frames before, 3D prior and targets, limits, ground) matches central differences', () => {
+    const skel = createSkeleton({ height: 1.75 });
+    const poses = squatPoses(skel, 6);
+    const truth = poses.map((p) => landmarkPositions(skel, p));
+    const camera = testCamera();
+    const kp = keypointsFromLandmarks(truth, camera);
+    const obs = prepareObservations(kp, 'synthetic');
+    const scene = buildScene(obs, kp.camera, 'synthetic');
+    // Frames 2..5 form the window; frames 0, 1 enter its smoothness term as fixed landmarks.
+    const before = new Float32Array(2 * 33 * 3);
+    for (let t = 0; t < 2; t++) truth[t]!.forEach((p, j) => before.set(p, (t * 33 + j) * 3));
+    const data = windowData(obs, scene, { index: 1, start: 2, end: 6 }, before);
+    const pp = poseParams(scene.skel, poses.slice(2));
+    const D = pp.angleCount, P = 6 + D, W = 4;
+    const x = new Float64Array(W * P);
+    const { upper } = widenedLimits(scene.skel, 0.3);
+    for (let t = 0; t < W; t++) {
+      x.set(pp.rootPosition.subarray(t * 3, t * 3 + 3), t * P);
+      x.set(pp.rootRotation.subarray(t * 3, t * 3 + 3), t * P + 3);
+      for (let d = 0; d < D; d++) x[t * P + 6 + d] = pp.angles[t * D + d]! + 0.05 * Math.sin(7 * d + t);
+      x[t * P + 6 + (t * 5) % D] = upper[(t * 5) % D]! + 0.1; // past a joint limit
+    }
+    x[1] -= 0.12; // the first frame sinks: its soles go below the ground
+    const weights = { ...KINEMATIC_WEIGHTS, target3d: 1, pose: 0.01 };
+    const loss = windowLoss({ skel: scene.skel, fk: new FkGrad(scene.skel), camera: scene.camera, depth: scene.depth, weights }, data);
+    const terms = loss.terms(x);
+    for (const k of Object.keys(weights) as (keyof typeof weights)[]) expect(terms[k], k).toBeGreaterThan(0);
+    expect(loss.landmarks(x)[0]!.some((p, j) => SOLE_LANDMARKS.includes(j) && p[1] < 0)).toBe(true);
+    const { value, grad } = loss.valueAndGrad(x);
+    expect(value).toBeCloseTo(Object.entries(terms).reduce((s, [k, v]) => s + weights[k as keyof typeof weights] * v, 0), 12);
+    const h = 1e-6;
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) {
+      const up = x.slice(); up[i]! += h;
+      const dn = x.slice(); dn[i]! -= h;
+      const fd = (loss.valueAndGrad(up).value - loss.valueAndGrad(dn).value) / (2 * h);
+      worst = Math.max(worst, Math.abs(fd - grad[i]!) / Math.max(1e-3, Math.abs(fd)));
+    }
+    expect(worst).toBeLessThan(1e-4);
+  });
 });

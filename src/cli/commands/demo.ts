@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../../reconstruct/demo.ts';
+import { KINEMATIC_DEFAULTS } from '../../reconstruct/kinematic.ts';
 import { OPTIMIZER_NAMES, parseOptimizerName } from '../../reconstruct/optimizers.ts';
 import { positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
@@ -14,11 +15,11 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'output folder', join(tmpdir(), 'optimus-motion-demo'))
     .option('--seconds <s>', 'use only the first S seconds of the sample', Number)
     .option('--iterations <n>', 'physics iterations per window', positiveInt('--iterations'), DEMO_DEFAULTS.iterations)
-    .option('--kinematic-iterations <n>', 'kinematic iterations per window', positiveInt('--kinematic-iterations'), DEMO_DEFAULTS.kinematicIterations)
+    .option('--kinematic-iterations <n>', `kinematic iterations per window (default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--kinematic-iterations'))
     .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, DEMO_DEFAULTS.optimizer)
     .option('--no-physics', 'kinematic stage only')
     .option('--quiet', 'no progress output')
-    .action(async (opts: { out: string; seconds?: number; iterations: number; kinematicIterations: number; optimizer: string; physics: boolean; quiet?: boolean }) => {
+    .action(async (opts: { out: string; seconds?: number; iterations: number; kinematicIterations?: number; optimizer: string; physics: boolean; quiet?: boolean }) => {
       const bars: Record<string, Progress> = {};
       const r = await runDemo({
         out: opts.out, seconds: opts.seconds, iterations: opts.iterations, kinematicIterations: opts.kinematicIterations,
