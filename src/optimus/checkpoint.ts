@@ -34,6 +34,8 @@ const optimusConfigSchema = z.object({
   dScale: z.number().nonnegative(),
   baseStep: z.number().positive(),
   alphaRange: z.number().positive(),
+  // Checkpoints written before the diagonal prior existed ran with a scalar H₀.
+  diagonalRange: z.number().min(1).default(1),
 });
 
 const adafacMlpConfigSchema = z.object({

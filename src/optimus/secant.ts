@@ -9,7 +9,8 @@
  *    may be indefinite;
  *  - L-BFGS (two-loop recursion, Algorithm 7.4): always positive definite.
  * Optimus steps along SR1 when it is a descent direction and along L-BFGS otherwise
- * (see optimus.ts): the BFGS-family prior the network starts from.
+ * (see optimus.ts): the BFGS-family prior the network starts from. Its L-BFGS may start
+ * from a diagonal H₀ instead of γI (`diagonalH0`).
  */
 
 import { dot } from './vector.ts';
@@ -27,8 +28,38 @@ export function secantGamma(pairs: readonly SecantPair[], gamma0: number): numbe
   return last ? dot(last.s, last.y) / dot(last.y, last.y) : gamma0;
 }
 
-/** H·v by the two-loop recursion over the pairs (oldest first). */
-export function applySecant(pairs: readonly SecantPair[], gamma: number, v: Float64Array): Float64Array {
+/**
+ * A diagonal H₀ = γ_D·D for the two-loop recursion: D = 1/√v from Adam's second-moment
+ * estimate v of the gradient (per-parameter scale, which a scalar γ cannot express when
+ * parameters have different units), clipped to [m/range, m·range] around its geometric
+ * mean m, and γ_D = sᵀy / yᵀDy of the newest pair so that H₀ matches its curvature along
+ * y (the scalar rule γ = sᵀy/yᵀy is the case D = I). range = 1 gives γI back.
+ */
+export function diagonalH0(secondMoment: Float64Array, newest: SecantPair, range: number): Float64Array {
+  const n = secondMoment.length;
+  const D = new Float64Array(n);
+  let vSum = 0;
+  for (let i = 0; i < n; i++) vSum += secondMoment[i]!;
+  // Relative floor: a parameter whose gradient was always 0 must not dominate the mean.
+  const floor = 1e-8 * Math.sqrt(vSum / n) + 1e-300;
+  let logSum = 0;
+  for (let i = 0; i < n; i++) {
+    D[i] = 1 / (Math.sqrt(secondMoment[i]!) + floor);
+    logSum += Math.log(D[i]!);
+  }
+  const mean = Math.exp(logSum / n);
+  let yDy = 0;
+  for (let i = 0; i < n; i++) {
+    D[i] = Number.isFinite(mean) && mean > 0 ? Math.min(mean * range, Math.max(mean / range, D[i]!)) : 1;
+    yDy += newest.y[i]! * newest.y[i]! * D[i]!;
+  }
+  const gammaD = dot(newest.s, newest.y) / yDy;
+  for (let i = 0; i < n; i++) D[i]! *= gammaD;
+  return D;
+}
+
+/** H·v by the two-loop recursion over the pairs (oldest first), from H₀ = γI or diag(γ). */
+export function applySecant(pairs: readonly SecantPair[], gamma: number | Float64Array, v: Float64Array): Float64Array {
   const k = pairs.length;
   const q = Float64Array.from(v);
   const a = new Float64Array(k);
@@ -39,7 +70,8 @@ export function applySecant(pairs: readonly SecantPair[], gamma: number, v: Floa
     a[j] = rho[j]! * dot(s, q);
     for (let i = 0; i < q.length; i++) q[i]! -= a[j]! * y[i]!;
   }
-  for (let i = 0; i < q.length; i++) q[i]! *= gamma;
+  if (typeof gamma === 'number') for (let i = 0; i < q.length; i++) q[i]! *= gamma;
+  else for (let i = 0; i < q.length; i++) q[i]! *= gamma[i]!;
   for (let j = 0; j < k; j++) {
     const { s, y } = pairs[j]!;
     const b = rho[j]! * dot(y, q);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { optimusDef } from '../../src/optimus/learned.ts';
 import type { OptimusState } from '../../src/optimus/optimus.ts';
-import { applySecant, applySr1, buildSr1, pushPair, secantGamma, type SecantPair } from '../../src/optimus/secant.ts';
+import { applySecant, applySr1, buildSr1, diagonalH0, pushPair, secantGamma, type SecantPair } from '../../src/optimus/secant.ts';
 import { dot } from '../../src/optimus/vector.ts';
 import type { Objective, Optimizer } from '../../src/optimus/types.ts';
 import { getObjective } from '../../src/optimus/objectives/registry.ts';
@@ -143,5 +143,30 @@ describe('Optimus prior above the pair count', () => {
     const def = optimusDef();
     const ratios = [0, 1].map((seed) => evalsToMicro(def.create(def.initWeights(0)), seed) / evalsToMicro(createOptimizer('lbfgs').optimizer, seed));
     for (const r of ratios) expect(r).toBeLessThan(1.3);
+  });
+});
+
+describe('diagonal H₀ of the L-BFGS prior', () => {
+  const rng = new Rng(31);
+  const n = 12;
+  const pair: SecantPair = { s: Float64Array.from({ length: n }, () => rng.normal()), y: new Float64Array(n) };
+  pair.y = pair.s.map((v, i) => v * (1 + i) + 0.1 * rng.normal());
+  const v = Float64Array.from({ length: n }, (_, i) => (i === 3 ? 0 : 10 ** rng.uniform(-6, 2)));
+
+  it('matches the newest pair’s curvature (yᵀH₀y = sᵀy), stays within the range, and is γI at range 1', () => {
+    const h0 = diagonalH0(v, pair, 10);
+    expect(dot(pair.y, pair.y.map((yi, i) => yi * h0[i]!))).toBeCloseTo(dot(pair.s, pair.y), 10);
+    expect(Math.max(...h0) / Math.min(...h0)).toBeLessThanOrEqual(100 * (1 + 1e-12));
+    expect(h0.every((d) => Number.isFinite(d) && d > 0)).toBe(true); // v = 0 for one parameter
+    const scalar = diagonalH0(v, pair, 1);
+    const gamma = secantGamma([pair], 1);
+    scalar.forEach((d) => expect(d).toBeCloseTo(gamma, 12));
+  });
+
+  it('the two-loop recursion with a diagonal H₀ still satisfies the newest secant equation H y = s', () => {
+    const pairs = [pair];
+    const h0 = diagonalH0(v, pair, 10);
+    const Hy = applySecant(pairs, h0, pair.y);
+    Hy.forEach((h, i) => expect(h).toBeCloseTo(pair.s[i]!, 9));
   });
 });
