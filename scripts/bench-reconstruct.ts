@@ -1,16 +1,17 @@
 /**
- * `npm run bench:reconstruct [-- --seconds S --clips a,b --optimizer NAME --iterations N --workers W --out FILE]`:
+ * `npm run bench:reconstruct [-- --seconds S --clips a,b --optimizer NAME --iterations N --workers W --physics JSON --out FILE]`:
  * the reconstruction benchmark of src/reconstruct/bench.ts on every CMU clip in
  * ../shared/data/mocap when present (otherwise the project's own demo clip), the first
  * `--seconds` (default 2) of each. Prints the README tables and writes JSON.
  */
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/formats/io.ts';
 import { benchReconstruct, RECONSTRUCT_BENCH_DEFAULTS } from '../src/reconstruct/bench.ts';
 import { DEMO_DEFAULTS } from '../src/reconstruct/demo.ts';
+import type { PhysicsStageOptions } from '../src/reconstruct/physics-stage.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -25,11 +26,17 @@ const only = arg('clips', '');
 const selected = only ? clips.filter((c) => only.split(',').some((s) => c.includes(s))) : clips;
 const seconds = Number(arg('seconds', String(RECONSTRUCT_BENCH_DEFAULTS.seconds)));
 const started = Date.now();
+// Timings move with the machine's load: print it with them.
+const loadBefore = loadavg().map((v) => v.toFixed(2)).join(' ');
 const result = await benchReconstruct({
   clips: selected,
   workDir: mkdtempSync(join(tmpdir(), 'om-bench-')),
   seconds,
-  reconstruct: { optimizer: arg('optimizer', 'optimus'), iterations: Number(arg('iterations', '4')), workers: Number(arg('workers', String(availableParallelism()))) },
+  reconstruct: {
+    optimizer: arg('optimizer', 'optimus'), iterations: Number(arg('iterations', '4')), workers: Number(arg('workers', String(availableParallelism()))),
+    // Physics-stage options as JSON, e.g. the previous defaults for a before/after table.
+    physicsStage: JSON.parse(arg('physics', '{}')) as PhysicsStageOptions,
+  },
   compare: {
     ...RECONSTRUCT_BENCH_DEFAULTS.compare,
     optimizers: arg('optimizers', RECONSTRUCT_BENCH_DEFAULTS.compare.optimizers.join(',')).split(','),
@@ -68,4 +75,4 @@ for (const r of result.optimizers) {
 }
 const out = arg('out', join(tmpdir(), 'bench-reconstruct.json'));
 writeJsonAtomic(out, { seconds, clips: result.clips.map(({ report, ...c }) => ({ ...c, secondsPerVideoSecond: report.secondsPerVideoSecond, residualForce: report.residualForce })), optimizers: result.optimizers }, 1);
-console.log(`\nbench took ${((Date.now() - started) / 60000).toFixed(1)} min; wrote ${out}`);
+console.log(`\nbench took ${((Date.now() - started) / 60000).toFixed(1)} min (load average before ${loadBefore}, after ${loadavg().map((v) => v.toFixed(2)).join(' ')}); wrote ${out}`);

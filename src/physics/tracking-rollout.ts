@@ -6,7 +6,10 @@
  * open-loop wrench offset per interval. Without the root PD a simulated body that cannot
  * balance a deep squat falls within a window; with it the body stays on the kinematic root
  * and the optimized controls only have to fix what the camera sees. The wrench is always
- * reported (mean |force|, |torque|). Used by src/reconstruct/physics-stage.ts, on the calling
+ * reported (mean |force|, |torque|). Options: Catmull-Rom PD targets and root reference
+ * (`splineEnds`, `rootReference.before/after`: continuous target velocities) and weaker horizontal
+ * root gains (`gains.horizontal`: a stiff sideways pull drags planted feet across the ground).
+ * Used by src/reconstruct/physics-stage.ts, on the calling
  * thread or through the pool's 'tracking' kind (rollout-kinds.ts).
  */
 import {
@@ -28,6 +31,8 @@ export interface RootGains {
   inertia: number;
   /** Body mass (kg). */
   mass: number;
+  /** Multiplier on the horizontal (x, z) position gains (default 1). */
+  horizontal?: number;
 }
 
 export interface TrackingRolloutSpec extends RolloutSpec {
@@ -35,7 +40,21 @@ export interface TrackingRolloutSpec extends RolloutSpec {
    * Reference root at the start and end of every interval: (K + 1) × 3 positions and
    * (K + 1) × 4 quaternions (xyzw), and the interval length (s).
    */
-  rootReference?: { positions: Float64Array; rotations: Float64Array; interval: number; gains: RootGains };
+  rootReference?: {
+    positions: Float64Array; rotations: Float64Array; interval: number; gains: RootGains;
+    /**
+     * Reference root positions one interval before the first and after the last (3 each): when
+     * given, the position reference is a Catmull-Rom spline (continuous velocity) instead of
+     * piecewise linear, whose velocity jumps at every frame kick the pelvis through the damping.
+     */
+    before?: Float64Array; after?: Float64Array;
+  };
+  /**
+   * Packed joint angles one interval before the first knot and after the last (D each): when
+   * given, PD targets follow a Catmull-Rom spline through the knots — target velocities are
+   * continuous across frames and, with neighbours taken from the reference, across windows.
+   */
+  splineEnds?: { before: Float64Array; after: Float64Array };
   /**
    * Control intervals to run (default: one per knot, the last one holding its knot). With
    * one knot more than intervals the last interval moves on to the next frame's pose instead
@@ -44,9 +63,25 @@ export interface TrackingRolloutSpec extends RolloutSpec {
   intervals?: number;
 }
 
+/**
+ * Cubic Hermite segment from q0 to q1 with tangents m0, m1 (per segment), at t ∈ [0, 1]:
+ * the value and its derivative per segment. With Catmull-Rom tangents, mᵢ = (qᵢ₊₁ − qᵢ₋₁) / 2,
+ * consecutive segments join with equal values and slopes.
+ */
+export function hermite(q0: number, m0: number, q1: number, m1: number, t: number): [number, number] {
+  const t2 = t * t, t3 = t2 * t;
+  return [
+    (2 * t3 - 3 * t2 + 1) * q0 + (t3 - 2 * t2 + t) * m0 + (-2 * t3 + 3 * t2) * q1 + (t3 - t2) * m1,
+    (6 * t2 - 6 * t) * q0 + (3 * t2 - 4 * t + 1) * m0 + (-6 * t2 + 6 * t) * q1 + (3 * t2 - 2 * t) * m1,
+  ];
+}
+
 /** Runs a rollout on this thread; same result layout as src/physics/rollout.ts. */
 export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uint8Array, spec: TrackingRolloutSpec): RolloutResult {
   const { knotCount, motors: M, knots } = motorKnots(layout, spec.targets);
+  const ends = spec.splineEnds ? motorKnots(layout, Float64Array.from([...spec.splineEnds.before, ...spec.splineEnds.after])).knots : null;
+  // Knot i in motor space, with the spline's neighbours at −1 and knotCount.
+  const knot = (i: number, m: number): number => (i < 0 ? ends![m]! : i >= knotCount ? (ends ? ends[M + m]! : knots[(knotCount - 1) * M + m]!) : knots[i * M + m]!);
   const K = Math.min(knotCount, spec.intervals ?? knotCount);
   const S = Math.max(1, Math.round(spec.stepsPerControl));
   const ref = spec.rootReference;
@@ -58,11 +93,15 @@ export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uin
   const pos = new Float64Array(M);
   const vel = new Float64Array(M);
   const wrench = new Float64Array(6);
+  const rt0 = new Float64Array(3), rt1 = new Float64Array(3);
   const rate = layout.options.rate;
   try {
     for (let k = 0; k < K; k++) {
       const a = k * M, b = (k + 1 < knotCount ? k + 1 : k) * M;
-      for (let m = 0; m < M; m++) vel[m] = (knots[b + m]! - knots[a + m]!) * rate / S;
+      // Tangents (per interval) of the Catmull-Rom spline at both ends of this interval.
+      const m0 = new Float64Array(M), m1 = new Float64Array(M);
+      if (ends) for (let m = 0; m < M; m++) { m0[m] = (knot(k + 1, m) - knot(k - 1, m)) / 2; m1[m] = (knot(k + 2, m) - knot(k, m)) / 2; }
+      if (!ends) for (let m = 0; m < M; m++) vel[m] = (knots[b + m]! - knots[a + m]!) * rate / S;
       // Reference root velocity over this interval (constant: linear interpolation).
       let p0: Vec3 = [0, 0, 0], p1: Vec3 = [0, 0, 0], q0: Quat = [0, 0, 0, 1], q1: Quat = [0, 0, 0, 1], vRef: Vec3 = [0, 0, 0], wRef: Vec3 = [0, 0, 0];
       if (ref) {
@@ -71,12 +110,25 @@ export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uin
         q0 = [ref.rotations[k * 4]!, ref.rotations[k * 4 + 1]!, ref.rotations[k * 4 + 2]!, ref.rotations[k * 4 + 3]!];
         q1 = [ref.rotations[k * 4 + 4]!, ref.rotations[k * 4 + 5]!, ref.rotations[k * 4 + 6]!, ref.rotations[k * 4 + 7]!];
         vRef = [(p1[0] - p0[0]) / ref.interval, (p1[1] - p0[1]) / ref.interval, (p1[2] - p0[2]) / ref.interval];
+        if (ref.before && ref.after) {
+          const at = (i: number, c: number) => (i < 0 ? ref.before![c]! : i > K ? ref.after![c]! : ref.positions[i * 3 + c]!);
+          for (let c = 0; c < 3; c++) { rt0[c] = (at(k + 1, c) - at(k - 1, c)) / 2; rt1[c] = (at(k + 2, c) - at(k, c)) / 2; }
+        }
         wRef = quatToRotationVector(quatMultiply(q1, quatConjugate(q0))).map((x) => x / ref.interval) as Vec3;
       }
       const w = spec.rootWrench;
       for (let s = 0; s < S; s++) {
         const t = s / S;
-        for (let m = 0; m < M; m++) pos[m] = knots[a + m]! + t * (knots[b + m]! - knots[a + m]!);
+        if (ends) {
+          for (let m = 0; m < M; m++) {
+            const [p, dp] = hermite(knots[a + m]!, m0[m]!, knot(k + 1, m), m1[m]!, t);
+            pos[m] = p;
+            // Per interval → per second.
+            vel[m] = dp * rate / S;
+          }
+        } else {
+          for (let m = 0; m < M; m++) pos[m] = knots[a + m]! + t * (knots[b + m]! - knots[a + m]!);
+        }
         sim.setMotorTargets(pos, vel, 0, 0, spec.gainScale ?? 1);
         wrench.fill(0);
         if (w) for (let c = 0; c < 6; c++) wrench[c] = w[k * 6 + c]!;
@@ -86,9 +138,13 @@ export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uin
           const g = ref.gains;
           const root = sim.rootState();
           const er = quatToRotationVector(quatMultiply(quatSlerp(q0, q1, f), quatConjugate(root.q)));
+          const spline = ref.before && ref.after;
           for (let c = 0; c < 3; c++) {
-            const target = p0[c]! + f * (p1[c]! - p0[c]!);
-            wrench[c] += g.mass * (g.stiffness * (target - root.p[c]!) + g.damping * (vRef[c]! - root.v[c]!));
+            const [target, v] = spline
+              ? hermite(p0[c]!, rt0[c]!, p1[c]!, rt1[c]!, f).map((x, i) => (i ? x / ref.interval : x)) as [number, number]
+              : [p0[c]! + f * (p1[c]! - p0[c]!), vRef[c]!];
+            const h = c === 1 ? 1 : g.horizontal ?? 1;
+            wrench[c] += h * g.mass * (g.stiffness * (target - root.p[c]!) + g.damping * (v - root.v[c]!));
             wrench[3 + c] += g.inertia * (g.rotStiffness * er[c]! + g.rotDamping * (wRef[c]! - root.w[c]!));
           }
         }

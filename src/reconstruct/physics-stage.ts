@@ -32,7 +32,13 @@ import { makeWindows, type FrameWindow } from './windows.ts';
  * window's PD knots run one frame past its end, so chained windows do not stall at their
  * boundaries; and a closed-loop residual root wrench (`rootPd`, a PD on the pelvis toward the
  * kinematic root at every step, as in src/physics/tracking.ts) holds the body up where joint
- * PD alone falls in a deep squat. The wrench is reported (residualForce/Torque). The simulator is not differentiable, so gradients are finite
+ * PD alone falls in a deep squat. The wrench is reported (residualForce/Torque). What keeps
+ * the feet planted and the motion smooth (issue 6): the root PD pulls only weakly sideways
+ * (`rootPd.horizontal`), so it does not drag planted feet; PD targets and the root reference
+ * follow splines with continuous velocity (`spline`), and each window's first control knot
+ * continues the previous window's offsets (`continuous`), so nothing jumps at frames or seams;
+ * the foot-slide term also counts feet gliding inside the skating metric's contact band
+ * (`contactBand`), not only feet the simulator reports in contact. The simulator is not differentiable, so gradients are finite
  * differences of rollouts (forward differences first, central for the last iterations:
  * the measured probe in FIELD-NOTES found FD at ~0.01 rad reliable and random-direction
  * estimates too inaccurate in tens of dimensions).
@@ -49,7 +55,7 @@ export interface PhysicsWeights {
 export const PHYSICS_WEIGHTS: PhysicsWeights = {
   reprojection: 1,
   kinematic3d: 1,
-  footSlide: 1,
+  footSlide: 2,
   control: 1e-4,
   residual: 1e-3,
   smooth: 1e-4,
@@ -80,6 +86,12 @@ export interface PhysicsStageOptions {
    * window's controls could not prevent), the next window restarts from the kinematic state.
    */
   resetDistance?: number;
+  /**
+   * Likewise when the window's last simulated pose is this far (m, mean over the landmarks,
+   * pelvis-aligned) from the kinematic pose: a body caught in a pose it cannot leave (measured
+   * on the CMU salsa's deep lunge, where a rigid foot pivoted onto its toe and stayed there).
+   */
+  resetPoseError?: number;
   /** Share of the iterations, at the end, that use central differences. */
   centralShare?: number;
   /**
@@ -100,6 +112,21 @@ export interface PhysicsStageOptions {
   smoothing?: number;
   /** Multiplier on every joint's PD stiffness (damping scales with its square root). */
   gainScale?: number;
+  /**
+   * PD targets and the root reference follow Catmull-Rom splines through the frames
+   * (continuous target velocity, also across window seams) instead of straight segments.
+   */
+  spline?: boolean;
+  /**
+   * Each window's first control knot continues the offsets the previous window ended with
+   * (not optimized), so chained windows' PD targets do not jump at the seams.
+   */
+  continuous?: boolean;
+  /**
+   * Landmark height (m) under which a foot's sole points count as planted for the foot-slide
+   * term even without simulated contact (0: simulated contact only).
+   */
+  contactBand?: number;
   /**
    * The multiplier below LOW_FPS frames per second: there each control interval spans many
    * simulation steps and stiff gains blew up (measured on the 5 fps pose_squats video:
@@ -133,9 +160,11 @@ export const PHYSICS_STAGE_DEFAULTS = {
   paramScale: 0.02,
   centralShare: 0.34,
   resetDistance: 0.15,
+  resetPoseError: 0.08,
   rootPd: {
     stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
     rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
+    horizontal: 0.3,
   } as Omit<RootGains, 'mass'> | null,
   // Measured with plain tracking (0 iterations) on the CMU squat, 2 s, 3 px noise, when the
   // kinematic fit was jittery (acceleration error 50–80 mm/f²): PD knots running past the
@@ -147,12 +176,29 @@ export const PHYSICS_STAGE_DEFAULTS = {
   // swing foot catches the ground less) MPJPE 45 → 42 mm. σ 2 or 3 lowered walk skating a
   // little but cost 4–15 mm PA-MPJPE; friction 0.5 let the hop's planted feet slide (skating
   // 3 → 22 %).
-  leadSeconds: 1 / 30,
-  gainScale: 3,
+  // Issue 6 (skating and acceleration; CMU walk / hop / squat, 2 s, bench settings), after
+  // measuring where the skating frames are: feet hovering inside the 5 cm band while the root
+  // PD drags the body along (no simulated contact, so the old slide term never saw them), and
+  // planted feet dragged under contact — the root PD carried ~40 % of the weight (less normal
+  // force, less friction) and pushed ~300 N horizontally. Tracking the TRUE motion (perfect
+  // reference, 0 iterations) isolates the controller: the one-frame lead cost walk PA-MPJPE
+  // 22 → 33 mm (velocity feed-forward already removes the PD lag, so a lead overshoots);
+  // horizontal root gains × 0.3 took walk / hop / squat MPJPE 35 / 30 / 12 → 33 / 22 / 12 mm and
+  // acceleration error 7.4 / 11.1 / 8.3 → 6.9 / 9.2 / 6.3; joint gains × 1.5 instead of × 3
+  // lowered acceleration error further. On the kinematic input, σ 2 smoothing took walk /
+  // squat acceleration error 10.8 / 8.2 → 7.3 / 6.3 mm/f² (the kinematic fit's own: 9.5 /
+  // 7.6); the contact-band slide term (weight 2–5) took skating 8–18 % → 0–3 %.
+  leadSeconds: 0,
+  gainScale: 1.5,
   lowFpsGainScale: 1,
-  smoothing: 1,
+  smoothing: 2,
+  spline: true,
+  continuous: true,
+  contactBand: 0.05,
   /** Humanoid options of src/physics that differ from its defaults here (see above). */
-  physics: { toeLength: 0.6 } as Partial<PhysicsOptions>,
+  // (Issue 6: with the settings above the full 0.75 toe of src/physics was better again: walk
+  // MPJPE 44 → 42 mm, acceleration error 7.6 → 6.9 mm/f², penetration 0.4 → 0.)
+  physics: {} as Partial<PhysicsOptions>,
   seed: 0,
   workers: 0,
 };
@@ -174,6 +220,8 @@ export interface PhysicsCheckpoint {
   blowUps: Array<{ window: number; reason: string; recovered: boolean }>;
   /** Windows after which the simulation drifted off and was restarted from the kinematic state. */
   resets: number[];
+  /** Control offsets of the last knot of the last finished window (see `continuous`). */
+  carry?: number[];
 }
 
 export interface PhysicsResult {
@@ -256,11 +304,17 @@ export async function runPhysics(
       // K + 1 knots: interval k moves the targets from frame start + k to start + k + 1 (+ lead).
       for (let k = 0; k <= K; k++) setup.base.set(anglesFromPose(skel, kinematic[Math.min(T - 1, win.start + k + lead)]!), k * D);
       for (let k = 0; k < K; k++) setup.kin.push(kinLm[win.start + k + 1]!);
+      const frameAngles = (t: number) => anglesFromPose(skel, kinematic[Math.max(0, Math.min(T - 1, t))]!);
+      const splineBase = o.spline ? { before: frameAngles(win.start - 1 + lead), after: frameAngles(win.start + K + 1 + lead) } : undefined;
       const rootReference = o.rootPd ? {
         positions: new Float64Array((K + 1) * 3), rotations: new Float64Array((K + 1) * 4), interval: 1 / fps,
         gains: { ...o.rootPd, mass: skel.mass },
       } : undefined;
       if (rootReference) {
+        if (o.spline) {
+          const rootAt = (t: number) => Float64Array.from(kinematic[Math.max(0, Math.min(T - 1, t))]!.rootPosition);
+          Object.assign(rootReference, { before: rootAt(win.start - 1), after: rootAt(win.start + K + 1) });
+        }
         for (let k = 0; k <= K; k++) {
           rootReference.positions.set(kinematic[win.start + k]!.rootPosition, k * 3);
           rootReference.rotations.set(kinematic[win.start + k]!.rootRotation, k * 4);
@@ -269,9 +323,19 @@ export async function runPhysics(
       let snapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
       const nc = controlled.length;
       const perKnot = nc + (o.residual ? 6 : 0);
-      const dim = o.knots * perKnot;
+      // Continuous controls: the first knot holds the offsets the previous window ended with.
+      const carried = o.continuous && o.knots > 1;
+      const carry = Float64Array.from(state.carry?.length === perKnot ? state.carry : new Array<number>(perKnot).fill(0));
+      const dim = (carried ? o.knots - 1 : o.knots) * perKnot;
+      /** All knots' offsets (rad; body weights for the wrench) from an optimized vector. */
+      const expand = (xRaw: Float64Array): Float64Array => {
+        const x = new Float64Array(o.knots * perKnot);
+        if (carried) x.set(carry);
+        for (let i = 0; i < xRaw.length; i++) x[(carried ? perKnot : 0) + i] = xRaw[i]! * o.paramScale;
+        return x;
+      };
       const controls = (xRaw: Float64Array, gainScale: number) => {
-        const x = xRaw.map((v) => v * o.paramScale);
+        const x = expand(xRaw);
         const targets = Float64Array.from(setup.base);
         const wrench = o.residual ? new Float64Array(K * 6) : undefined;
         for (let k = 0; k <= K; k++) {
@@ -289,7 +353,16 @@ export async function runPhysics(
             }
           }
         }
-        return { targets, stepsPerControl: S, rootWrench: wrench, gainScale, rootReference, intervals: K };
+        // Spline neighbours carry the offsets of the window's first and last knots.
+        let splineEnds: { before: Float64Array; after: Float64Array } | undefined;
+        if (splineBase) {
+          splineEnds = { before: Float64Array.from(splineBase.before), after: Float64Array.from(splineBase.after) };
+          for (let c = 0; c < nc; c++) {
+            splineEnds.before[controlled[c]!] += x[c]!;
+            splineEnds.after[controlled[c]!] += x[(o.knots - 1) * perKnot + c]!;
+          }
+        }
+        return { targets, stepsPerControl: S, rootWrench: wrench, gainScale, rootReference, intervals: K, splineEnds };
       };
       const fullGains = fps < LOW_FPS ? o.lowFpsGainScale : o.gainScale;
       let gainScale = fullGains;
@@ -303,10 +376,11 @@ export async function runPhysics(
         if (!pool) return xs.map((x) => trackingRollout(R, layout, snapshot, controls(x, gainScale)));
         return pool.runBatchSync(layout, snapshot, xs.map((x) => controls(x, gainScale)), { kind: 'tracking' });
       };
-      const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, x.map((v) => v * o.paramScale), perKnot, nc, o.knots, weights);
+      const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, expand(x), perKnot, nc, o.knots, weights, o.contactBand);
 
       // A window whose plain tracking blows up is retried with softer gains, then given up.
-      const zero = new Float64Array(dim);
+      // Start from holding the carried offsets (zero offsets without `continuous`).
+      const zero = carried ? Float64Array.from({ length: dim }, (_, i) => carry[i % perKnot]! / o.paramScale) : new Float64Array(dim);
       let base = rollout(zero);
       if (base.blowUp) {
         gainScale = fullGains / 2;
@@ -323,6 +397,7 @@ export async function runPhysics(
         state.curves.push(new Array(o.iterations).fill(loss));
         state.starts.push(loss);
         snapshot = (await startState(win.end)).snapshot;
+        state.carry = undefined;
       } else {
         let iteration = 0;
         const centralFrom = Math.floor(o.iterations * (1 - o.centralShare));
@@ -357,6 +432,7 @@ export async function runPhysics(
         };
         const result = runOptimizer(counting, objective, zero, o.iterations);
         const best = rollout(result.x, true);
+        state.carry = Array.from(expand(result.x).subarray((o.knots - 1) * perKnot));
         state.curves.push(result.curve);
         state.starts.push(result.start);
         for (let k = 0; k < best.frames; k++) {
@@ -372,14 +448,16 @@ export async function runPhysics(
             state.contacts.push([false, false]);
           }
           snapshot = (await startState(win.end)).snapshot;
+          state.carry = undefined;
         } else {
           const J = layout.bodies.length;
           const end = (best.frames - 1) * J * 7;
           const root = kinematic[win.end]!.rootPosition;
           const drift = Math.hypot(best.bodies[end]! - root[0], best.bodies[end + 1]! - root[1], best.bodies[end + 2]! - root[2]);
-          if (drift > o.resetDistance) {
+          if (drift > o.resetDistance || poseError(best, kinLm[win.end]!) > o.resetPoseError) {
             state.resets.push(wi);
             snapshot = (await startState(win.end)).snapshot;
+            state.carry = undefined;
           } else {
             snapshot = best.endSnapshot;
           }
@@ -456,11 +534,13 @@ export function controlledAngles(skel: Skeleton): number[] {
 }
 
 const SOLES = [[L.left_heel, L.left_foot_index], [L.right_heel, L.right_foot_index]] as const;
+/** Width (m) of the logistic edge of the contact band of the foot-slide term. */
+const CONTACT_BAND_SOFTNESS = 0.005;
 
 /** The window loss of one rollout (a plain number; blow-ups cost a large finite amount). */
 function windowLossValue(
   obs: Observations, camera: PinholeCamera, depth: number, setup: WindowSetup, r: RolloutResult,
-  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights,
+  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights, contactBand: number,
 ): number {
   const K = setup.win.end - setup.win.start;
   const M = quatToMatrix(camera.rotation);
@@ -487,10 +567,21 @@ function windowLossValue(
     }
     if (k > 0) {
       for (let f = 0; f < 2; f++) {
-        if (!(r.contacts[k * 2 + f] && r.contacts[(k - 1) * 2 + f])) continue;
+        // A foot counts as planted when the simulator reports contact at both frames, or —
+        // softly — when its sole points hover within the contact band (what the skating metric
+        // of src/eval counts: a foot gliding just above the ground is never in contact).
+        let gate = r.contacts[k * 2 + f] && r.contacts[(k - 1) * 2 + f] ? 1 : 0;
+        if (gate < 1 && contactBand > 0) {
+          let g = 1;
+          for (const j of SOLES[f]!) {
+            for (const kk of [k, k - 1]) g *= 1 / (1 + Math.exp((r.landmarks[(kk * LANDMARK_COUNT + j) * 3 + 1]! - contactBand) / CONTACT_BAND_SOFTNESS));
+          }
+          gate = Math.max(gate, g);
+        }
+        if (gate === 0) continue;
         for (const j of SOLES[f]!) {
           const a = (k * LANDMARK_COUNT + j) * 3, b = ((k - 1) * LANDMARK_COUNT + j) * 3;
-          slide += (r.landmarks[a]! - r.landmarks[b]!) ** 2 + (r.landmarks[a + 2]! - r.landmarks[b + 2]!) ** 2;
+          slide += gate * ((r.landmarks[a]! - r.landmarks[b]!) ** 2 + (r.landmarks[a + 2]! - r.landmarks[b + 2]!) ** 2);
         }
       }
     }
@@ -509,6 +600,23 @@ function windowLossValue(
   // A blow-up ends the rollout early: charge the missing frames heavily, so steps toward it are refused.
   if (r.blowUp) loss += 1 + (K - r.frames);
   return loss;
+}
+
+/** Mean distance (m) of a rollout's last landmarks from a pose's, both relative to their pelvis. */
+function poseError(r: RolloutResult, target: readonly Vec3[]): number {
+  const o = (r.frames - 1) * LANDMARK_COUNT * 3;
+  const at = (j: number, c: number) => r.landmarks[o + j * 3 + c]!;
+  let sum = 0;
+  for (let j = 0; j < LANDMARK_COUNT; j++) {
+    let d2 = 0;
+    for (let c = 0; c < 3; c++) {
+      const sim = at(j, c) - (at(L.left_hip, c) + at(L.right_hip, c)) / 2;
+      const kin = target[j]![c]! - (target[L.left_hip]![c]! + target[L.right_hip]![c]!) / 2;
+      d2 += (sim - kin) ** 2;
+    }
+    sum += Math.sqrt(d2);
+  }
+  return sum / LANDMARK_COUNT;
 }
 
 /** Body poses (J × 7: position, quaternion) of a kinematic pose — the simulator's body frames. */

@@ -6,7 +6,7 @@ import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { Rng } from '../../src/random.ts';
 import { prepareObservations } from '../../src/reconstruct/observations.ts';
 import { OPTIMIZER_NAMES } from '../../src/reconstruct/optimizers.ts';
-import { runPhysics } from '../../src/reconstruct/physics-stage.ts';
+import { controlledAngles, runPhysics } from '../../src/reconstruct/physics-stage.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
 describe('physics stage', () => {
@@ -19,15 +19,33 @@ describe('physics stage', () => {
     // Quasi-Newton line searches spend several rollouts batches per iteration: one iteration is their budget.
     const iterations = optimizer === 'lbfgs' || optimizer === 'bfgs' ? 1 : 2;
     // Forward differences only (centralShare 0): half the rollouts of central ones.
-    // Joint gains ×1, not the stage's default ×3: on this 4-frame window at ×3 the
+    // Smoothing σ 1, not the stage's default 2: on this 5-frame clip with σ 2 SGD's two steps
+    // did not descend (measured). Joint gains ×1, not the stage's former default ×3: on this 4-frame window at ×3 the
     // adafac-mlp checkpoint's first three steps all went uphill (measured), the others descend at both.
-    const r = await runPhysics(obs, skel, camera, 3.6, poses, { optimizer, iterations, knots: 1, residual: false, windowSize: 4, centralShare: 0, gainScale: 1 });
+    const r = await runPhysics(obs, skel, camera, 3.6, poses, { optimizer, iterations, knots: 1, residual: false, windowSize: 4, centralShare: 0, gainScale: 1, smoothing: 1 });
     expect(r.windowCurves).toHaveLength(1);
     expect(r.blowUps).toEqual([]);
     expect(r.poses).toHaveLength(5);
     expect(r.lossCurve[r.lossCurve.length - 1]!).toBeLessThan(r.windowStarts[0]!);
     expect(r.rollouts).toBeGreaterThan(20);
   }, 60_000);
+
+  it('with continuous controls carries the last knot across window seams and optimizes one knot less', async () => {
+    const poses9 = squatPoses(skel, 9);
+    const obs9 = prepareObservations(keypointsFromLandmarks(poses9.map((p) => landmarkPositions(skel, p)), camera), 'synthetic');
+    const options = { optimizer: 'adam', iterations: 2, knots: 2, residual: false, windowSize: 4, centralShare: 0, gainScale: 1 };
+    const carries: Array<number[] | undefined> = [];
+    const cont = await runPhysics(obs9, skel, camera, 3.6, poses9, { ...options, continuous: true, onWindow: (s) => { carries.push(s.carry); } });
+    const free = await runPhysics(obs9, skel, camera, 3.6, poses9, { ...options, continuous: false });
+    expect(cont.blowUps).toEqual([]);
+    expect(cont.poses).toHaveLength(9);
+    expect(carries).toHaveLength(2);
+    for (const c of carries) expect(c).toHaveLength(controlledAngles(skel).length);
+    // The optimizer moved the controls, so the carry is not all zeros.
+    expect(carries[0]!.some((v) => v !== 0)).toBe(true);
+    // Half the dimensions: about half the finite-difference rollouts.
+    expect(cont.rollouts).toBeLessThan(0.7 * free.rollouts);
+  }, 120_000);
 
   it('gives the same motion with rollouts in 2 worker threads as on the main thread', async () => {
     const options = { optimizer: 'adam', iterations: 2, knots: 1, residual: false, windowSize: 4, centralShare: 0.5, gainScale: 1 };

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { angleCount, anglesFromPose, createSkeleton } from '../../src/body/index.ts';
+import { squatPose } from '../../src/body/procedural.ts';
+import { hermite } from '../../src/physics/tracking-rollout.ts';
+import {
+  humanoidSnapshot, loadRapier, rootGains, trackingRollout, type HumanoidLayout, type Rapier, type TrackingRolloutSpec,
+} from '../../src/physics/index.ts';
+
+describe('Catmull-Rom PD targets (hermite)', () => {
+  const knots = [0.3, -0.1, 0.4, 0.9, 0.2, -0.5];
+  const tangent = (i: number) => (knots[i + 1]! - knots[i - 1]!) / 2;
+
+  it('passes through the knots and joins segments with equal slopes', () => {
+    for (let i = 1; i + 2 < knots.length; i++) {
+      const [start] = hermite(knots[i]!, tangent(i), knots[i + 1]!, tangent(i + 1), 0);
+      const [end, slopeEnd] = hermite(knots[i]!, tangent(i), knots[i + 1]!, tangent(i + 1), 1);
+      expect(start).toBeCloseTo(knots[i]!, 12);
+      expect(end).toBeCloseTo(knots[i + 1]!, 12);
+      if (i + 3 < knots.length) {
+        const [, slopeNext] = hermite(knots[i + 1]!, tangent(i + 1), knots[i + 2]!, tangent(i + 2), 0);
+        expect(slopeEnd).toBeCloseTo(slopeNext, 12);
+      }
+    }
+  });
+
+  it('reproduces a straight line (equally spaced knots) exactly, value and slope', () => {
+    for (const t of [0, 0.25, 0.5, 0.9]) {
+      const [v, dv] = hermite(1, 0.5, 1.5, 0.5, t);
+      expect(v).toBeCloseTo(1 + 0.5 * t, 12);
+      expect(dv).toBeCloseTo(0.5, 12);
+    }
+  });
+});
+
+describe('tracking rollout options', () => {
+  const skel = createSkeleton();
+  const D = angleCount(skel);
+  const K = 6;
+  let R: Rapier;
+  let snapshot: Uint8Array;
+  let layout: HumanoidLayout;
+  beforeAll(async () => {
+    R = await loadRapier();
+    ({ snapshot, layout } = await humanoidSnapshot(skel, { pose: squatPose(skel, 0) }));
+  }, 60_000);
+
+  /** Standing targets with a root reference displaced `dx` metres sideways. */
+  const standing = (dx: number, horizontal?: number): TrackingRolloutSpec => {
+    const pose = squatPose(skel, 0);
+    const targets = new Float64Array((K + 1) * D);
+    const positions = new Float64Array((K + 1) * 3), rotations = new Float64Array((K + 1) * 4);
+    for (let k = 0; k <= K; k++) {
+      targets.set(anglesFromPose(skel, pose), k * D);
+      positions.set([pose.rootPosition[0] + dx, pose.rootPosition[1], pose.rootPosition[2]], k * 3);
+      rotations.set(pose.rootRotation, k * 4);
+    }
+    return { targets, stepsPerControl: 4, intervals: K, rootReference: { positions, rotations, interval: 1 / 30, gains: { ...rootGains(skel.mass), horizontal } } };
+  };
+  const rootX = (spec: TrackingRolloutSpec) => {
+    const r = trackingRollout(R, layout, snapshot, spec);
+    expect(r.blowUp).toBeNull();
+    return r.bodies[(r.frames - 1) * layout.bodies.length * 7]!;
+  };
+
+  it('scales only the horizontal root force with `horizontal`', () => {
+    const x0 = squatPose(skel, 0).rootPosition[0];
+    const full = rootX(standing(0.1)) - x0;
+    const none = rootX(standing(0.1, 0)) - x0;
+    const still = rootX(standing(0, 0)) - x0;
+    // The full-gain PD pulls the pelvis several cm toward the displaced reference in 0.2 s;
+    // without horizontal gains it stays where standing leaves it.
+    expect(full).toBeGreaterThan(0.03);
+    expect(Math.abs(none - still)).toBeLessThan(0.002);
+  });
+
+  it('with spline ends through constant knots, holds the same pose as linear targets', () => {
+    const linear = trackingRollout(R, layout, snapshot, standing(0));
+    const pose = anglesFromPose(skel, squatPose(skel, 0));
+    const spline = trackingRollout(R, layout, snapshot, { ...standing(0), splineEnds: { before: Float64Array.from(pose), after: Float64Array.from(pose) } });
+    expect(spline.frames).toBe(linear.frames);
+    for (let i = 0; i < linear.landmarks.length; i++) expect(Math.abs(spline.landmarks[i]! - linear.landmarks[i]!)).toBeLessThan(1e-6);
+  });
+});
