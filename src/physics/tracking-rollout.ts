@@ -94,12 +94,12 @@ export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uin
   const vel = new Float64Array(M);
   const wrench = new Float64Array(6);
   const rt0 = new Float64Array(3), rt1 = new Float64Array(3);
+  const m0 = new Float64Array(M), m1 = new Float64Array(M); // spline tangents at an interval's ends
   const rate = layout.options.rate;
   try {
     for (let k = 0; k < K; k++) {
       const a = k * M, b = (k + 1 < knotCount ? k + 1 : k) * M;
       // Tangents (per interval) of the Catmull-Rom spline at both ends of this interval.
-      const m0 = new Float64Array(M), m1 = new Float64Array(M);
       if (ends) for (let m = 0; m < M; m++) { m0[m] = (knot(k + 1, m) - knot(k - 1, m)) / 2; m1[m] = (knot(k + 2, m) - knot(k, m)) / 2; }
       if (!ends) for (let m = 0; m < M; m++) vel[m] = (knots[b + m]! - knots[a + m]!) * rate / S;
       // Reference root velocity over this interval (constant: linear interpolation).

@@ -102,19 +102,15 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
       let wallMs = 0;
       for (const win of windows) {
         const p = kinematicWindowProblem(obs, scene, win);
-        try {
-          const opt = createOptimizer(name, { seed: win.index, dim: p.objective.dim, learningRate });
-          const t0 = Date.now();
-          const stamps: number[] = [];
-          const timed = { ...opt, step: (obj: Parameters<typeof opt.step>[0], st: Parameters<typeof opt.step>[1]) => { const r = opt.step(obj, st); stamps.push(Date.now() - t0); return r; } };
-          const r = runOptimizer(timed, p.objective, p.x0, o.compare!.iterations, KINEMATIC_DEFAULTS.paramScale);
-          wallMs += Date.now() - t0;
-          evaluations += r.evaluations;
-          curves.push(r.curve);
-          times.push(stamps);
-        } finally {
-          p.dispose();
-        }
+        const opt = createOptimizer(name, { seed: win.index, dim: p.objective.dim, learningRate });
+        const t0 = Date.now();
+        const stamps: number[] = [];
+        const timed = { ...opt, step: (obj: Parameters<typeof opt.step>[0], st: Parameters<typeof opt.step>[1]) => { const r = opt.step(obj, st); stamps.push(Date.now() - t0); return r; } };
+        const r = runOptimizer(timed, p.objective, p.x0, o.compare!.iterations, KINEMATIC_DEFAULTS.paramScale);
+        wallMs += Date.now() - t0;
+        evaluations += r.evaluations;
+        curves.push(r.curve);
+        times.push(stamps);
       }
       const curve = curves[0]!.map((_, i) => curves.reduce((sum, c) => sum + c[i]!, 0));
       // Wall time after iteration i: each window's own clock, summed over windows.

@@ -149,8 +149,7 @@ export function kinematicWindowProblem(obs: Observations, scene: Scene, win: Fra
   const data = windowData(obs, scene, win, null);
   const loss = windowLoss({ skel: scene.skel, fk, camera: scene.camera, depth: scene.depth, weights: { ...KINEMATIC_WEIGHTS, ...weights } }, data);
   const x0 = initialParams(scene, [], win, paramsPerFrame(scene.skel), angleCount(scene.skel));
-  // The loss holds plain arrays only; `dispose` stays for callers that free problems they are done with.
-  return { objective: asObjective(loss, `kinematic-window-${win.index}`), x0, dispose: (): void => {} };
+  return { objective: asObjective(loss, `kinematic-window-${win.index}`), x0 };
 }
 
 /** DESIGN §4.4: lossCurve[i] = Σ over windows of each window's best loss after i + 1 iterations. */

@@ -301,10 +301,12 @@ export async function runPhysics(
         base: new Float64Array((K + 1) * D),
         kin: [],
       };
+      /** The kinematic pose of frame t, clamped to the clip. */
+      const kinAt = (t: number) => kinematic[Math.max(0, Math.min(T - 1, t))]!;
+      const frameAngles = (t: number) => anglesFromPose(skel, kinAt(t));
       // K + 1 knots: interval k moves the targets from frame start + k to start + k + 1 (+ lead).
-      for (let k = 0; k <= K; k++) setup.base.set(anglesFromPose(skel, kinematic[Math.min(T - 1, win.start + k + lead)]!), k * D);
+      for (let k = 0; k <= K; k++) setup.base.set(frameAngles(win.start + k + lead), k * D);
       for (let k = 0; k < K; k++) setup.kin.push(kinLm[win.start + k + 1]!);
-      const frameAngles = (t: number) => anglesFromPose(skel, kinematic[Math.max(0, Math.min(T - 1, t))]!);
       const splineBase = o.spline ? { before: frameAngles(win.start - 1 + lead), after: frameAngles(win.start + K + 1 + lead) } : undefined;
       const rootReference = o.rootPd ? {
         positions: new Float64Array((K + 1) * 3), rotations: new Float64Array((K + 1) * 4), interval: 1 / fps,
@@ -312,7 +314,7 @@ export async function runPhysics(
       } : undefined;
       if (rootReference) {
         if (o.spline) {
-          const rootAt = (t: number) => Float64Array.from(kinematic[Math.max(0, Math.min(T - 1, t))]!.rootPosition);
+          const rootAt = (t: number) => Float64Array.from(kinAt(t).rootPosition);
           Object.assign(rootReference, { before: rootAt(win.start - 1), after: rootAt(win.start + K + 1) });
         }
         for (let k = 0; k <= K; k++) {

@@ -4,8 +4,7 @@ import type { OptimusState } from '../../src/optimus/optimus.ts';
 import { applySecant, applySr1, buildSr1, diagonalH0, pushPair, secantGamma, type SecantPair } from '../../src/optimus/secant.ts';
 import { dot } from '../../src/optimus/vector.ts';
 import type { Objective, Optimizer } from '../../src/optimus/types.ts';
-import { getObjective } from '../../src/optimus/objectives/registry.ts';
-import { objectiveAt } from '../../src/optimus/objectives/spec.ts';
+import { evalsToToleranceOf } from '../../src/optimus/bench/convergence.ts';
 import { createOptimizer } from '../../src/optimus/optimizers.ts';
 import { Rng } from '../../src/random.ts';
 
@@ -120,24 +119,7 @@ describe('secant preconditioner', () => {
 
 describe('Optimus prior above the pair count', () => {
   /** Evaluations until f − f* ≤ 1e-6 on the built-in 30-D ill-conditioned quadratic. */
-  function evalsToMicro(opt: Optimizer, seed: number): number {
-    const spec = getObjective('quadratic');
-    const objective = objectiveAt(spec, 30);
-    let evals = 0;
-    let reached = Infinity;
-    const counted: Objective = {
-      ...objective,
-      valueAndGrad(x) {
-        const r = objective.valueAndGrad(x);
-        evals++;
-        if (r.value - (objective.minimum ?? 0) <= 1e-6) reached = Math.min(reached, evals);
-        return r;
-      },
-    };
-    let state = opt.init(counted, spec.init(30, seed));
-    while (evals < 3000 && reached === Infinity) state = opt.step(counted, state);
-    return reached;
-  }
+  const evalsToMicro = (opt: Optimizer, seed: number): number => evalsToToleranceOf(opt, 'quadratic', 30, seed, 1e-6, 3000) ?? Infinity;
 
   it('with more dimensions than curvature pairs, the untrained Optimus needs at most 1.3× the evaluations of L-BFGS (L-SR1 needed 1.6×)', () => {
     const def = optimusDef();

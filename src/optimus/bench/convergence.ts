@@ -2,7 +2,7 @@ import { runWithBudget } from '../minimize.ts';
 import { getObjective } from '../objectives/registry.ts';
 import { objectiveAt } from '../objectives/spec.ts';
 import { createOptimizer } from '../optimizers.ts';
-import type { Objective } from '../types.ts';
+import type { Objective, Optimizer } from '../types.ts';
 import { median } from './summary.ts';
 
 /**
@@ -43,10 +43,15 @@ export interface ConvergenceRow {
 
 /** Evaluations until a value within `tolerance` of f* is seen (null if never within maxEvals). */
 export function evalsToTolerance(name: string, objectiveName: string, dim: number, seed: number, tolerance: number, maxEvals: number, checkpoint?: string): number | null {
+  const { optimizer } = createOptimizer(name, checkpoint && name === 'optimus' ? { checkpoint } : {});
+  return evalsToToleranceOf(optimizer, objectiveName, dim, seed, tolerance, maxEvals);
+}
+
+/** The same for a given optimizer instance (e.g. a network with weights in memory). */
+export function evalsToToleranceOf(optimizer: Optimizer, objectiveName: string, dim: number, seed: number, tolerance: number, maxEvals: number): number | null {
   const spec = getObjective(objectiveName);
   const inner = objectiveAt(spec, dim);
   const fStar = inner.minimum ?? 0;
-  const { optimizer } = createOptimizer(name, checkpoint && name === 'optimus' ? { checkpoint } : {});
   let evals = 0;
   let reached: number | null = null;
   // Counts every evaluation the optimizer asks for, so line searches are charged.
