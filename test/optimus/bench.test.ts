@@ -8,7 +8,7 @@ import { UserError } from '../../src/errors.ts';
 import { benchFile, type BenchRun } from '../../src/formats/bench.ts';
 import { benchMarkdown, benchSvg } from '../../src/optimus/bench/report.ts';
 import { runBench } from '../../src/optimus/bench/run.ts';
-import { summarize } from '../../src/optimus/bench/summary.ts';
+import { headToHead, summarize } from '../../src/optimus/bench/summary.ts';
 import { minimize } from '../../src/optimus/minimize.ts';
 import { getObjective, objectiveAt } from '../../src/optimus/objectives/index.ts';
 import { DEFAULT_CHECKPOINTS, createOptimizer } from '../../src/optimus/optimizers.ts';
@@ -74,6 +74,22 @@ describe('bench summary (DESIGN §4.2)', () => {
   });
 });
 
+describe('bench head-to-head counts', () => {
+  it('counts cells by mean log10 gap, strictly and with a tolerance for rounding-level differences', () => {
+    const cell = (objective: string, optimizer: string, meanLog10Gap: number) =>
+      ({ objective, dim: 2, optimizer, meanLog10Gap, medianLog10Gap: meanLog10Gap, successRate: 0, meanGradEvals: 1, meanWallMs: 1 });
+    const summary = [
+      cell('f', 'opt', -5), cell('f', 'ref', -3), // lower, beyond the tolerance
+      cell('g', 'opt', 0.921), cell('g', 'ref', 0.9209), // higher, but only by rounding
+      cell('h', 'opt', -12), cell('h', 'ref', -12), // equal (both at the floor)
+      cell('k', 'opt', 2), cell('k', 'ref', 1.5), // higher, beyond the tolerance
+      cell('m', 'ref', 0), // only the other optimizer ran it: not a cell of the comparison
+    ];
+    const [h] = headToHead(summary, 'opt', 0.01);
+    expect(h).toEqual({ optimizer: 'opt', against: 'ref', cells: 4, lower: 1, equal: 1, higher: 2, tolerance: 0.01, lowerBeyondTolerance: 1, higherBeyondTolerance: 1 });
+  });
+});
+
 describe('bench', () => {
   it('runs every optimizer on the same budget and writes valid §4.2 JSON, Markdown and SVG', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'optimus-bench-'));
@@ -97,6 +113,7 @@ describe('bench', () => {
     expect(md).toContain('| rosenbrock | 2 |');
     expect(md).toMatch(/tuned per objective on seeds 1000000/);
     expect(md).toMatch(/optimus: (checkpoint \S+ \(its provenance|\*\*untrained\*\*)/);
+    expect(md).toMatch(new RegExp(`\\| lbfgs \\| ${2 * 2} \\| \\d+ \\| \\d+ \\| \\d+ \\|`));
     const svg = benchSvg(file);
     expect(svg.startsWith('<svg')).toBe(true);
     expect((svg.match(/<path /g) ?? []).length).toBe(4 * 7);

@@ -236,6 +236,22 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
       await page.locator('[data-testid=scrub]').fill('12');
       const p = await page.evaluate(() => window.__viewer.jointPosition(27));
       for (let a = 0; a < 3; a++) expect(Math.abs(p![a]! - good.motion.frames[12]!.joints3d[27]![a]!)).toBeLessThan(1e-5);
+      // Opening the same result again, once paused and once while playing (meshes then wear
+      // the playback look), frees the previous scene: GPU geometries and textures do not grow.
+      const picked = ['motion.json', 'keypoints.json', 'truth.json', 'kinematic.json'].map((f) => join(good.dir, f));
+      const reopen = async (playing: boolean) => {
+        if (playing) {
+          await page.evaluate(() => window.__viewer.play());
+          await page.waitForTimeout(300);
+        }
+        await page.setInputFiles('#file-input', picked);
+        await page.waitForFunction(() => window.__viewer.ready && window.__viewer.frameCount > 0 && !window.__viewer.playing, null, { timeout: 20_000 });
+        await page.evaluate(() => window.__viewer.renderMs(1));
+        return page.evaluate(() => window.__viewer.gpuMemory());
+      };
+      const first = await reopen(false);
+      expect(first.geometries).toBeGreaterThan(0);
+      for (const playing of [true, false, true]) expect(await reopen(playing)).toEqual(first);
       await page.screenshot({ path: join(SHOTS, 'static-picked.png') });
     } finally {
       await new Promise<void>((ok) => { server.close(() => ok()); server.closeAllConnections(); });

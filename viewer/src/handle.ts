@@ -31,5 +31,7 @@ export interface ViewerHandle {
   exportMotion(format: ExportFormat): Promise<number>;
   /** Mean milliseconds of n forced renders of the 3D view, waiting for the GPU (benchmark). */
   renderMs(n: number): number;
+  /** Geometries and textures alive on the GPU (three's renderer.info.memory): a reload must not grow them. */
+  gpuMemory(): { geometries: number; textures: number };
 }
 

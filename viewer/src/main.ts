@@ -53,6 +53,7 @@ class App {
       pause: () => this.setPlaying(false),
       stats: { drawnFrames: 0, advancedFrames: 0, playMs: 0, pixelScale: 1 },
       renderMs: (n) => this.scene.timeRenders(n),
+      gpuMemory: () => this.scene.gpuMemory(),
       async exportMotion(format) { return (await app.exportBytes(format)).length; },
     };
     window.__viewer = this.handle;

@@ -297,6 +297,11 @@ export class SceneView {
     return (performance.now() - t0) / n;
   }
 
+  gpuMemory(): { geometries: number; textures: number } {
+    const { geometries, textures } = this.renderer.info.memory;
+    return { geometries, textures };
+  }
+
   /** Shows frame i of every layer. */
   setFrame(i: number): void {
     this.frame = i;
@@ -530,15 +535,16 @@ export class SceneView {
   }
 
   private disposeContent(): void {
-    // Playback looks are not on the meshes while paused: dispose them here (once each).
-    const shared = new Set(this.swaps.flatMap(({ full }) => [full.material, full.geometry]));
-    for (const x of new Set(this.swaps.flatMap(({ fast }) => [fast.material, fast.geometry]))) if (!shared.has(x)) x.dispose();
+    // Whichever look a swapped mesh wears now (full while paused, fast while playing),
+    // the other one is on no mesh: collect both, and everything worn, then dispose each once.
+    const owned = new Set<{ dispose(): void }>(this.swaps.flatMap(({ full, fast }) => [full.material, full.geometry, fast.material, fast.geometry]));
     this.content.traverse((o) => {
       const m = o as THREE.Mesh;
-      m.geometry?.dispose();
+      if (m.geometry) owned.add(m.geometry);
       const mat = m.material as THREE.Material | THREE.Material[] | undefined;
-      if (Array.isArray(mat)) mat.forEach((x) => x.dispose()); else mat?.dispose();
+      for (const x of Array.isArray(mat) ? mat : mat ? [mat] : []) owned.add(x);
     });
+    for (const x of owned) x.dispose();
     this.scene.remove(this.content);
     this.content = new THREE.Group();
     this.scene.add(this.content);

@@ -1,5 +1,5 @@
 import type { BenchFile } from '../../formats/bench.ts';
-import { groupBy, median } from './summary.ts';
+import { groupBy, headToHead, median } from './summary.ts';
 
 /**
  * Human-readable views of a bench result: a Markdown table (median log10 gap and
@@ -42,6 +42,18 @@ export function benchMarkdown(file: BenchFile): string {
       return r.medianLog10Gap <= best + 1e-9 ? `**${text}**` : text;
     });
     lines.push(`| ${rows[0]!.objective} | ${rows[0]!.dim} | ${cells.join(' | ')} |`);
+  }
+  // The first optimizer listed against each of the others, by mean log10 gap per cell.
+  const focus = opts[0];
+  const h2h = focus ? headToHead(file.summary, focus).filter((h) => h.cells > 0) : [];
+  if (h2h.length) {
+    const tol = h2h[0]!.tolerance;
+    lines.push('');
+    lines.push(`${focus} against each optimizer: (objective, dim) cells where ${focus}'s *mean* log10 gap over the seeds is lower / equal / higher; then the same with differences below ${tol} (log10 units, i.e. the same local minimum up to rounding) counted as ties.`);
+    lines.push('');
+    lines.push(`| against | cells | ${focus} lower | equal | ${focus} higher | lower beyond ${tol} | higher beyond ${tol} |`);
+    lines.push('|---|---:|---:|---:|---:|---:|---:|');
+    for (const h of h2h) lines.push(`| ${h.against} | ${h.cells} | ${h.lower} | ${h.equal} | ${h.higher} | ${h.lowerBeyondTolerance} | ${h.higherBeyondTolerance} |`);
   }
   return lines.join('\n') + '\n';
 }

@@ -72,3 +72,45 @@ export function summarize(runs: readonly BenchRun[], minimumOf: (objective: stri
   }
   return out;
 }
+
+/** One optimizer against another over the (objective, dim) cells both ran. */
+export interface HeadToHead {
+  optimizer: string;
+  against: string;
+  cells: number;
+  /** Cells where `optimizer` has the lower mean log10 gap (the issue's count). */
+  lower: number;
+  equal: number;
+  higher: number;
+  /** The same count with differences below `tolerance` (log10 units) called ties. */
+  tolerance: number;
+  lowerBeyondTolerance: number;
+  higherBeyondTolerance: number;
+}
+
+/**
+ * Head-to-head counts of `optimizer` against every other optimizer of the summary. The
+ * tolerant count exists because on multimodal functions two methods often stop in the same
+ * local minimum and differ only in the last digits (e.g. 9.485816299649397 vs …393): such a
+ * cell is decided by rounding, not by the method.
+ */
+export function headToHead(summary: readonly BenchSummary[], optimizer: string, tolerance = 0.01): HeadToHead[] {
+  const mean = new Map(summary.map((s) => [`${s.objective}|${s.dim}|${s.optimizer}`, s.meanLog10Gap]));
+  const others = [...new Set(summary.map((s) => s.optimizer))].filter((o) => o !== optimizer);
+  const cells = [...new Set(summary.filter((s) => s.optimizer === optimizer).map((s) => `${s.objective}|${s.dim}`))];
+  return others.map((against) => {
+    const h: HeadToHead = { optimizer, against, cells: 0, lower: 0, equal: 0, higher: 0, tolerance, lowerBeyondTolerance: 0, higherBeyondTolerance: 0 };
+    for (const cell of cells) {
+      const a = mean.get(`${cell}|${optimizer}`);
+      const b = mean.get(`${cell}|${against}`);
+      if (a === undefined || b === undefined) continue;
+      h.cells++;
+      if (a < b) h.lower++;
+      else if (a > b) h.higher++;
+      else h.equal++;
+      if (a < b - tolerance) h.lowerBeyondTolerance++;
+      if (a > b + tolerance) h.higherBeyondTolerance++;
+    }
+    return h;
+  });
+}
