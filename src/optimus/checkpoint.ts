@@ -36,6 +36,8 @@ const optimusConfigSchema = z.object({
   alphaRange: z.number().positive(),
   // Checkpoints written before the diagonal prior existed ran with a scalar H₀.
   diagonalRange: z.number().min(1).default(1),
+  // Checkpoints written before 'metric' existed added d_raw to the gradient.
+  directionSpace: z.enum(['metric', 'gradient']).default('gradient'),
 });
 
 const adafacMlpConfigSchema = z.object({

@@ -16,7 +16,14 @@ import type { Objective, Optimizer } from './types.ts';
  * Adam's second moment): the prior the network refines, as the paper's Optimus
  * is modelled on BFGS. The network's own rank-one terms are bounded,
  * u = uScale·√γ·tanh(u_raw)/√N (so ‖u‖² ≤ uScale²·γ), decay by `decay` per step and at
- * most `memory` are kept; d = g + dScale·rms(g)·d_raw; α = baseStep·exp(α_raw).
+ * most `memory` are kept; α = baseStep·exp(α_raw). The network's direction correction
+ * d_raw bends the quasi-Newton step, x ← x − α (B g + c B d_raw), with c sized in B's own
+ * metric (‖c d_raw‖_B ≤ dScale·‖g‖_B), so a correction of a given size costs the same
+ * share of the predicted decrease however ill-conditioned the problem is. (The first form,
+ * d = g + dScale·rms(g)·d_raw before B, let B amplify the correction by up to its condition
+ * number: measured, the trained heads then stalled 2-D quadratics at a gap of 1e-9 that the
+ * untrained prior takes to 1e-12 in 5 evaluations; 'gradient' keeps that form for old
+ * checkpoints.)
  * Every trial point is evaluated once; a step that does not lower f is not taken (its
  * curvature pair is still kept) and the next steps are halved until one succeeds, so
  * no line search spends evaluations. With the zero-initialised heads the untrained
@@ -45,6 +52,12 @@ export interface OptimusConfig {
    * 1 = the classic scalar γI.
    */
   diagonalRange: number;
+  /**
+   * Where d_raw enters: 'metric' adds c·B d_raw to the quasi-Newton step B g, with c such
+   * that ‖c d_raw‖_B = dScale·min(1, rms(d_raw))·‖g‖_B; 'gradient' (checkpoints trained
+   * before 'metric' existed) adds dScale·rms(g)·d_raw to g before B is applied.
+   */
+  directionSpace: 'metric' | 'gradient';
 }
 
 export const OPTIMUS_DEFAULTS: OptimusConfig = {
@@ -58,6 +71,7 @@ export const OPTIMUS_DEFAULTS: OptimusConfig = {
   baseStep: 1,
   alphaRange: 4,
   diagonalRange: 10,
+  directionSpace: 'metric',
 };
 
 export function optimusConfig(partial: Partial<OptimusConfig> = {}): OptimusConfig {
@@ -103,15 +117,17 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
       const out = forward(net, feats.tokens, n, options.impl);
       const uBound = (config.uScale * Math.sqrt(gamma)) / Math.sqrt(n);
       const u = out.uRaw.map((r) => uBound * Math.tanh(r));
-      const dBound = (config.dScale * gNorm) / Math.sqrt(n);
-      const d = s.grad.map((g, i) => g + dBound * out.dRaw[i]!);
+      const inGradient = config.directionSpace === 'gradient';
+      const d = inGradient ? s.grad.map((g, i) => g + ((config.dScale * gNorm) / Math.sqrt(n)) * out.dRaw[i]!) : s.grad;
       const alpha = config.baseStep * Math.exp(Math.max(-config.alphaRange, Math.min(config.alphaRange, out.alphaRaw)));
       let memory = norm(u) > 0 ? pushRankOne(s.memory, u, config.memory, config.decay) : s.memory;
       // SR1 when the pairs can span the space (then it is exact on quadratics) and it is a
       // descent direction; else L-BFGS (always descent). With fewer pairs than dimensions
       // L-SR1 is a poor, indefinite estimate: measured, it needed 2.2× the evaluations of
       // the L-BFGS prior to reach 1e-6 on 100-D quadratics (npm run bench:convergence).
-      let secantPart = n <= config.pairs ? applySr1(buildSr1(s.pairs, gamma), d) : null;
+      const sr1 = n <= config.pairs ? buildSr1(s.pairs, gamma) : null;
+      let secantOf = (v: Float64Array) => applySr1(sr1!, v);
+      let secantPart = sr1 ? secantOf(d) : null;
       if (!secantPart || !(dot(secantPart, d) > 0)) {
         // Per-parameter H₀ (measured: 1.63e-3 → 1.13e-3 after 60 iterations on kinematic
         // windows, whose parameters mix metres and radians; 506 → 376 evaluations to 1e-6
@@ -119,9 +135,25 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
         const newest = s.pairs[s.pairs.length - 1];
         const v = feats.next.v[feats.next.v.length - 1]!;
         const h0 = newest && config.diagonalRange > 1 ? diagonalH0(v, newest, config.diagonalRange) : gamma;
-        secantPart = applySecant(s.pairs, h0, d);
+        secantOf = (w: Float64Array) => applySecant(s.pairs, h0, w);
+        secantPart = secantOf(d);
       }
-      let p = applyPreconditioner(memory, d, secantPart);
+      // B v = secant estimate + the network's rank-one terms.
+      const applyB = (v: Float64Array, secant: Float64Array) => applyPreconditioner(memory, v, secant);
+      let p = applyB(d, secantPart);
+      const dRms = inGradient ? 0 : norm(out.dRaw) / Math.sqrt(n);
+      if (dRms > 0) {
+        // The correction δ = c·B d_raw, sized in B's metric: ‖δ‖_B = dScale·min(1, rms(d_raw))·‖g‖_B.
+        // On a quadratic with B ≈ A⁻¹ the step's predicted decrease is then ½‖g‖²_B (1 − c'²),
+        // whatever the conditioning (added to g before B, the same d_raw cost up to κ(B) times more).
+        const Bq = applyB(out.dRaw, secantOf(out.dRaw));
+        const qBq = dot(out.dRaw, Bq);
+        const gBg = dot(s.grad, p);
+        if (qBq > 0 && gBg > 0) {
+          const c = config.dScale * Math.min(1, dRms) * Math.sqrt(gBg / qBq);
+          p = p.map((v, i) => v + c * Bq[i]!);
+        }
+      }
       let fallbackSteps = s.fallbackSteps;
       let a = alpha;
       if (!allFinite(p) || !Number.isFinite(a)) {

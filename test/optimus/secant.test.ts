@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { optimusDef } from '../../src/optimus/learned.ts';
+import { networkLayout } from '../../src/optimus/network.ts';
+import { optimusNetworkConfig } from '../../src/optimus/optimus.ts';
 import type { OptimusState } from '../../src/optimus/optimus.ts';
 import { applySecant, applySr1, buildSr1, diagonalH0, pushPair, secantGamma, type SecantPair } from '../../src/optimus/secant.ts';
 import { dot } from '../../src/optimus/vector.ts';
@@ -150,5 +152,28 @@ describe('diagonal H₀ of the L-BFGS prior', () => {
     const h0 = diagonalH0(v, pair, 10);
     const Hy = applySecant(pairs, h0, pair.y);
     Hy.forEach((h, i) => expect(h).toBeCloseTo(pair.s[i]!, 9));
+  });
+});
+
+const networkLayoutOf = (def: ReturnType<typeof optimusDef>) => networkLayout(optimusNetworkConfig(def.config));
+
+describe('Optimus direction correction', () => {
+  /** Weights whose only non-zero output is the bias of the d head: d_raw = c for every token. */
+  const constantCorrection = (directionSpace: 'metric' | 'gradient', c: number) => {
+    const def = optimusDef({ directionSpace });
+    const w = def.initWeights(0);
+    const layout = networkLayoutOf(def);
+    const e = layout.get('head.tok.b');
+    w[e.offset + 1] = c; // column 1 of the token head is d_raw
+    return def.create(w);
+  };
+
+  it('sized in B’s metric, a constant 30 % correction cannot stop convergence on an ill-conditioned quadratic; added to the gradient before B it does', () => {
+    for (const seed of [0, 1, 2]) {
+      const metric = evalsToToleranceOf(constantCorrection('metric', 0.3), 'quadratic', 2, seed, 1e-10, 200);
+      expect(metric, `seed ${seed}`).not.toBeNull();
+    }
+    const stalled = [0, 1, 2].filter((seed) => evalsToToleranceOf(constantCorrection('gradient', 0.3), 'quadratic', 2, seed, 1e-10, 200) === null);
+    expect(stalled.length).toBeGreaterThan(0);
   });
 });
