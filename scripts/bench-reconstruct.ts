@@ -1,8 +1,10 @@
 /**
- * `npm run bench:reconstruct [-- --seconds S --clips a,b --optimizer NAME --iterations N --workers W --physics JSON --out FILE]`:
+ * `npm run bench:reconstruct [-- --seconds S --clips a,b --optimizer NAME --iterations N --workers W --physics JSON --work DIR --optimizers a,b|none --out FILE]`:
  * the reconstruction benchmark of src/reconstruct/bench.ts on every CMU clip in
  * ../shared/data/mocap when present (otherwise the project's own demo clip), the first
- * `--seconds` (default 2) of each. Prints the README tables and writes JSON.
+ * `--seconds` (default 2) of each. Prints the README tables and writes JSON. `--work DIR` keeps
+ * the per-clip outputs there (a rerun with other physics options reuses the cached kinematic
+ * stage); `--optimizers none` skips the optimizer comparison on kinematic windows.
  */
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -30,14 +32,15 @@ const started = Date.now();
 const loadBefore = loadavg().map((v) => v.toFixed(2)).join(' ');
 const result = await benchReconstruct({
   clips: selected,
-  workDir: mkdtempSync(join(tmpdir(), 'om-bench-')),
+  workDir: arg('work', '') || mkdtempSync(join(tmpdir(), 'om-bench-')),
   seconds,
   reconstruct: {
-    optimizer: arg('optimizer', 'optimus'), iterations: Number(arg('iterations', '4')), workers: Number(arg('workers', String(availableParallelism()))),
+    // The physics stage's own iteration default unless --iterations is given.
+    optimizer: arg('optimizer', 'optimus'), ...(arg('iterations', '') ? { iterations: Number(arg('iterations', '')) } : {}), workers: Number(arg('workers', String(availableParallelism()))),
     // Physics-stage options as JSON, e.g. the previous defaults for a before/after table.
     physicsStage: JSON.parse(arg('physics', '{}')) as PhysicsStageOptions,
   },
-  compare: {
+  compare: arg('optimizers', '') === 'none' ? undefined : {
     ...RECONSTRUCT_BENCH_DEFAULTS.compare,
     optimizers: arg('optimizers', RECONSTRUCT_BENCH_DEFAULTS.compare.optimizers.join(',')).split(','),
     iterations: Number(arg('compare-iterations', String(RECONSTRUCT_BENCH_DEFAULTS.compare.iterations))),

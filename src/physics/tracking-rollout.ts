@@ -61,6 +61,12 @@ export interface TrackingRolloutSpec extends RolloutSpec {
    * of holding — what chained windows need to avoid a stall at every window boundary.
    */
   intervals?: number;
+  /**
+   * With `endSnapshot`: take the snapshot after this many intervals instead of at the end — a
+   * rollout that looks ahead past the frames it commits (the physics stage's `lookahead`)
+   * continues from the state where its committed frames end.
+   */
+  snapshotAfter?: number;
 }
 
 /**
@@ -96,6 +102,8 @@ export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uin
   const rt0 = new Float64Array(3), rt1 = new Float64Array(3);
   const m0 = new Float64Array(M), m1 = new Float64Array(M); // spline tangents at an interval's ends
   const rate = layout.options.rate;
+  const snapshotAfter = spec.endSnapshot && spec.snapshotAfter !== undefined ? spec.snapshotAfter : -1;
+  let midSnapshot: Uint8Array | undefined;
   try {
     for (let k = 0; k < K; k++) {
       const a = k * M, b = (k + 1 < knotCount ? k + 1 : k) * M;
@@ -156,8 +164,12 @@ export function trackingRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uin
         sim.step();
       }
       if (!recorder.record(sim)) break;
+      if (recorder.frames === snapshotAfter) midSnapshot = sim.takeSnapshot();
     }
-    return recorder.result(sim, spec.endSnapshot);
+    if (snapshotAfter < 0) return recorder.result(sim, spec.endSnapshot);
+    const result = recorder.result(sim, false);
+    if (midSnapshot) result.endSnapshot = midSnapshot;
+    return result;
   } finally {
     sim.free();
   }

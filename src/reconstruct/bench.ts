@@ -38,7 +38,8 @@ export const RECONSTRUCT_BENCH_DEFAULTS = {
   seconds: 2,
   noisePx: 3,
   dropout: 0.05,
-  compare: { optimizers: ['optimus', 'adam', 'lbfgs'], iterations: 60, windows: 4, adamLearningRates: [0.05, 0.1, 0.2, 0.5] },
+  /** The kinematic stage's own budget per window (KINEMATIC_DEFAULTS.iterations). */
+  compare: { optimizers: ['optimus', 'adam', 'lbfgs'], iterations: KINEMATIC_DEFAULTS.iterations, windows: 4, adamLearningRates: [0.05, 0.1, 0.2, 0.5] },
 };
 
 export interface ClipBench {

@@ -38,7 +38,11 @@ import { makeWindows, type FrameWindow } from './windows.ts';
  * follow splines with continuous velocity (`spline`), and each window's first control knot
  * continues the previous window's offsets (`continuous`), so nothing jumps at frames or seams;
  * the foot-slide term also counts feet gliding inside the skating metric's contact band
- * (`contactBand`), not only feet the simulator reports in contact. The simulator is not differentiable, so gradients are finite
+ * (`contactBand`), not only feet the simulator reports in contact. What keeps windows from
+ * spoiling their successors: each window's rollouts run `lookahead` frames past its end and are
+ * scored there too, but only its own frames are kept; a window whose pose strays far from the
+ * kinematic one is redone from the kinematic state at its start (`rewind`), a smaller jump than
+ * a restart after it. The simulator is not differentiable, so gradients are finite
  * differences of rollouts (forward differences first, central for the last iterations:
  * the measured probe in FIELD-NOTES found FD at ~0.01 rad reliable and random-direction
  * estimates too inaccurate in tens of dimensions).
@@ -92,6 +96,23 @@ export interface PhysicsStageOptions {
    * on the CMU salsa's deep lunge, where a rigid foot pivoted onto its toe and stayed there).
    */
   resetPoseError?: number;
+  /**
+   * Frames each window's rollouts run past its end (holding the last knot's offsets, as the
+   * next window starts with them), scored with `lookaheadWeight` but not kept: the window's
+   * controls are chosen for the state they leave the next window in, not only for its own
+   * frames (without it, a window optimized harder could leave a worse start for the next).
+   */
+  lookahead?: number;
+  /** Weight of a lookahead frame's loss relative to a window frame's. */
+  lookaheadWeight?: number;
+  /**
+   * A window whose pose strays far off (`strayPoseError` at any frame, or it ends far off) is
+   * redone once from the kinematic state at its start, and the redo kept when it stays
+   * closer or ends with a lower loss.
+   */
+  rewind?: boolean;
+  /** Pose error (m, as `resetPoseError`) at any frame of a window that makes `rewind` redo it. */
+  strayPoseError?: number;
   /** Share of the iterations, at the end, that use central differences. */
   centralShare?: number;
   /**
@@ -159,6 +180,27 @@ export const PHYSICS_STAGE_DEFAULTS = {
   fdStep: 0.01,
   paramScale: 0.02,
   centralShare: 0.34,
+  // Issue 6, the remaining misses (CMU clips, 2 s, 8 iterations, bench settings). Measured
+  // causes: (1) myopic windows — 8 iterations scored worse than 4 (walk PA-MPJPE 31 → 32, salsa
+  // 43 → 67, squat 24 → 27): a window optimized harder left a worse start state for the next
+  // one (walk window 3: loss 3.0e-3 → 5.2e-3 after a better window 2); the walk's skating
+  // frames were planted feet dragged under simulated contact by the optimized leg offsets
+  // (plain tracking skated 7 %, optimized 20–25 %). A 10-frame lookahead took walk / squat /
+  // hop PA-MPJPE 32 / 27 / 32 → 25 / 18 / 30 mm and walk skating 25 → 5 % (5 frames: walk 31 mm).
+  // (2) The salsa's PA error sat in two windows (frames 20–39: 99 and 141 mm, the kinematic
+  // 18 and 42): the simulated body kept its weight on a foot the kinematic motion lifts and
+  // tipped; the end-of-window reset came a window late and its jump (a foot moving 54 cm in a
+  // frame) was most of the salsa's acceleration error (146 and 153 mm/f² at the seam).
+  // Rewinding a window that strays (mean pose error > 5 cm at any frame) to the kinematic
+  // state at its start: salsa PA-MPJPE 67 → 36 mm, acceleration 13.4 → 9.6 mm/f². A rewind
+  // is itself a jump (Adam's hop: a 4.8 cm rewind at frame 40 cost 11.5 vs 10.0 mm/f²), so it
+  // waits for 6 cm (the salsa's stray peaked at 7.2). Measured and not adopted: σ 1.5
+  // (salsa two resets, squat / jumps worse), foot-slide weight 4 (walk PA-MPJPE 25 → 34 mm
+  // with Optimus), friction 1.5 (walk skating 5 → 10 % with Optimus), stiffer neck / arms.
+  lookahead: 10,
+  lookaheadWeight: 1,
+  rewind: true,
+  strayPoseError: 0.06,
   resetDistance: 0.15,
   resetPoseError: 0.08,
   rootPd: {
@@ -243,9 +285,17 @@ export interface PhysicsResult {
   ms: number;
 }
 
+/** One window's optimization from a start state: given up, or its best rollout. */
+type WindowOutcome = { gaveUp: true; loss: number; blowUps: PhysicsCheckpoint['blowUps'] }
+  | { gaveUp: false; best: RolloutResult; result: ReturnType<typeof runOptimizer>; carry: number[]; farOff: boolean; strayed: boolean; blowUps: PhysicsCheckpoint['blowUps'] };
+
 interface WindowSetup {
   win: FrameWindow;
-  /** Kinematic target angles at the end of each interval (K × D). */
+  /** Intervals each rollout runs: the window's K plus its lookahead. */
+  intervals: number;
+  /** Weight of a lookahead frame (frames past the window's end). */
+  lookaheadWeight: number;
+  /** Kinematic target angles at the end of each interval ((intervals + 1) × D). */
   base: Float64Array;
   /** Kinematic landmarks at the end of each interval. */
   kin: Vec3[][];
@@ -296,111 +346,110 @@ export async function runPhysics(
     for (let wi = state.nextWindow; wi < windows.length; wi++) {
       const win = windows[wi]!;
       const K = win.end - win.start;
+      // Intervals per rollout: the window's own plus the lookahead (within the clip).
+      const KL = K + Math.max(0, Math.min(Math.floor(o.lookahead), T - 1 - win.end));
       const setup: WindowSetup = {
         win,
-        base: new Float64Array((K + 1) * D),
+        intervals: KL,
+        lookaheadWeight: o.lookaheadWeight,
+        base: new Float64Array((KL + 1) * D),
         kin: [],
       };
       /** The kinematic pose of frame t, clamped to the clip. */
       const kinAt = (t: number) => kinematic[Math.max(0, Math.min(T - 1, t))]!;
       const frameAngles = (t: number) => anglesFromPose(skel, kinAt(t));
       // K + 1 knots: interval k moves the targets from frame start + k to start + k + 1 (+ lead).
-      for (let k = 0; k <= K; k++) setup.base.set(frameAngles(win.start + k + lead), k * D);
-      for (let k = 0; k < K; k++) setup.kin.push(kinLm[win.start + k + 1]!);
-      const splineBase = o.spline ? { before: frameAngles(win.start - 1 + lead), after: frameAngles(win.start + K + 1 + lead) } : undefined;
+      for (let k = 0; k <= KL; k++) setup.base.set(frameAngles(win.start + k + lead), k * D);
+      for (let k = 0; k < KL; k++) setup.kin.push(kinLm[win.start + k + 1]!);
+      const splineBase = o.spline ? { before: frameAngles(win.start - 1 + lead), after: frameAngles(win.start + KL + 1 + lead) } : undefined;
       const rootReference = o.rootPd ? {
-        positions: new Float64Array((K + 1) * 3), rotations: new Float64Array((K + 1) * 4), interval: 1 / fps,
+        positions: new Float64Array((KL + 1) * 3), rotations: new Float64Array((KL + 1) * 4), interval: 1 / fps,
         gains: { ...o.rootPd, mass: skel.mass },
       } : undefined;
       if (rootReference) {
         if (o.spline) {
           const rootAt = (t: number) => Float64Array.from(kinAt(t).rootPosition);
-          Object.assign(rootReference, { before: rootAt(win.start - 1), after: rootAt(win.start + K + 1) });
+          Object.assign(rootReference, { before: rootAt(win.start - 1), after: rootAt(win.start + KL + 1) });
         }
-        for (let k = 0; k <= K; k++) {
+        for (let k = 0; k <= KL; k++) {
           rootReference.positions.set(kinematic[win.start + k]!.rootPosition, k * 3);
           rootReference.rotations.set(kinematic[win.start + k]!.rootRotation, k * 4);
         }
       }
-      let snapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
       const nc = controlled.length;
       const perKnot = nc + (o.residual ? 6 : 0);
       // Continuous controls: the first knot holds the offsets the previous window ended with.
       const carried = o.continuous && o.knots > 1;
-      const carry = Float64Array.from(state.carry?.length === perKnot ? state.carry : new Array<number>(perKnot).fill(0));
       const dim = (carried ? o.knots - 1 : o.knots) * perKnot;
-      /** All knots' offsets (rad; body weights for the wrench) from an optimized vector. */
-      const expand = (xRaw: Float64Array): Float64Array => {
-        const x = new Float64Array(o.knots * perKnot);
-        if (carried) x.set(carry);
-        for (let i = 0; i < xRaw.length; i++) x[(carried ? perKnot : 0) + i] = xRaw[i]! * o.paramScale;
-        return x;
-      };
-      const controls = (xRaw: Float64Array, gainScale: number) => {
-        const x = expand(xRaw);
-        const targets = Float64Array.from(setup.base);
-        const wrench = o.residual ? new Float64Array(K * 6) : undefined;
-        for (let k = 0; k <= K; k++) {
-          // Knot coordinate of PD knot k: 0 … knots − 1 over the window.
-          const u = K > 0 ? (k / K) * (o.knots - 1) : 0;
-          const a = Math.min(o.knots - 1, Math.floor(u));
-          const b = Math.min(o.knots - 1, a + 1);
-          const f = u - a;
-          for (let c = 0; c < nc; c++) targets[k * D + controlled[c]!] += (1 - f) * x[a * perKnot + c]! + f * x[b * perKnot + c]!;
-          if (wrench && k < K) {
-            for (let c = 0; c < 6; c++) {
-              const v = (1 - f) * x[a * perKnot + nc + c]! + f * x[b * perKnot + nc + c]!;
-              // Force in body weights, torque in body weight × 0.1 m.
-              wrench[k * 6 + c] = v * weight * (c < 3 ? 1 : 0.1);
+      const fullGains = fps < LOW_FPS ? o.lowFpsGainScale : o.gainScale;
+
+      /**
+       * Optimizes this window's controls from a start state (and the offsets carried into it):
+       * either gives up (plain tracking blew up even at softer gains) or returns the best rollout.
+       */
+      const solveWindow = (snapshot: Uint8Array, carryIn: number[] | undefined): WindowOutcome => {
+        const carry = Float64Array.from(carryIn?.length === perKnot ? carryIn : new Array<number>(perKnot).fill(0));
+        /** All knots' offsets (rad; body weights for the wrench) from an optimized vector. */
+        const expand = (xRaw: Float64Array): Float64Array => {
+          const x = new Float64Array(o.knots * perKnot);
+          if (carried) x.set(carry);
+          for (let i = 0; i < xRaw.length; i++) x[(carried ? perKnot : 0) + i] = xRaw[i]! * o.paramScale;
+          return x;
+        };
+        const controls = (xRaw: Float64Array, gainScale: number) => {
+          const x = expand(xRaw);
+          const targets = Float64Array.from(setup.base);
+          const wrench = o.residual ? new Float64Array(KL * 6) : undefined;
+          for (let k = 0; k <= KL; k++) {
+            // Knot coordinate of PD knot k: 0 … knots − 1 over the window, the last knot held after it.
+            const u = K > 0 ? (Math.min(k, K) / K) * (o.knots - 1) : 0;
+            const a = Math.min(o.knots - 1, Math.floor(u));
+            const b = Math.min(o.knots - 1, a + 1);
+            const f = u - a;
+            for (let c = 0; c < nc; c++) targets[k * D + controlled[c]!] += (1 - f) * x[a * perKnot + c]! + f * x[b * perKnot + c]!;
+            if (wrench && k < KL) {
+              for (let c = 0; c < 6; c++) {
+                const v = (1 - f) * x[a * perKnot + nc + c]! + f * x[b * perKnot + nc + c]!;
+                // Force in body weights, torque in body weight × 0.1 m.
+                wrench[k * 6 + c] = v * weight * (c < 3 ? 1 : 0.1);
+              }
             }
           }
-        }
-        // Spline neighbours carry the offsets of the window's first and last knots.
-        let splineEnds: { before: Float64Array; after: Float64Array } | undefined;
-        if (splineBase) {
-          splineEnds = { before: Float64Array.from(splineBase.before), after: Float64Array.from(splineBase.after) };
-          for (let c = 0; c < nc; c++) {
-            splineEnds.before[controlled[c]!] += x[c]!;
-            splineEnds.after[controlled[c]!] += x[(o.knots - 1) * perKnot + c]!;
+          // Spline neighbours carry the offsets of the window's first and last knots.
+          let splineEnds: { before: Float64Array; after: Float64Array } | undefined;
+          if (splineBase) {
+            splineEnds = { before: Float64Array.from(splineBase.before), after: Float64Array.from(splineBase.after) };
+            for (let c = 0; c < nc; c++) {
+              splineEnds.before[controlled[c]!] += x[c]!;
+              splineEnds.after[controlled[c]!] += x[(o.knots - 1) * perKnot + c]!;
+            }
           }
-        }
-        return { targets, stepsPerControl: S, rootWrench: wrench, gainScale, rootReference, intervals: K, splineEnds };
-      };
-      const fullGains = fps < LOW_FPS ? o.lowFpsGainScale : o.gainScale;
-      let gainScale = fullGains;
-      const rollout = (x: Float64Array, endSnapshot = false): RolloutResult => {
-        state.rollouts++;
-        return trackingRollout(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
-      };
-      // Several rollouts from the window's start state, on the pool's workers when there are any.
-      const rollouts = (xs: Float64Array[]): RolloutResult[] => {
-        state.rollouts += xs.length;
-        if (!pool) return xs.map((x) => trackingRollout(R, layout, snapshot, controls(x, gainScale)));
-        return pool.runBatchSync(layout, snapshot, xs.map((x) => controls(x, gainScale)), { kind: 'tracking' });
-      };
-      const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, expand(x), perKnot, nc, o.knots, weights, o.contactBand);
+          return { targets, stepsPerControl: S, rootWrench: wrench, gainScale, rootReference, intervals: KL, splineEnds, snapshotAfter: K };
+        };
+        let gainScale = fullGains;
+        const rollout = (x: Float64Array, endSnapshot = false): RolloutResult => {
+          state.rollouts++;
+          return trackingRollout(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
+        };
+        // Several rollouts from the window's start state, on the pool's workers when there are any.
+        const rollouts = (xs: Float64Array[]): RolloutResult[] => {
+          state.rollouts += xs.length;
+          if (!pool) return xs.map((x) => trackingRollout(R, layout, snapshot, controls(x, gainScale)));
+          return pool.runBatchSync(layout, snapshot, xs.map((x) => controls(x, gainScale)), { kind: 'tracking' });
+        };
+        const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, expand(x), perKnot, nc, o.knots, weights, o.contactBand);
 
-      // A window whose plain tracking blows up is retried with softer gains, then given up.
-      // Start from holding the carried offsets (zero offsets without `continuous`).
-      const zero = carried ? Float64Array.from({ length: dim }, (_, i) => carry[i % perKnot]! / o.paramScale) : new Float64Array(dim);
-      let base = rollout(zero);
-      if (base.blowUp) {
-        gainScale = fullGains / 2;
-        base = rollout(zero);
-        state.blowUps.push({ window: wi, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp });
-      }
-      if (base.blowUp) {
-        // Give up on this window: keep the kinematic frames and restart the simulation after it.
-        for (let k = 0; k < K; k++) {
-          state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
-          state.contacts.push([false, false]);
+        // A window whose plain tracking blows up is retried with softer gains, then given up.
+        // Start from holding the carried offsets (zero offsets without `continuous`).
+        const zero = carried ? Float64Array.from({ length: dim }, (_, i) => carry[i % perKnot]! / o.paramScale) : new Float64Array(dim);
+        const blowUps: PhysicsCheckpoint['blowUps'] = [];
+        let base = rollout(zero);
+        if (base.blowUp) {
+          gainScale = fullGains / 2;
+          base = rollout(zero);
+          blowUps.push({ window: wi, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp });
         }
-        const loss = lossOf(zero, base);
-        state.curves.push(new Array(o.iterations).fill(loss));
-        state.starts.push(loss);
-        snapshot = (await startState(win.end)).snapshot;
-        state.carry = undefined;
-      } else {
+        if (base.blowUp) return { gaveUp: true, loss: lossOf(zero, base), blowUps };
         let iteration = 0;
         const centralFrom = Math.floor(o.iterations * (1 - o.centralShare));
         const objective: Objective = {
@@ -434,16 +483,57 @@ export async function runPhysics(
         };
         const result = runOptimizer(counting, objective, zero, o.iterations);
         const best = rollout(result.x, true);
-        state.carry = Array.from(expand(result.x).subarray((o.knots - 1) * perKnot));
+        let farOff = false, strayed = false;
+        if (best.frames >= K && best.endSnapshot) {
+          const J = layout.bodies.length;
+          const end = (K - 1) * J * 7;
+          const root = kinematic[win.end]!.rootPosition;
+          const drift = Math.hypot(best.bodies[end]! - root[0], best.bodies[end + 1]! - root[1], best.bodies[end + 2]! - root[2]);
+          farOff = drift > o.resetDistance || poseError(best, K - 1, kinLm[win.end]!) > o.resetPoseError;
+          strayed = farOff;
+          for (let k = 0; k < K && !strayed; k++) strayed = poseError(best, k, kinLm[win.start + k + 1]!) > o.strayPoseError;
+        }
+        return { gaveUp: false, best, result, carry: Array.from(expand(result.x).subarray((o.knots - 1) * perKnot)), farOff, strayed, blowUps };
+      };
+
+      const startSnapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
+      let outcome = solveWindow(startSnapshot, state.carry);
+      // A window whose pose strays far off at any of its frames is redone from the kinematic
+      // state at its START (a restart before it, where the simulation had not yet drifted as
+      // far, so the jump is smaller than one after it); kept when it stays closer or ends with
+      // a lower loss.
+      if (o.rewind && !outcome.gaveUp && outcome.strayed && !state.resets.includes(wi - 1) && wi > 0) {
+        const again = solveWindow((await startState(win.start)).snapshot, undefined);
+        if (!again.gaveUp && (!again.strayed || again.result.value < outcome.result.value)) {
+          state.resets.push(wi - 1);
+          outcome = again;
+        }
+      }
+      let snapshot: Uint8Array;
+      state.blowUps.push(...outcome.blowUps);
+      if (outcome.gaveUp) {
+        // Give up on this window: keep the kinematic frames and restart the simulation after it.
+        for (let k = 0; k < K; k++) {
+          state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
+          state.contacts.push([false, false]);
+        }
+        state.curves.push(new Array(o.iterations).fill(outcome.loss));
+        state.starts.push(outcome.loss);
+        snapshot = (await startState(win.end)).snapshot;
+        state.carry = undefined;
+      } else {
+        const { best, result } = outcome;
+        state.carry = outcome.carry;
         state.curves.push(result.curve);
         state.starts.push(result.start);
-        for (let k = 0; k < best.frames; k++) {
+        // Keep the window's own frames; the lookahead's are the next window's to choose.
+        for (let k = 0; k < Math.min(K, best.frames); k++) {
           state.bodies.push(Array.from(best.bodies.subarray(k * layout.bodies.length * 7, (k + 1) * layout.bodies.length * 7)));
           state.contacts.push([best.contacts[k * 2] === 1, best.contacts[k * 2 + 1] === 1]);
         }
         state.residualForce.push(best.residualForce);
         state.residualTorque.push(best.residualTorque);
-        if (best.blowUp || !best.endSnapshot) {
+        if (best.frames < K || !best.endSnapshot) {
           state.blowUps.push({ window: wi, reason: best.blowUp?.reason ?? 'no end state', recovered: false });
           for (let k = best.frames; k < K; k++) {
             state.bodies.push(bodiesOfPose(skel, kinematic[win.start + k + 1]!));
@@ -451,18 +541,12 @@ export async function runPhysics(
           }
           snapshot = (await startState(win.end)).snapshot;
           state.carry = undefined;
+        } else if (outcome.farOff) {
+          state.resets.push(wi);
+          snapshot = (await startState(win.end)).snapshot;
+          state.carry = undefined;
         } else {
-          const J = layout.bodies.length;
-          const end = (best.frames - 1) * J * 7;
-          const root = kinematic[win.end]!.rootPosition;
-          const drift = Math.hypot(best.bodies[end]! - root[0], best.bodies[end + 1]! - root[1], best.bodies[end + 2]! - root[2]);
-          if (drift > o.resetDistance || poseError(best, kinLm[win.end]!) > o.resetPoseError) {
-            state.resets.push(wi);
-            snapshot = (await startState(win.end)).snapshot;
-            state.carry = undefined;
-          } else {
-            snapshot = best.endSnapshot;
-          }
+          snapshot = best.endSnapshot;
         }
       }
       state.snapshot = Buffer.from(snapshot).toString('base64');
@@ -547,13 +631,16 @@ function windowLossValue(
   const K = setup.win.end - setup.win.start;
   const M = quatToMatrix(camera.rotation);
   const s2 = (ROBUST_SCALE / depth) ** 2;
-  let reproj = 0, confSum = 0, kin = 0, slide = 0;
+  let reproj = 0, confSum = 0, kin = 0, slide = 0, frameWeights = 0;
   for (let k = 0; k < r.frames; k++) {
     const t = setup.win.start + k + 1;
+    // Lookahead frames count with their own weight (see `lookahead`).
+    const fw = k < K ? 1 : setup.lookaheadWeight;
+    frameWeights += fw;
     for (let j = 0; j < LANDMARK_COUNT; j++) {
       const o = (k * LANDMARK_COUNT + j) * 3;
       const p: Vec3 = [r.landmarks[o]!, r.landmarks[o + 1]!, r.landmarks[o + 2]!];
-      const c = obs.confidence[t]![j]!;
+      const c = fw * obs.confidence[t]![j]!;
       if (c > 0) {
         const d: Vec3 = [p[0] - camera.position[0], p[1] - camera.position[1], p[2] - camera.position[2]];
         const cx = M[0]! * d[0] + M[3]! * d[1] + M[6]! * d[2];
@@ -565,7 +652,7 @@ function windowLossValue(
         confSum += c;
       }
       const q = setup.kin[k]![j]!;
-      kin += (p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2;
+      kin += fw * ((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2);
     }
     if (k > 0) {
       for (let f = 0; f < 2; f++) {
@@ -583,12 +670,12 @@ function windowLossValue(
         if (gate === 0) continue;
         for (const j of SOLES[f]!) {
           const a = (k * LANDMARK_COUNT + j) * 3, b = ((k - 1) * LANDMARK_COUNT + j) * 3;
-          slide += gate * ((r.landmarks[a]! - r.landmarks[b]!) ** 2 + (r.landmarks[a + 2]! - r.landmarks[b + 2]!) ** 2);
+          slide += fw * gate * ((r.landmarks[a]! - r.landmarks[b]!) ** 2 + (r.landmarks[a + 2]! - r.landmarks[b + 2]!) ** 2);
         }
       }
     }
   }
-  const frames = Math.max(1, r.frames);
+  const frames = Math.max(1e-9, frameWeights);
   let control = 0, residual = 0, smooth = 0;
   for (let a = 0; a < knots; a++) {
     for (let c = 0; c < nc; c++) control += x[a * perKnot + c]! ** 2;
@@ -600,13 +687,13 @@ function windowLossValue(
     + w.footSlide * slide / frames
     + w.control * control + w.residual * residual + w.smooth * smooth;
   // A blow-up ends the rollout early: charge the missing frames heavily, so steps toward it are refused.
-  if (r.blowUp) loss += 1 + (K - r.frames);
+  if (r.blowUp) loss += 1 + (setup.intervals - r.frames);
   return loss;
 }
 
-/** Mean distance (m) of a rollout's last landmarks from a pose's, both relative to their pelvis. */
-function poseError(r: RolloutResult, target: readonly Vec3[]): number {
-  const o = (r.frames - 1) * LANDMARK_COUNT * 3;
+/** Mean distance (m) of a rollout's landmarks at a frame from a pose's, both relative to their pelvis. */
+function poseError(r: RolloutResult, frame: number, target: readonly Vec3[]): number {
+  const o = frame * LANDMARK_COUNT * 3;
   const at = (j: number, c: number) => r.landmarks[o + j * 3 + c]!;
   let sum = 0;
   for (let j = 0; j < LANDMARK_COUNT; j++) {

@@ -80,4 +80,32 @@ describe('tracking rollout options', () => {
     expect(spline.frames).toBe(linear.frames);
     for (let i = 0; i < linear.landmarks.length; i++) expect(Math.abs(spline.landmarks[i]! - linear.landmarks[i]!)).toBeLessThan(1e-6);
   });
+
+  it('with snapshotAfter, returns the state after that many intervals: continuing from it reproduces the later frames', () => {
+    // Constant targets and reference: every interval is driven the same way, so the last
+    // K − m intervals of one rollout are a rollout of K − m intervals from its state after m.
+    const m = 2;
+    const long = trackingRollout(R, layout, snapshot, { ...standing(0.05), endSnapshot: true, snapshotAfter: m });
+    expect(long.frames).toBe(K);
+    expect(long.endSnapshot).toBeDefined();
+    // The same constant drive for the K − m remaining intervals.
+    const full = standing(0.05);
+    const ref = full.rootReference!;
+    const n = K - m;
+    const tail: TrackingRolloutSpec = {
+      ...full, targets: full.targets.slice(0, (n + 1) * D), intervals: n,
+      rootReference: { ...ref, positions: ref.positions.slice(0, (n + 1) * 3), rotations: ref.rotations.slice(0, (n + 1) * 4) },
+    };
+    const rest = trackingRollout(R, layout, long.endSnapshot!, tail);
+    expect(rest.frames).toBe(K - m);
+    let worst = 0;
+    for (let i = 0; i < rest.landmarks.length; i++) worst = Math.max(worst, Math.abs(rest.landmarks[i]! - long.landmarks[m * 99 + i]!));
+    expect(worst).toBeLessThan(1e-9);
+    // The end state is a different one: continuing from it does not match.
+    const end = trackingRollout(R, layout, snapshot, { ...standing(0.05), endSnapshot: true });
+    const fromEnd = trackingRollout(R, layout, end.endSnapshot!, tail);
+    let differs = 0;
+    for (let i = 0; i < fromEnd.landmarks.length; i++) differs = Math.max(differs, Math.abs(fromEnd.landmarks[i]! - long.landmarks[m * 99 + i]!));
+    expect(differs).toBeGreaterThan(1e-4);
+  });
 });

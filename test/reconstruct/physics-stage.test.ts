@@ -57,6 +57,44 @@ describe('physics stage', () => {
   }, 120_000);
 });
 
+describe('physics stage lookahead and rewind', () => {
+  const skel = createSkeleton({ height: 1.75 });
+  const camera = testCamera();
+  const poses = squatPoses(skel, 13);
+  const obs = prepareObservations(keypointsFromLandmarks(poses.map((p) => landmarkPositions(skel, p)), camera), 'synthetic');
+  const base = { optimizer: 'adam', knots: 2, residual: false, windowSize: 4, centralShare: 0, gainScale: 1, rewind: false };
+
+  it('a lookahead changes what is scored, not what is kept: with no iterations the motion is the same, with iterations it differs', async () => {
+    const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, lookahead: 0 });
+    const ahead = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, lookahead: 3 });
+    expect(ahead.poses).toHaveLength(13);
+    expect(ahead.poses).toEqual(plain.poses);
+    // Optimized, the lookahead frames enter the loss, so the chosen controls differ.
+    const opt0 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, lookahead: 0 });
+    const opt3 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, lookahead: 3 });
+    expect(opt3.poses).toHaveLength(13);
+    expect(opt3.blowUps).toEqual([]);
+    expect(opt3.windowStarts[0]).not.toBe(opt0.windowStarts[0]);
+    expect(opt3.poses).not.toEqual(opt0.poses);
+  }, 120_000);
+
+  it('rewinds a window that strays to the kinematic state at its start (a restart after the window before)', async () => {
+    // A threshold no simulated pose meets: every window strays, so each is redone once.
+    const options = { ...base, iterations: 0, lookahead: 0, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10 };
+    const off = await runPhysics(obs, skel, camera, 3.6, poses, options);
+    const on = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, rewind: true });
+    expect(off.resets).toEqual([]);
+    expect(on.poses).toHaveLength(13);
+    // Windows 1 and 2 of 3 may be redone (window 0 starts from the kinematic state anyway); a
+    // redo is kept only when it ends with a lower loss, and then shows as a restart before it.
+    expect(on.rollouts).toBeGreaterThan(off.rollouts);
+    for (const r of on.resets) expect([0, 1]).toContain(r);
+    // The frames up to the first rewound window are the same simulation.
+    const first = on.resets.length ? (on.resets[0]! + 1) * 4 : 13;
+    expect(on.poses.slice(0, first + 1)).toEqual(off.poses.slice(0, first + 1));
+  }, 120_000);
+});
+
 describe('physics stage tracking a jittery kinematic squat', () => {
   const skel = createSkeleton({ height: 1.75 });
   const truth = squatPoses(skel, 31);
@@ -84,7 +122,8 @@ describe('physics stage tracking a jittery kinematic squat', () => {
   };
 
   it('keeps the body up through the squat, closer to the truth and smoother than its input', async () => {
-    const r = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 0, windowSize: 10 });
+    // The controller alone, without rewinds: a restart from the kinematic state would hide a fall.
+    const r = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 0, windowSize: 10, rewind: false });
     expect(r.poses).toHaveLength(31);
     expect(r.resets).toEqual([]);
     expect(r.blowUps).toEqual([]);
