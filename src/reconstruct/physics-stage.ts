@@ -38,7 +38,9 @@ import { makeWindows, type FrameWindow } from './windows.ts';
  * follow splines with continuous velocity (`spline`), and each window's first control knot
  * continues the previous window's offsets (`continuous`), so nothing jumps at frames or seams;
  * the foot-slide term also counts feet gliding inside the skating metric's contact band
- * (`contactBand`), not only feet the simulator reports in contact. What keeps windows from
+ * (`contactBand`), not only feet the simulator reports in contact, and a planted foot whose
+ * centre moves more than `skateMargin` per frame pays a strong extra price (`footSkate`, the
+ * metric's own measure of a slide). What keeps windows from
  * spoiling their successors: each window's rollouts run `lookahead` frames past its end and are
  * scored there too, but only its own frames are kept; a window whose pose strays far from the
  * kinematic one is redone from the kinematic state at its start (`rewind`), a smaller jump than
@@ -51,6 +53,11 @@ export interface PhysicsWeights {
   reprojection: number;
   kinematic3d: number;
   footSlide: number;
+  /**
+   * A planted foot's centre (mean of heel and toe, as the skating metric of src/eval) moving
+   * more than `skateMargin` between frames: squared excess (m²), the slides the metric counts.
+   */
+  footSkate: number;
   control: number;
   residual: number;
   smooth: number;
@@ -60,6 +67,15 @@ export const PHYSICS_WEIGHTS: PhysicsWeights = {
   reprojection: 1,
   kinematic3d: 1,
   footSlide: 2,
+  // Issue 6: the walk's left foot, planted (simulated contact, heel and toe inside the 5 cm
+  // band, the footSlide term active), was dragged 2.5–3.5 cm per frame at frames 37–41: a
+  // squared per-point term of that size weighs little next to the pose terms. This term
+  // (20, `skateMargin` 1 cm) took walk skating 8.3 → 1.7 % with both Optimus and Adam (CMU, 2 s,
+  // bench). Measured and not adopted: horizontal root gains × 0.1 alone (Optimus 0 %, Adam
+  // 11.7 %, same frames; with this term the demo's skating 1.7 → 5.8 %), vertical root gains
+  // × 0.3 (Adam 27 %), weight 5 (11.7 %), and with horizontal × 0.1: margin 1.5 cm (6.7 %),
+  // also charging the transition from the window's start state (6.7 %: a heel strike instead).
+  footSkate: 20,
   control: 1e-4,
   residual: 1e-3,
   smooth: 1e-4,
@@ -149,6 +165,12 @@ export interface PhysicsStageOptions {
    */
   contactBand?: number;
   /**
+   * Horizontal motion (m) of a planted foot's centre between frames above which the
+   * `footSkate` term charges it: below the metric's 2 cm, so the optimizer keeps a margin
+   * and leaves the small slides that only the weaker `footSlide` term weighs.
+   */
+  skateMargin?: number;
+  /**
    * The multiplier below LOW_FPS frames per second: there each control interval spans many
    * simulation steps and stiff gains blew up (measured on the 5 fps pose_squats video:
    * 4–5 windows blew up at ×3, none at ×1).
@@ -237,6 +259,7 @@ export const PHYSICS_STAGE_DEFAULTS = {
   spline: true,
   continuous: true,
   contactBand: 0.05,
+  skateMargin: 0.01,
   /** Humanoid options of src/physics that differ from its defaults here (see above). */
   // (Issue 6: with the settings above the full 0.75 toe of src/physics was better again: walk
   // MPJPE 44 → 42 mm, acceleration error 7.6 → 6.9 mm/f², penetration 0.4 → 0.)
@@ -437,7 +460,7 @@ export async function runPhysics(
           if (!pool) return xs.map((x) => trackingRollout(R, layout, snapshot, controls(x, gainScale)));
           return pool.runBatchSync(layout, snapshot, xs.map((x) => controls(x, gainScale)), { kind: 'tracking' });
         };
-        const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, expand(x), perKnot, nc, o.knots, weights, o.contactBand);
+        const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, expand(x), perKnot, nc, o.knots, weights, o.contactBand, o.skateMargin);
 
         // A window whose plain tracking blows up is retried with softer gains, then given up.
         // Start from holding the carried offsets (zero offsets without `continuous`).
@@ -623,15 +646,29 @@ const SOLES = [[L.left_heel, L.left_foot_index], [L.right_heel, L.right_foot_ind
 /** Width (m) of the logistic edge of the contact band of the foot-slide term. */
 const CONTACT_BAND_SOFTNESS = 0.005;
 
+/**
+ * Horizontal distance (m) the centre of a foot's heel and toe landmarks (0 left, 1 right) moves
+ * between two frames, given as landmark coordinate accessors (j, axis): what the skating metric
+ * of src/eval compares with its 2 cm.
+ */
+export function footCentreShift(before: (j: number, c: number) => number, after: (j: number, c: number) => number, foot: 0 | 1): number {
+  let dx = 0, dz = 0;
+  for (const j of SOLES[foot]) {
+    dx += after(j, 0) - before(j, 0);
+    dz += after(j, 2) - before(j, 2);
+  }
+  return Math.hypot(dx, dz) / SOLES[foot].length;
+}
+
 /** The window loss of one rollout (a plain number; blow-ups cost a large finite amount). */
 function windowLossValue(
   obs: Observations, camera: PinholeCamera, depth: number, setup: WindowSetup, r: RolloutResult,
-  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights, contactBand: number,
+  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights, contactBand: number, skateMargin: number,
 ): number {
   const K = setup.win.end - setup.win.start;
   const M = quatToMatrix(camera.rotation);
   const s2 = (ROBUST_SCALE / depth) ** 2;
-  let reproj = 0, confSum = 0, kin = 0, slide = 0, frameWeights = 0;
+  let reproj = 0, confSum = 0, kin = 0, slide = 0, skate = 0, frameWeights = 0;
   for (let k = 0; k < r.frames; k++) {
     const t = setup.win.start + k + 1;
     // Lookahead frames count with their own weight (see `lookahead`).
@@ -654,25 +691,25 @@ function windowLossValue(
       const q = setup.kin[k]![j]!;
       kin += fw * ((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2);
     }
-    if (k > 0) {
-      for (let f = 0; f < 2; f++) {
-        // A foot counts as planted when the simulator reports contact at both frames, or —
-        // softly — when its sole points hover within the contact band (what the skating metric
-        // of src/eval counts: a foot gliding just above the ground is never in contact).
-        let gate = r.contacts[k * 2 + f] && r.contacts[(k - 1) * 2 + f] ? 1 : 0;
-        if (gate < 1 && contactBand > 0) {
-          let g = 1;
-          for (const j of SOLES[f]!) {
-            for (const kk of [k, k - 1]) g *= 1 / (1 + Math.exp((r.landmarks[(kk * LANDMARK_COUNT + j) * 3 + 1]! - contactBand) / CONTACT_BAND_SOFTNESS));
-          }
-          gate = Math.max(gate, g);
-        }
-        if (gate === 0) continue;
+    // Transitions within the rollout (charging the start state's too was worse: see footSkate).
+    if (k === 0) continue;
+    const before = (j: number, c: number) => r.landmarks[((k - 1) * LANDMARK_COUNT + j) * 3 + c]!;
+    const after = (j: number, c: number) => r.landmarks[(k * LANDMARK_COUNT + j) * 3 + c]!;
+    for (let f = 0; f < 2; f++) {
+      // A foot counts as planted when the simulator reports contact at both frames, or —
+      // softly — when its sole points hover within the contact band (what the skating metric
+      // of src/eval counts: a foot gliding just above the ground is never in contact).
+      let gate = r.contacts[k * 2 + f] && r.contacts[(k - 1) * 2 + f] ? 1 : 0;
+      if (gate < 1 && contactBand > 0) {
+        let g = 1;
         for (const j of SOLES[f]!) {
-          const a = (k * LANDMARK_COUNT + j) * 3, b = ((k - 1) * LANDMARK_COUNT + j) * 3;
-          slide += fw * gate * ((r.landmarks[a]! - r.landmarks[b]!) ** 2 + (r.landmarks[a + 2]! - r.landmarks[b + 2]!) ** 2);
+          for (const y of [after(j, 1), before(j, 1)]) g *= 1 / (1 + Math.exp((y - contactBand) / CONTACT_BAND_SOFTNESS));
         }
+        gate = Math.max(gate, g);
       }
+      if (gate === 0) continue;
+      for (const j of SOLES[f]!) slide += fw * gate * ((after(j, 0) - before(j, 0)) ** 2 + (after(j, 2) - before(j, 2)) ** 2);
+      skate += fw * gate * Math.max(0, footCentreShift(before, after, f as 0 | 1) - skateMargin) ** 2;
     }
   }
   const frames = Math.max(1e-9, frameWeights);
@@ -685,6 +722,7 @@ function windowLossValue(
   let loss = w.reprojection * (confSum > 0 ? (reproj / confSum) * depth * depth : 0)
     + w.kinematic3d * kin / (frames * LANDMARK_COUNT)
     + w.footSlide * slide / frames
+    + w.footSkate * skate / frames
     + w.control * control + w.residual * residual + w.smooth * smooth;
   // A blow-up ends the rollout early: charge the missing frames heavily, so steps toward it are refused.
   if (r.blowUp) loss += 1 + (setup.intervals - r.frames);

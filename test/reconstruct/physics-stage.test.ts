@@ -6,7 +6,9 @@ import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { Rng } from '../../src/random.ts';
 import { prepareObservations } from '../../src/reconstruct/observations.ts';
 import { OPTIMIZER_NAMES } from '../../src/reconstruct/optimizers.ts';
-import { controlledAngles, runPhysics } from '../../src/reconstruct/physics-stage.ts';
+import { footSkatePct } from '../../src/eval/metrics.ts';
+import { LANDMARK_COUNT, LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
+import { controlledAngles, footCentreShift, runPhysics } from '../../src/reconstruct/physics-stage.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
 describe('physics stage', () => {
@@ -132,4 +134,34 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     expect(output).toBeLessThan(input);
     expect(accel(r.poses)).toBeLessThan(0.5 * accel(jittery));
   }, 60_000);
+});
+
+describe('physics stage foot-skate term', () => {
+  it('measures a foot\'s shift as the skating metric does: above 2 cm exactly when the metric counts the transition', () => {
+    // A planted pose (every landmark 1 cm up) whose left heel and toe move by random
+    // horizontal steps, some across the metric's 2 cm; the right foot stays.
+    const rng = new Rng(7);
+    const frames: Vec3[][] = [Array.from({ length: LANDMARK_COUNT }, (_, j) => [0.1 * j, 0.01, -0.05 * j] as Vec3)];
+    for (let t = 1; t < 40; t++) {
+      const prev = frames[t - 1]!.map((p) => [...p] as Vec3);
+      const step = rng.uniform(0, 0.04), heading = rng.uniform(0, 2 * Math.PI), twist = rng.uniform(-0.01, 0.01);
+      // Heel and toe move apart a little too: the centre's shift is what counts.
+      for (const [j, s] of [[LANDMARK_INDEX.left_heel, 1], [LANDMARK_INDEX.left_foot_index, -1]] as const) {
+        prev[j]![0] += step * Math.cos(heading) + s * twist;
+        prev[j]![2] += step * Math.sin(heading) - s * twist;
+      }
+      frames.push(prev);
+    }
+    const at = (t: number) => (j: number, c: number) => frames[t]![j]![c]!;
+    let counted = 0;
+    for (let t = 1; t < frames.length; t++) {
+      const metric = footSkatePct([frames[t - 1]!, frames[t]!]) > 0;
+      expect(footCentreShift(at(t - 1), at(t), 0) > 0.02).toBe(metric);
+      expect(footCentreShift(at(t - 1), at(t), 1)).toBe(0);
+      if (metric) counted++;
+    }
+    // Both kinds of transition occurred.
+    expect(counted).toBeGreaterThan(5);
+    expect(counted).toBeLessThan(35);
+  });
 });
