@@ -15,6 +15,7 @@ import type { Objective } from '../optimus/types.ts';
 import { sumCurves } from './kinematic.ts';
 import { ROBUST_SCALE } from './kinematic-loss.ts';
 import type { Observations } from './observations.ts';
+import { gaussianKernel } from './scene.ts';
 import { createOptimizer } from './optimizers.ts';
 import { runOptimizer } from './run-optimizer.ts';
 import { makeWindows, type FrameWindow } from './windows.ts';
@@ -606,8 +607,7 @@ export async function runPhysics(
  */
 export function smoothMotion(skel: Skeleton, motion: Pose[], sigma: number): Pose[] {
   if (!(sigma > 0) || motion.length < 3) return motion;
-  const r = Math.ceil(3 * sigma);
-  const kernel = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-0.5 * ((i - r) / sigma) ** 2));
+  const { r, kernel } = gaussianKernel(sigma);
   const angles = motion.map((p) => anglesFromPose(skel, p));
   return motion.map((p, t) => {
     const a = new Float64Array(angles[t]!.length);

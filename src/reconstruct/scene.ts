@@ -137,14 +137,19 @@ export function rootFromLandmarks(lm: readonly Vec3[]): { position: Vec3; rotati
   return { position, rotation: quatToRotationVector(quatFromMatrix(m)) };
 }
 
+/** Gaussian weights over t − r … t + r (r = ⌈3σ⌉ frames), unnormalised: callers renormalise at the clip's edges. */
+export function gaussianKernel(sigma: number): { r: number; kernel: number[] } {
+  const r = Math.ceil(3 * sigma);
+  return { r, kernel: Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-0.5 * ((i - r) / sigma) ** 2)) };
+}
+
 /**
  * Landmark frames low-passed over time with a Gaussian of σ frames; only `valid` frames
  * contribute (invalid ones are filled from their valid neighbours). Edges renormalised.
  */
 export function smoothFrames(frames: Vec3[][], valid: readonly boolean[], sigma: number): Vec3[][] {
   if (!(sigma > 0) || frames.length < 3) return frames;
-  const r = Math.ceil(3 * sigma);
-  const kernel = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-0.5 * ((i - r) / sigma) ** 2));
+  const { r, kernel } = gaussianKernel(sigma);
   return frames.map((f, t) => {
     let wSum = 0;
     const acc = f.map(() => [0, 0, 0] as Vec3);
