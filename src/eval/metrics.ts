@@ -144,6 +144,18 @@ export function accelError(pred: readonly LandmarkFrame[], truth: readonly Landm
   return (MM * s) / n;
 }
 
+/**
+ * Horizontal displacement (m) of a foot's centre (mean of its landmark points) between two
+ * frames, given as coordinate accessors (landmark, axis): what foot skating compares with
+ * `skateDistance` (the physics stage's loss uses the same measure).
+ */
+export function footCentreShift(before: (landmark: number, axis: number) => number, after: (landmark: number, axis: number) => number, points: readonly number[]): number {
+  let dx = 0;
+  let dz = 0;
+  for (const i of points) { dx += after(i, 0) - before(i, 0); dz += after(i, 2) - before(i, 2); }
+  return Math.hypot(dx, dz) / points.length;
+}
+
 /** Share (%) of frame transitions in which a foot in ground contact slides (see the header). */
 export function footSkatePct(frames: readonly LandmarkFrame[], options: MetricOptions = {}): number {
   const h = options.contactHeight ?? METRIC_DEFAULTS.contactHeight;
@@ -156,11 +168,7 @@ export function footSkatePct(frames: readonly LandmarkFrame[], options: MetricOp
     const b = frames[t]!;
     const slides = feet.some((foot) => {
       if (!foot.every((i) => a[i]![1] < h && b[i]![1] < h)) return false;
-      // Horizontal displacement of the foot's centre (mean of its points).
-      let dx = 0;
-      let dz = 0;
-      for (const i of foot) { dx += b[i]![0] - a[i]![0]; dz += b[i]![2] - a[i]![2]; }
-      return Math.hypot(dx, dz) / foot.length > d;
+      return footCentreShift((i, c) => a[i]![c]!, (i, c) => b[i]![c]!, foot) > d;
     });
     if (slides) skating++;
   }

@@ -1,6 +1,7 @@
 import { forwardKinematics, landmarksFromWorld } from '../body/fk.ts';
 import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
 import { angleCount, type Skeleton } from '../body/skeleton.ts';
+import { footCentreShift as metricFootCentreShift } from '../eval/metrics.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatConjugate, quatMultiply, quatNormalize, quatToMatrix, type Quat, type Vec3 } from '../geometry/quaternion.ts';
@@ -15,9 +16,9 @@ import type { Objective } from '../optimus/types.ts';
 import { sumCurves } from './kinematic.ts';
 import { ROBUST_SCALE } from './kinematic-loss.ts';
 import type { Observations } from './observations.ts';
-import { gaussianKernel } from './scene.ts';
 import { createOptimizer } from './optimizers.ts';
 import { runOptimizer } from './run-optimizer.ts';
+import { gaussianKernel } from './scene.ts';
 import { makeWindows, type FrameWindow } from './windows.ts';
 
 /**
@@ -646,18 +647,9 @@ const SOLES = [[L.left_heel, L.left_foot_index], [L.right_heel, L.right_foot_ind
 /** Width (m) of the logistic edge of the contact band of the foot-slide term. */
 const CONTACT_BAND_SOFTNESS = 0.005;
 
-/**
- * Horizontal distance (m) the centre of a foot's heel and toe landmarks (0 left, 1 right) moves
- * between two frames, given as landmark coordinate accessors (j, axis): what the skating metric
- * of src/eval compares with its 2 cm.
- */
+/** The skating metric's foot-centre shift (src/eval) for a foot of the rollout (0 left, 1 right). */
 export function footCentreShift(before: (j: number, c: number) => number, after: (j: number, c: number) => number, foot: 0 | 1): number {
-  let dx = 0, dz = 0;
-  for (const j of SOLES[foot]) {
-    dx += after(j, 0) - before(j, 0);
-    dz += after(j, 2) - before(j, 2);
-  }
-  return Math.hypot(dx, dz) / SOLES[foot].length;
+  return metricFootCentreShift(before, after, SOLES[foot]!);
 }
 
 /** The window loss of one rollout (a plain number; blow-ups cost a large finite amount). */
