@@ -4,8 +4,8 @@ import { angleCount, type Skeleton } from '../body/skeleton.ts';
 import { footCentreShift as metricFootCentreShift } from '../eval/metrics.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
-import { quatConjugate, quatMultiply, quatNormalize, quatToMatrix, type Quat, type Vec3 } from '../geometry/quaternion.ts';
-import { humanoidSnapshot, type HumanoidLayout, type PhysicsOptions } from '../physics/humanoid.ts';
+import { quatConjugate, quatMultiply, quatNormalize, quatSlerp, quatToMatrix, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { humanoidSnapshot, PHYSICS_DEFAULTS, type HumanoidLayout, type PhysicsOptions } from '../physics/humanoid.ts';
 import { loadRapier } from '../physics/rapier.ts';
 import type { RolloutResult } from '../physics/rollout.ts';
 import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
@@ -131,6 +131,13 @@ export interface PhysicsStageOptions {
   rewind?: boolean;
   /** Pose error (m, as `resetPoseError`) at any frame of a window that makes `rewind` redo it. */
   strayPoseError?: number;
+  /**
+   * Frames before a restart (`rewind` or reset: the body jumps to the kinematic state) over
+   * which the kept motion is blended into the restart pose, so the jump is spread over them
+   * instead of landing in one frame (measured: the salsa's two rewinds were most of its
+   * acceleration error). 0 keeps the jump.
+   */
+  seamBlend?: number;
   /** Share of the iterations, at the end, that use central differences. */
   centralShare?: number;
   /**
@@ -225,6 +232,10 @@ export const PHYSICS_STAGE_DEFAULTS = {
   lookaheadWeight: 1,
   rewind: true,
   strayPoseError: 0.06,
+  // The salsa's two rewinds each put a jump of several cm into one frame (41–44 mm/f² at frames
+  // 10 and 30 against 7–9 for the kinematic fit): spread over 4 frames, its acceleration error
+  // went 9.02 → 7.94 mm/f² (with the stiffer knees below 7.64), MPJPE 37.6 → 36.7 mm.
+  seamBlend: 4,
   resetDistance: 0.15,
   resetPoseError: 0.08,
   rootPd: {
@@ -265,10 +276,22 @@ export const PHYSICS_STAGE_DEFAULTS = {
   /** Humanoid options of src/physics that differ from its defaults here (see above). */
   // (Issue 6: with the settings above the full 0.75 toe of src/physics was better again: walk
   // MPJPE 44 → 42 mm, acceleration error 7.6 → 6.9 mm/f², penetration 0.4 → 0.)
-  physics: {} as Partial<PhysicsOptions>,
+  // Knee stiffness × 2 (6000 instead of src/physics' 3000, before gainScale), measured on the CMU
+  // walk / hop / salsa (2 s, bench): walk PA-MPJPE 34.9 → 27.0 mm, acceleration error 7.39 →
+  // 6.34 mm/f², skating 1.7 → 0 %; hop 9.89 → 9.77; salsa level. Measured and not adopted:
+  // shoulders / elbows / wrists × 2 (salsa acceleration 9.02 → 7.64 but walk skating 1.7 → 10 %,
+  // with the knees too 11.7 %), hips × 2 as well (walk skating 8.3 %), knees × 3 (walk
+  // skating 11.7 %), lighter feet (0.03 kg·m² extra inertia: hop 10.0; 2 kg: hop 9.96).
+  physics: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions>,
   seed: 0,
   workers: 0,
 };
+
+/** The stage's humanoid options: its defaults, then the caller's (per-joint stiffness merged). */
+export function humanoidOptions(physics: Partial<PhysicsOptions> = {}): Partial<PhysicsOptions> {
+  const base = PHYSICS_STAGE_DEFAULTS.physics;
+  return { ...base, ...physics, stiffness: { ...PHYSICS_DEFAULTS.stiffness, ...base.stiffness, ...physics.stiffness } };
+}
 
 /** Resumable state: simulated frames so far and the snapshot to continue from. */
 export interface PhysicsCheckpoint {
@@ -354,7 +377,7 @@ export async function runPhysics(
 
     const startState = async (t: number) => humanoidSnapshot(skel, {
       pose: kinematic[t]!, next: t + 1 < T ? { pose: kinematic[t + 1]!, dt: 1 / fps } : undefined,
-    }, { ...PHYSICS_STAGE_DEFAULTS.physics, ...(options.physics ?? {}) });
+    }, humanoidOptions(options.physics));
     const first = await startState(0);
     const layout: HumanoidLayout = first.layout;
     const S = Math.max(1, Math.round(layout.options.rate / fps));
@@ -579,7 +602,10 @@ export async function runPhysics(
       options.onWindow?.(structuredClone(state), windows.length);
     }
 
-    const poses = state.bodies.map((b) => poseFromBodies(skel, b));
+    const simulated = state.bodies.map((b) => poseFromBodies(skel, b));
+    // The frame each restart jumps from: the end of the window after which it restarted.
+    const seams = state.resets.map((w) => windows[w]!.end).filter((s) => s > 0 && s < simulated.length - 1);
+    const poses = blendSeams(skel, simulated, seams, (s) => kinematic[s]!, o.seamBlend);
     const landmarks = poses.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
     const lossCurve = sumCurves(state.curves);
     const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
@@ -629,6 +655,30 @@ export function smoothMotion(skel: Skeleton, motion: Pose[], sigma: number): Pos
     for (let c = 0; c < a.length; c++) a[c]! /= wSum;
     return poseFromAngles(skel, root.map((v) => v / wSum) as Vec3, quatNormalize(q), a);
   });
+}
+
+/**
+ * Frames (seam − n, seam] of a motion blended into the pose `target(seam)` the motion restarts
+ * from after the seam (weights rising smoothly to 1 at the seam): a restart's jump spread over
+ * n frames. Joint angles and root position are interpolated, the root rotation slerped.
+ */
+export function blendSeams(skel: Skeleton, motion: Pose[], seams: readonly number[], target: (seam: number) => Pose, n: number): Pose[] {
+  if (!(n > 0) || seams.length === 0) return motion;
+  const out = motion.slice();
+  for (const seam of seams) {
+    const goal = target(seam);
+    const goalAngles = anglesFromPose(skel, goal);
+    for (let t = Math.max(1, seam - n + 1); t <= seam; t++) {
+      const u = (t - (seam - n)) / n;
+      const w = u * u * (3 - 2 * u);
+      const p = out[t]!;
+      const a = anglesFromPose(skel, p);
+      for (let c = 0; c < a.length; c++) a[c] = (1 - w) * a[c]! + w * goalAngles[c]!;
+      const root = p.rootPosition.map((v, c) => (1 - w) * v + w * goal.rootPosition[c]!) as Vec3;
+      out[t] = poseFromAngles(skel, root, quatSlerp(p.rootRotation, goal.rootRotation, w), a);
+    }
+  }
+  return out;
 }
 
 /** Indices (in the packed angle vector) of the angles the stage controls. */

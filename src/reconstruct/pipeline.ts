@@ -195,7 +195,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       ...(o.physicsStage ?? {}),
     };
     // The worker count changes speed, never the result, so it is not part of the hash.
-    const physHash = hash('physics@8', kinHash, JSON.stringify(strip(physOptions)));
+    const physHash = hash('physics@9', kinHash, JSON.stringify(strip(physOptions)));
     const previous = readStage(motionPath);
     if (previous && (previous as { reconstruct?: StageStamp }).reconstruct?.inputsHash === physHash && !o.force) {
       motion = previous;

@@ -82,7 +82,8 @@ describe('physics stage lookahead and rewind', () => {
 
   it('rewinds a window that strays to the kinematic state at its start (a restart after the window before)', async () => {
     // A threshold no simulated pose meets: every window strays, so each is redone once.
-    const options = { ...base, iterations: 0, lookahead: 0, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10 };
+    // seamBlend 0: the frames before a restart as simulated (blending is checked below).
+    const options = { ...base, iterations: 0, lookahead: 0, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10, seamBlend: 0 };
     const off = await runPhysics(obs, skel, camera, 3.6, poses, options);
     const on = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, rewind: true });
     expect(off.resets).toEqual([]);
@@ -94,6 +95,15 @@ describe('physics stage lookahead and rewind', () => {
     // The frames up to the first rewound window are the same simulation.
     const first = on.resets.length ? (on.resets[0]! + 1) * 4 : 13;
     expect(on.poses.slice(0, first + 1)).toEqual(off.poses.slice(0, first + 1));
+    // Blended, only the 2 frames before each restart change, and the rest is the same motion.
+    const blended = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, rewind: true, seamBlend: 2 });
+    expect(blended.resets).toEqual(on.resets);
+    expect(on.resets.length).toBeGreaterThan(0);
+    const seams = on.resets.map((r) => (r + 1) * 4);
+    for (let t = 0; t < 13; t++) {
+      if (seams.some((s) => t > s - 2 && t <= s)) expect(blended.poses[t]).not.toEqual(on.poses[t]);
+      else expect(blended.poses[t]).toEqual(on.poses[t]);
+    }
   }, 120_000);
 });
 
