@@ -330,6 +330,8 @@ export interface PhysicsResult {
   residualTorque: number;
   blowUps: PhysicsCheckpoint['blowUps'];
   resets: number[];
+  /** Frames blended into a restart pose (`seamBlend`): interpolated, not simulated. */
+  blendedFrames: number[];
   ms: number;
 }
 
@@ -606,6 +608,7 @@ export async function runPhysics(
     // The frame each restart jumps from: the end of the window after which it restarted.
     const seams = state.resets.map((w) => windows[w]!.end).filter((s) => s > 0 && s < simulated.length - 1);
     const poses = blendSeams(skel, simulated, seams, (s) => kinematic[s]!, o.seamBlend);
+    const blendedFrames = o.seamBlend > 0 ? [...new Set(seams.flatMap((s) => Array.from({ length: o.seamBlend }, (_, i) => s - i).filter((t) => t >= 1)))].sort((a, b) => a - b) : [];
     const landmarks = poses.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
     const lossCurve = sumCurves(state.curves);
     const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
@@ -623,6 +626,7 @@ export async function runPhysics(
       residualTorque: mean(state.residualTorque),
       blowUps: state.blowUps,
       resets: state.resets,
+      blendedFrames,
       ms: Date.now() - started,
     };
   }

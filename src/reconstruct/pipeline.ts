@@ -84,6 +84,8 @@ export interface ReconstructReport {
   blowUps: PhysicsCheckpoint['blowUps'];
   /** Physics windows after which the simulation was restarted from the kinematic state. */
   resets: number[];
+  /** Frames before those restarts blended into the restart pose (interpolated, not simulated). */
+  blendedFrames: number[];
   outputs: Record<string, string>;
   secondsPerVideoSecond: Record<string, number>;
 }
@@ -134,7 +136,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
   const report: ReconstructReport = {
     input, out, frames: obs.frameCount, fps: obs.fps, framesWithoutPerson: obs.filledFrames,
     subject: { height: 0, proportions: {} }, camera: { pitchDeg: 0, height: 0 }, stages: {},
-    residualForce: null, blowUps: [], resets: [], outputs: {}, secondsPerVideoSecond: {},
+    residualForce: null, blowUps: [], resets: [], blendedFrames: [], outputs: {}, secondsPerVideoSecond: {},
   };
   const videoSeconds = obs.frameCount / obs.fps;
 
@@ -222,7 +224,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
         ...(kinematic.stages ?? {}),
         physics: {
           loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer: optimizerName,
-          rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps, resets: result.resets,
+          rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps, resets: result.resets, blendedFrames: result.blendedFrames,
           windowCurves: result.windowCurves,
         },
       }, { reconstruct: { inputsHash: physHash }, framesWithoutPerson: obs.filledFrames });
@@ -232,6 +234,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       report.residualForce = { meanN: result.residualForce, meanNm: result.residualTorque };
       report.blowUps = result.blowUps;
       report.resets = result.resets;
+      report.blendedFrames = result.blendedFrames;
       report.secondsPerVideoSecond.physics = result.ms / 1000 / videoSeconds;
     }
   } else {

@@ -100,6 +100,8 @@ describe('physics stage lookahead and rewind', () => {
     expect(blended.resets).toEqual(on.resets);
     expect(on.resets.length).toBeGreaterThan(0);
     const seams = on.resets.map((r) => (r + 1) * 4);
+    expect(blended.blendedFrames).toEqual(seams.flatMap((s) => [s - 1, s]));
+    expect(on.blendedFrames).toEqual([]);
     for (let t = 0; t < 13; t++) {
       if (seams.some((s) => t > s - 2 && t <= s)) expect(blended.poses[t]).not.toEqual(on.poses[t]);
       else expect(blended.poses[t]).toEqual(on.poses[t]);
