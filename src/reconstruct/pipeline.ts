@@ -203,6 +203,12 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       motion = previous;
       const s = motion.stages?.physics;
       report.stages.physics = { skipped: true, ms: 0, iterations: s?.iterations ?? 0, loss: s?.loss ?? 0, optimizer: s?.optimizer ?? '', windows: 0 };
+      // What the run that wrote it reported about the simulation still holds for this motion.
+      const numbers = (v: unknown) => (Array.isArray(v) && v.every((x) => Number.isInteger(x)) ? (v as number[]) : []);
+      report.resets = numbers(s?.resets);
+      report.blendedFrames = numbers(s?.blendedFrames);
+      if (Array.isArray(s?.blowUps)) report.blowUps = s.blowUps as PhysicsCheckpoint['blowUps'];
+      if (typeof s?.residualForce === 'number' && typeof s?.residualTorque === 'number') report.residualForce = { meanN: s.residualForce, meanNm: s.residualTorque };
     } else {
       const checkpointPath = join(out, '.physics.checkpoint.json');
       const resume = o.resume ? readCheckpoint<PhysicsCheckpoint>(checkpointPath, physHash) : undefined;

@@ -47,10 +47,16 @@ describe('reconstruct pipeline', () => {
     expect(b.frames).toEqual(a.frames);
     expect(b.stages!.physics!.lossCurve).toEqual(a.stages!.physics!.lossCurve);
 
-    // Same inputs again: both stages are skipped.
+    // Same inputs again: both stages are skipped, motion.json is left as it was, and the
+    // report still carries what the simulation reported.
+    const before = readFileSync(join(out, 'motion.json'), 'utf8');
     const again = await reconstruct(input, base(out));
     expect(again.stages.physics!.skipped).toBe(true);
-    expect(readFileSync(join(out, 'motion.json'), 'utf8')).toEqual(readFileSync(join(out, 'motion.json'), 'utf8'));
+    expect(readFileSync(join(out, 'motion.json'), 'utf8')).toEqual(before);
+    expect(again.residualForce).toEqual(resumed.residualForce);
+    expect(again.resets).toEqual(resumed.resets);
+    expect(again.blendedFrames).toEqual(resumed.blendedFrames);
+    expect(again.blowUps).toEqual(resumed.blowUps);
   }, 180_000);
 
   it('resumes the kinematic stage to the same kinematic.json', async () => {
