@@ -608,7 +608,7 @@ export async function runPhysics(
     // The frame each restart jumps from: the end of the window after which it restarted.
     const seams = state.resets.map((w) => windows[w]!.end).filter((s) => s > 0 && s < simulated.length - 1);
     const poses = blendSeams(skel, simulated, seams, (s) => kinematic[s]!, o.seamBlend);
-    const blendedFrames = o.seamBlend > 0 ? [...new Set(seams.flatMap((s) => Array.from({ length: o.seamBlend }, (_, i) => s - i).filter((t) => t >= 1)))].sort((a, b) => a - b) : [];
+    const blendedFrames = [...new Set(seams.flatMap((s) => seamFrames(s, o.seamBlend)))].sort((a, b) => a - b);
     const landmarks = poses.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
     const lossCurve = sumCurves(state.curves);
     const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
@@ -661,6 +661,13 @@ export function smoothMotion(skel: Skeleton, motion: Pose[], sigma: number): Pos
   });
 }
 
+/** The frames `blendSeams` blends before a seam: (seam − n, seam], never frame 0. */
+function seamFrames(seam: number, n: number): number[] {
+  const frames: number[] = [];
+  for (let t = Math.max(1, seam - n + 1); t <= seam; t++) frames.push(t);
+  return frames;
+}
+
 /**
  * Frames (seam − n, seam] of a motion blended into the pose `target(seam)` the motion restarts
  * from after the seam (weights rising smoothly to 1 at the seam): a restart's jump spread over
@@ -672,7 +679,7 @@ export function blendSeams(skel: Skeleton, motion: Pose[], seams: readonly numbe
   for (const seam of seams) {
     const goal = target(seam);
     const goalAngles = anglesFromPose(skel, goal);
-    for (let t = Math.max(1, seam - n + 1); t <= seam; t++) {
+    for (const t of seamFrames(seam, n)) {
       const u = (t - (seam - n)) / n;
       const w = u * u * (3 - 2 * u);
       const p = out[t]!;
