@@ -1,10 +1,8 @@
 import { forwardKinematics, landmarksFromWorld } from '../body/fk.ts';
-import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
+import { anglesFromPose, type Pose } from '../body/pose.ts';
 import { angleCount, type Skeleton } from '../body/skeleton.ts';
-import { footCentreShift as metricFootCentreShift } from '../eval/metrics.ts';
-import { LANDMARK_COUNT, LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
-import { quatConjugate, quatMultiply, quatNormalize, quatSlerp, quatToMatrix, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { quatConjugate, quatMultiply, quatNormalize, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { humanoidSnapshot, PHYSICS_DEFAULTS, type HumanoidLayout, type PhysicsOptions } from '../physics/humanoid.ts';
 import { loadRapier } from '../physics/rapier.ts';
 import type { RolloutResult } from '../physics/rollout.ts';
@@ -14,12 +12,12 @@ import { trackingRollout, type RootGains } from '../physics/tracking-rollout.ts'
 import { mixSeed } from '../random.ts';
 import type { Objective } from '../optimus/types.ts';
 import { sumCurves } from './kinematic.ts';
-import { ROBUST_SCALE } from './kinematic-loss.ts';
 import type { Observations } from './observations.ts';
 import { createOptimizer } from './optimizers.ts';
 import { runOptimizer } from './run-optimizer.ts';
-import { gaussianKernel } from './scene.ts';
-import { makeWindows, type FrameWindow } from './windows.ts';
+import { PHYSICS_WEIGHTS, poseError, windowLossValue, type PhysicsWeights, type WindowSetup } from './physics-loss.ts';
+import { blendSeams, seamFrames, smoothMotion } from './physics-reference.ts';
+import { makeWindows } from './windows.ts';
 
 /**
  * The physics stage: the Rapier humanoid tracks the kinematic motion with PD control, and
@@ -51,38 +49,6 @@ import { makeWindows, type FrameWindow } from './windows.ts';
  * the measured probe in FIELD-NOTES found FD at ~0.01 rad reliable and random-direction
  * estimates too inaccurate in tens of dimensions).
  */
-export interface PhysicsWeights {
-  reprojection: number;
-  kinematic3d: number;
-  footSlide: number;
-  /**
-   * A planted foot's centre (mean of heel and toe, as the skating metric of src/eval) moving
-   * more than `skateMargin` between frames: squared excess (m²), the slides the metric counts.
-   */
-  footSkate: number;
-  control: number;
-  residual: number;
-  smooth: number;
-}
-
-export const PHYSICS_WEIGHTS: PhysicsWeights = {
-  reprojection: 1,
-  kinematic3d: 1,
-  footSlide: 2,
-  // Issue 6: the walk's left foot, planted (simulated contact, heel and toe inside the 5 cm
-  // band, the footSlide term active), was dragged 2.5–3.5 cm per frame at frames 37–41: a
-  // squared per-point term of that size weighs little next to the pose terms. This term
-  // (20, `skateMargin` 1 cm) took walk skating 8.3 → 1.7 % with both Optimus and Adam (CMU, 2 s,
-  // bench). Measured and not adopted: horizontal root gains × 0.1 alone (Optimus 0 %, Adam
-  // 11.7 %, same frames; with this term the demo's skating 1.7 → 5.8 %), vertical root gains
-  // × 0.3 (Adam 27 %), weight 5 (11.7 %), and with horizontal × 0.1: margin 1.5 cm (6.7 %),
-  // also charging the transition from the window's start state (6.7 %: a heel strike instead).
-  footSkate: 20,
-  control: 1e-4,
-  residual: 1e-3,
-  smooth: 1e-4,
-};
-
 /** Which joint angles get optimized offsets: legs and trunk carry balance and contact. */
 export const CONTROLLED_JOINTS = ['spine', 'chest', 'left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'];
 
@@ -338,18 +304,6 @@ export interface PhysicsResult {
 /** One window's optimization from a start state: given up, or its best rollout. */
 type WindowOutcome = { gaveUp: true; loss: number; blowUps: PhysicsCheckpoint['blowUps'] }
   | { gaveUp: false; best: RolloutResult; result: ReturnType<typeof runOptimizer>; carry: number[]; farOff: boolean; strayed: boolean; blowUps: PhysicsCheckpoint['blowUps'] };
-
-interface WindowSetup {
-  win: FrameWindow;
-  /** Intervals each rollout runs: the window's K plus its lookahead. */
-  intervals: number;
-  /** Weight of a lookahead frame (frames past the window's end). */
-  lookaheadWeight: number;
-  /** Kinematic target angles at the end of each interval ((intervals + 1) × D). */
-  base: Float64Array;
-  /** Kinematic landmarks at the end of each interval. */
-  kin: Vec3[][];
-}
 
 export async function runPhysics(
   obs: Observations, skel: Skeleton, camera: PinholeCamera, depth: number, kinematicIn: Pose[], options: PhysicsStageOptions = {},
@@ -632,66 +586,6 @@ export async function runPhysics(
   }
 }
 
-/**
- * A motion low-passed with a Gaussian of σ frames (edges renormalised): joint angles and
- * root position averaged, root rotations averaged as sign-aligned quaternions.
- */
-export function smoothMotion(skel: Skeleton, motion: Pose[], sigma: number): Pose[] {
-  if (!(sigma > 0) || motion.length < 3) return motion;
-  const { r, kernel } = gaussianKernel(sigma);
-  const angles = motion.map((p) => anglesFromPose(skel, p));
-  return motion.map((p, t) => {
-    const a = new Float64Array(angles[t]!.length);
-    const root: Vec3 = [0, 0, 0];
-    const q: Quat = [0, 0, 0, 0];
-    let wSum = 0;
-    for (let i = -r; i <= r; i++) {
-      const u = t + i;
-      if (u < 0 || u >= motion.length) continue;
-      const w = kernel[i + r]!;
-      wSum += w;
-      const m = motion[u]!;
-      for (let c = 0; c < a.length; c++) a[c]! += w * angles[u]![c]!;
-      for (let c = 0; c < 3; c++) root[c]! += w * m.rootPosition[c]!;
-      const s = m.rootRotation[0] * p.rootRotation[0] + m.rootRotation[1] * p.rootRotation[1] + m.rootRotation[2] * p.rootRotation[2] + m.rootRotation[3] * p.rootRotation[3] < 0 ? -w : w;
-      for (let c = 0; c < 4; c++) q[c]! += s * m.rootRotation[c]!;
-    }
-    for (let c = 0; c < a.length; c++) a[c]! /= wSum;
-    return poseFromAngles(skel, root.map((v) => v / wSum) as Vec3, quatNormalize(q), a);
-  });
-}
-
-/** The frames `blendSeams` blends before a seam: (seam − n, seam], never frame 0. */
-function seamFrames(seam: number, n: number): number[] {
-  const frames: number[] = [];
-  for (let t = Math.max(1, seam - n + 1); t <= seam; t++) frames.push(t);
-  return frames;
-}
-
-/**
- * Frames (seam − n, seam] of a motion blended into the pose `target(seam)` the motion restarts
- * from after the seam (weights rising smoothly to 1 at the seam): a restart's jump spread over
- * n frames. Joint angles and root position are interpolated, the root rotation slerped.
- */
-export function blendSeams(skel: Skeleton, motion: Pose[], seams: readonly number[], target: (seam: number) => Pose, n: number): Pose[] {
-  if (!(n > 0) || seams.length === 0) return motion;
-  const out = motion.slice();
-  for (const seam of seams) {
-    const goal = target(seam);
-    const goalAngles = anglesFromPose(skel, goal);
-    for (const t of seamFrames(seam, n)) {
-      const u = (t - (seam - n)) / n;
-      const w = u * u * (3 - 2 * u);
-      const p = out[t]!;
-      const a = anglesFromPose(skel, p);
-      for (let c = 0; c < a.length; c++) a[c] = (1 - w) * a[c]! + w * goalAngles[c]!;
-      const root = p.rootPosition.map((v, c) => (1 - w) * v + w * goal.rootPosition[c]!) as Vec3;
-      out[t] = poseFromAngles(skel, root, quatSlerp(p.rootRotation, goal.rootRotation, w), a);
-    }
-  }
-  return out;
-}
-
 /** Indices (in the packed angle vector) of the angles the stage controls. */
 export function controlledAngles(skel: Skeleton): number[] {
   const out: number[] = [];
@@ -702,101 +596,6 @@ export function controlledAngles(skel: Skeleton): number[] {
     k += j.axes.length;
   }
   return out;
-}
-
-const SOLES = [[L.left_heel, L.left_foot_index], [L.right_heel, L.right_foot_index]] as const;
-/** Width (m) of the logistic edge of the contact band of the foot-slide term. */
-const CONTACT_BAND_SOFTNESS = 0.005;
-
-/** The skating metric's foot-centre shift (src/eval) for a foot of the rollout (0 left, 1 right). */
-export function footCentreShift(before: (j: number, c: number) => number, after: (j: number, c: number) => number, foot: 0 | 1): number {
-  return metricFootCentreShift(before, after, SOLES[foot]!);
-}
-
-/** The window loss of one rollout (a plain number; blow-ups cost a large finite amount). */
-function windowLossValue(
-  obs: Observations, camera: PinholeCamera, depth: number, setup: WindowSetup, r: RolloutResult,
-  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights, contactBand: number, skateMargin: number,
-): number {
-  const K = setup.win.end - setup.win.start;
-  const M = quatToMatrix(camera.rotation);
-  const s2 = (ROBUST_SCALE / depth) ** 2;
-  let reproj = 0, confSum = 0, kin = 0, slide = 0, skate = 0, frameWeights = 0;
-  for (let k = 0; k < r.frames; k++) {
-    const t = setup.win.start + k + 1;
-    // Lookahead frames count with their own weight (see `lookahead`).
-    const fw = k < K ? 1 : setup.lookaheadWeight;
-    frameWeights += fw;
-    for (let j = 0; j < LANDMARK_COUNT; j++) {
-      const o = (k * LANDMARK_COUNT + j) * 3;
-      const p: Vec3 = [r.landmarks[o]!, r.landmarks[o + 1]!, r.landmarks[o + 2]!];
-      const c = fw * obs.confidence[t]![j]!;
-      if (c > 0) {
-        const d: Vec3 = [p[0] - camera.position[0], p[1] - camera.position[1], p[2] - camera.position[2]];
-        const cx = M[0]! * d[0] + M[3]! * d[1] + M[6]! * d[2];
-        const cy = M[1]! * d[0] + M[4]! * d[1] + M[7]! * d[2];
-        const cz = Math.max(0.1, -(M[2]! * d[0] + M[5]! * d[1] + M[8]! * d[2]));
-        const [u, v] = obs.points2d[t]![j]!;
-        const e2 = (cx / cz - (u - camera.cx) / camera.fx) ** 2 + (cy / cz + (v - camera.cy) / camera.fy) ** 2;
-        reproj += c * (e2 * s2) / (e2 + s2);
-        confSum += c;
-      }
-      const q = setup.kin[k]![j]!;
-      kin += fw * ((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2);
-    }
-    // Transitions within the rollout (charging the start state's too was worse: see footSkate).
-    if (k === 0) continue;
-    const before = (j: number, c: number) => r.landmarks[((k - 1) * LANDMARK_COUNT + j) * 3 + c]!;
-    const after = (j: number, c: number) => r.landmarks[(k * LANDMARK_COUNT + j) * 3 + c]!;
-    for (let f = 0; f < 2; f++) {
-      // A foot counts as planted when the simulator reports contact at both frames, or —
-      // softly — when its sole points hover within the contact band (what the skating metric
-      // of src/eval counts: a foot gliding just above the ground is never in contact).
-      let gate = r.contacts[k * 2 + f] && r.contacts[(k - 1) * 2 + f] ? 1 : 0;
-      if (gate < 1 && contactBand > 0) {
-        let g = 1;
-        for (const j of SOLES[f]!) {
-          for (const y of [after(j, 1), before(j, 1)]) g *= 1 / (1 + Math.exp((y - contactBand) / CONTACT_BAND_SOFTNESS));
-        }
-        gate = Math.max(gate, g);
-      }
-      if (gate === 0) continue;
-      for (const j of SOLES[f]!) slide += fw * gate * ((after(j, 0) - before(j, 0)) ** 2 + (after(j, 2) - before(j, 2)) ** 2);
-      skate += fw * gate * Math.max(0, footCentreShift(before, after, f as 0 | 1) - skateMargin) ** 2;
-    }
-  }
-  const frames = Math.max(1e-9, frameWeights);
-  let control = 0, residual = 0, smooth = 0;
-  for (let a = 0; a < knots; a++) {
-    for (let c = 0; c < nc; c++) control += x[a * perKnot + c]! ** 2;
-    for (let c = nc; c < perKnot; c++) residual += x[a * perKnot + c]! ** 2;
-    if (a > 0) for (let c = 0; c < perKnot; c++) smooth += (x[a * perKnot + c]! - x[(a - 1) * perKnot + c]!) ** 2;
-  }
-  let loss = w.reprojection * (confSum > 0 ? (reproj / confSum) * depth * depth : 0)
-    + w.kinematic3d * kin / (frames * LANDMARK_COUNT)
-    + w.footSlide * slide / frames
-    + w.footSkate * skate / frames
-    + w.control * control + w.residual * residual + w.smooth * smooth;
-  // A blow-up ends the rollout early: charge the missing frames heavily, so steps toward it are refused.
-  if (r.blowUp) loss += 1 + (setup.intervals - r.frames);
-  return loss;
-}
-
-/** Mean distance (m) of a rollout's landmarks at a frame from a pose's, both relative to their pelvis. */
-function poseError(r: RolloutResult, frame: number, target: readonly Vec3[]): number {
-  const o = frame * LANDMARK_COUNT * 3;
-  const at = (j: number, c: number) => r.landmarks[o + j * 3 + c]!;
-  let sum = 0;
-  for (let j = 0; j < LANDMARK_COUNT; j++) {
-    let d2 = 0;
-    for (let c = 0; c < 3; c++) {
-      const sim = at(j, c) - (at(L.left_hip, c) + at(L.right_hip, c)) / 2;
-      const kin = target[j]![c]! - (target[L.left_hip]![c]! + target[L.right_hip]![c]!) / 2;
-      d2 += (sim - kin) ** 2;
-    }
-    sum += Math.sqrt(d2);
-  }
-  return sum / LANDMARK_COUNT;
 }
 
 /** Body poses (J × 7: position, quaternion) of a kinematic pose — the simulator's body frames. */

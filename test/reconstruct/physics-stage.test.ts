@@ -8,7 +8,8 @@ import { prepareObservations } from '../../src/reconstruct/observations.ts';
 import { OPTIMIZER_NAMES } from '../../src/reconstruct/optimizers.ts';
 import { footSkatePct } from '../../src/eval/metrics.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
-import { controlledAngles, footCentreShift, runPhysics } from '../../src/reconstruct/physics-stage.ts';
+import { footCentreShift } from '../../src/reconstruct/physics-loss.ts';
+import { controlledAngles, runPhysics } from '../../src/reconstruct/physics-stage.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
 describe('physics stage', () => {

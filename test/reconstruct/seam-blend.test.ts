@@ -3,7 +3,7 @@ import { poseFromAngles } from '../../src/body/pose.ts';
 import { angleCount, angleOffsets, createSkeleton, JOINT_INDEX } from '../../src/body/skeleton.ts';
 import { landmarkPositions } from '../../src/body/fk.ts';
 import { LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
-import { blendSeams } from '../../src/reconstruct/physics-stage.ts';
+import { blendSeams } from '../../src/reconstruct/physics-reference.ts';
 
 describe('restart seams', () => {
   const skel = createSkeleton({ height: 1.75 });

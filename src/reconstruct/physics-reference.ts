@@ -1,0 +1,69 @@
+/**
+ * The motion the physics stage hands to the simulator and the seams it leaves behind: the
+ * kinematic motion low-passed before it becomes PD targets (`smoothMotion`), and the frames
+ * before a restart blended into the pose the restart jumps to (`blendSeams`).
+ */
+import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
+import type { Skeleton } from '../body/skeleton.ts';
+import { quatNormalize, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { gaussianKernel } from './scene.ts';
+
+/**
+ * A motion low-passed with a Gaussian of σ frames (edges renormalised): joint angles and
+ * root position averaged, root rotations averaged as sign-aligned quaternions.
+ */
+export function smoothMotion(skel: Skeleton, motion: Pose[], sigma: number): Pose[] {
+  if (!(sigma > 0) || motion.length < 3) return motion;
+  const { r, kernel } = gaussianKernel(sigma);
+  const angles = motion.map((p) => anglesFromPose(skel, p));
+  return motion.map((p, t) => {
+    const a = new Float64Array(angles[t]!.length);
+    const root: Vec3 = [0, 0, 0];
+    const q: Quat = [0, 0, 0, 0];
+    let wSum = 0;
+    for (let i = -r; i <= r; i++) {
+      const u = t + i;
+      if (u < 0 || u >= motion.length) continue;
+      const w = kernel[i + r]!;
+      wSum += w;
+      const m = motion[u]!;
+      for (let c = 0; c < a.length; c++) a[c]! += w * angles[u]![c]!;
+      for (let c = 0; c < 3; c++) root[c]! += w * m.rootPosition[c]!;
+      const s = m.rootRotation[0] * p.rootRotation[0] + m.rootRotation[1] * p.rootRotation[1] + m.rootRotation[2] * p.rootRotation[2] + m.rootRotation[3] * p.rootRotation[3] < 0 ? -w : w;
+      for (let c = 0; c < 4; c++) q[c]! += s * m.rootRotation[c]!;
+    }
+    for (let c = 0; c < a.length; c++) a[c]! /= wSum;
+    return poseFromAngles(skel, root.map((v) => v / wSum) as Vec3, quatNormalize(q), a);
+  });
+}
+
+/** The frames `blendSeams` blends before a seam: (seam − n, seam], never frame 0. */
+export function seamFrames(seam: number, n: number): number[] {
+  const frames: number[] = [];
+  for (let t = Math.max(1, seam - n + 1); t <= seam; t++) frames.push(t);
+  return frames;
+}
+
+/**
+ * Frames (seam − n, seam] of a motion blended into the pose `target(seam)` the motion restarts
+ * from after the seam (weights rising smoothly to 1 at the seam): a restart's jump spread over
+ * n frames. Joint angles and root position are interpolated, the root rotation slerped.
+ */
+export function blendSeams(skel: Skeleton, motion: Pose[], seams: readonly number[], target: (seam: number) => Pose, n: number): Pose[] {
+  if (!(n > 0) || seams.length === 0) return motion;
+  const out = motion.slice();
+  for (const seam of seams) {
+    const goal = target(seam);
+    const goalAngles = anglesFromPose(skel, goal);
+    for (const t of seamFrames(seam, n)) {
+      const u = (t - (seam - n)) / n;
+      const w = u * u * (3 - 2 * u);
+      const p = out[t]!;
+      const a = anglesFromPose(skel, p);
+      for (let c = 0; c < a.length; c++) a[c] = (1 - w) * a[c]! + w * goalAngles[c]!;
+      const root = p.rootPosition.map((v, c) => (1 - w) * v + w * goal.rootPosition[c]!) as Vec3;
+      out[t] = poseFromAngles(skel, root, quatSlerp(p.rootRotation, goal.rootRotation, w), a);
+    }
+  }
+  return out;
+}
