@@ -28,6 +28,19 @@ export const stageReport = z.object({
   optimizer: z.string().optional(),
 }).passthrough();
 
+/**
+ * What the physics stage adds to its stage report: residual root force and torque (mean N,
+ * N·m), blow-ups, restarted windows and the frames blended into a restart. Each field is read
+ * on its own: one a run did not write, or wrote malformed, is left out, not the whole report.
+ */
+export const physicsStageReport = z.object({
+  residualForce: finite.optional().catch(undefined),
+  residualTorque: finite.optional().catch(undefined),
+  blowUps: z.array(z.object({ window: z.number().int(), reason: z.string(), recovered: z.boolean() })).optional().catch(undefined),
+  resets: z.array(z.number().int()).optional().catch(undefined),
+  blendedFrames: z.array(z.number().int()).optional().catch(undefined),
+}).passthrough();
+
 export const motionFile = z.object({
   format: z.literal(MOTION_FORMAT),
   fps: finite.refine((v) => v > 0, 'fps must be positive'),
@@ -42,6 +55,7 @@ export type MotionCamera = z.infer<typeof motionCamera>;
 export type MotionFrame = z.infer<typeof motionFrame>;
 export type MotionFile = z.infer<typeof motionFile>;
 export type StageReport = z.infer<typeof stageReport>;
+export type PhysicsStageReport = z.infer<typeof physicsStageReport>;
 
 export function readMotion(path: string): MotionFile {
   return readValidated(motionFile, path);

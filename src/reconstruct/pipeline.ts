@@ -7,7 +7,7 @@ import { createSkeleton, type Proportions } from '../body/skeleton.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../formats/io.ts';
 import { readKeypoints } from '../formats/keypoints.ts';
-import { motionFile, type MotionFile } from '../formats/motion.ts';
+import { motionFile, physicsStageReport, type MotionFile } from '../formats/motion.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatFromRotationVector, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { initBackend, type BackendName } from '../optimus/backend.ts';
@@ -204,11 +204,11 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       const s = motion.stages?.physics;
       report.stages.physics = { skipped: true, ms: 0, iterations: s?.iterations ?? 0, loss: s?.loss ?? 0, optimizer: s?.optimizer ?? '', windows: 0 };
       // What the run that wrote it reported about the simulation still holds for this motion.
-      const numbers = (v: unknown) => (Array.isArray(v) && v.every((x) => Number.isInteger(x)) ? (v as number[]) : []);
-      report.resets = numbers(s?.resets);
-      report.blendedFrames = numbers(s?.blendedFrames);
-      if (Array.isArray(s?.blowUps)) report.blowUps = s.blowUps as PhysicsCheckpoint['blowUps'];
-      if (typeof s?.residualForce === 'number' && typeof s?.residualTorque === 'number') report.residualForce = { meanN: s.residualForce, meanNm: s.residualTorque };
+      const sim = physicsStageReport.parse(s ?? {});
+      report.resets = sim.resets ?? [];
+      report.blendedFrames = sim.blendedFrames ?? [];
+      if (sim.blowUps) report.blowUps = sim.blowUps;
+      if (sim.residualForce !== undefined && sim.residualTorque !== undefined) report.residualForce = { meanN: sim.residualForce, meanNm: sim.residualTorque };
     } else {
       const checkpointPath = join(out, '.physics.checkpoint.json');
       const resume = o.resume ? readCheckpoint<PhysicsCheckpoint>(checkpointPath, physHash) : undefined;
