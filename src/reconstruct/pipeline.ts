@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { landmarkPositions } from '../body/fk.ts';
@@ -19,11 +18,13 @@ import { prepareObservations, type ObservationOptions } from './observations.ts'
 import { describeOptimizer } from './optimizers.ts';
 import { runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
 import { buildScene } from './scene.ts';
+import { codeVersion, digest, fingerprintPath } from './stage-stamp.ts';
 
 /**
  * `optimus-motion reconstruct`: video or keypoints.json → OUT/kinematic.json → OUT/motion.json
- * (+ exports, report.json). Each stage stores the hash of its inputs and options in its
- * output; a stage whose output carries the same hash is skipped (unless `force`). While a
+ * (+ exports, report.json). Each stage stores a digest of its inputs, options and code
+ * (stage-stamp.ts) with its output; a stage whose output carries the same digest is
+ * skipped (unless `force`). While a
  * stage runs, a checkpoint is written after every window, so `resume` continues an
  * interrupted run from the last finished window with the same result.
  */
@@ -98,12 +99,6 @@ interface StageStamp {
 /** Thrown by the `stopAfter` test hook (an interruption); the checkpoint stays. */
 export class Interrupted extends Error {}
 
-const hash = (...parts: (string | Uint8Array)[]): string => {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest('hex').slice(0, 16);
-};
-
 export async function reconstruct(input: string, options: ReconstructOptions): Promise<ReconstructReport> {
   const o = { ...RECONSTRUCT_DEFAULTS, ...options };
   const out = resolve(o.out);
@@ -111,12 +106,18 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
   if (!existsSync(input)) throw new UserError(`${input}: file not found`);
 
   // 1. Ingest (videos and images); keypoint files are read as they are.
+  // keypoints.json is reused only when the stamp beside it names the same video bytes,
+  // options and code: a different video under the same --out is detected afresh.
   let keypointsPath = input;
   if (extname(input).toLowerCase() !== '.json') {
     const { ingest } = await import('../ingest/ingest.ts');
     const target = join(out, 'keypoints.json');
-    if (!existsSync(target) || o.force) {
+    const stampPath = join(out, '.ingest.json');
+    const ingestHash = digest('ingest@1', codeVersion(), fingerprintPath(input), JSON.stringify({ backend: o.backend }));
+    if (!existsSync(target) || readCheckpoint<true>(stampPath, ingestHash) !== true || o.force) {
+      rmSync(stampPath, { force: true });
       await ingest(input, out, { backend: o.backend, onProgress: (d, t) => o.onProgress?.('ingest', d, t) });
+      writeJsonAtomic(stampPath, { inputsHash: ingestHash, state: true });
     }
     keypointsPath = target;
   }
@@ -130,7 +131,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
     optimizer: o.kinematicOptimizer ?? 'lbfgs',
     ...(o.kinematic ?? {}),
   };
-  const kinHash = hash('kinematic@3', kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
+  const kinHash = digest('kinematic@3', codeVersion(), kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
   const kinPath = join(out, 'kinematic.json');
   const kinCheckpointPath = join(out, '.kinematic.checkpoint.json');
   const report: ReconstructReport = {
@@ -197,7 +198,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       ...(o.physicsStage ?? {}),
     };
     // The worker count changes speed, never the result, so it is not part of the hash.
-    const physHash = hash('physics@9', kinHash, JSON.stringify(strip(physOptions)));
+    const physHash = digest('physics@9', kinHash, JSON.stringify(strip(physOptions)));
     const previous = readStage(motionPath);
     if (previous && (previous as { reconstruct?: StageStamp }).reconstruct?.inputsHash === physHash && !o.force) {
       motion = previous;
@@ -311,6 +312,7 @@ function readStage(path: string): (MotionFile & { reconstruct?: KinematicExtra }
   }
 }
 
+/** The state of a checkpoint or stamp file written for these inputs, else undefined. */
 function readCheckpoint<S>(path: string, inputsHash: string): S | undefined {
   if (!existsSync(path)) return undefined;
   try {

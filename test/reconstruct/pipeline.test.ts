@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createSkeleton } from '../../src/body/skeleton.ts';
 import { UserError } from '../../src/errors.ts';
 import { readMotion } from '../../src/formats/motion.ts';
 import { Interrupted, reconstruct, type ReconstructOptions } from '../../src/reconstruct/pipeline.ts';
+import { makeTestsrc } from '../ingest/fixtures.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'om-pipeline-'));
@@ -73,5 +74,16 @@ describe('reconstruct pipeline', () => {
     writeFileSync(bad, JSON.stringify({ ...kp, frames: kp.frames.map((f, i) => (i < 5 ? { ...f, keypoints: null } : f)) }));
     await expect(reconstruct(bad, base(join(dir, 'bad')))).rejects.toThrow(UserError);
     await expect(reconstruct(bad, base(join(dir, 'bad')))).rejects.toThrow(/bad\.json: only 2 of 7 frames/);
+  });
+
+  it('detects a video afresh instead of reusing keypoints.json that another input left in --out', async () => {
+    // keypoints.json of a person, without the stamp that says which video it came from;
+    // the video is a test pattern with nobody in it, so detecting it must fail.
+    const out = join(dir, 'stale');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'keypoints.json'), JSON.stringify(kp));
+    const video = makeTestsrc(join(dir, 'nobody.mp4'), { seconds: 1, fps: 5 });
+    await expect(reconstruct(video, base(out))).rejects.toThrow(UserError);
+    expect(existsSync(join(out, 'motion.json'))).toBe(false);
   });
 });
