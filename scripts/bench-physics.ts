@@ -5,8 +5,8 @@
  * --clip TEXT (track only the clips whose file name contains TEXT; skips the speed benchmarks),
  * --foot-lock (retarget with foot locking, see src/body/retarget.ts; off by default), --rollouts-only
  * (step and rollout speed only, no tracking), --rollouts N (per batch; 48, --quick 16), --repeats N
- * (timed batches per configuration; 7, --quick 3). Rollout speed: the async pool (PD rollouts) and the
- * synchronous pool (the physics stage's tracking rollouts) on 1 and 2 workers and the main thread,
+ * (timed batches per configuration; 7, --quick 3). Rollout speed (the physics stage's rollouts: PD
+ * targets and the closed-loop root): the async and the synchronous pool on 1 and 2 workers and the main thread,
  * interleaved batch by batch, with load averages and a load-corrected rate (see src/physics/bench.ts).
  * Thin wrapper: the measurements live in src/physics/bench.ts.
  */

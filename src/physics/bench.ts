@@ -13,7 +13,7 @@ import { humanoidSnapshot, type PhysicsOptions } from './humanoid.ts';
 import { loadRapier } from './rapier.ts';
 import { HumanoidSim, anglesToMotor, motorCount } from './sim.ts';
 import { createSyncRolloutPool } from './pool.ts';
-import type { PoolRolloutSpec, RolloutKind } from './rollout-kinds.ts';
+import type { RolloutSpec } from './rollout.ts';
 import { rootGains, trackMotion, type TrackingOptions } from './tracking.ts';
 import { readFileSync } from 'node:fs';
 
@@ -73,19 +73,18 @@ export interface RolloutBenchOptions {
 }
 export const ROLLOUT_BENCH_DEFAULTS: RolloutBenchOptions = { rollouts: 48, knots: 10, stepsPerControl: 4, repeats: 7, warmup: 5 };
 
-/** One configuration: how batches are waited for, which rollout, how many workers (0 = the calling thread). */
+/** One configuration: how batches are waited for, how many workers (0 = the calling thread). */
 export interface RolloutBenchConfig {
   name: string;
   wait: 'async' | 'sync';
-  kind: RolloutKind;
   workers: number;
 }
 export const ROLLOUT_BENCH_CONFIGS: RolloutBenchConfig[] = [
-  { name: 'pd, async pool, 1 worker', wait: 'async', kind: 'pd', workers: 1 },
-  { name: 'pd, async pool, 2 workers', wait: 'async', kind: 'pd', workers: 2 },
-  { name: 'tracking, main thread', wait: 'sync', kind: 'tracking', workers: 0 },
-  { name: 'tracking, sync pool, 1 worker', wait: 'sync', kind: 'tracking', workers: 1 },
-  { name: 'tracking, sync pool, 2 workers', wait: 'sync', kind: 'tracking', workers: 2 },
+  { name: 'async pool, 1 worker', wait: 'async', workers: 1 },
+  { name: 'async pool, 2 workers', wait: 'async', workers: 2 },
+  { name: 'main thread', wait: 'sync', workers: 0 },
+  { name: 'sync pool, 1 worker', wait: 'sync', workers: 1 },
+  { name: 'sync pool, 2 workers', wait: 'sync', workers: 2 },
 ];
 
 export interface RolloutBenchRow extends RolloutBenchConfig {
@@ -164,7 +163,7 @@ function threadTimesNs(tids: number[]): { cpu: number; wait: number } | null {
 }
 
 /** Rollout specs of the benchmark: squats of different depths (what an optimizer's perturbations look like). */
-export function benchRolloutSpecs(skel: Skeleton, o: Pick<RolloutBenchOptions, 'rollouts' | 'knots' | 'stepsPerControl'>): PoolRolloutSpec[] {
+export function benchRolloutSpecs(skel: Skeleton, o: Pick<RolloutBenchOptions, 'rollouts' | 'knots' | 'stepsPerControl'>): RolloutSpec[] {
   const D = angleCount(skel);
   const gains = rootGains(skel.mass);
   return Array.from({ length: o.rollouts }, (_, i) => {
@@ -177,15 +176,14 @@ export function benchRolloutSpecs(skel: Skeleton, o: Pick<RolloutBenchOptions, '
       positions.set(pose.rootPosition, k * 3);
       rotations.set(pose.rootRotation, k * 4);
     }
-    // The root reference is read by the 'tracking' kind only.
     return { targets, stepsPerControl: o.stepsPerControl, rootReference: { positions, rotations, interval: 1 / 30, gains } };
   });
 }
 
 /**
- * Rollouts per second from one snapshot: the async pool (PD rollouts) and the synchronous pool
- * (the physics stage's tracking rollouts) on 1 and 2 workers, and the calling thread, measured
- * interleaved batch by batch.
+ * Rollouts per second from one snapshot (PD targets and the closed-loop root, as the physics
+ * stage runs them): the async and the synchronous pool on 1 and 2 workers, and the calling
+ * thread, measured interleaved batch by batch.
  */
 export async function benchRollouts(
   options: Partial<RolloutBenchOptions> = {}, configs: RolloutBenchConfig[] = ROLLOUT_BENCH_CONFIGS,
@@ -198,8 +196,8 @@ export async function benchRollouts(
   const pools = await Promise.all(configs.map((c) => createSyncRolloutPool({ workers: c.workers })));
   const runOnce = async (i: number): Promise<void> => {
     const c = configs[i]!, pool = pools[i]!;
-    if (c.wait === 'sync') pool.runBatchSync(layout, snapshot, specs, { kind: c.kind });
-    else await pool.runBatch(layout, snapshot, specs, { kind: c.kind });
+    if (c.wait === 'sync') pool.runBatchSync(layout, snapshot, specs);
+    else await pool.runBatch(layout, snapshot, specs);
   };
   const timings = configs.map(() => [] as Array<{ ms: number; waitMs: number | null; cpuMs: number | null; processCpuMs: number; load: number }>);
   try {
@@ -261,9 +259,9 @@ export async function benchRollouts(
       fromThreadCpu: cpuRate(rows[a]!) !== null && cpuRate(rows[b]!) !== null ? cpuRate(rows[a]!)! / cpuRate(rows[b]!)! : null,
     });
   };
-  pair('async pool scaling, 2 vs 1 worker (target ≥ 1.7)', 'pd, async pool, 2 workers', 'pd, async pool, 1 worker');
-  pair('sync pool scaling, 2 vs 1 worker', 'tracking, sync pool, 2 workers', 'tracking, sync pool, 1 worker');
-  pair('sync pool, 2 workers vs the main thread', 'tracking, sync pool, 2 workers', 'tracking, main thread');
+  pair('async pool scaling, 2 vs 1 worker (target ≥ 1.7)', 'async pool, 2 workers', 'async pool, 1 worker');
+  pair('sync pool scaling, 2 vs 1 worker', 'sync pool, 2 workers', 'sync pool, 1 worker');
+  pair('sync pool, 2 workers vs the main thread', 'sync pool, 2 workers', 'main thread');
   let autogroup = false;
   try { autogroup = readFileSync('/proc/sys/kernel/sched_autogroup_enabled', 'utf8').trim() === '1'; } catch { /* not Linux */ }
   return { rows, ratios, loadBefore, loadAfter: loadavg(), autogroup };

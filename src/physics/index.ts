@@ -21,12 +21,12 @@
  * // r.endSnapshot: continue the next window from here (windows chain bit-identically).
  * // 3. Many rollouts in parallel from one snapshot (deterministic: bit-identical to runRollout):
  * const pool = new RolloutPool({ workers: 2 });
- * const results = await pool.runMany(layout, snapshot, specs);
+ * const results = await pool.runBatch(layout, snapshot, specs);
  * await pool.close();
  * // 4. The same from synchronous code (a finite-difference gradient inside Objective.valueAndGrad),
- * //    running the physics stage's rollout (tracking-rollout.ts: PD + closed-loop root PD):
+ * //    here with the physics stage's closed-loop root PD (spec.rootReference, rollout.ts):
  * const sync = await createSyncRolloutPool({ workers: 2 });          // workers started and warm
- * const rs = sync.runBatchSync(layout, snapshot, trackingSpecs, { kind: 'tracking' }); // blocks in Atomics.wait
+ * const rs = sync.runBatchSync(layout, snapshot, trackingSpecs);     // blocks in Atomics.wait
  * sync.free();                                                        // or await sync.close()
  * ```
  * A pool runs one batch at a time: send every rollout an optimizer step needs (the point and all
@@ -51,13 +51,9 @@ export type { PhysicsOptions, HumanoidLayout, HumanoidState, JointKind } from '.
 export { HumanoidSim, anglesToMotor, motorCount, landmarksFromBodies, poseFromBodies } from './sim.ts';
 export type { BodyState } from './sim.ts';
 export { runRollout, rolloutWith } from './rollout.ts';
-export type { RolloutSpec, RolloutResult } from './rollout.ts';
-export { RolloutPool, createSyncRolloutPool, POOL_DEFAULTS, BATCH_DEFAULTS } from './pool.ts';
-export type { PoolOptions, BatchOptions } from './pool.ts';
-export { trackingRollout } from './tracking-rollout.ts';
-export type { RootGains, TrackingRolloutSpec } from './tracking-rollout.ts';
-export { ROLLOUT_KINDS, runRolloutKind } from './rollout-kinds.ts';
-export type { RolloutKind, PoolRolloutSpec } from './rollout-kinds.ts';
+export type { RolloutSpec, RolloutResult, RootGains } from './rollout.ts';
+export { RolloutPool, createSyncRolloutPool, POOL_DEFAULTS } from './pool.ts';
+export type { PoolOptions } from './pool.ts';
 export { trackMotion, rootGains, TRACKING_DEFAULTS } from './tracking.ts';
 export type { TrackingOptions, TrackingResult } from './tracking.ts';
 export { loadRapier } from './rapier.ts';

@@ -10,8 +10,7 @@
 import { readlinkSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import type { HumanoidLayout } from './humanoid.ts';
-import type { RolloutResult } from './rollout.ts';
-import type { PoolRolloutSpec, RolloutKind } from './rollout-kinds.ts';
+import type { RolloutResult, RolloutSpec } from './rollout.ts';
 
 /** Slots of the shared Int32Array `control`. */
 export const CTL = {
@@ -50,12 +49,11 @@ export interface WorkerInit {
 
 export interface BatchMessage {
   gen: number;
-  kind: RolloutKind;
   layoutId: number;
   /** Sent the first time a worker sees this layout id. */
   layout?: HumanoidLayout;
   snapshot: Uint8Array;
-  specs: PoolRolloutSpec[];
+  specs: RolloutSpec[];
 }
 
 /** This thread's Linux thread id (from /proc/thread-self), or 0 where there is none. */

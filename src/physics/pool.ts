@@ -4,8 +4,8 @@
  * running the same rollouts on the calling thread (test/physics/pool.test.ts).
  *
  * Two ways to wait for a batch, same workers, same results:
- * - `await pool.runBatch(layout, snapshot, specs, { kind })` from async code;
- * - `pool.runBatchSync(layout, snapshot, specs, { kind })` from synchronous code — e.g. a
+ * - `await pool.runBatch(layout, snapshot, specs)` from async code;
+ * - `pool.runBatchSync(layout, snapshot, specs)` from synchronous code — e.g. a
  *   finite-difference gradient inside a synchronous `Objective.valueAndGrad` — blocking the
  *   calling thread in `Atomics.wait` (allowed on Node's main thread) until the workers are done.
  *   Create such a pool with `await createSyncRolloutPool({ workers })` (it waits for the workers
@@ -19,8 +19,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { HumanoidLayout } from './humanoid.ts';
 import { loadRapier, type Rapier } from './rapier.ts';
-import type { RolloutResult, RolloutSpec } from './rollout.ts';
-import { runRolloutKind, type PoolRolloutSpec, type RolloutKind } from './rollout-kinds.ts';
+import { rolloutWith, type RolloutResult, type RolloutSpec } from './rollout.ts';
 import { CTL, CTL_SLOTS, claimWord, linuxThreadId, type BatchMessage, type WorkerInit, type WorkerReply } from './pool-protocol.ts';
 
 export interface PoolOptions {
@@ -31,13 +30,6 @@ export interface PoolOptions {
 }
 
 export const POOL_DEFAULTS: PoolOptions = { workers: availableParallelism(), timeoutMs: 10 * 60_000 };
-
-export interface BatchOptions {
-  /** Which rollout to run (rollout-kinds.ts): 'pd' (rolloutWith) or 'tracking' (the physics stage's). */
-  kind: RolloutKind;
-}
-
-export const BATCH_DEFAULTS: BatchOptions = { kind: 'pd' };
 
 /**
  * Workers are TypeScript: `execArgv: ['--import', 'tsx']` does not register tsx's loader in a
@@ -172,12 +164,12 @@ export class RolloutPool {
   }
 
   /** Posts the batch to every worker and wakes them; returns its generation. */
-  private post(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolRolloutSpec[], kind: RolloutKind): number {
+  private post(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): number {
     const gen = ++this.gen;
     const layoutId = this.layoutId(layout);
     for (const s of this.slots) {
       const first = !s.layouts.has(layoutId);
-      const msg: BatchMessage = { gen, kind, layoutId, snapshot, specs, ...(first ? { layout } : {}) };
+      const msg: BatchMessage = { gen, layoutId, snapshot, specs, ...(first ? { layout } : {}) };
       s.port.postMessage(msg);
       s.layouts.add(layoutId);
     }
@@ -222,19 +214,18 @@ export class RolloutPool {
    * Runs rollouts from one snapshot, blocking this thread until they are done; results in input
    * order. Needs a started pool (`createSyncRolloutPool`, or `await pool.ready()`).
    */
-  runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolRolloutSpec[], options: Partial<BatchOptions> = {}): RolloutResult[] {
-    const { kind } = { ...BATCH_DEFAULTS, ...options };
+  runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): RolloutResult[] {
     this.checkUsable();
     if (specs.length === 0) return [];
     if (this.slots.length === 0) {
       if (!this.R) throw new Error('rollout pool: not started (await pool.ready() or use createSyncRolloutPool)');
-      return specs.map((s) => runRolloutKind(this.R!, kind, layout, snapshot, s));
+      return specs.map((s) => rolloutWith(this.R!, layout, snapshot, s));
     }
     this.busy = true;
     try {
       this.waitUntilSync(CTL.ready, this.slots.length, 'worker start-up');
       this.started = true;
-      const gen = this.post(layout, snapshot, specs, kind);
+      const gen = this.post(layout, snapshot, specs);
       this.waitUntilSync(CTL.done, specs.length, `batch of ${specs.length} rollouts`);
       return this.collect(gen, specs.length);
     } finally {
@@ -243,18 +234,17 @@ export class RolloutPool {
   }
 
   /** Runs rollouts from one snapshot in parallel; results in input order. Concurrent calls queue. */
-  runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolRolloutSpec[], options: Partial<BatchOptions> = {}): Promise<RolloutResult[]> {
-    const { kind } = { ...BATCH_DEFAULTS, ...options };
+  runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): Promise<RolloutResult[]> {
     const run = async (): Promise<RolloutResult[]> => {
       if (this.closed) throw new Error('rollout pool is closed');
       await this.ready();
       if (specs.length === 0) return [];
-      if (this.slots.length === 0) return specs.map((s) => runRolloutKind(this.R!, kind, layout, snapshot, s));
+      if (this.slots.length === 0) return specs.map((s) => rolloutWith(this.R!, layout, snapshot, s));
       this.checkUsable();
       this.busy = true;
       for (const s of this.slots) s.worker.ref(); // a running batch keeps the process alive
       try {
-        const gen = this.post(layout, snapshot, specs, kind);
+        const gen = this.post(layout, snapshot, specs);
         await this.waitUntil(CTL.done, specs.length, `batch of ${specs.length} rollouts`);
         return this.collect(gen, specs.length);
       } finally {
@@ -267,14 +257,9 @@ export class RolloutPool {
     return result;
   }
 
-  /** Runs many PD rollouts (`rolloutWith`) from one snapshot in parallel; results in input order. */
-  runMany(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): Promise<RolloutResult[]> {
-    return this.runBatch(layout, snapshot, specs, { kind: 'pd' });
-  }
-
-  /** Runs one PD rollout (a batch of one). */
+  /** Runs one rollout (a batch of one). */
   async run(layout: HumanoidLayout, snapshot: Uint8Array, spec: RolloutSpec): Promise<RolloutResult> {
-    return (await this.runBatch(layout, snapshot, [spec], { kind: 'pd' }))[0]!;
+    return (await this.runBatch(layout, snapshot, [spec]))[0]!;
   }
 
   /** Stops the workers without waiting for them to exit. */

@@ -2,18 +2,17 @@
  * Tracking controller: makes the simulated humanoid follow a reference motion (Pose[] at an fps)
  * with PD targets taken from the reference joint angles (plus their velocities as motor
  * feed-forward), optionally helped by a residual root wrench — a PD "hand of God" on the pelvis
- * towards the reference root, always reported. Measures MPJPE of the 33 simulated landmarks
- * against the reference landmarks (global, no alignment) and detects falls.
+ * towards the reference root, always reported. One rollout (rollout.ts, the same the physics
+ * stage runs) over the whole motion; measures MPJPE of the 33 simulated landmarks against the
+ * reference landmarks (global, no alignment) and detects falls.
  */
-import {
-  quatConjugate, quatMultiply, quatToRotationVector, type Quat, type Vec3,
-} from '../geometry/quaternion.ts';
+import type { Vec3 } from '../geometry/quaternion.ts';
 import { landmarkPositions } from '../body/fk.ts';
 import { anglesFromPose, samplePose, type Pose } from '../body/pose.ts';
-import type { Skeleton } from '../body/skeleton.ts';
-import { buildHumanoid, type PhysicsOptions } from './humanoid.ts';
-import { HumanoidSim, anglesToMotor, landmarksFromBodies, motorCount } from './sim.ts';
-import type { RootGains } from './tracking-rollout.ts';
+import { angleCount, type Skeleton } from '../body/skeleton.ts';
+import { humanoidSnapshot, type PhysicsOptions } from './humanoid.ts';
+import { loadRapier } from './rapier.ts';
+import { rolloutWith, type RolloutSpec, type RootGains } from './rollout.ts';
 
 export interface TrackingOptions {
   /** Apply the residual root wrench. */
@@ -58,7 +57,7 @@ export const TRACKING_DEFAULTS: TrackingOptions = {
   physics: {},
 };
 
-/** The residual root PD of tracking options as a rollout's RootGains (tracking-rollout.ts), for a body of `mass` kg. */
+/** The residual root PD of tracking options as a rollout's RootGains (rollout.ts), for a body of `mass` kg. */
 export function rootGains(mass: number, o: TrackingOptions = TRACKING_DEFAULTS): RootGains {
   return {
     stiffness: o.rootStiffness, damping: o.rootDamping,
@@ -81,7 +80,7 @@ export interface TrackingResult {
   /** Time (s) of the first fallen frame, or null. */
   fallTime: number | null;
   blowUp: string | null;
-  /** Mean |residual force| (N) and |residual torque| (N·m) over all steps (0 without residuals). */
+  /** Mean |residual force| (N) and |residual torque| (N·m) over the simulated steps (0 without residuals). */
   residualForce: number;
   residualTorque: number;
   /** frames × J × 7 simulated body poses (position, quaternion xyzw); see poseFromBodies. */
@@ -105,85 +104,56 @@ export async function trackMotion(
   const dtc = 1 / o.controlRate;
   const K = Math.floor(duration * o.controlRate + 1e-9);
   const at = (t: number): Pose => samplePose(reference, fps, t);
+  const { snapshot, layout } = await humanoidSnapshot(skel, { pose: at(0), next: { pose: at(dtc / 4), dt: dtc / 4 } }, o.physics);
+  const R = await loadRapier();
 
-  const first = at(0);
-  const { world, layout, R } = await buildHumanoid(skel, { pose: first, next: { pose: at(dtc / 4), dt: dtc / 4 } }, o.physics);
-  const S = Math.max(1, Math.round(layout.options.rate / o.controlRate));
-  const sim = HumanoidSim.fromWorld(R, layout, world);
-  const M = motorCount(layout);
-  const mass = skel.segments.reduce((s, g) => s + g.mass, 0);
-  const inertia = o.rotInertia;
-  const dt = 1 / layout.options.rate;
-
-  const knotA = new Float64Array(M), knotB = new Float64Array(M);
-  const pos = new Float64Array(M), vel = new Float64Array(M);
-  const wrench = new Float64Array(6);
-  const simulated = new Float64Array(K * 99);
-  const referenceLm = new Float64Array(K * 99);
-  const J = layout.bodies.length;
-  const bodies = new Float64Array(K * J * 7);
-  let errSum = 0, maxFrame = 0, frames = 0, forceSum = 0, torqueSum = 0;
-  let fallTime: number | null = null;
-  let blowUp: string | null = null;
-  const state = { pose: new Float64Array(layout.bodies.length * 7), velocity: new Float64Array(layout.bodies.length * 6) };
-  const started = performance.now();
-  try {
-    anglesToMotor(layout, anglesFromPose(skel, at(o.lead)), 0, knotB, 0);
-    for (let k = 0; k < K; k++) {
-      knotA.set(knotB);
-      const poseEnd = at((k + 1) * dtc);
-      anglesToMotor(layout, anglesFromPose(skel, o.lead ? at((k + 1) * dtc + o.lead) : poseEnd), 0, knotB, 0);
-      for (let m = 0; m < M; m++) vel[m] = (knotB[m]! - knotA[m]!) / dtc;
-      for (let s = 0; s < S; s++) {
-        const f = s / S;
-        for (let m = 0; m < M; m++) pos[m] = knotA[m]! + f * (knotB[m]! - knotA[m]!);
-        sim.setMotorTargets(pos, vel);
-        if (o.residual) {
-          const t = k * dtc + s * dt;
-          const ref = at(t), ref2 = at(t + dt);
-          const root = sim.rootState();
-          const vRef: Vec3 = sub(ref2.rootPosition, ref.rootPosition).map((x) => x / dt) as Vec3;
-          const wRef = quatToRotationVector(quatMultiply(ref2.rootRotation, quatConjugate(ref.rootRotation))).map((x) => x / dt) as Vec3;
-          const ep = sub(ref.rootPosition, root.p);
-          const ev = sub(vRef, root.v);
-          const er = quatToRotationVector(quatMultiply(ref.rootRotation, quatConjugate(root.q as Quat)));
-          const ew = sub(wRef, root.w);
-          for (let c = 0; c < 3; c++) {
-            wrench[c] = mass * (o.rootStiffness * ep[c]! + o.rootDamping * ev[c]!);
-            wrench[3 + c] = inertia * (o.rotStiffness * er[c]! + o.rotDamping * ew[c]!);
-          }
-          sim.pushRoot(wrench);
-          forceSum += Math.hypot(wrench[0]!, wrench[1]!, wrench[2]!);
-          torqueSum += Math.hypot(wrench[3]!, wrench[4]!, wrench[5]!);
-        }
-        sim.step();
-      }
-      sim.readState(state);
-      const bad = sim.blowUp(state);
-      if (bad) { blowUp = bad; break; }
-      landmarksFromBodies(layout, state.pose, simulated, k * 99);
-      bodies.set(state.pose, k * J * 7);
-      const refLm = landmarkPositions(skel, poseEnd);
-      let e = 0;
-      for (let l = 0; l < 33; l++) {
-        const r = refLm[l]!;
-        referenceLm.set(r, k * 99 + l * 3);
-        e += Math.hypot(simulated[k * 99 + l * 3]! - r[0], simulated[k * 99 + l * 3 + 1]! - r[1], simulated[k * 99 + l * 3 + 2]! - r[2]);
-      }
-      e /= 33;
-      errSum += e;
-      maxFrame = Math.max(maxFrame, e);
-      frames++;
-      // Fall: head (nose) far below the reference's, or the root far from the reference root.
-      const headSim = simulated[k * 99 + 1]!, headRef = refLm[0]![1];
-      const rootSim: Vec3 = [state.pose[0]!, state.pose[1]!, state.pose[2]!];
-      const dRoot = Math.hypot(...sub(rootSim, poseEnd.rootPosition));
-      if (headSim < o.fallHeadRatio * headRef || dRoot > o.fallDistance) { fallTime = (k + 1) * dtc; break; }
-    }
-  } finally {
-    sim.free();
+  // K intervals through K + 1 control frames: PD targets (led by `lead`) and the root reference.
+  const D = angleCount(skel);
+  const targets = new Float64Array((K + 1) * D);
+  const positions = new Float64Array((K + 1) * 3), rotations = new Float64Array((K + 1) * 4);
+  const poses: Pose[] = [];
+  for (let k = 0; k <= K; k++) {
+    const pose = at(k * dtc);
+    poses.push(pose);
+    targets.set(anglesFromPose(skel, o.lead ? at(k * dtc + o.lead) : pose), k * D);
+    positions.set(pose.rootPosition, k * 3);
+    rotations.set(pose.rootRotation, k * 4);
   }
-  const steps = Math.max(1, sim.steps);
+  const mass = skel.segments.reduce((s, g) => s + g.mass, 0);
+  const spec: RolloutSpec = {
+    targets,
+    stepsPerControl: Math.max(1, Math.round(layout.options.rate / o.controlRate)),
+    intervals: K,
+    ...(o.residual ? { rootReference: { positions, rotations, interval: dtc, gains: rootGains(mass, o) } } : {}),
+  };
+  const started = performance.now();
+  const r = rolloutWith(R, layout, snapshot, spec);
+  const usPerStep = ((performance.now() - started) * 1000) / Math.max(1, r.steps);
+
+  // Errors per frame, up to and including the first fallen one.
+  const referenceLm = new Float64Array(r.frames * 99);
+  let errSum = 0, maxFrame = 0, frames = 0;
+  let fallTime: number | null = null;
+  const J = layout.bodies.length;
+  for (let k = 0; k < r.frames; k++) {
+    const poseEnd = poses[k + 1]!;
+    const refLm = landmarkPositions(skel, poseEnd);
+    let e = 0;
+    for (let l = 0; l < 33; l++) {
+      const p = refLm[l]!;
+      referenceLm.set(p, k * 99 + l * 3);
+      e += Math.hypot(r.landmarks[k * 99 + l * 3]! - p[0], r.landmarks[k * 99 + l * 3 + 1]! - p[1], r.landmarks[k * 99 + l * 3 + 2]! - p[2]);
+    }
+    e /= 33;
+    errSum += e;
+    maxFrame = Math.max(maxFrame, e);
+    frames++;
+    // Fall: head (nose) far below the reference's, or the root far from the reference root.
+    const headSim = r.landmarks[k * 99 + 1]!, headRef = refLm[0]![1];
+    const rootSim: Vec3 = [r.bodies[k * J * 7]!, r.bodies[k * J * 7 + 1]!, r.bodies[k * J * 7 + 2]!];
+    const dRoot = Math.hypot(...sub(rootSim, poseEnd.rootPosition));
+    if (headSim < o.fallHeadRatio * headRef || dRoot > o.fallDistance) { fallTime = (k + 1) * dtc; break; }
+  }
   return {
     frames,
     expectedFrames: K,
@@ -192,13 +162,13 @@ export async function trackMotion(
     maxFrameError: maxFrame * 1000,
     fell: fallTime !== null,
     fallTime,
-    blowUp,
-    residualForce: forceSum / steps,
-    residualTorque: torqueSum / steps,
-    bodies: bodies.slice(0, frames * J * 7),
-    simulated: simulated.slice(0, frames * 99),
+    // A blow-up after the fall is not what ended the tracking.
+    blowUp: r.blowUp && fallTime === null ? r.blowUp.reason : null,
+    residualForce: r.residualForce,
+    residualTorque: r.residualTorque,
+    bodies: r.bodies.slice(0, frames * J * 7),
+    simulated: r.landmarks.slice(0, frames * 99),
     reference: referenceLm.slice(0, frames * 99),
-    usPerStep: ((performance.now() - started) * 1000) / steps,
+    usPerStep,
   };
 }
-

@@ -5,10 +5,9 @@ import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatConjugate, quatMultiply, quatNormalize, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { humanoidSnapshot, PHYSICS_DEFAULTS, type HumanoidLayout, type PhysicsOptions } from '../physics/humanoid.ts';
 import { loadRapier } from '../physics/rapier.ts';
-import type { RolloutResult } from '../physics/rollout.ts';
 import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
 import { createSyncRolloutPool, type RolloutPool } from '../physics/pool.ts';
-import { trackingRollout, type RootGains } from '../physics/tracking-rollout.ts';
+import { rolloutWith, type RolloutResult, type RootGains } from '../physics/rollout.ts';
 import { mixSeed } from '../random.ts';
 import type { Objective } from '../optimus/types.ts';
 import { sumCurves } from './kinematic.ts';
@@ -433,13 +432,13 @@ export async function runPhysics(
         let gainScale = fullGains;
         const rollout = (x: Float64Array, endSnapshot = false): RolloutResult => {
           state.rollouts++;
-          return trackingRollout(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
+          return rolloutWith(R, layout, snapshot, { ...controls(x, gainScale), endSnapshot });
         };
         // Several rollouts from the window's start state, on the pool's workers when there are any.
         const rollouts = (xs: Float64Array[]): RolloutResult[] => {
           state.rollouts += xs.length;
-          if (!pool) return xs.map((x) => trackingRollout(R, layout, snapshot, controls(x, gainScale)));
-          return pool.runBatchSync(layout, snapshot, xs.map((x) => controls(x, gainScale)), { kind: 'tracking' });
+          if (!pool) return xs.map((x) => rolloutWith(R, layout, snapshot, controls(x, gainScale)));
+          return pool.runBatchSync(layout, snapshot, xs.map((x) => controls(x, gainScale)));
         };
         const lossOf = (x: Float64Array, r: RolloutResult) => windowLossValue(obs, camera, depth, setup, r, expand(x), perKnot, nc, o.knots, weights, o.contactBand, o.skateMargin);
 

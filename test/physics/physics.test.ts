@@ -70,7 +70,7 @@ describe('physics humanoid', () => {
     try {
       // A fresh pool used synchronously first: the calling thread blocks through the worker's start-up.
       const [w0] = pool.runBatchSync(layout, snapshot, [spec]);
-      const [w1, w2] = await pool.runMany(layout, snapshot, [spec, spec]);
+      const [w1, w2] = await pool.runBatch(layout, snapshot, [spec, spec]);
       for (const r of [again, w0!, w1!, w2!]) {
         expect(r.frames).toBe(K);
         expect(Buffer.from(r.landmarks.buffer).equals(Buffer.from(main.landmarks.buffer))).toBe(true);

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSkeleton, angleCount, anglesFromPose } from '../../src/body/index.ts';
 import { squatPose } from '../../src/body/procedural.ts';
 import {
-  createSyncRolloutPool, humanoidSnapshot, loadRapier, rolloutWith, rootGains, trackingRollout, RolloutPool,
-  type HumanoidLayout, type PoolRolloutSpec, type RolloutResult, type Rapier,
+  createSyncRolloutPool, humanoidSnapshot, loadRapier, rolloutWith, rootGains, RolloutPool,
+  type HumanoidLayout, type RolloutSpec, type RolloutResult, type Rapier,
 } from '../../src/physics/index.ts';
 
 const skel = createSkeleton();
@@ -14,7 +14,7 @@ const K = 6;
 const SLOW = 120_000;
 
 /** Different squats with a root reference: what the physics stage's finite differences send. */
-function specs(n: number, endSnapshot = false): PoolRolloutSpec[] {
+function specs(n: number, endSnapshot = false): RolloutSpec[] {
   return Array.from({ length: n }, (_, i) => {
     const targets = new Float64Array((K + 1) * D);
     const positions = new Float64Array((K + 1) * 3), rotations = new Float64Array((K + 1) * 4);
@@ -52,41 +52,41 @@ describe('rollout pool: batches, sync facade, determinism', () => {
   }, SLOW);
   afterAll(async () => { await pool?.close(); });
 
-  it('runBatchSync of tracking rollouts on 2 workers is bit-identical to the main thread, in input order', () => {
+  it('runBatchSync of rollouts with a closed-loop root on 2 workers is bit-identical to the main thread, in input order', () => {
     const batch = specs(8, true);
-    const main = batch.map((s) => trackingRollout(R, layout, snapshot, s));
+    const main = batch.map((s) => rolloutWith(R, layout, snapshot, s));
     // The rollouts differ from each other, so a result in the wrong slot would show.
     expect(bytes(main[0]!.landmarks).equals(bytes(main[1]!.landmarks))).toBe(false);
-    const workers = pool.runBatchSync(layout, snapshot, batch, { kind: 'tracking' });
+    const workers = pool.runBatchSync(layout, snapshot, batch);
     expect(workers).toHaveLength(batch.length);
     workers.forEach((r, i) => expectIdentical(r, main[i]!, `rollout ${i}`));
     // Again, with the same workers (state left by the previous batch must not leak).
-    pool.runBatchSync(layout, snapshot, batch, { kind: 'tracking' }).forEach((r, i) => expectIdentical(r, main[i]!, `repeat ${i}`));
+    pool.runBatchSync(layout, snapshot, batch).forEach((r, i) => expectIdentical(r, main[i]!, `repeat ${i}`));
   }, SLOW);
 
-  it('runs PD rollouts too (async and sync), and concurrent async batches queue', async () => {
+  it('runs batches async and sync alike, and concurrent async batches queue', async () => {
     const batch = specs(5);
     const main = batch.map((s) => rolloutWith(R, layout, snapshot, s));
-    const [a, b] = await Promise.all([pool.runBatch(layout, snapshot, batch.slice(0, 3)), pool.runMany(layout, snapshot, batch.slice(3))]);
+    const [a, b] = await Promise.all([pool.runBatch(layout, snapshot, batch.slice(0, 3)), pool.runBatch(layout, snapshot, batch.slice(3))]);
     [...a!, ...b!].forEach((r, i) => expectIdentical(r, main[i]!, `async ${i}`));
-    pool.runBatchSync(layout, snapshot, batch, { kind: 'pd' }).forEach((r, i) => expectIdentical(r, main[i]!, `sync ${i}`));
+    pool.runBatchSync(layout, snapshot, batch).forEach((r, i) => expectIdentical(r, main[i]!, `sync ${i}`));
     expect(pool.runBatchSync(layout, snapshot, [])).toEqual([]);
   }, SLOW);
 
   it('a failing rollout becomes an error naming it, and the pool keeps working', () => {
     const batch = specs(3);
     batch[1] = { ...batch[1]!, targets: new Float64Array(7) };
-    expect(() => pool.runBatchSync(layout, snapshot, batch, { kind: 'tracking' })).toThrow(/rollout 1: rollout targets must hold/);
+    expect(() => pool.runBatchSync(layout, snapshot, batch)).toThrow(/rollout 1: rollout targets must hold/);
     const ok = specs(2);
-    pool.runBatchSync(layout, snapshot, ok, { kind: 'tracking' })
-      .forEach((r, i) => expectIdentical(r, trackingRollout(R, layout, snapshot, ok[i]!), `after error ${i}`));
+    pool.runBatchSync(layout, snapshot, ok)
+      .forEach((r, i) => expectIdentical(r, rolloutWith(R, layout, snapshot, ok[i]!), `after error ${i}`));
   }, SLOW);
 
   it('a pool of 0 workers runs on the calling thread; a closed pool refuses work', async () => {
     const local = await createSyncRolloutPool({ workers: 0 });
     const batch = specs(2);
-    local.runBatchSync(layout, snapshot, batch, { kind: 'tracking' })
-      .forEach((r, i) => expectIdentical(r, trackingRollout(R, layout, snapshot, batch[i]!), `0 workers ${i}`));
+    local.runBatchSync(layout, snapshot, batch)
+      .forEach((r, i) => expectIdentical(r, rolloutWith(R, layout, snapshot, batch[i]!), `0 workers ${i}`));
     local.free();
     expect(() => local.runBatchSync(layout, snapshot, batch)).toThrow(/closed/);
     await expect(local.runBatch(layout, snapshot, batch)).rejects.toThrow(/closed/);

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { angleCount, anglesFromPose, createSkeleton } from '../../src/body/index.ts';
 import { squatPose } from '../../src/body/procedural.ts';
-import { hermite } from '../../src/physics/tracking-rollout.ts';
+import { hermite } from '../../src/physics/rollout.ts';
 import {
-  humanoidSnapshot, loadRapier, rootGains, trackingRollout, type HumanoidLayout, type Rapier, type TrackingRolloutSpec,
+  humanoidSnapshot, loadRapier, rootGains, rolloutWith, type HumanoidLayout, type Rapier, type RolloutSpec,
 } from '../../src/physics/index.ts';
 
 describe('Catmull-Rom PD targets (hermite)', () => {
@@ -32,7 +32,7 @@ describe('Catmull-Rom PD targets (hermite)', () => {
   });
 });
 
-describe('tracking rollout options', () => {
+describe('rollout options: closed-loop root, splines, look-ahead snapshots', () => {
   const skel = createSkeleton();
   const D = angleCount(skel);
   const K = 6;
@@ -45,7 +45,7 @@ describe('tracking rollout options', () => {
   }, 60_000);
 
   /** Standing targets with a root reference displaced `dx` metres sideways. */
-  const standing = (dx: number, horizontal?: number): TrackingRolloutSpec => {
+  const standing = (dx: number, horizontal?: number): RolloutSpec => {
     const pose = squatPose(skel, 0);
     const targets = new Float64Array((K + 1) * D);
     const positions = new Float64Array((K + 1) * 3), rotations = new Float64Array((K + 1) * 4);
@@ -56,8 +56,8 @@ describe('tracking rollout options', () => {
     }
     return { targets, stepsPerControl: 4, intervals: K, rootReference: { positions, rotations, interval: 1 / 30, gains: { ...rootGains(skel.mass), horizontal } } };
   };
-  const rootX = (spec: TrackingRolloutSpec) => {
-    const r = trackingRollout(R, layout, snapshot, spec);
+  const rootX = (spec: RolloutSpec) => {
+    const r = rolloutWith(R, layout, snapshot, spec);
     expect(r.blowUp).toBeNull();
     return r.bodies[(r.frames - 1) * layout.bodies.length * 7]!;
   };
@@ -74,9 +74,9 @@ describe('tracking rollout options', () => {
   });
 
   it('with spline ends through constant knots, holds the same pose as linear targets', () => {
-    const linear = trackingRollout(R, layout, snapshot, standing(0));
+    const linear = rolloutWith(R, layout, snapshot, standing(0));
     const pose = anglesFromPose(skel, squatPose(skel, 0));
-    const spline = trackingRollout(R, layout, snapshot, { ...standing(0), splineEnds: { before: Float64Array.from(pose), after: Float64Array.from(pose) } });
+    const spline = rolloutWith(R, layout, snapshot, { ...standing(0), splineEnds: { before: Float64Array.from(pose), after: Float64Array.from(pose) } });
     expect(spline.frames).toBe(linear.frames);
     for (let i = 0; i < linear.landmarks.length; i++) expect(Math.abs(spline.landmarks[i]! - linear.landmarks[i]!)).toBeLessThan(1e-6);
   });
@@ -85,25 +85,25 @@ describe('tracking rollout options', () => {
     // Constant targets and reference: every interval is driven the same way, so the last
     // K − m intervals of one rollout are a rollout of K − m intervals from its state after m.
     const m = 2;
-    const long = trackingRollout(R, layout, snapshot, { ...standing(0.05), endSnapshot: true, snapshotAfter: m });
+    const long = rolloutWith(R, layout, snapshot, { ...standing(0.05), endSnapshot: true, snapshotAfter: m });
     expect(long.frames).toBe(K);
     expect(long.endSnapshot).toBeDefined();
     // The same constant drive for the K − m remaining intervals.
     const full = standing(0.05);
     const ref = full.rootReference!;
     const n = K - m;
-    const tail: TrackingRolloutSpec = {
+    const tail: RolloutSpec = {
       ...full, targets: full.targets.slice(0, (n + 1) * D), intervals: n,
       rootReference: { ...ref, positions: ref.positions.slice(0, (n + 1) * 3), rotations: ref.rotations.slice(0, (n + 1) * 4) },
     };
-    const rest = trackingRollout(R, layout, long.endSnapshot!, tail);
+    const rest = rolloutWith(R, layout, long.endSnapshot!, tail);
     expect(rest.frames).toBe(K - m);
     let worst = 0;
     for (let i = 0; i < rest.landmarks.length; i++) worst = Math.max(worst, Math.abs(rest.landmarks[i]! - long.landmarks[m * 99 + i]!));
     expect(worst).toBeLessThan(1e-9);
     // The end state is a different one: continuing from it does not match.
-    const end = trackingRollout(R, layout, snapshot, { ...standing(0.05), endSnapshot: true });
-    const fromEnd = trackingRollout(R, layout, end.endSnapshot!, tail);
+    const end = rolloutWith(R, layout, snapshot, { ...standing(0.05), endSnapshot: true });
+    const fromEnd = rolloutWith(R, layout, end.endSnapshot!, tail);
     let differs = 0;
     for (let i = 0; i < fromEnd.landmarks.length; i++) differs = Math.max(differs, Math.abs(fromEnd.landmarks[i]! - long.landmarks[m * 99 + i]!));
     expect(differs).toBeGreaterThan(1e-4);
