@@ -23,10 +23,9 @@ import { codeVersion, digest, fingerprintPath } from './stage-stamp.ts';
 /**
  * `optimus-motion reconstruct`: video or keypoints.json → OUT/kinematic.json → OUT/motion.json
  * (+ exports, report.json). Each stage stores a digest of its inputs, options and code
- * (stage-stamp.ts) with its output; a stage whose output carries the same digest is
- * skipped (unless `force`). While a
- * stage runs, a checkpoint is written after every window, so `resume` continues an
- * interrupted run from the last finished window with the same result.
+ * (stage-stamp.ts) with its output; a stage whose output carries the same digest is skipped
+ * (unless `force`). While a stage runs, a checkpoint is written after every window, so
+ * `resume` continues an interrupted run from the last finished window with the same result.
  */
 export interface ReconstructOptions {
   out: string;
