@@ -3,7 +3,7 @@
  */
 import type { HumanoidLayout } from './humanoid.ts';
 import type { RolloutResult } from './rollout.ts';
-import { HumanoidSim, anglesToMotor, landmarksFromBodies, motorCount } from './sim.ts';
+import { anglesToMotor, landmarksFromBodies, motorCount, type HumanoidSim } from './sim.ts';
 
 /** Motor-space PD target knots of a rollout spec, checked: K knots of D packed angles each. */
 export function motorKnots(layout: HumanoidLayout, targets: Float64Array): { knotCount: number; motors: number; knots: Float64Array } {
