@@ -2,7 +2,7 @@
  * `npm run bench:reconstruct [-- --seconds S --clips a,b --optimizer NAME --iterations N --workers W --physics JSON --work DIR --optimizers a,b|none --out FILE]`:
  * the reconstruction benchmark of src/reconstruct/bench.ts on every CMU clip in
  * ../shared/data/mocap when present (otherwise the project's own demo clip), the first
- * `--seconds` (default 2) of each. Prints the README tables and writes JSON. `--work DIR` keeps
+ * `--seconds` of each (default: whole clips). Prints the README tables and writes JSON. `--work DIR` keeps
  * the per-clip outputs there (a rerun with other physics options reuses the cached kinematic
  * stage); `--optimizers none` skips the optimizer comparison on kinematic windows.
  */
@@ -26,7 +26,8 @@ const clips = existsSync(mocap)
   : [DEMO_DEFAULTS.clip];
 const only = arg('clips', '');
 const selected = only ? clips.filter((c) => only.split(',').some((s) => c.includes(s))) : clips;
-const seconds = Number(arg('seconds', String(RECONSTRUCT_BENCH_DEFAULTS.seconds)));
+const secondsArg = arg('seconds', '');
+const seconds = secondsArg ? Number(secondsArg) : RECONSTRUCT_BENCH_DEFAULTS.seconds;
 const started = Date.now();
 // Timings move with the machine's load: print it with them.
 const loadBefore = loadavg().map((v) => v.toFixed(2)).join(' ');
@@ -49,7 +50,7 @@ const result = await benchReconstruct({
   log: (l) => console.log(l),
 });
 const f = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
-console.log(`\nFirst ${seconds} s of each clip, 30 fps, 3 px noise, 5 % dropout, 3 cm noise on the detector-like 3D landmarks (synth defaults).`);
+console.log(`\n${seconds === undefined ? 'Whole clips' : `First ${seconds} s of each clip`}, 30 fps, 3 px noise, 5 % dropout, 3 cm noise on the detector-like 3D landmarks (synth defaults).`);
 console.log('\n| clip | stage | MPJPE mm | PA-MPJPE mm | foot skate % (truth) | penetration mm | accel err mm/f² | s compute / s video |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const c of result.clips) {

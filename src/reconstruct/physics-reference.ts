@@ -1,8 +1,10 @@
 /**
  * The motion the physics stage hands to the simulator and the seams it leaves behind: the
- * kinematic motion low-passed before it becomes PD targets (`smoothMotion`), and the frames
- * before a restart blended into the pose the restart jumps to (`blendSeams`).
+ * kinematic motion low-passed before it becomes PD targets (`smoothMotion`), the pose a restart
+ * starts from, shifted to keep planted feet in place (`plantedFeetShift`, `shiftedPose`), and
+ * the frames before a restart blended into it (`blendSeams`).
  */
+import { LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
 import { quatNormalize, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
@@ -66,4 +68,26 @@ export function blendSeams(skel: Skeleton, motion: Pose[], seams: readonly numbe
     }
   }
   return out;
+}
+
+/**
+ * The horizontal shift (x, z; y = 0) that puts the kinematic landmarks' planted feet where the
+ * simulated ones are: the mean offset of heel and toe over the feet in contact in the
+ * simulation, or undefined when no foot is.
+ */
+export function plantedFeetShift(simulated: readonly Vec3[], kinematic: readonly Vec3[], contacts: readonly [boolean, boolean]): Vec3 | undefined {
+  const feet = [[contacts[0], L.left_heel, L.left_foot_index], [contacts[1], L.right_heel, L.right_foot_index]] as const;
+  let dx = 0, dz = 0, n = 0;
+  for (const [planted, heel, toe] of feet) {
+    if (!planted) continue;
+    dx += (simulated[heel]![0] + simulated[toe]![0] - kinematic[heel]![0] - kinematic[toe]![0]) / 2;
+    dz += (simulated[heel]![2] + simulated[toe]![2] - kinematic[heel]![2] - kinematic[toe]![2]) / 2;
+    n++;
+  }
+  return n ? [dx / n, 0, dz / n] : undefined;
+}
+
+/** A pose moved horizontally by `shift` (unchanged without one). */
+export function shiftedPose(p: Pose, shift: readonly number[] | undefined): Pose {
+  return shift ? { ...p, rootPosition: [p.rootPosition[0] + shift[0]!, p.rootPosition[1], p.rootPosition[2] + shift[2]!] } : p;
 }

@@ -15,7 +15,7 @@ import type { Observations } from './observations.ts';
 import { createOptimizer } from './optimizers.ts';
 import { runOptimizer } from './run-optimizer.ts';
 import { PHYSICS_WEIGHTS, poseError, windowLossValue, type PhysicsWeights, type WindowSetup } from './physics-loss.ts';
-import { blendSeams, seamFrames, smoothMotion } from './physics-reference.ts';
+import { blendSeams, plantedFeetShift, seamFrames, shiftedPose, smoothMotion } from './physics-reference.ts';
 import { makeWindows } from './windows.ts';
 
 /**
@@ -103,6 +103,13 @@ export interface PhysicsStageOptions {
    * acceleration error). 0 keeps the jump.
    */
   seamBlend?: number;
+  /**
+   * A restart (`rewind` or reset) starts from the kinematic pose shifted horizontally so that
+   * the feet planted in the simulation at that frame stay where they are (the mean offset of
+   * the planted feet; no shift without one): the restart does not teleport a foot on the
+   * ground, and the root PD brings the body back to the kinematic path over the next frames.
+   */
+  restartShift?: boolean;
   /** Share of the iterations, at the end, that use central differences. */
   centralShare?: number;
   /**
@@ -201,6 +208,15 @@ export const PHYSICS_STAGE_DEFAULTS = {
   // 10 and 30 against 7–9 for the kinematic fit): spread over 4 frames, its acceleration error
   // went 9.02 → 7.94 mm/f² (with the stiffer knees below 7.64), MPJPE 37.6 → 36.7 mm.
   seamBlend: 4,
+  // The CMU walk's whole clip restarted after windows 0 and 2 from kinematic poses whose planted
+  // foot was ~11 cm from the simulated one: 5 of its 9 skating frames were that foot dragged
+  // through the blend (21–47 mm/frame). Restarting with the planted feet kept in place: walk
+  // skating 10.6 → 4.7 %, MPJPE / PA-MPJPE 44.6 / 36.6 → 42.7 / 34.6 mm, acceleration 9.76 →
+  // 10.11 (kinematic 10.15); the hop (one restart) MPJPE / PA 41.1 / 33.0 → 46.5 / 38.4, skating
+  // 0.8 → 2.9 %, acceleration 10.08 → 10.30 (kinematic 11.60); the salsa's first 2 s (two
+  // restarts) PA-MPJPE 34.5 → 36.7, acceleration 7.64 → 8.01 (kinematic 8.34); clips without
+  // restarts unchanged (npm run bench:reconstruct).
+  restartShift: true,
   resetDistance: 0.15,
   resetPoseError: 0.08,
   rootPd: {
@@ -277,6 +293,8 @@ export interface PhysicsCheckpoint {
   resets: number[];
   /** Control offsets of the last knot of the last finished window (see `continuous`). */
   carry?: number[];
+  /** Per reset window: the horizontal shift (m) of the kinematic pose it restarted from. */
+  shifts?: Record<number, number[]>;
 }
 
 export interface PhysicsResult {
@@ -330,9 +348,13 @@ export async function runPhysics(
     const weight = skel.mass * 9.81;
     const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
 
-    const startState = async (t: number) => humanoidSnapshot(skel, {
-      pose: kinematic[t]!, next: t + 1 < T ? { pose: kinematic[t + 1]!, dt: 1 / fps } : undefined,
+    const startState = async (t: number, shift?: readonly number[]) => humanoidSnapshot(skel, {
+      pose: shiftedPose(kinematic[t]!, shift), next: t + 1 < T ? { pose: shiftedPose(kinematic[t + 1]!, shift), dt: 1 / fps } : undefined,
     }, humanoidOptions(options.physics));
+    /** Where a restart at frame t starts: the kinematic pose, moved to keep the simulation's planted feet (`restartShift`). */
+    const plantedShift = (t: number): Vec3 | undefined => o.restartShift
+      ? plantedFeetShift(landmarksFromWorld(skel, forwardKinematics(skel, poseFromBodies(skel, state.bodies[t]!))), kinLm[t]!, state.contacts[t] ?? [false, false])
+      : undefined;
     const first = await startState(0);
     const layout: HumanoidLayout = first.layout;
     const S = Math.max(1, Math.round(layout.options.rate / fps));
@@ -506,9 +528,11 @@ export async function runPhysics(
       // far, so the jump is smaller than one after it); kept when it stays closer or ends with
       // a lower loss.
       if (o.rewind && !outcome.gaveUp && outcome.strayed && !state.resets.includes(wi - 1) && wi > 0) {
-        const again = solveWindow((await startState(win.start)).snapshot, undefined);
+        const d = plantedShift(win.start);
+        const again = solveWindow((await startState(win.start, d)).snapshot, undefined);
         if (!again.gaveUp && (!again.strayed || again.result.value < outcome.result.value)) {
           state.resets.push(wi - 1);
+          if (d) (state.shifts ??= {})[wi - 1] = d;
           outcome = again;
         }
       }
@@ -546,7 +570,9 @@ export async function runPhysics(
           state.carry = undefined;
         } else if (outcome.farOff) {
           state.resets.push(wi);
-          snapshot = (await startState(win.end)).snapshot;
+          const d = plantedShift(win.end);
+          if (d) (state.shifts ??= {})[wi] = d;
+          snapshot = (await startState(win.end, d)).snapshot;
           state.carry = undefined;
         } else {
           snapshot = best.endSnapshot;
@@ -560,7 +586,8 @@ export async function runPhysics(
     const simulated = state.bodies.map((b) => poseFromBodies(skel, b));
     // The frame each restart jumps from: the end of the window after which it restarted.
     const seams = state.resets.map((w) => windows[w]!.end).filter((s) => s > 0 && s < simulated.length - 1);
-    const poses = blendSeams(skel, simulated, seams, (s) => kinematic[s]!, o.seamBlend);
+    const shiftAtSeam = new Map(state.resets.map((w) => [windows[w]!.end, state.shifts?.[w]] as const));
+    const poses = blendSeams(skel, simulated, seams, (s) => shiftedPose(kinematic[s]!, shiftAtSeam.get(s)), o.seamBlend);
     const blendedFrames = [...new Set(seams.flatMap((s) => seamFrames(s, o.seamBlend)))].sort((a, b) => a - b);
     const landmarks = poses.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
     const lossCurve = sumCurves(state.curves);
