@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,9 +26,22 @@ export function digest(...parts: (string | Uint8Array)[]): string {
  * frame sources read folders of images).
  */
 export function fingerprintPath(path: string): string {
-  if (!statSync(path).isDirectory()) return digest(readFileSync(path));
+  if (!statSync(path).isDirectory()) return fileDigest(path);
   const names = readdirSync(path).filter((n) => statSync(join(path, n)).isFile()).sort();
-  return digest(...names.flatMap((n) => [n, readFileSync(join(path, n))]));
+  return digest(...names.flatMap((n) => [n, fileDigest(join(path, n))]));
+}
+
+/** A file's digest, read in chunks: videos may be larger than a Buffer can hold. */
+function fileDigest(path: string): string {
+  const h = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(8 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) h.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex').slice(0, 16);
 }
 
 /** Project root (this file is src/reconstruct/stage-stamp.ts). */
