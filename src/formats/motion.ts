@@ -30,7 +30,8 @@ export const stageReport = z.object({
 
 /**
  * What the physics stage adds to its stage report: residual root force and torque (mean N,
- * N·m), blow-ups, restarted windows and the frames blended into a restart. Each field is read
+ * N·m), blow-ups, restarted windows, how far each restart moved the body and the frames
+ * blended into a restart. Each field is read
  * on its own: one a run did not write, or wrote malformed, is left out, not the whole report.
  */
 export const physicsStageReport = z.object({
@@ -39,6 +40,7 @@ export const physicsStageReport = z.object({
   blowUps: z.array(z.object({ window: z.number().int(), reason: z.string(), recovered: z.boolean() })).optional().catch(undefined),
   resets: z.array(z.number().int()).optional().catch(undefined),
   blendedFrames: z.array(z.number().int()).optional().catch(undefined),
+  restartShifts: z.array(finite).optional().catch(undefined),
 }).passthrough();
 
 export const motionFile = z.object({

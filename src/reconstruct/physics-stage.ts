@@ -315,6 +315,8 @@ export interface PhysicsResult {
   resets: number[];
   /** Frames blended into a restart pose (`seamBlend`): interpolated, not simulated. */
   blendedFrames: number[];
+  /** Per restart (as `resets`): how far (m) the restart pose was moved to keep planted feet (`restartShift`). */
+  restartShifts: number[];
   ms: number;
 }
 
@@ -607,6 +609,7 @@ export async function runPhysics(
       blowUps: state.blowUps,
       resets: state.resets,
       blendedFrames,
+      restartShifts: state.resets.map((w) => Math.hypot(...(state.shifts?.[w] ?? [0]))),
       ms: Date.now() - started,
     };
   }

@@ -86,6 +86,8 @@ export interface ReconstructReport {
   resets: number[];
   /** Frames before those restarts blended into the restart pose (interpolated, not simulated). */
   blendedFrames: number[];
+  /** Per restart: how far (m) its pose was moved horizontally to keep the planted feet in place. */
+  restartShifts: number[];
   outputs: Record<string, string>;
   secondsPerVideoSecond: Record<string, number>;
 }
@@ -136,7 +138,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
   const report: ReconstructReport = {
     input, out, frames: obs.frameCount, fps: obs.fps, framesWithoutPerson: obs.filledFrames,
     subject: { height: 0, proportions: {} }, camera: { pitchDeg: 0, height: 0 }, stages: {},
-    residualForce: null, blowUps: [], resets: [], blendedFrames: [], outputs: {}, secondsPerVideoSecond: {},
+    residualForce: null, blowUps: [], resets: [], blendedFrames: [], restartShifts: [], outputs: {}, secondsPerVideoSecond: {},
   };
   const videoSeconds = obs.frameCount / obs.fps;
 
@@ -207,6 +209,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       const sim = physicsStageReport.parse(s ?? {});
       report.resets = sim.resets ?? [];
       report.blendedFrames = sim.blendedFrames ?? [];
+      report.restartShifts = sim.restartShifts ?? [];
       if (sim.blowUps) report.blowUps = sim.blowUps;
       if (sim.residualForce !== undefined && sim.residualTorque !== undefined) report.residualForce = { meanN: sim.residualForce, meanNm: sim.residualTorque };
     } else {
@@ -230,7 +233,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
         ...(kinematic.stages ?? {}),
         physics: {
           loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer: optimizerName,
-          rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps, resets: result.resets, blendedFrames: result.blendedFrames,
+          rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps, resets: result.resets, blendedFrames: result.blendedFrames, restartShifts: result.restartShifts,
           windowCurves: result.windowCurves,
         },
       }, { reconstruct: { inputsHash: physHash }, framesWithoutPerson: obs.filledFrames });
@@ -241,6 +244,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
       report.blowUps = result.blowUps;
       report.resets = result.resets;
       report.blendedFrames = result.blendedFrames;
+      report.restartShifts = result.restartShifts;
       report.secondsPerVideoSecond.physics = result.ms / 1000 / videoSeconds;
     }
   } else {

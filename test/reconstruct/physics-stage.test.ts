@@ -108,6 +108,24 @@ describe('physics stage lookahead and rewind', () => {
       else expect(blended.poses[t]).toEqual(on.poses[t]);
     }
   }, 120_000);
+
+  it('restarts from a pose moved to keep the planted feet in place, and reports how far', async () => {
+    const options = { ...base, iterations: 0, lookahead: 0, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10, seamBlend: 0, rewind: true };
+    const shifted = await runPhysics(obs, skel, camera, 3.6, poses, options);
+    const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, restartShift: false });
+    expect(shifted.resets.length).toBeGreaterThan(0);
+    expect(shifted.restartShifts).toHaveLength(shifted.resets.length);
+    expect(plain.restartShifts).toEqual(plain.resets.map(() => 0));
+    // The squat's feet stay planted, so the simulated feet sit a little off the kinematic ones:
+    // the restart pose moves (by millimetres to centimetres), and the frames after it differ.
+    const first = shifted.resets[0]!;
+    expect(plain.resets[0]).toBe(first);
+    expect(shifted.restartShifts[0]!).toBeGreaterThan(0);
+    expect(shifted.restartShifts[0]!).toBeLessThan(0.15);
+    const seam = (first + 1) * 4;
+    expect(shifted.poses.slice(0, seam + 1)).toEqual(plain.poses.slice(0, seam + 1));
+    expect(shifted.poses[seam + 1]).not.toEqual(plain.poses[seam + 1]);
+  }, 120_000);
 });
 
 describe('physics stage tracking a jittery kinematic squat', () => {

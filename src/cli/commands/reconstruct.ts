@@ -75,7 +75,10 @@ export function summary(r: ReconstructReport): string {
   }
   if (r.residualForce) lines.push(`  residual root force ${r.residualForce.meanN.toFixed(1)} N, torque ${r.residualForce.meanNm.toFixed(1)} N·m (mean)`);
   if (r.blowUps.length) lines.push(`  simulation blow-ups: ${r.blowUps.map((b) => `window ${b.window} (${b.reason}${b.recovered ? ', recovered with softer gains' : ', kept the kinematic frames'})`).join('; ')}`);
-  if (r.resets.length) lines.push(`  the simulation drifted off the kinematic motion and was restarted after ${r.resets.length} window(s): ${r.resets.join(', ')}${r.blendedFrames.length ? `; frames ${r.blendedFrames.join(', ')} blended into the restart pose` : ''}`);
+  if (r.resets.length) {
+    const moved = r.restartShifts.some((d) => d > 0) ? ` (moved ${r.restartShifts.map((d) => `${(d * 100).toFixed(1)}`).join(', ')} cm to keep the planted feet in place)` : '';
+    lines.push(`  the simulation drifted off the kinematic motion and was restarted after ${r.resets.length} window(s): ${r.resets.join(', ')}${moved}${r.blendedFrames.length ? `; frames ${r.blendedFrames.join(', ')} blended into the restart pose` : ''}`);
+  }
   for (const [k, p] of Object.entries(r.outputs)) lines.push(`  ${k}: ${p}`);
   lines.push(`  view it: optimus-motion view ${r.out}`);
   return lines.join('\n') + '\n';
