@@ -6,7 +6,6 @@
  * stage runs) over the whole motion; measures MPJPE of the 33 simulated landmarks against the
  * reference landmarks (global, no alignment) and detects falls.
  */
-import type { Vec3 } from '../geometry/quaternion.ts';
 import { landmarkPositions } from '../body/fk.ts';
 import { anglesFromPose, samplePose, type Pose } from '../body/pose.ts';
 import { angleCount, type Skeleton } from '../body/skeleton.ts';
@@ -92,8 +91,6 @@ export interface TrackingResult {
   usPerStep: number;
 }
 
-const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-
 /** Tracks a reference motion; returns the tracking error and what happened. */
 export async function trackMotion(
   skel: Skeleton, reference: Pose[], fps: number, options: Partial<TrackingOptions> = {},
@@ -150,8 +147,8 @@ export async function trackMotion(
     frames++;
     // Fall: head (nose) far below the reference's, or the root far from the reference root.
     const headSim = r.landmarks[k * 99 + 1]!, headRef = refLm[0]![1];
-    const rootSim: Vec3 = [r.bodies[k * J * 7]!, r.bodies[k * J * 7 + 1]!, r.bodies[k * J * 7 + 2]!];
-    const dRoot = Math.hypot(...sub(rootSim, poseEnd.rootPosition));
+    const root = k * J * 7, ref = poseEnd.rootPosition;
+    const dRoot = Math.hypot(r.bodies[root]! - ref[0], r.bodies[root + 1]! - ref[1], r.bodies[root + 2]! - ref[2]);
     if (headSim < o.fallHeadRatio * headRef || dRoot > o.fallDistance) { fallTime = (k + 1) * dtc; break; }
   }
   return {
