@@ -19,7 +19,7 @@ const featureConfig = z.object({
   timescales: z.array(z.number().positive()),
 });
 
-const optimusConfigSchema = z.object({
+const optimusConfigShape = z.object({
   features: featureConfig,
   network: z.object({
     width: z.number().int().positive(),
@@ -38,7 +38,10 @@ const optimusConfigSchema = z.object({
   diagonalRange: z.number().min(1).default(1),
   // Checkpoints written before 'metric' existed added d_raw to the gradient.
   directionSpace: z.enum(['metric', 'gradient']).default('gradient'),
+  lbfgsPairs: z.number().int().nonnegative().optional(),
 });
+// Checkpoints written before lbfgsPairs existed built L-BFGS from the same `pairs` as SR1.
+const optimusConfigSchema = optimusConfigShape.transform((c) => ({ ...c, lbfgsPairs: c.lbfgsPairs ?? c.pairs }));
 
 const adafacMlpConfigSchema = z.object({
   features: featureConfig,

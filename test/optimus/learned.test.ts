@@ -226,6 +226,16 @@ describe('checkpoints', () => {
     }
   });
 
+  it('a checkpoint written before lbfgsPairs existed keeps building L-BFGS from its `pairs`', () => {
+    const def = optimusDef({ pairs: 7 });
+    const path = join(dir, 'old-prior.json');
+    saveCheckpoint(path, def, def.initWeights(1), {}, {});
+    const obj = JSON.parse(readFileSync(path, 'utf8'));
+    delete obj.config.lbfgsPairs;
+    writeFileSync(path, JSON.stringify(obj));
+    expect((loadCheckpoint(path, 'optimus').def.config as { lbfgsPairs: number }).lbfgsPairs).toBe(7);
+  });
+
   it('refuses missing, truncated, incompatible and wrong-kind files with one line', () => {
     const def = optimusDef();
     const path = join(dir, 'good.json');

@@ -9,6 +9,9 @@ import type { Objective, Optimizer } from '../../src/optimus/types.ts';
 import { evalsToToleranceOf } from '../../src/optimus/bench/convergence.ts';
 import { createOptimizer } from '../../src/optimus/optimizers.ts';
 import { Rng } from '../../src/random.ts';
+import { runWithBudget } from '../../src/optimus/minimize.ts';
+import { checkedObjective } from '../../src/optimus/objectives/module.ts';
+import { getObjective } from '../../src/optimus/objectives/registry.ts';
 
 /** A random SPD matrix A = QᵀDQ-ish (MᵀM + I), row-major. */
 function spd(n: number, seed: number): Float64Array {
@@ -127,6 +130,27 @@ describe('Optimus prior above the pair count', () => {
     const def = optimusDef();
     const ratios = [0, 1].map((seed) => evalsToMicro(def.create(def.initWeights(0)), seed) / evalsToMicro(createOptimizer('lbfgs').optimizer, seed));
     for (const r of ratios) expect(r).toBeLessThan(1.3);
+  });
+});
+
+describe('L-BFGS memory of the prior (lbfgsPairs)', () => {
+  const evalsTo = (lbfgsPairs: number, dim: number, seed: number): number => {
+    const def = optimusDef({ lbfgsPairs });
+    return evalsToToleranceOf(def.create(def.initWeights(0)), 'quadratic', dim, seed, 1e-6, 3000) ?? Infinity;
+  };
+
+  it('20 pairs instead of 10 reach 1e-6 on the 30-D ill-conditioned quadratic in fewer evaluations', () => {
+    for (const seed of [0, 1]) expect(evalsTo(20, 30, seed)).toBeLessThan(evalsTo(10, 30, seed));
+  });
+
+  it('never uses more than max(N, pairs) pairs: at N = 10 the runs with 10 and 20 are the same', () => {
+    expect(evalsTo(20, 10, 0)).toBe(evalsTo(10, 10, 0));
+    const { objective, x0 } = checkedObjective(getObjective('rosenbrock'), 10, 'builtin', 3);
+    const finals = [10, 20].map((lbfgsPairs) => {
+      const def = optimusDef({ lbfgsPairs });
+      return runWithBudget(def.create(def.initWeights(0)), objective, x0, 120).finalValue;
+    });
+    expect(finals[1]).toBe(finals[0]);
   });
 });
 
