@@ -2,7 +2,7 @@ import { FEATURE_DEFAULTS, computeFeatures, featureCount, type FeatureConfig } f
 import { initLearnedState, type LearnedState } from './learned-step.ts';
 import { NETWORK_DEFAULTS, bindNetwork, forward, type ForwardImpl, type NetworkConfig } from './network.ts';
 import { applyPreconditioner, pushRankOne } from './preconditioner.ts';
-import { applySecant, applySr1, buildSr1, diagonalH0, pushPair, secantGamma, type SecantPair } from './secant.ts';
+import { applySecant, applySr1, blendedSecondMoment, buildSr1, diagonalH0, pushPair, secantGamma, type SecantPair } from './secant.ts';
 import { allFinite, dot, norm } from './vector.ts';
 import type { Objective, Optimizer } from './types.ts';
 
@@ -13,7 +13,8 @@ import type { Objective, Optimizer } from './types.ts';
  * B_secant is a limited-memory quasi-Newton inverse-Hessian estimate from recent
  * curvature pairs (secant.ts: SR1 rank-one updates from the last `pairs` when N ≤ `pairs`
  * and they give a descent direction, else L-BFGS from the last `lbfgsPairs` (at most
- * max(N, `pairs`)) and a diagonal H₀ scaled per parameter by Adam's second moment):
+ * max(N, `pairs`)) and a diagonal H₀ scaled per parameter by Adam's second moment,
+ * blended above N = `pairs` with the secant ratio RMS(sᵢ)/RMS(yᵢ), `diagonalBlend`):
  * the prior the network refines, as the paper's Optimus
  * is modelled on BFGS. The network's own rank-one terms are bounded,
  * u = uScale·√γ·tanh(u_raw)/√N (so ‖u‖² ≤ uScale²·γ), decay by `decay` per step and at
@@ -48,6 +49,12 @@ export interface OptimusConfig {
    * 1.820 → 1.807, perm-100 −4.49 → −5.13 and quadratic-100 −1.88 → −2.50).
    */
   lbfgsPairs: number;
+  /**
+   * Above the SR1 range (N > pairs) the diagonal H₀'s per-parameter scale is 1/√v
+   * (Adam's second moment) to the power 1 − w times RMS(sᵢ)/RMS(yᵢ) over the L-BFGS pairs
+   * (exact on a diagonal quadratic) to the power w, w = diagonalBlend.
+   */
+  diagonalBlend: number;
   /** Scale of the network's correction of the direction, in units of rms(g). */
   dScale: number;
   /** α at α_raw = 0. */
@@ -76,6 +83,7 @@ export const OPTIMUS_DEFAULTS: OptimusConfig = {
   uScale: 1,
   pairs: 10,
   lbfgsPairs: 20,
+  diagonalBlend: 0.5,
   dScale: 1,
   baseStep: 1,
   alphaRange: 4,
@@ -144,9 +152,10 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
         // windows, whose parameters mix metres and radians; 506 → 376 evaluations to 1e-6
         // on 100-D quadratics).
         const newest = s.pairs[s.pairs.length - 1];
-        const v = feats.next.v[feats.next.v.length - 1]!;
-        const h0 = newest && config.diagonalRange > 1 ? diagonalH0(v, newest, config.diagonalRange) : gamma;
         const recent = s.pairs.slice(-Math.min(config.lbfgsPairs, Math.max(n, config.pairs)));
+        const v = feats.next.v[feats.next.v.length - 1]!;
+        const scale = config.diagonalBlend > 0 && n > config.pairs ? blendedSecondMoment(v, recent, config.diagonalBlend) : v;
+        const h0 = newest && config.diagonalRange > 1 ? diagonalH0(scale, newest, config.diagonalRange) : gamma;
         secantOf = (w: Float64Array) => applySecant(recent, h0, w);
         secantPart = secantOf(d);
       }

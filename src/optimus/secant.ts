@@ -58,6 +58,28 @@ export function diagonalH0(secondMoment: Float64Array, newest: SecantPair, range
   return D;
 }
 
+/**
+ * The quantity `diagonalH0` takes the inverse square root of, blended geometrically:
+ * v^(1−w) · r^w with r_i = Σ y_i² / Σ s_i² over the pairs, so that H₀ ∝ 1/√v at w = 0
+ * (gradient scale, as Adam) and ∝ RMS(s_i)/RMS(y_i) at w = 1 (curvature scale, exact on a
+ * diagonal quadratic). Where the pairs never moved a parameter, v alone is kept.
+ */
+export function blendedSecondMoment(secondMoment: Float64Array, pairs: readonly SecantPair[], w: number): Float64Array {
+  const n = secondMoment.length;
+  const yy = new Float64Array(n);
+  const ss = new Float64Array(n);
+  for (const { s, y } of pairs) {
+    for (let i = 0; i < n; i++) {
+      yy[i]! += y[i]! * y[i]!;
+      ss[i]! += s[i]! * s[i]!;
+    }
+  }
+  return secondMoment.map((v, i) => {
+    const r = yy[i]! / ss[i]!;
+    return v > 0 && r > 0 && Number.isFinite(r) ? Math.exp((1 - w) * Math.log(v) + w * Math.log(r)) : v;
+  });
+}
+
 /** H·v by the two-loop recursion over the pairs (oldest first), from H₀ = γI or diag(γ). */
 export function applySecant(pairs: readonly SecantPair[], gamma: number | Float64Array, v: Float64Array): Float64Array {
   const k = pairs.length;

@@ -6,6 +6,7 @@ import { adam, momentum, sgd } from '../optimus/baselines/first-order.ts';
 import { bfgs, lbfgs } from '../optimus/baselines/quasi-newton.ts';
 import { loadCheckpoint } from '../optimus/checkpoint.ts';
 import { adafacMlpDef, optimusDef } from '../optimus/learned.ts';
+import type { OptimusConfig } from '../optimus/optimus.ts';
 import type { Optimizer } from '../optimus/types.ts';
 
 /**
@@ -23,6 +24,8 @@ export interface OptimizerChoice {
   learningRate?: number;
   /** Checkpoint file of a learned optimizer (default: models/<name>.json, then models/<name>-bench.json). */
   checkpoint?: string;
+  /** Optimus: prior settings that replace the checkpoint's (the weights are kept). */
+  optimusPrior?: Partial<Pick<OptimusConfig, 'diagonalBlend'>>;
 }
 
 const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
@@ -58,6 +61,7 @@ export function createOptimizer(name: string, choice: OptimizerChoice): Optimize
       const path = learnedCheckpointPath(n, choice.checkpoint);
       if (path) {
         const { def, weights } = loadCheckpoint(path, n);
+        if (n === 'optimus' && choice.optimusPrior) return optimusDef({ ...(def.config as OptimusConfig), ...choice.optimusPrior }).create(weights);
         return def.create(weights);
       }
       const def = n === 'optimus' ? optimusDef() : adafacMlpDef();

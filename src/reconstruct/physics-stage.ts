@@ -169,6 +169,15 @@ export interface PhysicsStageOptions {
   resume?: PhysicsCheckpoint;
 }
 
+/**
+ * The stage keeps Optimus's diagonal H₀ at 1/√v alone. It was tuned with that prior. With the
+ * blended one (optimus.ts `diagonalBlend`, the shipped default), the stage's loss went lower:
+ * physics MPJPE on the whole walk fell 42.7 → 33.0 mm, hop 46.5 → 40.0, salsa 32.4 → 29.8.
+ * But walk foot skating rose 4.7 → 9.4 %, and salsa's acceleration error rose 6.95 → 9.29,
+ * above the kinematic fit's 8.12 (npm run bench:reconstruct).
+ */
+const PHYSICS_OPTIMUS_PRIOR = { diagonalBlend: 0 };
+
 /** Frame rate (fps) below which `lowFpsGainScale` replaces `gainScale`. */
 export const LOW_FPS = 15;
 
@@ -502,7 +511,7 @@ export async function runPhysics(
             return { value: f0, grad };
           },
         };
-        const optimizer = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 3), dim, learningRate: 0.3 });
+        const optimizer = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 3), dim, learningRate: 0.3, optimusPrior: PHYSICS_OPTIMUS_PRIOR });
         const counting: typeof optimizer = {
           name: optimizer.name,
           init: (obj, x0) => optimizer.init(obj, x0),

@@ -82,11 +82,12 @@ describe('bench head-to-head counts', () => {
       cell('f', 'opt', -5), cell('f', 'ref', -3), // lower, beyond the tolerance
       cell('g', 'opt', 0.921), cell('g', 'ref', 0.9209), // higher, but only by rounding
       cell('h', 'opt', -12), cell('h', 'ref', -12), // equal (both at the floor)
+      cell('d', 'opt', -0.1760912590550299), cell('d', 'ref', -0.17609125905502987), // equal: the same point up to the last bits of f
       cell('k', 'opt', 2), cell('k', 'ref', 1.5), // higher, beyond the tolerance
       cell('m', 'ref', 0), // only the other optimizer ran it: not a cell of the comparison
     ];
     const [h] = headToHead(summary, 'opt', 0.01);
-    expect(h).toEqual({ optimizer: 'opt', against: 'ref', cells: 4, lower: 1, equal: 1, higher: 2, tolerance: 0.01, lowerBeyondTolerance: 1, higherBeyondTolerance: 1 });
+    expect(h).toEqual({ optimizer: 'opt', against: 'ref', cells: 5, lower: 1, equal: 2, higher: 2, tolerance: 0.01, lowerBeyondTolerance: 1, higherBeyondTolerance: 1 });
   });
 });
 

@@ -226,14 +226,17 @@ describe('checkpoints', () => {
     }
   });
 
-  it('a checkpoint written before lbfgsPairs existed keeps building L-BFGS from its `pairs`', () => {
+  it('a checkpoint written before lbfgsPairs existed keeps building L-BFGS from its `pairs` with the 1/√v diagonal', () => {
     const def = optimusDef({ pairs: 7 });
     const path = join(dir, 'old-prior.json');
     saveCheckpoint(path, def, def.initWeights(1), {}, {});
     const obj = JSON.parse(readFileSync(path, 'utf8'));
     delete obj.config.lbfgsPairs;
+    delete obj.config.diagonalBlend;
     writeFileSync(path, JSON.stringify(obj));
-    expect((loadCheckpoint(path, 'optimus').def.config as { lbfgsPairs: number }).lbfgsPairs).toBe(7);
+    const config = loadCheckpoint(path, 'optimus').def.config as { lbfgsPairs: number; diagonalBlend: number };
+    expect(config.lbfgsPairs).toBe(7);
+    expect(config.diagonalBlend).toBe(0);
   });
 
   it('refuses missing, truncated, incompatible and wrong-kind files with one line', () => {
