@@ -64,7 +64,7 @@ export function createOptimizer(name: string, choice: OptimizerChoice): Optimize
         if (n === 'optimus' && choice.optimusPrior) return optimusDef({ ...(def.config as OptimusConfig), ...choice.optimusPrior }).create(weights);
         return def.create(weights);
       }
-      const def = n === 'optimus' ? optimusDef() : adafacMlpDef();
+      const def = n === 'optimus' ? optimusDef(choice.optimusPrior) : adafacMlpDef();
       const key = `${n}:${choice.seed}`;
       if (!loaded.has(key)) loaded.set(key, def.initWeights(choice.seed));
       return def.create(loaded.get(key)!);

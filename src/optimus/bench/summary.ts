@@ -89,18 +89,18 @@ export interface HeadToHead {
 }
 
 /**
- * Head-to-head counts of `optimizer` against every other optimizer of the summary. The
- * tolerant count exists because on multimodal functions two methods often stop in the same
- * local minimum and differ only in the last digits (e.g. 9.485816299649397 vs …393): such a
- * cell is decided by rounding, not by the method.
- */
-/**
  * Means closer than this (log10 units, i.e. f within a relative 2e-12) are equal: both runs
  * ended at the same point up to the last bits of f (measured: dixon-price-100, where every
  * run stops in the local minimum at 2/3, once scored −0.1760912590550299 against …2987).
  */
 export const FLOAT_TIE = 1e-12;
 
+/**
+ * Head-to-head counts of `optimizer` against every other optimizer of the summary. The
+ * tolerant count exists because on multimodal functions two methods often stop in the same
+ * local minimum and differ only in the last digits (e.g. 9.485816299649397 vs …393): such a
+ * cell is decided by rounding, not by the method.
+ */
 export function headToHead(summary: readonly BenchSummary[], optimizer: string, tolerance = 0.01): HeadToHead[] {
   const mean = new Map(summary.map((s) => [`${s.objective}|${s.dim}|${s.optimizer}`, s.meanLog10Gap]));
   const others = [...new Set(summary.map((s) => s.optimizer))].filter((o) => o !== optimizer);
