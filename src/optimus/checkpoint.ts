@@ -41,6 +41,8 @@ const optimusConfigShape = z.object({
   lbfgsPairs: z.number().int().nonnegative().optional(),
   // Checkpoints written before the blend existed scaled H₀ by 1/√v alone.
   diagonalBlend: z.number().min(0).max(1).default(0),
+  // Checkpoints written before the trust radius existed stepped without one.
+  trustRatio: z.number().nonnegative().default(0),
 });
 // Checkpoints written before lbfgsPairs existed built L-BFGS from the same `pairs` as SR1.
 const optimusConfigSchema = optimusConfigShape.transform((c) => ({ ...c, lbfgsPairs: c.lbfgsPairs ?? c.pairs }));

@@ -28,7 +28,8 @@ import type { Objective, Optimizer } from './types.ts';
  * checkpoints.)
  * Every trial point is evaluated once; a step that does not lower f is not taken (its
  * curvature pair is still kept) and the next steps are halved until one succeeds, so
- * no line search spends evaluations. With the zero-initialised heads the untrained
+ * no line search spends evaluations. At N ≤ `pairs` a step is also at most `trustRatio` times as
+ * long as the newest pair's step (a trust radius for SR1's unbounded model). With the zero-initialised heads the untrained
  * network is this safeguarded quasi-Newton method without line search; meta-training starts from it.
  */
 export interface OptimusConfig {
@@ -55,6 +56,12 @@ export interface OptimusConfig {
    * (exact on a diagonal quadratic) to the power w, w = diagonalBlend.
    */
   diagonalBlend: number;
+  /**
+   * In the SR1 range (N ≤ pairs) a step is at most trustRatio times as long as the newest
+   * curvature pair's step (0 = no bound): SR1's model is indefinite and unbounded, and
+   * SR1 is classically paired with a trust region (Nocedal & Wright §6.2).
+   */
+  trustRatio: number;
   /** Scale of the network's correction of the direction, in units of rms(g). */
   dScale: number;
   /** α at α_raw = 0. */
@@ -84,6 +91,7 @@ export const OPTIMUS_DEFAULTS: OptimusConfig = {
   pairs: 10,
   lbfgsPairs: 20,
   diagonalBlend: 0.5,
+  trustRatio: 4,
   dScale: 1,
   baseStep: 1,
   alphaRange: 4,
@@ -184,7 +192,13 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
         memory = s.memory;
         if (!allFinite(p)) p = s.grad.map((g) => g / Math.max(gNorm, 1e-300));
       }
-      const shrink = a * 2 ** s.backoff;
+      let shrink = a * 2 ** s.backoff;
+      const newestStep = s.pairs[s.pairs.length - 1]?.s;
+      if (config.trustRatio > 0 && n <= config.pairs && newestStep) {
+        const radius = config.trustRatio * norm(newestStep);
+        const length = shrink * norm(p);
+        if (length > radius) shrink *= radius / length;
+      }
       const xTrial = s.x.map((xi, i) => xi - shrink * p[i]!);
       const r = objective.valueAndGrad(xTrial);
       const gTrial = Float64Array.from(r.grad);

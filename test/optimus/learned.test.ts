@@ -226,17 +226,19 @@ describe('checkpoints', () => {
     }
   });
 
-  it('a checkpoint written before lbfgsPairs existed keeps building L-BFGS from its `pairs` with the 1/√v diagonal', () => {
+  it('a checkpoint written before lbfgsPairs existed keeps its prior (L-BFGS from its `pairs`, the 1/√v diagonal, no trust radius)', () => {
     const def = optimusDef({ pairs: 7 });
     const path = join(dir, 'old-prior.json');
     saveCheckpoint(path, def, def.initWeights(1), {}, {});
     const obj = JSON.parse(readFileSync(path, 'utf8'));
     delete obj.config.lbfgsPairs;
     delete obj.config.diagonalBlend;
+    delete obj.config.trustRatio;
     writeFileSync(path, JSON.stringify(obj));
-    const config = loadCheckpoint(path, 'optimus').def.config as { lbfgsPairs: number; diagonalBlend: number };
+    const config = loadCheckpoint(path, 'optimus').def.config as { lbfgsPairs: number; diagonalBlend: number; trustRatio: number };
     expect(config.lbfgsPairs).toBe(7);
     expect(config.diagonalBlend).toBe(0);
+    expect(config.trustRatio).toBe(0);
   });
 
   it('refuses missing, truncated, incompatible and wrong-kind files with one line', () => {

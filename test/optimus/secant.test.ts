@@ -181,6 +181,29 @@ describe('blended diagonal scale of the L-BFGS prior (diagonalBlend)', () => {
   });
 });
 
+describe('trust radius of the SR1 range (trustRatio)', () => {
+  it('no trial step is longer than trustRatio times the newest pair\'s step, and without it some are', () => {
+    const { objective, x0 } = checkedObjective(getObjective('rosenbrock'), 10, 'builtin', 3);
+    const longestRatio = (trustRatio: number): number => {
+      const def = optimusDef({ trustRatio });
+      const opt = def.create(def.initWeights(0));
+      let state = opt.init(objective, x0) as OptimusState;
+      let worst = 0;
+      for (let k = 0; k < 80; k++) {
+        const before = state.pairs[state.pairs.length - 1];
+        const next = opt.step(objective, state) as OptimusState;
+        const newest = next.pairs[next.pairs.length - 1];
+        // The trial step is the newest pair when the pair was kept.
+        if (before && newest && newest !== before) worst = Math.max(worst, Math.sqrt(dot(newest.s, newest.s) / dot(before.s, before.s)));
+        state = next;
+      }
+      return worst;
+    };
+    expect(longestRatio(4)).toBeLessThanOrEqual(4 * (1 + 1e-9));
+    expect(longestRatio(0)).toBeGreaterThan(4);
+  });
+});
+
 describe('diagonal H₀ of the L-BFGS prior', () => {
   const rng = new Rng(31);
   const n = 12;
