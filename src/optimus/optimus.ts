@@ -28,9 +28,10 @@ import type { Objective, Optimizer } from './types.ts';
  * checkpoints.)
  * Every trial point is evaluated once; a step that does not lower f is not taken (its
  * curvature pair is still kept) and the next steps are halved until one succeeds, so
- * no line search spends evaluations. At N ≤ `pairs` a step is also at most `trustRatio` times as
- * long as the newest pair's step (a trust radius for SR1's unbounded model). With the zero-initialised heads the untrained
- * network is this safeguarded quasi-Newton method without line search; meta-training starts from it.
+ * no line search spends evaluations. At N ≤ `pairs` a step is also at most `trustRatio`
+ * times as long as the newest pair's step (a trust radius for SR1's unbounded model). With
+ * the zero-initialised heads the untrained network is this safeguarded quasi-Newton method
+ * without line search; meta-training starts from it.
  */
 export interface OptimusConfig {
   features: FeatureConfig;
