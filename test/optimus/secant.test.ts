@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { optimusDef } from '../../src/optimus/learned.ts';
 import { networkLayout } from '../../src/optimus/network.ts';
 import { optimusNetworkConfig } from '../../src/optimus/optimus.ts';
-import type { OptimusState } from '../../src/optimus/optimus.ts';
+import type { OptimusConfig, OptimusState } from '../../src/optimus/optimus.ts';
 import { applySecant, applySr1, blendedSecondMoment, buildSr1, diagonalH0, pushPair, secantGamma, type SecantPair } from '../../src/optimus/secant.ts';
 import { dot } from '../../src/optimus/vector.ts';
 import type { Objective, Optimizer } from '../../src/optimus/types.ts';
@@ -12,6 +12,15 @@ import { Rng } from '../../src/random.ts';
 import { runWithBudget } from '../../src/optimus/minimize.ts';
 import { checkedObjective } from '../../src/optimus/objectives/module.ts';
 import { getObjective } from '../../src/optimus/objectives/registry.ts';
+
+/** Optimus with zero-initialised heads (its quasi-Newton prior alone) and the given config. */
+function untrainedOptimus(config: Partial<OptimusConfig> = {}): Optimizer {
+  const def = optimusDef(config);
+  return def.create(def.initWeights(0));
+}
+
+/** Evaluations until f − f* ≤ 1e-6 on the built-in ill-conditioned quadratic of dimension `dim`. */
+const evalsToMicro = (opt: Optimizer, dim: number, seed: number): number => evalsToToleranceOf(opt, 'quadratic', dim, seed, 1e-6, 3000) ?? Infinity;
 
 /** A random SPD matrix A = QᵀDQ-ish (MᵀM + I), row-major. */
 function spd(n: number, seed: number): Float64Array {
@@ -113,8 +122,7 @@ describe('secant preconditioner', () => {
         return { value: 0.5 * dot(x, g), grad: g };
       },
     };
-    const def = optimusDef();
-    const opt = def.create(def.initWeights(0));
+    const opt = untrainedOptimus();
     let state = opt.init(objective, Float64Array.from({ length: n }, (_, i) => 1 + i)) as OptimusState;
     for (let k = 0; k < 3 * n && state.value > 1e-10; k++) state = opt.step(objective, state) as OptimusState;
     expect(state.value).toBeLessThan(1e-10);
@@ -123,21 +131,15 @@ describe('secant preconditioner', () => {
 });
 
 describe('Optimus prior above the pair count', () => {
-  /** Evaluations until f − f* ≤ 1e-6 on the built-in 30-D ill-conditioned quadratic. */
-  const evalsToMicro = (opt: Optimizer, seed: number): number => evalsToToleranceOf(opt, 'quadratic', 30, seed, 1e-6, 3000) ?? Infinity;
 
   it('with more dimensions than curvature pairs, the untrained Optimus needs at most 1.3× the evaluations of L-BFGS (L-SR1 needed 1.6×)', () => {
-    const def = optimusDef();
-    const ratios = [0, 1].map((seed) => evalsToMicro(def.create(def.initWeights(0)), seed) / evalsToMicro(createOptimizer('lbfgs').optimizer, seed));
+    const ratios = [0, 1].map((seed) => evalsToMicro(untrainedOptimus(), 30, seed) / evalsToMicro(createOptimizer('lbfgs').optimizer, 30, seed));
     for (const r of ratios) expect(r).toBeLessThan(1.3);
   });
 });
 
 describe('L-BFGS memory of the prior (lbfgsPairs)', () => {
-  const evalsTo = (lbfgsPairs: number, dim: number, seed: number): number => {
-    const def = optimusDef({ lbfgsPairs });
-    return evalsToToleranceOf(def.create(def.initWeights(0)), 'quadratic', dim, seed, 1e-6, 3000) ?? Infinity;
-  };
+  const evalsTo = (lbfgsPairs: number, dim: number, seed: number): number => evalsToMicro(untrainedOptimus({ lbfgsPairs }), dim, seed);
 
   it('20 pairs instead of 10 reach 1e-6 on the 30-D ill-conditioned quadratic in fewer evaluations', () => {
     for (const seed of [0, 1]) expect(evalsTo(20, 30, seed)).toBeLessThan(evalsTo(10, 30, seed));
@@ -146,10 +148,7 @@ describe('L-BFGS memory of the prior (lbfgsPairs)', () => {
   it('never uses more than max(N, pairs) pairs: at N = 10 the runs with 10 and 20 are the same', () => {
     expect(evalsTo(20, 10, 0)).toBe(evalsTo(10, 10, 0));
     const { objective, x0 } = checkedObjective(getObjective('rosenbrock'), 10, 'builtin', 3);
-    const finals = [10, 20].map((lbfgsPairs) => {
-      const def = optimusDef({ lbfgsPairs });
-      return runWithBudget(def.create(def.initWeights(0)), objective, x0, 120).finalValue;
-    });
+    const finals = [10, 20].map((lbfgsPairs) => runWithBudget(untrainedOptimus({ lbfgsPairs }), objective, x0, 120).finalValue);
     expect(finals[1]).toBe(finals[0]);
   });
 });
@@ -173,10 +172,7 @@ describe('blended diagonal scale of the L-BFGS prior (diagonalBlend)', () => {
 
   it('on 40-D Powell, where the largest gradients have the least curvature, the untrained Optimus ends ≥ 100× closer with the blend', () => {
     const { objective, x0 } = checkedObjective(getObjective('powell'), 40, 'builtin', 0);
-    const [plain, blended] = [0, 0.5].map((diagonalBlend) => {
-      const def = optimusDef({ diagonalBlend });
-      return runWithBudget(def.create(def.initWeights(0)), objective, x0, 200).finalValue;
-    });
+    const [plain, blended] = [0, 0.5].map((diagonalBlend) => runWithBudget(untrainedOptimus({ diagonalBlend }), objective, x0, 200).finalValue);
     expect(blended).toBeLessThan(plain! / 100);
   });
 });
@@ -185,8 +181,7 @@ describe('trust radius of the SR1 range (trustRatio)', () => {
   it('no trial step is longer than trustRatio times the newest pair\'s step, and without it some are', () => {
     const { objective, x0 } = checkedObjective(getObjective('rosenbrock'), 10, 'builtin', 3);
     const longestRatio = (trustRatio: number): number => {
-      const def = optimusDef({ trustRatio });
-      const opt = def.create(def.initWeights(0));
+      const opt = untrainedOptimus({ trustRatio });
       let state = opt.init(objective, x0) as OptimusState;
       let worst = 0;
       for (let k = 0; k < 80; k++) {
