@@ -178,24 +178,38 @@ describe('blended diagonal scale of the L-BFGS prior (diagonalBlend)', () => {
 });
 
 describe('trust radius of the SR1 range (trustRatio)', () => {
-  it('no trial step is longer than trustRatio times the newest pair\'s step, and without it some are', () => {
+  it('no trial step is longer than trustRatio times the previous trial step, and without it some are', () => {
     const { objective, x0 } = checkedObjective(getObjective('rosenbrock'), 10, 'builtin', 3);
     const longestRatio = (trustRatio: number): number => {
       const opt = untrainedOptimus({ trustRatio });
       let state = opt.init(objective, x0) as OptimusState;
       let worst = 0;
       for (let k = 0; k < 80; k++) {
-        const before = state.pairs[state.pairs.length - 1];
         const next = opt.step(objective, state) as OptimusState;
-        const newest = next.pairs[next.pairs.length - 1];
-        // The trial step is the newest pair when the pair was kept.
-        if (before && newest && newest !== before) worst = Math.max(worst, Math.sqrt(dot(newest.s, newest.s) / dot(before.s, before.s)));
+        if (state.lastStepLength > 0) worst = Math.max(worst, next.lastStepLength / state.lastStepLength);
         state = next;
       }
       return worst;
     };
     expect(longestRatio(4)).toBeLessThanOrEqual(4 * (1 + 1e-9));
     expect(longestRatio(0)).toBeGreaterThan(4);
+  });
+
+  it('the radius follows the last trial step even when its curvature pair was dropped', () => {
+    // A shallow bowl, far from its minimum: the L-BFGS/SR1 step is long. The newest kept pair
+    // moved 1e-3, but the last trial moved 0.1 (along negative curvature, so its pair was not
+    // kept): the bound is 4 × 0.1, not 4 × 1e-3.
+    const objective: Objective = {
+      name: 'shallow-bowl',
+      dim: 2,
+      valueAndGrad: (x) => ({ value: 0.005 * dot(x, x), grad: x.map((v) => 0.01 * v) }),
+    };
+    const opt = untrainedOptimus({ trustRatio: 4 });
+    const start = opt.init(objective, Float64Array.of(10, 10)) as OptimusState;
+    const pair: SecantPair = { s: Float64Array.of(-1e-3, -1e-3), y: Float64Array.of(-1e-5, -1e-5) };
+    const next = opt.step(objective, { ...start, pairs: [pair], lastStepLength: 0.1 }) as OptimusState;
+    expect(next.lastStepLength).toBeCloseTo(0.4, 9);
+    expect(next.value).toBeLessThan(start.value);
   });
 });
 
