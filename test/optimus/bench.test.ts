@@ -8,7 +8,7 @@ import { UserError } from '../../src/errors.ts';
 import { benchFile, type BenchRun } from '../../src/formats/bench.ts';
 import { benchMarkdown, benchSvg } from '../../src/optimus/bench/report.ts';
 import { runBench } from '../../src/optimus/bench/run.ts';
-import { headToHead, summarize } from '../../src/optimus/bench/summary.ts';
+import { headToHead, pairedDifference, seedGaps, summarize } from '../../src/optimus/bench/summary.ts';
 import { minimize } from '../../src/optimus/minimize.ts';
 import { getObjective, objectiveAt } from '../../src/optimus/objectives/index.ts';
 import { DEFAULT_CHECKPOINTS, createOptimizer } from '../../src/optimus/optimizers.ts';
@@ -88,6 +88,44 @@ describe('bench head-to-head counts', () => {
     ];
     const [h] = headToHead(summary, 'opt', 0.01);
     expect(h).toEqual({ optimizer: 'opt', against: 'ref', cells: 5, lower: 1, equal: 2, higher: 2, tolerance: 0.01, lowerBeyondTolerance: 1, higherBeyondTolerance: 1 });
+  });
+});
+
+describe('bench paired significance', () => {
+  const bySeed = (...gaps: number[]) => new Map(gaps.map((g, seed) => [seed, g]));
+
+  it('pairs seeds: the standard error is that of the per-seed differences, over the seeds both ran', () => {
+    const d = pairedDifference(bySeed(1, 2, 3, 4), new Map([[0, 0], [1, 1], [2, 3], [3, 3], [9, 100]]));
+    expect(d.seeds).toBe(4);
+    expect(d.mean).toBeCloseTo(0.75, 12); // differences 1, 1, 0, 1
+    expect(d.standardError).toBeCloseTo(Math.sqrt(0.25 / 4), 12); // sample variance 0.25
+  });
+
+  it('counts a cell only when the mean difference is beyond two standard errors', () => {
+    const cell = (objective: string, optimizer: string, gaps: number[]) => ({
+      summary: { objective, dim: 2, optimizer, meanLog10Gap: gaps.reduce((a, b) => a + b) / gaps.length, medianLog10Gap: 0, successRate: 0, meanGradEvals: 1, meanWallMs: 1 },
+      key: `${objective}|2|${optimizer}`,
+      gaps: bySeed(...gaps),
+    });
+    const cells = [
+      cell('steady', 'opt', [-5, -6, -5, -6]), cell('steady', 'ref', [-3, -4, -3, -4]), // lower by 2 on every seed
+      cell('lottery', 'opt', [-12, 1, 1, 1]), cell('lottery', 'ref', [1, 1, 1, -6]), // lower mean, but one seed decides it
+      cell('worse', 'opt', [1.1, 1.2, 1.1, 1.2]), cell('worse', 'ref', [1, 1.1, 1, 1.1]), // higher on every seed
+      cell('floor', 'opt', [-12, -12]), cell('floor', 'ref', [-12, -12]),
+    ];
+    const seeds = new Map(cells.map((c) => [c.key, c.gaps]));
+    const [h] = headToHead(cells.map((c) => c.summary), 'opt', 0.01, seeds);
+    expect(h).toMatchObject({ lower: 2, equal: 1, higher: 1, significantlyLower: 1, significantlyHigher: 1 });
+  });
+
+  it('reads per-seed gaps from runs with the same references as the summary', () => {
+    const runs = [0, 1].flatMap((seed) => [
+      { objective: 'f', dim: 2, seed, optimizer: 'a', bestValue: 10 ** -(seed + 3), diverged: false, gradEvals: 1, wallMs: 1, curve: [] },
+      { objective: 'f', dim: 2, seed, optimizer: 'b', bestValue: 1, diverged: false, gradEvals: 1, wallMs: 1, curve: [] },
+    ]);
+    const gaps = seedGaps(runs as never, () => 0);
+    expect(gaps.get('f|2|a')!.get(1)).toBeCloseTo(-4, 6);
+    expect(gaps.get('f|2|b')!.get(0)).toBeCloseTo(0, 9);
   });
 });
 

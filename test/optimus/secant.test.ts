@@ -207,7 +207,8 @@ describe('trust radius of the SR1 range (trustRatio)', () => {
     const opt = untrainedOptimus({ trustRatio: 4 });
     const start = opt.init(objective, Float64Array.of(10, 10)) as OptimusState;
     const pair: SecantPair = { s: Float64Array.of(-1e-3, -1e-3), y: Float64Array.of(-1e-5, -1e-5) };
-    const next = opt.step(objective, { ...start, pairs: [pair], lastStepLength: 0.1 }) as OptimusState;
+    const afterDroppedPair: OptimusState = { ...start, pairs: [pair], lastStepLength: 0.1 };
+    const next = opt.step(objective, afterDroppedPair) as OptimusState;
     expect(next.lastStepLength).toBeCloseTo(0.4, 9);
     expect(next.value).toBeLessThan(start.value);
   });

@@ -1,5 +1,5 @@
 import type { BenchFile } from '../../formats/bench.ts';
-import { groupBy, headToHead, median } from './summary.ts';
+import { SIGNIFICANCE_SE, groupBy, headToHead, median, referenceValues, seedGaps } from './summary.ts';
 
 /**
  * Human-readable views of a bench result: a Markdown table (median log10 gap and
@@ -9,6 +9,12 @@ import { groupBy, headToHead, median } from './summary.ts';
 
 function fmt(x: number): string {
   return Number.isFinite(x) ? x.toFixed(1) : '—';
+}
+
+/** f* of each `objective|dim` recorded in the file's config (DESIGN §4.2 `minima`), when known. */
+function minimumOf(file: BenchFile): (objective: string, dim: number) => number | undefined {
+  const minima = (file.config as BenchFile['config'] & { minima?: Record<string, number | null> }).minima ?? {};
+  return (objective, dim) => minima[`${objective}|${dim}`] ?? undefined;
 }
 
 export function benchMarkdown(file: BenchFile): string {
@@ -45,15 +51,21 @@ export function benchMarkdown(file: BenchFile): string {
   }
   // The first optimizer listed against each of the others, by mean log10 gap per cell.
   const focus = opts[0];
-  const h2h = focus ? headToHead(file.summary, focus).filter((h) => h.cells > 0) : [];
+  const h2h = focus ? headToHead(file.summary, focus, undefined, seedGaps(file.runs, minimumOf(file))).filter((h) => h.cells > 0) : [];
   if (h2h.length) {
     const tol = h2h[0]!.tolerance;
     lines.push('');
-    lines.push(`${focus} against each optimizer: (objective, dim) cells where ${focus}'s *mean* log10 gap over the seeds is lower / equal / higher; then the same with differences below ${tol} (log10 units, i.e. the same local minimum up to rounding) counted as ties.`);
+    lines.push(
+      `${focus} against each optimizer: (objective, dim) cells where ${focus}'s *mean* log10 gap over the seeds is lower / equal / higher; ` +
+        `then the same with differences below ${tol} (log10 units, i.e. the same local minimum up to rounding) counted as ties; ` +
+        `then the cells where the paired per-seed difference is below / above zero by more than ${SIGNIFICANCE_SE} standard errors (the others are within seed noise).`,
+    );
     lines.push('');
-    lines.push(`| against | cells | ${focus} lower | equal | ${focus} higher | lower beyond ${tol} | higher beyond ${tol} |`);
-    lines.push('|---|---:|---:|---:|---:|---:|---:|');
-    for (const h of h2h) lines.push(`| ${h.against} | ${h.cells} | ${h.lower} | ${h.equal} | ${h.higher} | ${h.lowerBeyondTolerance} | ${h.higherBeyondTolerance} |`);
+    lines.push(`| against | cells | ${focus} lower | equal | ${focus} higher | lower beyond ${tol} | higher beyond ${tol} | lower by > ${SIGNIFICANCE_SE} SE | higher by > ${SIGNIFICANCE_SE} SE |`);
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const h of h2h) {
+      lines.push(`| ${h.against} | ${h.cells} | ${h.lower} | ${h.equal} | ${h.higher} | ${h.lowerBeyondTolerance} | ${h.higherBeyondTolerance} | ${h.significantlyLower} | ${h.significantlyHigher} |`);
+    }
   }
   return lines.join('\n') + '\n';
 }
@@ -78,14 +90,7 @@ export function benchSvg(file: BenchFile): string {
   const opts = file.config.optimizers;
   const color = (o: string, i: number) => PALETTE[o] ?? EXTRA[i % EXTRA.length]!;
   // Gap reference as in the summary: f* when known (config.minima), else the lowest value reached.
-  const minimumKnown = new Map<string, number>();
-  const cfg = file.config as BenchFile['config'] & { minima?: Record<string, number | null> };
-  for (const [k, v] of Object.entries(cfg.minima ?? {})) if (v !== null) minimumKnown.set(k, v);
-  const refLowest = new Map<string, number>();
-  for (const r of file.runs) {
-    const k = `${r.objective}|${r.dim}|${r.seed}`;
-    refLowest.set(k, Math.min(refLowest.get(k) ?? Infinity, r.bestValue ?? Infinity));
-  }
+  const reference = referenceValues(file.runs, minimumOf(file));
   const panels = [...groupBy(file.runs, (r) => `${r.objective}|${r.dim}`).entries()];
   const cols = Math.min(3, panels.length);
   const rows = Math.ceil(panels.length / cols);
@@ -122,8 +127,7 @@ export function benchSvg(file: BenchFile): string {
       const pts: number[] = [];
       for (let i = 0; i < steps; i++) {
         const vals = rs.map((r) => {
-          const k = `${r.objective}|${r.dim}|${r.seed}`;
-          const ref = minimumKnown.get(`${r.objective}|${r.dim}`) ?? refLowest.get(k)!;
+          const ref = reference.get(`${r.objective}|${r.dim}|${r.seed}`)!;
           const v = r.curve[Math.min(i, r.curve.length - 1)];
           return v === null || v === undefined ? 12 : Math.log10(Math.max(0, v - ref) + 1e-12);
         });

@@ -73,6 +73,41 @@ export function summarize(runs: readonly BenchRun[], minimumOf: (objective: stri
   return out;
 }
 
+/** Per `objective|dim|optimizer`, the log10 gap of each seed (the values `summarize` averages). */
+export function seedGaps(runs: readonly BenchRun[], minimumOf: (objective: string, dim: number) => number | undefined): Map<string, Map<number, number>> {
+  const gaps = log10Gaps(runs, referenceValues(runs, minimumOf));
+  const out = new Map<string, Map<number, number>>();
+  runs.forEach((r, i) => {
+    const key = `${r.objective}|${r.dim}|${r.optimizer}`;
+    const bySeed = out.get(key) ?? new Map<number, number>();
+    bySeed.set(r.seed, gaps[i]!);
+    out.set(key, bySeed);
+  });
+  return out;
+}
+
+/**
+ * a − b over the seeds both ran, as a paired comparison (both optimizers start each seed
+ * from the same point): its mean and the standard error of that mean, sd/√n.
+ */
+export function pairedDifference(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): { mean: number; standardError: number; seeds: number } {
+  const d: number[] = [];
+  for (const [seed, va] of a) {
+    const vb = b.get(seed);
+    if (vb !== undefined) d.push(va - vb);
+  }
+  const n = d.length;
+  const mean = n ? d.reduce((s, v) => s + v, 0) / n : NaN;
+  const variance = n > 1 ? d.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1) : NaN;
+  return { mean, standardError: Math.sqrt(variance / n), seeds: n };
+}
+
+/**
+ * A paired difference counts as significant beyond this many standard errors (≈ 95 %
+ * two-sided for a normal mean; with 10 seeds, Student's t would ask for 2.26).
+ */
+export const SIGNIFICANCE_SE = 2;
+
 /** One optimizer against another over the (objective, dim) cells both ran. */
 export interface HeadToHead {
   optimizer: string;
@@ -86,6 +121,12 @@ export interface HeadToHead {
   tolerance: number;
   lowerBeyondTolerance: number;
   higherBeyondTolerance: number;
+  /**
+   * With per-seed gaps: cells where the paired difference over the seeds is below / above
+   * zero by more than SIGNIFICANCE_SE standard errors (the rest are within seed noise).
+   */
+  significantlyLower?: number;
+  significantlyHigher?: number;
 }
 
 /**
@@ -101,12 +142,21 @@ export const FLOAT_TIE = 1e-12;
  * local minimum and differ only in the last digits (e.g. 9.485816299649397 vs …393): such a
  * cell is decided by rounding, not by the method.
  */
-export function headToHead(summary: readonly BenchSummary[], optimizer: string, tolerance = 0.01): HeadToHead[] {
+export function headToHead(
+  summary: readonly BenchSummary[],
+  optimizer: string,
+  tolerance = 0.01,
+  seeds?: ReadonlyMap<string, ReadonlyMap<number, number>>,
+): HeadToHead[] {
   const mean = new Map(summary.map((s) => [`${s.objective}|${s.dim}|${s.optimizer}`, s.meanLog10Gap]));
   const others = [...new Set(summary.map((s) => s.optimizer))].filter((o) => o !== optimizer);
   const cells = [...new Set(summary.filter((s) => s.optimizer === optimizer).map((s) => `${s.objective}|${s.dim}`))];
   return others.map((against) => {
     const h: HeadToHead = { optimizer, against, cells: 0, lower: 0, equal: 0, higher: 0, tolerance, lowerBeyondTolerance: 0, higherBeyondTolerance: 0 };
+    if (seeds) {
+      h.significantlyLower = 0;
+      h.significantlyHigher = 0;
+    }
     for (const cell of cells) {
       const a = mean.get(`${cell}|${optimizer}`);
       const b = mean.get(`${cell}|${against}`);
@@ -117,6 +167,15 @@ export function headToHead(summary: readonly BenchSummary[], optimizer: string, 
       else h.equal++;
       if (a < b - tolerance) h.lowerBeyondTolerance++;
       if (a > b + tolerance) h.higherBeyondTolerance++;
+      const sa = seeds?.get(`${cell}|${optimizer}`);
+      const sb = seeds?.get(`${cell}|${against}`);
+      if (sa && sb) {
+        const { mean: d, standardError } = pairedDifference(sa, sb);
+        // All seeds differing by the same amount leave no noise (standard error 0).
+        const margin = Math.max(SIGNIFICANCE_SE * standardError, FLOAT_TIE);
+        if (d < -margin) h.significantlyLower!++;
+        if (d > margin) h.significantlyHigher!++;
+      }
     }
     return h;
   });
