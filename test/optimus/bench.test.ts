@@ -159,11 +159,20 @@ describe('bench', () => {
     expect(svg).toContain('bowl, N = 4');
   });
 
+  it('runs a held-out seed set from --first-seed and says so', async () => {
+    const { file } = await runBench({ objectives: ['quadratic'], dims: [2], seeds: 2, firstSeed: 100, steps: 10, optimizers: ['adam', 'lbfgs'], tune: false });
+    expect([...new Set(file.runs.map((r) => r.seed))]).toEqual([100, 101]);
+    expect(file.config.evaluationSeeds).toEqual([100, 101]);
+    expect(benchMarkdown(file)).toContain('2 seed(s) per cell (seeds 100–101).');
+  });
+
   it('refuses bad input before doing any work', async () => {
     await expect(runBench({ optimizers: ['adam', 'newton'] })).rejects.toThrow(/unknown optimizer "newton"/);
     await expect(runBench({ objectives: ['nope'] })).rejects.toThrow(/unknown objective "nope"/);
     await expect(runBench({ dims: [0] })).rejects.toThrow(UserError);
     await expect(runBench({ steps: -3 })).rejects.toThrow(/steps/);
+    await expect(runBench({ firstSeed: -1 })).rejects.toThrow(/first seed/);
+    await expect(runBench({ firstSeed: 999_999, seeds: 2 })).rejects.toThrow(/tuning seeds start there/);
     await expect(runBench({ objectiveModules: ['/nonexistent.mjs'] })).rejects.toThrow(/not found/);
     await expect(runBench({ checkpoint: '/nonexistent.json', optimizers: ['optimus'] })).rejects.toThrow(/not found/);
   });

@@ -6,7 +6,7 @@ import { benchMarkdown, benchSvg } from '../../optimus/bench/report.ts';
 import { BENCH_DEFAULTS, runBench } from '../../optimus/bench/run.ts';
 import { BUILTIN_OBJECTIVE_NAMES } from '../../optimus/objectives/registry.ts';
 import { OPTIMIZER_NAMES } from '../../optimus/optimizers.ts';
-import { collect, intList, positiveInt, stringList } from '../parse.ts';
+import { collect, intList, nonNegativeInt, positiveInt, stringList } from '../parse.ts';
 import { Progress } from '../progress.ts';
 
 interface BenchFlags {
@@ -14,6 +14,7 @@ interface BenchFlags {
   objective?: string[];
   dims: number[];
   seeds: number;
+  firstSeed: number;
   optimizers: string[];
   steps: number;
   json?: string;
@@ -33,7 +34,8 @@ export function registerBench(program: Command): void {
     .option('--objectives <names>', `built-in objectives, comma-separated (${BUILTIN_OBJECTIVE_NAMES.join(', ')}); default: ${BENCH_DEFAULTS.objectives.join(',')}`, stringList)
     .option('--objective <module.mjs>', 'an objective module following DESIGN §4.1 (repeatable)', collect)
     .option('--dims <list>', 'dimensions, comma-separated', intList('--dims'), BENCH_DEFAULTS.dims)
-    .option('--seeds <n>', 'evaluation seeds 0 … n−1 per objective and dimension', positiveInt('--seeds'), BENCH_DEFAULTS.seeds)
+    .option('--seeds <n>', 'number of evaluation seeds per objective and dimension', positiveInt('--seeds'), BENCH_DEFAULTS.seeds)
+    .option('--first-seed <s>', 'first evaluation seed: the seeds are s … s+n−1 (another s gives a held-out seed set)', nonNegativeInt('--first-seed'), BENCH_DEFAULTS.firstSeed)
     .option('--optimizers <names>', `optimizers, comma-separated (${OPTIMIZER_NAMES.join(', ')})`, stringList, BENCH_DEFAULTS.optimizers)
     .option('--steps <n>', 'budget of gradient evaluations per run (line-search evaluations count)', positiveInt('--steps'), BENCH_DEFAULTS.steps)
     .option('--json <file>', 'write the results (DESIGN §4.2)')
@@ -52,6 +54,7 @@ export function registerBench(program: Command): void {
         objectiveModules: flags.objective ?? [],
         dims: flags.dims,
         seeds: flags.seeds,
+        firstSeed: flags.firstSeed,
         optimizers: flags.optimizers,
         steps: flags.steps,
         ...(flags.checkpoint ? { checkpoint: flags.checkpoint } : {}),

@@ -24,7 +24,10 @@ export function benchMarkdown(file: BenchFile): string {
   };
   const opts = cfg.optimizers;
   const lines: string[] = [];
-  lines.push(`Budget: ${cfg.steps} gradient evaluations per run (line-search evaluations count), ${cfg.seeds} seed(s) per cell.`);
+  const seedList = (cfg as { evaluationSeeds?: number[] }).evaluationSeeds ?? [];
+  // The study's seeds are 0 … n−1; a held-out seed set says which seeds it ran.
+  const seedRange = seedList.length && seedList[0] !== 0 ? ` (seeds ${seedList[0]}–${seedList[seedList.length - 1]})` : '';
+  lines.push(`Budget: ${cfg.steps} gradient evaluations per run (line-search evaluations count), ${cfg.seeds} seed(s) per cell${seedRange}.`);
   lines.push('Cells: median over seeds of log10(best f − f*) (lower is better; −12 is the floor), and the share of seeds within 1e-4 of f*.');
   if (cfg.tuning) {
     const rates = Object.entries(cfg.tuning.learningRates)

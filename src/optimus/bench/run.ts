@@ -15,7 +15,7 @@ import { TUNING_SEED_BASE, tuneLearningRate, tuningSeeds } from './tune.ts';
 /**
  * The benchmark: objectives × dims × seeds × optimizers, every run with the same
  * budget of gradient evaluations. Learning rates of sgd / momentum / adam are tuned per
- * objective on tuning seeds disjoint from the evaluation seeds 0 … seeds − 1.
+ * objective on tuning seeds disjoint from the evaluation seeds firstSeed … firstSeed + seeds − 1.
  */
 export interface BenchOptions {
   /** Built-in objective names. */
@@ -23,8 +23,10 @@ export interface BenchOptions {
   /** Paths of §4.1 objective modules. */
   objectiveModules: string[];
   dims: number[];
-  /** Number of evaluation seeds (0 … seeds − 1). */
+  /** Number of evaluation seeds (firstSeed … firstSeed + seeds − 1). */
   seeds: number;
+  /** The first evaluation seed: 0 for the study, others for held-out seed sets. */
+  firstSeed: number;
   optimizers: string[];
   /** Budget of gradient evaluations per run. */
   steps: number;
@@ -45,12 +47,17 @@ export const BENCH_DEFAULTS: BenchOptions = {
   objectiveModules: [],
   dims: [2, 10, 30],
   seeds: 3,
+  firstSeed: 0,
   optimizers: ['optimus', 'adafac-mlp', 'adam', 'sgd', 'momentum', 'bfgs', 'lbfgs'],
   steps: 200,
   backend: 'wasm',
   tune: true,
   tuningSeeds: 2,
 };
+
+function evaluationSeeds(o: BenchOptions): number[] {
+  return Array.from({ length: o.seeds }, (_, i) => o.firstSeed + i);
+}
 
 interface ObjectiveEntry {
   spec: ObjectiveSpec;
@@ -64,6 +71,9 @@ export async function prepareBench(options: Partial<BenchOptions> = {}): Promise
   if (!hasUserObjectives) o.objectives = BENCH_DEFAULTS.objectives;
   if (!Number.isInteger(o.steps) || o.steps < 2) throw new UserError(`steps must be an integer ≥ 2, got ${o.steps}`);
   if (!Number.isInteger(o.seeds) || o.seeds < 1 || o.seeds > TUNING_SEED_BASE) throw new UserError(`seeds must be an integer in 1 … ${TUNING_SEED_BASE}, got ${o.seeds}`);
+  if (!Number.isInteger(o.firstSeed) || o.firstSeed < 0 || o.firstSeed + o.seeds > TUNING_SEED_BASE) {
+    throw new UserError(`first seed must be an integer ≥ 0 with first seed + seeds ≤ ${TUNING_SEED_BASE} (the tuning seeds start there), got ${o.firstSeed}`);
+  }
   if (o.dims.length === 0) throw new UserError('dims must list at least one dimension');
   for (const d of o.dims) if (!Number.isInteger(d) || d < 1) throw new UserError(`dims must be positive integers, got ${d}`);
   const optimizers = [...new Set(o.optimizers.map(parseOptimizerName))];
@@ -79,7 +89,7 @@ export async function prepareBench(options: Partial<BenchOptions> = {}): Promise
     for (const dim of o.dims) {
       if (dim < (e.spec.minDim ?? 1)) throw new UserError(`objective "${e.spec.name}" needs dims ≥ ${e.spec.minDim}, got ${dim}`);
       // Probe every evaluation and tuning start point: NaN, wrong lengths, throws → UserError now.
-      for (let seed = 0; seed < o.seeds; seed++) checkedObjective(e.spec, dim, e.source, seed);
+      for (const seed of evaluationSeeds(o)) checkedObjective(e.spec, dim, e.source, seed);
     }
   }
   // Checkpoints are checked up front too.
@@ -121,7 +131,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
   const runs: BenchRun[] = [];
   for (const e of objectives) {
     for (const dim of o.dims) {
-      for (let seed = 0; seed < o.seeds; seed++) {
+      for (const seed of evaluationSeeds(o)) {
         const { objective, x0 } = checkedObjective(e.spec, dim, e.source, seed);
         for (const name of optimizers) {
           o.onProgress?.(done, total, `${e.spec.name} d${dim} seed ${seed} ${name}`);
@@ -161,7 +171,7 @@ export async function runBench(options: Partial<BenchOptions> = {}): Promise<Ben
       optimizers,
       objectives: objectives.map((e) => e.spec.name),
       budget: 'gradient evaluations per run (line-search evaluations count); curve[i] = best value after i + 1 evaluations',
-      evaluationSeeds: Array.from({ length: o.seeds }, (_, s) => s),
+      evaluationSeeds: evaluationSeeds(o),
       tuning: o.tune
         ? { optimizers: tunable, seeds: tuningSeeds(o.tuningSeeds), note: 'learning rates tuned per objective on seeds disjoint from the evaluation seeds', learningRates }
         : null,
