@@ -88,7 +88,8 @@ export function seedGaps(runs: readonly BenchRun[], minimumOf: (objective: strin
 
 /**
  * a − b over the seeds both ran, as a paired comparison (both optimizers start each seed
- * from the same point): its mean and the standard error of that mean, sd/√n.
+ * from the same point): its mean and the standard error of that mean, sd/√n (NaN with
+ * fewer than two shared seeds, which no test of significance can use).
  */
 export function pairedDifference(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): { mean: number; standardError: number; seeds: number } {
   const d: number[] = [];
