@@ -165,8 +165,9 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
         const newest = s.pairs[s.pairs.length - 1];
         const recent = s.pairs.slice(-Math.min(config.lbfgsPairs, Math.max(n, config.pairs)));
         const v = feats.next.v[feats.next.v.length - 1]!;
-        const scale = config.diagonalBlend > 0 && n > config.pairs ? blendedSecondMoment(v, recent, config.diagonalBlend) : v;
-        const h0 = newest && config.diagonalRange > 1 ? diagonalH0(scale, newest, config.diagonalRange) : gamma;
+        // The blend's per-parameter sums are taken only when a diagonal H₀ will use them.
+        const scale = () => (config.diagonalBlend > 0 && n > config.pairs ? blendedSecondMoment(v, recent, config.diagonalBlend) : v);
+        const h0 = newest && config.diagonalRange > 1 ? diagonalH0(scale(), newest, config.diagonalRange) : gamma;
         secantOf = (w: Float64Array) => applySecant(recent, h0, w);
         secantPart = secantOf(d);
       }

@@ -21,10 +21,11 @@ export function benchMarkdown(file: BenchFile): string {
   const cfg = file.config as BenchFile['config'] & {
     tuning?: { seeds: number[]; learningRates: Record<string, Record<string, number>> } | null;
     learned?: Record<string, { trained: boolean; checkpoint: string | null }>;
+    evaluationSeeds?: number[];
   };
   const opts = cfg.optimizers;
   const lines: string[] = [];
-  const seedList = (cfg as { evaluationSeeds?: number[] }).evaluationSeeds ?? [];
+  const seedList = cfg.evaluationSeeds ?? [];
   // The study's seeds are 0 … n−1; a held-out seed set says which seeds it ran.
   const seedRange = seedList.length && seedList[0] !== 0 ? ` (seeds ${seedList[0]}–${seedList[seedList.length - 1]})` : '';
   lines.push(`Budget: ${cfg.steps} gradient evaluations per run (line-search evaluations count), ${cfg.seeds} seed(s) per cell${seedRange}.`);
