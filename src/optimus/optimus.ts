@@ -2,7 +2,7 @@ import { FEATURE_DEFAULTS, computeFeatures, featureCount, type FeatureConfig } f
 import { initLearnedState, type LearnedState } from './learned-step.ts';
 import { NETWORK_DEFAULTS, bindNetwork, forward, type ForwardImpl, type NetworkConfig } from './network.ts';
 import { applyPreconditioner, pushRankOne } from './preconditioner.ts';
-import { applySecant, applySr1, blendedSecondMoment, buildSr1, diagonalH0, pushPair, secantGamma, type SecantPair } from './secant.ts';
+import { applySecant, applySr1, blendedSecondMoment, buildSr1, diagonalH0, pushPair, secantGamma, sr1IsPositiveDefinite, type SecantPair } from './secant.ts';
 import { allFinite, dot, norm } from './vector.ts';
 import type { Objective, Optimizer } from './types.ts';
 
@@ -12,7 +12,7 @@ import type { Objective, Optimizer } from './types.ts';
  *   B = B_secant + Σ_k u_k u_kᵀ,   x ← x − α B d.
  * B_secant is a limited-memory quasi-Newton inverse-Hessian estimate from recent
  * curvature pairs (secant.ts: SR1 rank-one updates from the last `pairs` when N ≤ `pairs`
- * and they give a descent direction, else L-BFGS from the last `lbfgsPairs` (at most
+ * and their estimate is positive definite, else L-BFGS from the last `lbfgsPairs` (at most
  * max(N, `pairs`)) and a diagonal H₀ scaled per parameter by Adam's second moment,
  * blended above N = `pairs` with the secant ratio RMS(sᵢ)/RMS(yᵢ), `diagonalBlend`):
  * the prior the network refines, as the paper's Optimus
@@ -149,13 +149,17 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
       const d = inGradient ? s.grad.map((g, i) => g + ((config.dScale * gNorm) / Math.sqrt(n)) * out.dRaw[i]!) : s.grad;
       const alpha = config.baseStep * Math.exp(Math.max(-config.alphaRange, Math.min(config.alphaRange, out.alphaRaw)));
       let memory = norm(u) > 0 ? pushRankOne(s.memory, u, config.memory, config.decay) : s.memory;
-      // SR1 when the pairs can span the space (then it is exact on quadratics) and it is a
-      // descent direction; else L-BFGS (always descent). With fewer pairs than dimensions
+      // SR1 when the pairs can span the space (then it is exact on quadratics) and it is
+      // positive definite; else L-BFGS (always positive definite). An indefinite SR1's step
+      // heads for its model's saddle even when it descends (N & W §6.2 pair SR1 with a trust
+      // region for this): measured, rosenbrock-10 ended in the local minimum near (−1, 1, …)
+      // on 6 of 30 seeds with the descent test alone, 2 with this one. With fewer pairs than dimensions
       // L-SR1 is a poor, indefinite estimate: measured, it needed 2.2× the evaluations of
       // the L-BFGS prior to reach 1e-6 on 100-D quadratics (npm run bench:convergence).
       // A retry after a refused step goes along L-BFGS: the indefinite SR1 model just
       // mispredicted (measured: dixon-price-10 −0.18 → −2.54, no cell worse at dims 2 and 10).
-      const sr1 = n <= config.pairs && s.backoff === 0 ? buildSr1(s.pairs.slice(-config.pairs), gamma) : null;
+      const built = n <= config.pairs && s.backoff === 0 ? buildSr1(s.pairs.slice(-config.pairs), gamma) : null;
+      const sr1 = built && sr1IsPositiveDefinite(built, n) ? built : null;
       let secantOf = (v: Float64Array) => applySr1(sr1!, v);
       let secantPart = sr1 ? secantOf(d) : null;
       if (!secantPart || !(dot(secantPart, d) > 0)) {

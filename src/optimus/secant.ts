@@ -13,6 +13,7 @@
  * from a diagonal H₀ instead of γI (`diagonalH0`).
  */
 
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { dot } from './vector.ts';
 
 /** A curvature pair (s, y) from one trial step, accepted or not. */
@@ -120,6 +121,24 @@ export function applySr1(h: Sr1, v: Float64Array): Float64Array {
     if (c !== 0) for (let i = 0; i < v.length; i++) out[i]! += c * u[i]!;
   });
   return out;
+}
+
+/**
+ * Whether the SR1 estimate is positive definite, by a Cholesky factorisation of its dense
+ * N×N form (O(N³); SR1 is only used at small N). An indefinite H's step −H g heads for the
+ * stationary point of an indefinite model, a saddle, even when it is a descent direction.
+ */
+export function sr1IsPositiveDefinite(h: Sr1, n: number): boolean {
+  const H = new Matrix(n, n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let v = i === j ? h.gamma : 0;
+      h.terms.forEach((u, k) => (v += h.coefs[k]! * u[i]! * u[j]!));
+      H.set(i, j, v);
+      H.set(j, i, v);
+    }
+  }
+  return new CholeskyDecomposition(H).isPositiveDefinite();
 }
 
 /** The SR1 estimate from the pairs (oldest first), starting from γI. */

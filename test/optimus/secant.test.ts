@@ -3,7 +3,7 @@ import { optimusDef } from '../../src/optimus/learned.ts';
 import { networkLayout } from '../../src/optimus/network.ts';
 import { optimusNetworkConfig } from '../../src/optimus/optimus.ts';
 import type { OptimusConfig, OptimusState } from '../../src/optimus/optimus.ts';
-import { applySecant, applySr1, blendedSecondMoment, buildSr1, diagonalH0, pushPair, secantGamma, type SecantPair } from '../../src/optimus/secant.ts';
+import { applySecant, applySr1, blendedSecondMoment, buildSr1, diagonalH0, pushPair, secantGamma, sr1IsPositiveDefinite, type SecantPair } from '../../src/optimus/secant.ts';
 import { dot } from '../../src/optimus/vector.ts';
 import type { Objective, Optimizer } from '../../src/optimus/types.ts';
 import { evalsToToleranceOf } from '../../src/optimus/bench/convergence.ts';
@@ -74,6 +74,13 @@ function denseBfgs(pairs: SecantPair[], gamma: number, n: number): Float64Array 
   return H;
 }
 
+/** f = ½xᵀAx with this A (eigenvalues 4.54 and −1.54), and its coordinate-step pairs. */
+const SADDLE_HESSIAN = Float64Array.of(2, 3, 3, 1);
+const SADDLE_PAIRS: SecantPair[] = [
+  { s: Float64Array.of(1, 0), y: Float64Array.of(2, 3) },
+  { s: Float64Array.of(0, 1), y: Float64Array.of(3, 1) },
+];
+
 describe('secant preconditioner', () => {
   it('the L-BFGS two-loop recursion equals the dense BFGS inverse update from the same pairs', () => {
     const n = 6;
@@ -100,6 +107,47 @@ describe('secant preconditioner', () => {
     const v = Float64Array.from({ length: n }, (_, i) => i - 2);
     const back = applySr1(h, matVec(A, v));
     for (let i = 0; i < n; i++) expect(back[i]).toBeCloseTo(v[i]!, 7);
+  });
+
+  it('tells a positive definite SR1 estimate from an indefinite one whose pairs all have positive curvature', () => {
+    const n = 5;
+    const spdPairs = quadraticPairs(spd(n, 3), n, n, 4);
+    expect(sr1IsPositiveDefinite(buildSr1(spdPairs, secantGamma(spdPairs, 1)), n)).toBe(true);
+    // A = [[2, 3], [3, 1]] has eigenvalues 4.54 and −1.54; the coordinate steps have
+    // sᵀy = 2 and 1 > 0, so both pairs are kept, and SR1 recovers A⁻¹ exactly: indefinite.
+    const h = buildSr1(SADDLE_PAIRS, secantGamma(SADDLE_PAIRS, 1));
+    expect(applySr1(h, Float64Array.of(2, 3))[0]).toBeCloseTo(1, 12);
+    expect(sr1IsPositiveDefinite(h, 2)).toBe(false);
+  });
+
+  it('an indefinite SR1 is not stepped along even when it gives descent: Optimus takes the L-BFGS step', () => {
+    // f = ½xᵀAx (a saddle at 0). At x = A⁻¹g with g = (1, 1), SR1 = A⁻¹ gives p = x with
+    // gᵀp = 3/7 > 0, a descent direction whose full step lands exactly on the saddle.
+    const A = SADDLE_HESSIAN;
+    const trials: Float64Array[] = [];
+    const objective: Objective = {
+      name: 'saddle',
+      dim: 2,
+      valueAndGrad(x) {
+        trials.push(Float64Array.from(x));
+        const g = matVec(A, x);
+        return { value: 0.5 * dot(x, g), grad: g };
+      },
+    };
+    const pairs = SADDLE_PAIRS;
+    const g = Float64Array.of(1, 1);
+    const x = applySr1(buildSr1(pairs, secantGamma(pairs, 1)), g);
+    expect(dot(x, g)).toBeGreaterThan(0);
+    // Scalar H₀ and no trust radius, so the L-BFGS step is the two-loop recursion's alone.
+    const opt = untrainedOptimus({ trustRatio: 0, diagonalRange: 1 });
+    const start = opt.init(objective, x) as OptimusState;
+    for (let i = 0; i < 2; i++) expect(start.grad[i]).toBeCloseTo(1, 12);
+    const withPairs: OptimusState = { ...start, pairs };
+    opt.step(objective, withPairs);
+    const trial = trials[trials.length - 1]!;
+    const lbfgsStep = applySecant(pairs, secantGamma(pairs, 1), start.grad);
+    for (let i = 0; i < 2; i++) expect(trial[i]).toBeCloseTo(x[i]! - lbfgsStep[i]!, 12);
+    expect(Math.hypot(trial[0]!, trial[1]!)).toBeGreaterThan(0.1); // not the saddle
   });
 
   it('drops pairs without positive curvature and keeps the newest capacity', () => {
