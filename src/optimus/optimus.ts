@@ -153,7 +153,7 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
       // positive definite; else L-BFGS (always positive definite). An indefinite SR1's step
       // heads for its model's saddle even when it descends (N & W §6.2 pair SR1 with a trust
       // region for this): measured, rosenbrock-10 ended in the local minimum near (−1, 1, …)
-      // on 6 of 30 seeds with the descent test alone, 2 with this one. With fewer pairs than dimensions
+      // on 4 of the bench's seeds 0–29 with the descent test alone, 2 with this one. With fewer pairs than dimensions
       // L-SR1 is a poor, indefinite estimate: measured, it needed 2.2× the evaluations of
       // the L-BFGS prior to reach 1e-6 on 100-D quadratics (npm run bench:convergence).
       // A retry after a refused step goes along L-BFGS: the indefinite SR1 model just
