@@ -152,10 +152,11 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
       // SR1 when the pairs can span the space (then it is exact on quadratics) and it is
       // positive definite; else L-BFGS (always positive definite). An indefinite SR1's step
       // heads for its model's saddle even when it descends (N & W §6.2 pair SR1 with a trust
-      // region for this): measured, rosenbrock-10 ended in the local minimum near (−1, 1, …)
-      // on 4 of the bench's seeds 0–29 with the descent test alone, 2 with this one. With fewer pairs than dimensions
-      // L-SR1 is a poor, indefinite estimate: measured, it needed 2.2× the evaluations of
-      // the L-BFGS prior to reach 1e-6 on 100-D quadratics (npm run bench:convergence).
+      // region for this): measured, rosenbrock-10 ended in the local minimum near
+      // (−1, 1, …, 1) on 4 of the bench's seeds 0–29 when any descending SR1 step was taken,
+      // on 2 with this test. With fewer pairs than dimensions L-SR1 is a poor, indefinite
+      // estimate: measured, it needed 2.2× the evaluations of the L-BFGS prior to reach 1e-6
+      // on 100-D quadratics (npm run bench:convergence).
       // A retry after a refused step goes along L-BFGS: the indefinite SR1 model just
       // mispredicted (measured: dixon-price-10 −0.18 → −2.54, no cell worse at dims 2 and 10).
       const built = n <= config.pairs && s.backoff === 0 ? buildSr1(s.pairs.slice(-config.pairs), gamma) : null;
