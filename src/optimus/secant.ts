@@ -8,7 +8,7 @@
  *    equation, so on a quadratic it finds the minimum without a line search, but it
  *    may be indefinite;
  *  - L-BFGS (two-loop recursion, Algorithm 7.4): always positive definite.
- * Optimus steps along SR1 when N ≤ the pair count and it is a descent direction, and
+ * Optimus steps along SR1 when N ≤ the pair count and it is positive definite, and
  * along L-BFGS otherwise (see optimus.ts): the BFGS-family prior the network starts from. Its L-BFGS may start
  * from a diagonal H₀ instead of γI (`diagonalH0`).
  */
