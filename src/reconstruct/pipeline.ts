@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { landmarkPositions } from '../body/fk.ts';
 import { poseFromAngles, restPose, type Pose } from '../body/pose.ts';
-import { createSkeleton, type Proportions } from '../body/skeleton.ts';
+import { createSkeleton, type Proportions, type Skeleton } from '../body/skeleton.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../formats/io.ts';
-import { readKeypoints } from '../formats/keypoints.ts';
+import { readKeypoints, type KeypointsFile } from '../formats/keypoints.ts';
 import { motionFile, physicsStageReport, type MotionFile } from '../formats/motion.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatFromRotationVector, type Quat, type Vec3 } from '../geometry/quaternion.ts';
@@ -14,10 +14,10 @@ import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../export/index
 import { findSourceVideo, renderCheckSheet } from './check-sheet.ts';
 import { runKinematic, transformParams, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
 import { buildMotion } from './motion.ts';
-import { prepareObservations, type ObservationOptions } from './observations.ts';
+import { prepareObservations, type ObservationOptions, type Observations } from './observations.ts';
 import { describeOptimizer } from './optimizers.ts';
 import { runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
-import { buildScene } from './scene.ts';
+import { buildScene, type Scene } from './scene.ts';
 import { codeVersion, digest, fingerprintPath } from './stage-stamp.ts';
 
 /**
@@ -100,177 +100,256 @@ interface StageStamp {
 /** Thrown by the `stopAfter` test hook (an interruption); the checkpoint stays. */
 export class Interrupted extends Error {}
 
+/** The options with RECONSTRUCT_DEFAULTS filled in. */
+type Resolved = ReconstructOptions & typeof RECONSTRUCT_DEFAULTS;
+
+/** What every stage step reads: the run's options, the input as read, and the report being filled. */
+interface RunContext {
+  input: string;
+  out: string;
+  o: Resolved;
+  /** keypoints.json: the input itself, or the ingest stage's output. */
+  keypointsPath: string;
+  kpBytes: Buffer;
+  kp: KeypointsFile;
+  obs: Observations;
+  report: ReconstructReport;
+}
+
+/** kinematic.json as read back or just written, with the stamp the physics stage builds on. */
+interface KinematicOutcome {
+  kinematic: MotionFile & { reconstruct?: KinematicExtra };
+  kinHash: string;
+  kinPath: string;
+  /** The subject's skeleton and the camera, as the kinematic stage left them. */
+  skel: Skeleton;
+  camera: PinholeCamera;
+}
+
 export async function reconstruct(input: string, options: ReconstructOptions): Promise<ReconstructReport> {
-  const o = { ...RECONSTRUCT_DEFAULTS, ...options };
+  const o: Resolved = { ...RECONSTRUCT_DEFAULTS, ...options };
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   if (!existsSync(input)) throw new UserError(`${input}: file not found`);
 
-  // 1. Ingest (videos and images); keypoint files are read as they are.
-  // keypoints.json is reused only when the stamp beside it names the same video bytes,
-  // options and code: a different video under the same --out is detected afresh.
-  let keypointsPath = input;
-  if (extname(input).toLowerCase() !== '.json') {
-    const { ingest } = await import('../ingest/ingest.ts');
-    const target = join(out, 'keypoints.json');
-    const stampPath = join(out, '.ingest.json');
-    const ingestHash = digest('ingest@1', codeVersion(), fingerprintPath(input), JSON.stringify({ backend: o.backend }));
-    if (!existsSync(target) || readCheckpoint<true>(stampPath, ingestHash) !== true || o.force) {
-      rmSync(stampPath, { force: true });
-      await ingest(input, out, { backend: o.backend, onProgress: (d, t) => o.onProgress?.('ingest', d, t) });
-      writeJsonAtomic(stampPath, { inputsHash: ingestHash, state: true });
-    }
-    keypointsPath = target;
-  }
+  const keypointsPath = await ingestStage(input, out, o);
   const kpBytes = readFileSync(keypointsPath);
   const kp = readKeypoints(keypointsPath);
   const obs = prepareObservations(kp, keypointsPath, o.observations);
   await initBackend(o.backend);
+  const ctx: RunContext = { input, out, o, keypointsPath, kpBytes, kp, obs, report: emptyReport(input, out, obs) };
 
-  // 2. Kinematic stage.
-  const kinOptions: KinematicOptions = {
-    optimizer: o.kinematicOptimizer ?? 'lbfgs',
-    ...(o.kinematic ?? {}),
-  };
-  const kinHash = digest('kinematic@3', codeVersion(), kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
-  const kinPath = join(out, 'kinematic.json');
-  const kinCheckpointPath = join(out, '.kinematic.checkpoint.json');
-  const report: ReconstructReport = {
+  const kin = kinematicStage(ctx);
+  const motion = await physicsStage(ctx, kin);
+  ctx.report.outputs.motion = join(out, 'motion.json');
+  ctx.report.outputs.kinematic = kin.kinPath;
+  await writeExports(ctx, motion);
+  if (o.checkSheet) await writeCheck(ctx, motion);
+  writeJsonAtomic(join(out, 'report.json'), ctx.report, 2);
+  ctx.report.outputs.report = join(out, 'report.json');
+  return ctx.report;
+}
+
+/**
+ * Videos and images go through ingest; keypoint files are read as they are. keypoints.json
+ * is reused only when the stamp beside it names the same video bytes, options and code:
+ * a different video under the same --out is detected afresh.
+ */
+async function ingestStage(input: string, out: string, o: Resolved): Promise<string> {
+  if (extname(input).toLowerCase() === '.json') return input;
+  const { ingest } = await import('../ingest/ingest.ts');
+  const target = join(out, 'keypoints.json');
+  const stampPath = join(out, '.ingest.json');
+  const ingestHash = digest('ingest@1', codeVersion(), fingerprintPath(input), JSON.stringify({ backend: o.backend }));
+  if (!existsSync(target) || readCheckpoint<true>(stampPath, ingestHash) !== true || o.force) {
+    rmSync(stampPath, { force: true });
+    await ingest(input, out, { backend: o.backend, onProgress: (d, t) => o.onProgress?.('ingest', d, t) });
+    writeJsonAtomic(stampPath, { inputsHash: ingestHash, state: true });
+  }
+  return target;
+}
+
+function emptyReport(input: string, out: string, obs: Observations): ReconstructReport {
+  return {
     input, out, frames: obs.frameCount, fps: obs.fps, framesWithoutPerson: obs.filledFrames,
     subject: { height: 0, proportions: {} }, camera: { pitchDeg: 0, height: 0 }, stages: {},
     residualForce: null, blowUps: [], resets: [], blendedFrames: [], restartShifts: [], outputs: {}, secondsPerVideoSecond: {},
   };
-  const videoSeconds = obs.frameCount / obs.fps;
+}
 
+function kinematicOptionsOf(o: Resolved): KinematicOptions {
+  return { optimizer: o.kinematicOptimizer ?? 'lbfgs', ...(o.kinematic ?? {}) };
+}
+
+/** Kinematic stage: reuse kinematic.json when its stamp matches, else fit it (resuming from a checkpoint). */
+function kinematicStage(ctx: RunContext): KinematicOutcome {
+  const { o, out, report } = ctx;
+  const kinOptions = kinematicOptionsOf(o);
+  const kinHash = digest('kinematic@3', codeVersion(), ctx.kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
+  const kinPath = join(out, 'kinematic.json');
+  const previous = readStage(kinPath);
   let kinematic: MotionFile & { reconstruct?: KinematicExtra };
-  const previousKin = readStage(kinPath);
-  if (previousKin && previousKin.reconstruct?.inputsHash === kinHash && !o.force) {
-    kinematic = previousKin as MotionFile & { reconstruct: KinematicExtra };
-    const s = kinematic.stages?.kinematic;
-    report.stages.kinematic = { skipped: true, ms: 0, iterations: s?.iterations ?? 0, loss: s?.loss ?? 0, optimizer: s?.optimizer ?? '', windows: 0 };
+  if (previous && previous.reconstruct?.inputsHash === kinHash && !o.force) {
+    kinematic = previous;
+    report.stages.kinematic = skippedStage(kinematic.stages?.kinematic);
   } else {
-    const scene = buildScene(obs, kp.camera, keypointsPath, { height: o.subjectHeight });
-    const resume = o.resume ? readCheckpoint<KinematicCheckpoint>(kinCheckpointPath, kinHash) : undefined;
-    let windowsDone = 0;
-    const result = runKinematic(obs, scene, {
-      ...kinOptions,
-      resume,
-      onWindow: (state, total) => {
-        writeJsonAtomic(kinCheckpointPath, { inputsHash: kinHash, state });
-        o.onProgress?.('kinematic', state.nextWindow, total);
-        windowsDone++;
-        if (o.stopAfter?.stage === 'kinematic' && windowsDone >= o.stopAfter.windows && state.nextWindow < total) throw new Interrupted('interrupted (test hook)');
-      },
-    });
-    // Camera height from the kinematic estimate: the soles may only float (the fit keeps
-    // them above y = 0), so lower the scene until the contact frames touch the ground.
-    const lift = groundOffset(scene, result.landmarks);
-    const params = transformParams(result.params, [0, 0, 0, 1], [0, -lift, 0]);
-    const camera = { ...scene.camera, position: [scene.camera.position[0], scene.camera.position[1] - lift, scene.camera.position[2]] as Vec3 };
-    const poses = params.map((p) => paramsPose(scene.skel, p));
-    const extra: KinematicExtra = {
-      inputsHash: kinHash,
-      subject: { height: scene.skel.height, heightOption: scene.skeletonOptions.height!, proportions: scene.skeletonOptions.proportions ?? {} },
-      ground: { pitch: scene.ground.pitch, height: camera.position[1], lift },
-      depth: scene.depth,
-      params,
-    };
-    kinematic = buildMotion(scene.skel, camera, obs.fps, poses, null, {
-      kinematic: { loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer: describeOptimizer(kinOptions.optimizer ?? 'optimus') },
-    }, { reconstruct: extra, framesWithoutPerson: obs.filledFrames });
+    kinematic = fitKinematic(ctx, kinOptions, kinHash);
     writeJsonAtomic(kinPath, kinematic);
-    rmSync(kinCheckpointPath, { force: true });
-    report.stages.kinematic = { skipped: false, ms: result.ms, iterations: result.iterations, loss: result.loss, optimizer: describeOptimizer(kinOptions.optimizer ?? 'optimus'), evaluations: result.evaluations, windows: result.windowCurves.length };
-    report.secondsPerVideoSecond.kinematic = result.ms / 1000 / videoSeconds;
+    rmSync(join(out, '.kinematic.checkpoint.json'), { force: true });
   }
   const extra = kinematic.reconstruct!;
   const skel = createSkeleton({ height: extra.subject.heightOption, proportions: extra.subject.proportions });
   const camera: PinholeCamera = { ...kinematic.camera, rotation: kinematic.camera.rotation as Quat, position: kinematic.camera.position as Vec3 };
   report.subject = { height: skel.height, proportions: extra.subject.proportions };
   report.camera = { pitchDeg: (extra.ground.pitch * 180) / Math.PI, height: camera.position[1] };
+  return { kinematic, kinHash, kinPath, skel, camera };
+}
 
-  // 3. Physics stage.
-  let motion: MotionFile = kinematic;
-  const motionPath = join(out, 'motion.json');
-  if (o.physics) {
-    const physOptions: PhysicsStageOptions = {
-      optimizer: o.optimizer,
-      ...(o.iterations ? { iterations: o.iterations } : {}),
-      ...(o.physicsStage ?? {}),
-    };
-    // The worker count changes speed, never the result, so it is not part of the hash.
-    const physHash = digest('physics@9', kinHash, JSON.stringify(strip(physOptions)));
-    const previous = readStage(motionPath);
-    if (previous && (previous as { reconstruct?: StageStamp }).reconstruct?.inputsHash === physHash && !o.force) {
-      motion = previous;
-      const s = motion.stages?.physics;
-      report.stages.physics = { skipped: true, ms: 0, iterations: s?.iterations ?? 0, loss: s?.loss ?? 0, optimizer: s?.optimizer ?? '', windows: 0 };
-      // What the run that wrote it reported about the simulation still holds for this motion.
-      const sim = physicsStageReport.parse(s ?? {});
-      report.resets = sim.resets ?? [];
-      report.blendedFrames = sim.blendedFrames ?? [];
-      report.restartShifts = sim.restartShifts ?? [];
-      if (sim.blowUps) report.blowUps = sim.blowUps;
-      if (sim.residualForce !== undefined && sim.residualTorque !== undefined) report.residualForce = { meanN: sim.residualForce, meanNm: sim.residualTorque };
-    } else {
-      const checkpointPath = join(out, '.physics.checkpoint.json');
-      const resume = o.resume ? readCheckpoint<PhysicsCheckpoint>(checkpointPath, physHash) : undefined;
-      const poses = extra.params.map((p) => paramsPose(skel, p));
-      let windowsDone = 0;
-      const result = await runPhysics(obs, skel, camera, extra.depth, poses, {
-        ...physOptions,
-        workers: o.workers ?? 0,
-        resume,
-        onWindow: (state, total) => {
-          writeJsonAtomic(checkpointPath, { inputsHash: physHash, state });
-          o.onProgress?.('physics', state.nextWindow, total);
-          windowsDone++;
-          if (o.stopAfter?.stage === 'physics' && windowsDone >= o.stopAfter.windows && state.nextWindow < total) throw new Interrupted('interrupted (test hook)');
-        },
-      });
-      const optimizerName = describeOptimizer(physOptions.optimizer ?? 'optimus');
-      motion = buildMotion(skel, camera, obs.fps, result.poses, result.contacts, {
-        ...(kinematic.stages ?? {}),
-        physics: {
-          loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer: optimizerName,
-          rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps, resets: result.resets, blendedFrames: result.blendedFrames, restartShifts: result.restartShifts,
-          windowCurves: result.windowCurves,
-        },
-      }, { reconstruct: { inputsHash: physHash }, framesWithoutPerson: obs.filledFrames });
-      writeJsonAtomic(motionPath, motion);
-      rmSync(checkpointPath, { force: true });
-      report.stages.physics = { skipped: false, ms: result.ms, iterations: result.iterations, loss: result.loss, optimizer: optimizerName, rollouts: result.rollouts, windows: result.windowCurves.length };
-      report.residualForce = { meanN: result.residualForce, meanNm: result.residualTorque };
-      report.blowUps = result.blowUps;
-      report.resets = result.resets;
-      report.blendedFrames = result.blendedFrames;
-      report.restartShifts = result.restartShifts;
-      report.secondsPerVideoSecond.physics = result.ms / 1000 / videoSeconds;
-    }
-  } else {
-    writeJsonAtomic(motionPath, { ...kinematic, reconstruct: { inputsHash: kinHash } });
+/** Runs the kinematic fit and builds kinematic.json (fills the report's kinematic entry). */
+function fitKinematic(ctx: RunContext, kinOptions: KinematicOptions, kinHash: string): MotionFile & { reconstruct: KinematicExtra } {
+  const { o, obs, report } = ctx;
+  const checkpointPath = join(ctx.out, '.kinematic.checkpoint.json');
+  const scene = buildScene(obs, ctx.kp.camera, ctx.keypointsPath, { height: o.subjectHeight });
+  const resume = o.resume ? readCheckpoint<KinematicCheckpoint>(checkpointPath, kinHash) : undefined;
+  const result = runKinematic(obs, scene, {
+    ...kinOptions,
+    resume,
+    onWindow: windowHook<KinematicCheckpoint>(ctx, 'kinematic', checkpointPath, kinHash),
+  });
+  // Camera height from the kinematic estimate: the soles may only float (the fit keeps
+  // them above y = 0), so lower the scene until the contact frames touch the ground.
+  const lift = groundOffset(scene, result.landmarks);
+  const params = transformParams(result.params, [0, 0, 0, 1], [0, -lift, 0]);
+  const camera = { ...scene.camera, position: [scene.camera.position[0], scene.camera.position[1] - lift, scene.camera.position[2]] as Vec3 };
+  const poses = params.map((p) => paramsPose(scene.skel, p));
+  const extra: KinematicExtra = {
+    inputsHash: kinHash,
+    subject: { height: scene.skel.height, heightOption: scene.skeletonOptions.height!, proportions: scene.skeletonOptions.proportions ?? {} },
+    ground: { pitch: scene.ground.pitch, height: camera.position[1], lift },
+    depth: scene.depth,
+    params,
+  };
+  const optimizer = describeOptimizer(kinOptions.optimizer ?? 'optimus');
+  const kinematic = buildMotion(scene.skel, camera, obs.fps, poses, null, {
+    kinematic: { loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer },
+  }, { reconstruct: extra, framesWithoutPerson: obs.filledFrames });
+  report.stages.kinematic = { skipped: false, ms: result.ms, iterations: result.iterations, loss: result.loss, optimizer, evaluations: result.evaluations, windows: result.windowCurves.length };
+  report.secondsPerVideoSecond.kinematic = result.ms / 1000 / videoSeconds(obs);
+  return kinematic as MotionFile & { reconstruct: KinematicExtra };
+}
+
+function physicsOptionsOf(o: Resolved): PhysicsStageOptions {
+  return { optimizer: o.optimizer, ...(o.iterations ? { iterations: o.iterations } : {}), ...(o.physicsStage ?? {}) };
+}
+
+/** Physics stage (or, without it, kinematic.json restamped as motion.json): returns what motion.json holds. */
+async function physicsStage(ctx: RunContext, kin: KinematicOutcome): Promise<MotionFile> {
+  const { o, report } = ctx;
+  const motionPath = join(ctx.out, 'motion.json');
+  if (!o.physics) {
+    writeJsonAtomic(motionPath, { ...kin.kinematic, reconstruct: { inputsHash: kin.kinHash } });
+    return kin.kinematic;
   }
-  report.outputs.motion = motionPath;
-  report.outputs.kinematic = kinPath;
+  const physOptions = physicsOptionsOf(o);
+  // The worker count changes speed, never the result, so it is not part of the hash.
+  const physHash = digest('physics@9', kin.kinHash, JSON.stringify(strip(physOptions)));
+  const previous = readStage(motionPath);
+  if (previous && previous.reconstruct?.inputsHash === physHash && !o.force) {
+    reportReusedPhysics(report, previous);
+    return previous;
+  }
+  const motion = await simulatePhysics(ctx, kin, physOptions, physHash);
+  writeJsonAtomic(motionPath, motion);
+  rmSync(join(ctx.out, '.physics.checkpoint.json'), { force: true });
+  return motion;
+}
 
-  // 4. Exports.
-  for (const format of o.exports) {
+/** What the run that wrote motion.json reported about the simulation still holds for it. */
+function reportReusedPhysics(report: ReconstructReport, motion: MotionFile): void {
+  const s = motion.stages?.physics;
+  report.stages.physics = skippedStage(s);
+  const sim = physicsStageReport.parse(s ?? {});
+  report.resets = sim.resets ?? [];
+  report.blendedFrames = sim.blendedFrames ?? [];
+  report.restartShifts = sim.restartShifts ?? [];
+  if (sim.blowUps) report.blowUps = sim.blowUps;
+  if (sim.residualForce !== undefined && sim.residualTorque !== undefined) report.residualForce = { meanN: sim.residualForce, meanNm: sim.residualTorque };
+}
+
+/** Runs the physics fit from the kinematic poses and builds motion.json (fills the report's physics entries). */
+async function simulatePhysics(ctx: RunContext, kin: KinematicOutcome, physOptions: PhysicsStageOptions, physHash: string): Promise<MotionFile> {
+  const { o, obs, report } = ctx;
+  const { kinematic, skel, camera } = kin;
+  const extra = kinematic.reconstruct!;
+  const checkpointPath = join(ctx.out, '.physics.checkpoint.json');
+  const resume = o.resume ? readCheckpoint<PhysicsCheckpoint>(checkpointPath, physHash) : undefined;
+  const poses = extra.params.map((p) => paramsPose(skel, p));
+  const result = await runPhysics(obs, skel, camera, extra.depth, poses, {
+    ...physOptions,
+    workers: o.workers ?? 0,
+    resume,
+    onWindow: windowHook<PhysicsCheckpoint>(ctx, 'physics', checkpointPath, physHash),
+  });
+  const optimizer = describeOptimizer(physOptions.optimizer ?? 'optimus');
+  const motion = buildMotion(skel, camera, obs.fps, result.poses, result.contacts, {
+    ...(kinematic.stages ?? {}),
+    physics: {
+      loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer,
+      rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps, resets: result.resets, blendedFrames: result.blendedFrames, restartShifts: result.restartShifts,
+      windowCurves: result.windowCurves,
+    },
+  }, { reconstruct: { inputsHash: physHash }, framesWithoutPerson: obs.filledFrames });
+  report.stages.physics = { skipped: false, ms: result.ms, iterations: result.iterations, loss: result.loss, optimizer, rollouts: result.rollouts, windows: result.windowCurves.length };
+  report.residualForce = { meanN: result.residualForce, meanNm: result.residualTorque };
+  report.blowUps = result.blowUps;
+  report.resets = result.resets;
+  report.blendedFrames = result.blendedFrames;
+  report.restartShifts = result.restartShifts;
+  report.secondsPerVideoSecond.physics = result.ms / 1000 / videoSeconds(obs);
+  return motion;
+}
+
+/**
+ * After every window: write the checkpoint, report progress, and honour the `stopAfter`
+ * test hook (which throws as an interruption would, leaving the checkpoint).
+ */
+function windowHook<S extends { nextWindow: number }>(ctx: RunContext, stage: 'kinematic' | 'physics', checkpointPath: string, inputsHash: string) {
+  let windowsDone = 0;
+  return (state: S, total: number): void => {
+    writeJsonAtomic(checkpointPath, { inputsHash, state });
+    ctx.o.onProgress?.(stage, state.nextWindow, total);
+    windowsDone++;
+    const stop = ctx.o.stopAfter;
+    if (stop?.stage === stage && windowsDone >= stop.windows && state.nextWindow < total) throw new Interrupted('interrupted (test hook)');
+  };
+}
+
+/** The export files next to motion.json (motion.json is itself the json export). */
+async function writeExports(ctx: RunContext, motion: MotionFile): Promise<void> {
+  for (const format of ctx.o.exports) {
     const data = await exportMotion(motion, format);
-    const path = join(out, `motion${EXPORT_FORMATS[format].extension}`);
-    if (format === 'json') continue; // motion.json is the json export
+    if (format === 'json') continue;
+    const path = join(ctx.out, `motion${EXPORT_FORMATS[format].extension}`);
     writeFileAtomic(path, data);
-    report.outputs[format] = path;
+    ctx.report.outputs[format] = path;
   }
-  // 5. A rendered check: the reconstruction projected onto the source frames.
-  if (o.checkSheet) {
-    const video = keypointsPath === input ? findSourceVideo(kp, keypointsPath) : input;
-    const checkPath = join(out, 'check.jpg');
-    writeFileAtomic(checkPath, await renderCheckSheet(motion, kp, video));
-    report.outputs.check = checkPath;
-  }
-  writeJsonAtomic(join(out, 'report.json'), report, 2);
-  report.outputs.report = join(out, 'report.json');
-  return report;
+}
+
+/** A rendered check: the reconstruction projected onto the source frames. */
+async function writeCheck(ctx: RunContext, motion: MotionFile): Promise<void> {
+  const video = ctx.keypointsPath === ctx.input ? findSourceVideo(ctx.kp, ctx.keypointsPath) : ctx.input;
+  const checkPath = join(ctx.out, 'check.jpg');
+  writeFileAtomic(checkPath, await renderCheckSheet(motion, ctx.kp, video));
+  ctx.report.outputs.check = checkPath;
+}
+
+/** A report entry for a stage whose stored output was reused. */
+function skippedStage(s: { iterations?: number; loss?: number; optimizer?: string } | undefined): ReconstructReport['stages'][string] {
+  return { skipped: true, ms: 0, iterations: s?.iterations ?? 0, loss: s?.loss ?? 0, optimizer: s?.optimizer ?? '', windows: 0 };
+}
+
+function videoSeconds(obs: Observations): number {
+  return obs.frameCount / obs.fps;
 }
 
 /**
@@ -278,7 +357,7 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
  * sole landmark (less its height on a flat foot), then the 20th percentile over the clip
  * (frames with a foot down dominate the low end). Never negative, at most 20 cm.
  */
-function groundOffset(scene: ReturnType<typeof buildScene>, landmarks: Vec3[][]): number {
+function groundOffset(scene: Scene, landmarks: Vec3[][]): number {
   const rest = landmarkPositions(scene.skel, restPose(scene.skel));
   const soles = [29, 30, 31, 32];
   const lows = landmarks.map((f) => Math.min(...soles.map((j) => f[j]![1] - rest[j]![1]))).sort((a, b) => a - b);
@@ -295,7 +374,7 @@ interface KinematicExtra extends StageStamp {
   params: number[][];
 }
 
-function paramsPose(skel: ReturnType<typeof createSkeleton>, p: number[]): Pose {
+function paramsPose(skel: Skeleton, p: number[]): Pose {
   return poseFromAngles(skel, [p[0]!, p[1]!, p[2]!], quatFromRotationVector([p[3]!, p[4]!, p[5]!]), p.slice(6));
 }
 
