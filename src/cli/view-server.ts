@@ -9,7 +9,8 @@ import { UserError } from '../errors.ts';
  * The static server behind `optimus-motion view`: the built viewer at `/`, the
  * result folder under `/data/`, the source video at `/video`, and a manifest of
  * what the folder holds at `/api/manifest`. Loopback only; nothing outside the
- * folder (no `..`, no symlink leading out) is ever served.
+ * folder (no `..`, no symlink leading out) is ever served, except the one source video
+ * that keypoints.json records.
  */
 export interface ViewServerOptions {
   /** Port; 0 picks a free one. */
@@ -18,7 +19,7 @@ export interface ViewServerOptions {
   host?: string;
   /** Folder holding the built viewer (index.html + assets). */
   viewerDir?: string;
-  /** Source video to show; default: the keypoints.json source's file name inside the folder, else the folder's only video file. */
+  /** Source video to show; default: the keypoints.json source (a copy inside the folder, else where it was recorded), else the folder's only video file. */
   video?: string;
 }
 
@@ -143,29 +144,49 @@ function isInside(base: string, target: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('..'));
 }
 
-function expectedVideoName(root: string): string | null {
+/** keypoints.json's record of its source: the path as given and, from newer ingests, resolved. */
+function recordedSource(root: string): { path: string; resolvedPath?: string } | null {
   try {
-    const kp = JSON.parse(readFileSync(join(root, 'keypoints.json'), 'utf8')) as { source?: { path?: unknown } };
-    return typeof kp.source?.path === 'string' ? basename(kp.source.path) : null;
+    const kp = JSON.parse(readFileSync(join(root, 'keypoints.json'), 'utf8')) as { source?: { path?: unknown; resolvedPath?: unknown } };
+    if (typeof kp.source?.path !== 'string') return null;
+    return { path: kp.source.path, ...(typeof kp.source.resolvedPath === 'string' ? { resolvedPath: kp.source.resolvedPath } : {}) };
   } catch {
     return null;
   }
 }
 
-/** The video to show: the one given, else the keypoints' source file inside the folder, else the folder's only video. */
+function expectedVideoName(root: string): string | null {
+  const source = recordedSource(root);
+  return source ? basename(source.path) : null;
+}
+
+/**
+ * The video to show: the one given; else a copy of the keypoints' source inside the folder;
+ * else that source where keypoints.json recorded it (its resolved path, or the path as given,
+ * absolute or relative to the folder or to where `view` runs): that one video file, nothing
+ * else outside the folder; else the folder's only video.
+ */
 function findVideo(root: string, explicit?: string): { path: string } | null {
   if (explicit) {
     if (!existsSync(explicit) || !statSync(explicit).isFile()) throw new UserError(`--video ${explicit}: file not found`);
     return { path: resolve(explicit) };
   }
-  const expected = expectedVideoName(root);
-  const candidates = expected ? [join(root, expected)] : [];
+  const source = recordedSource(root);
+  const inside = source ? [join(root, basename(source.path))] : [];
   const videos = readdirSync(root).filter((f) => VIDEO_EXT.has(extname(f).toLowerCase()));
-  if (videos.length === 1) candidates.push(join(root, videos[0]!));
+  const recorded = source && VIDEO_EXT.has(extname(source.path).toLowerCase())
+    ? [source.resolvedPath, isAbsolute(source.path) ? source.path : null, resolve(root, source.path), resolve(source.path)]
+    : [];
+  const candidates: Array<{ path: string | null | undefined; mustBeInside: boolean }> = [
+    ...inside.map((path) => ({ path, mustBeInside: true })),
+    ...recorded.map((path) => ({ path, mustBeInside: false })),
+    ...(videos.length === 1 ? [{ path: join(root, videos[0]!), mustBeInside: true }] : []),
+  ];
   for (const c of candidates) {
+    if (!c.path) continue;
     try {
-      const real = realpathSync(c);
-      if (isInside(root, real) && statSync(real).isFile()) return { path: real };
+      const real = realpathSync(c.path);
+      if ((!c.mustBeInside || isInside(root, real)) && VIDEO_EXT.has(extname(real).toLowerCase()) && statSync(real).isFile()) return { path: real };
     } catch { /* not there */ }
   }
   return null;

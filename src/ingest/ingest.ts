@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { validate, writeFileAtomic } from '../formats/io.ts';
 import { KEYPOINTS_FORMAT, keypointsFile, type KeypointsFile, type KeypointsFrame } from '../formats/keypoints.ts';
@@ -157,7 +157,8 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
   const keypoints: KeypointsFile = {
     format: KEYPOINTS_FORMAT,
     source: {
-      path: info.path, fps: info.fps, width: info.width, height: info.height, frameCount: info.frameCount,
+      // The path as given, and resolved: the viewer finds the video from any folder.
+      path: info.path, resolvedPath: resolve(info.path), fps: info.fps, width: info.width, height: info.height, frameCount: info.frameCount,
       kind: info.kind, codec: info.codec, rotation: info.rotation, cameraFrom: from,
       ...(source.failure ? { decodeError: source.failure } : {}),
     },

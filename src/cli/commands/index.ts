@@ -8,8 +8,11 @@ import { registerReconstruct } from './reconstruct.ts';
 import { registerExport } from './export.ts';
 import { registerView } from './view.ts';
 import { registerDemo } from './demo.ts';
+import { registerBatch } from './batch.ts';
+import { registerWorker } from './worker.ts';
+import { registerStatus } from './status.ts';
 
 /** Each sub-command lives in its own file and registers itself on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerBench, registerTrain, registerSynth, registerEval, registerIngest, registerReconstruct, registerExport, registerView, registerDemo];
+export const COMMANDS: RegisterCommand[] = [registerBench, registerTrain, registerSynth, registerEval, registerIngest, registerReconstruct, registerExport, registerView, registerDemo, registerBatch, registerWorker, registerStatus];

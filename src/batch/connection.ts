@@ -1,0 +1,56 @@
+import { Redis } from 'ioredis';
+import { UserError } from '../errors.ts';
+import { maskUrl, parseRedisUrl, redact } from './redis-url.ts';
+
+/** How the batch talks to Redis. */
+export interface ConnectionOptions {
+  /** Give up reaching Redis at start after this long, ms: an unreachable server is an error, not a hang. */
+  connectTimeoutMs: number;
+  /** Longest pause between reconnection attempts once running, ms (a restarted Redis is found again). */
+  maxReconnectDelayMs: number;
+}
+
+export const CONNECTION_DEFAULTS: ConnectionOptions = { connectTimeoutMs: 5000, maxReconnectDelayMs: 2000 };
+
+/**
+ * Connects once and pings, failing within the timeout with one line naming the (masked)
+ * URL. Queues and workers then get `connect`'s clients, which reconnect forever: a Redis
+ * restart during a batch is waited out, not fatal.
+ */
+export async function probeRedis(url: string, options: Partial<ConnectionOptions> = {}): Promise<void> {
+  const o = { ...CONNECTION_DEFAULTS, ...options };
+  parseRedisUrl(url);
+  const client = new Redis(url, {
+    lazyConnect: true, connectTimeout: o.connectTimeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  let lastError = '';
+  client.on('error', (e: Error) => { lastError = e.message; });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${o.connectTimeoutMs / 1000} s`)), o.connectTimeoutMs);
+    });
+    await Promise.race([client.connect().then(() => client.ping()), timeout]);
+  } catch (err) {
+    const reason = redact((err as Error).message || lastError || String(err), url);
+    throw new UserError(`cannot reach Redis at ${maskUrl(url)}: ${reason}`);
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
+
+/**
+ * A client for BullMQ (which needs `maxRetriesPerRequest: null`). Errors while Redis is away
+ * go to `onError`, masked, instead of ioredis' unhandled-error output.
+ */
+export function connect(url: string, onError: (message: string) => void, options: Partial<ConnectionOptions> = {}): Redis {
+  const o = { ...CONNECTION_DEFAULTS, ...options };
+  const client = new Redis(url, {
+    maxRetriesPerRequest: null, connectTimeout: o.connectTimeoutMs,
+    retryStrategy: (times: number) => Math.min(100 * times, o.maxReconnectDelayMs),
+  });
+  client.on('error', (e: Error) => onError(redact(e.message, url)));
+  return client;
+}
