@@ -1,4 +1,4 @@
-import { svd3 } from './procrustes.ts';
+import { symmetricEigen } from './eigen.ts';
 import type { Vec3 } from './quaternion.ts';
 
 /**
@@ -70,4 +70,43 @@ function centroid(ps: readonly Vec3[]): number[] {
 
 function det3(m: number[]): number {
   return m[0]! * (m[4]! * m[8]! - m[5]! * m[7]!) - m[1]! * (m[3]! * m[8]! - m[5]! * m[6]!) + m[2]! * (m[3]! * m[7]! - m[4]! * m[6]!);
+}
+
+/** SVD of a 3×3 matrix M = U·diag(S)·Vᵀ via Jacobi on MᵀM. */
+export function svd3(M: number[]): { U: number[]; S: number[]; V: number[] } {
+  // MᵀM symmetric
+  const A = new Array(9).fill(0);
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) {
+    let s = 0;
+    for (let k = 0; k < 3; k++) s += M[3 * k + r]! * M[3 * k + c]!;
+    A[3 * r + c] = s;
+  }
+  const { values, vectors: V } = symmetricEigen(A, 3);
+  // Sort eigenvalues descending.
+  const order = [0, 1, 2].sort((i, j) => values[j]! - values[i]!);
+  const Vs = new Array(9).fill(0);
+  const S = [0, 0, 0];
+  order.forEach((src, dst) => {
+    S[dst] = Math.sqrt(Math.max(0, values[src]!));
+    for (let k = 0; k < 3; k++) Vs[3 * k + dst] = V[3 * k + src]!;
+  });
+  // U columns = M v / σ; complete degenerate columns by cross products.
+  const U = new Array(9).fill(0);
+  for (let j = 0; j < 3; j++) {
+    const u = [0, 0, 0];
+    for (let r = 0; r < 3; r++) for (let k = 0; k < 3; k++) u[r]! += M[3 * r + k]! * Vs[3 * k + j]!;
+    const n = Math.hypot(u[0]!, u[1]!, u[2]!);
+    if (n > 1e-12 * Math.max(1, S[0]!)) for (let r = 0; r < 3; r++) U[3 * r + j] = u[r]! / n;
+  }
+  for (let j = 0; j < 3; j++) {
+    const n = Math.hypot(U[j]!, U[3 + j]!, U[6 + j]!);
+    if (n > 0.5) continue;
+    const a = [U[(j + 1) % 3]!, U[3 + ((j + 1) % 3)]!, U[6 + ((j + 1) % 3)]!];
+    const b = [U[(j + 2) % 3]!, U[3 + ((j + 2) % 3)]!, U[6 + ((j + 2) % 3)]!];
+    let c = [a[1]! * b[2]! - a[2]! * b[1]!, a[2]! * b[0]! - a[0]! * b[2]!, a[0]! * b[1]! - a[1]! * b[0]!];
+    if (Math.hypot(c[0]!, c[1]!, c[2]!) < 0.5) c = j === 0 ? [1, 0, 0] : j === 1 ? [0, 1, 0] : [0, 0, 1];
+    const cn = Math.hypot(c[0]!, c[1]!, c[2]!);
+    for (let r = 0; r < 3; r++) U[3 * r + j] = c[r]! / cn;
+  }
+  return { U, S, V: Vs };
 }

@@ -1,3 +1,4 @@
+import { symmetricEigen } from './eigen.ts';
 import { distortNormalized, undistortNormalized, type Distortion } from './distortion.ts';
 import type { Vec3 } from './quaternion.ts';
 
@@ -129,39 +130,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Eigenvector of the smallest eigenvalue of a symmetric 4 × 4 matrix (cyclic Jacobi). */
+/** Eigenvector of the smallest eigenvalue of a symmetric 4 × 4 matrix. */
 function smallestEigenvector4(S: readonly number[]): number[] {
-  const a = [...S];
-  const V = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
-  for (let sweep = 0; sweep < 50; sweep++) {
-    let off = 0;
-    for (let p = 0; p < 4; p++) for (let q = p + 1; q < 4; q++) off += a[4 * p + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < 4; p++) for (let q = p + 1; q < 4; q++) {
-      const apq = a[4 * p + q]!;
-      if (Math.abs(apq) < 1e-300) continue;
-      const theta = (a[4 * q + q]! - a[4 * p + p]!) / (2 * apq);
-      const tt = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(tt * tt + 1);
-      const s = tt * c;
-      for (let k = 0; k < 4; k++) {
-        const akp = a[4 * k + p]!, akq = a[4 * k + q]!;
-        a[4 * k + p] = c * akp - s * akq;
-        a[4 * k + q] = s * akp + c * akq;
-      }
-      for (let k = 0; k < 4; k++) {
-        const apk = a[4 * p + k]!, aqk = a[4 * q + k]!;
-        a[4 * p + k] = c * apk - s * aqk;
-        a[4 * q + k] = s * apk + c * aqk;
-      }
-      for (let k = 0; k < 4; k++) {
-        const vkp = V[4 * k + p]!, vkq = V[4 * k + q]!;
-        V[4 * k + p] = c * vkp - s * vkq;
-        V[4 * k + q] = s * vkp + c * vkq;
-      }
-    }
-  }
+  const { values, vectors } = symmetricEigen(S, 4);
   let best = 0;
-  for (let i = 1; i < 4; i++) if (a[5 * i]! < a[5 * best]!) best = i;
-  return [V[best]!, V[4 + best]!, V[8 + best]!, V[12 + best]!];
+  for (let i = 1; i < 4; i++) if (values[i]! < values[best]!) best = i;
+  return [vectors[best]!, vectors[4 + best]!, vectors[8 + best]!, vectors[12 + best]!];
 }
