@@ -86,158 +86,67 @@ export function paramsPerFrame(skel: Skeleton): number {
 /** Per-term values of a window loss (for reports). */
 export type LossTerms = Record<keyof KinematicWeights, number>;
 
+/** Weighted 3D points normalised to weights summing to 1 (null when absent or all zero). */
+type WeightedPoints = { points: Float32Array; weight: Float64Array } | null;
+
+/** Everything a window's terms read, computed once per window. */
+interface WindowTerms {
+  W: number;
+  D: number;
+  P: number;
+  w: KinematicWeights;
+  /** World → camera: pc = Mᵀ (p − C) with M the camera's rotation (row-major). */
+  M: number[];
+  C: Vec3;
+  data: WindowData;
+  /** Confidences normalised to sum 1. */
+  conf: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  prior: WeightedPoints;
+  target: WeightedPoints;
+  /** Fixed frames before the window. */
+  kBefore: number;
+  /** Robust scale squared, in normalised image units. */
+  s2: number;
+  depth2: number;
+}
+
+function normalizedWeights(d: { points: Float32Array; weight: Float32Array } | null): WeightedPoints {
+  if (!d) return null;
+  const s = d.weight.reduce((a, b) => a + b, 0);
+  if (s <= 0) return null;
+  return { points: d.points, weight: Float64Array.from(d.weight, (v) => v / s) };
+}
+
+function windowTerms(ctx: LossContext, data: WindowData): WindowTerms {
+  const D = angleCount(ctx.skel);
+  const w = ctx.weights;
+  const confSum = data.confidence.reduce((a, b) => a + b, 0);
+  const { lower, upper } = widenedLimits(ctx.skel, ctx.limitMargin ?? LIMIT_MARGIN);
+  return {
+    W: data.frames, D, P: 6 + D, w,
+    M: quatToMatrix(ctx.camera.rotation), C: ctx.camera.position, data,
+    conf: Float64Array.from(data.confidence, (c) => c / Math.max(confSum, 1e-9)),
+    lower, upper,
+    prior: w.prior3d > 0 ? normalizedWeights(data.prior3d) : null,
+    target: w.target3d > 0 ? normalizedWeights(data.target3d) : null,
+    kBefore: data.before ? data.before.length / (LANDMARK_COUNT * 3) : 0,
+    s2: (ROBUST_SCALE / ctx.depth) ** 2,
+    depth2: ctx.depth * ctx.depth,
+  };
+}
+
 /**
  * Builds the window loss of the flat parameter vector, with its exact gradient by reverse
  * mode through `FkGrad` (plain float64 arithmetic: a window is far too small for tfjs,
  * whose per-kernel dispatch cost dominated the stage).
  */
 export function windowLoss(ctx: LossContext, data: WindowData) {
-  const W = data.frames;
-  const D = angleCount(ctx.skel);
-  const N = LANDMARK_COUNT;
-  const P = 6 + D;
-  const w = ctx.weights;
+  const t = windowTerms(ctx, data);
+  const { W, P, w } = t;
   const fk = ctx.fk;
-  // World → camera: pc = Mᵀ (p − C) with M the camera's rotation (row-major).
-  const M = quatToMatrix(ctx.camera.rotation);
-  const C = ctx.camera.position;
-  const confSum = data.confidence.reduce((a, b) => a + b, 0);
-  const conf = Float64Array.from(data.confidence, (c) => c / Math.max(confSum, 1e-9));
-  const { lower, upper } = widenedLimits(ctx.skel, ctx.limitMargin ?? LIMIT_MARGIN);
-  const normalizedWeights = (d: { points: Float32Array; weight: Float32Array } | null) => {
-    if (!d) return null;
-    const s = d.weight.reduce((a, b) => a + b, 0);
-    if (s <= 0) return null;
-    return { points: d.points, weight: Float64Array.from(d.weight, (v) => v / s) };
-  };
-  const prior = w.prior3d > 0 ? normalizedWeights(data.prior3d) : null;
-  const target = w.target3d > 0 ? normalizedWeights(data.target3d) : null;
-  const kBefore = data.before ? data.before.length / (N * 3) : 0;
-  const s2 = (ROBUST_SCALE / ctx.depth) ** 2; // robust scale in normalised image units
-  const depth2 = ctx.depth * ctx.depth;
-
-  /**
-   * Every term's unweighted value at x; with `grad`, adds the gradient of the weighted sum
-   * (terms with weight 0 or no data are left out, as in the total).
-   */
-  const evaluate = (x: ArrayLike<number>, grad: Float64Array | null): { terms: LossTerms; lm: Float64Array } => {
-    const lm = fk.forward(x, W); // [W·33·3]
-    const gLm = grad ? new Float64Array(lm.length) : null;
-    // Plain locals in the hot loops (object property updates there cost measurably).
-    let reprojection = 0, prior3d = 0, target3d = 0, smooth = 0, limits = 0, ground = 0, pose = 0;
-
-    // Reprojection (Geman–McClure in normalised image units, reported in m² at `depth`).
-    for (let i = 0; i < W * N; i++) {
-      const d0 = lm[i * 3]! - C[0], d1 = lm[i * 3 + 1]! - C[1], d2 = lm[i * 3 + 2]! - C[2];
-      const p0 = d0 * M[0]! + d1 * M[3]! + d2 * M[6]!;
-      const p1 = d0 * M[1]! + d1 * M[4]! + d2 * M[7]!;
-      const p2 = d0 * M[2]! + d1 * M[5]! + d2 * M[8]!;
-      const zRaw = -p2;
-      const z = zRaw > 0.1 ? zRaw : 0.1; // points behind the camera are clamped, not flipped
-      const ex = p0 / z - data.normalized[i * 2]!, ey = p1 / z - data.normalized[i * 2 + 1]!;
-      const e2 = ex * ex + ey * ey;
-      reprojection += ((e2 * s2) / (e2 + s2)) * conf[i]! * depth2;
-      if (gLm && w.reprojection > 0) {
-        const k = (w.reprojection * depth2 * conf[i]! * s2 * s2) / ((e2 + s2) * (e2 + s2)); // dV/de²
-        const g0 = (2 * k * ex) / z, g1 = (2 * k * ey) / z;
-        const g2 = zRaw > 0.1 ? (2 * k * (ex * p0 + ey * p1)) / (z * z) : 0; // dV/dp2 = −dV/dz
-        gLm[i * 3]! += M[0]! * g0 + M[1]! * g1 + M[2]! * g2;
-        gLm[i * 3 + 1]! += M[3]! * g0 + M[4]! * g1 + M[5]! * g2;
-        gLm[i * 3 + 2]! += M[6]! * g0 + M[7]! * g1 + M[8]! * g2;
-      }
-    }
-
-    // The detector's hip-centred 3D landmarks, in camera axes.
-    if (prior) {
-      for (let t = 0; t < W; t++) {
-        const lh = (t * N + L.left_hip) * 3, rh = (t * N + L.right_hip) * 3;
-        const mid0 = 0.5 * (lm[lh]! + lm[rh]!), mid1 = 0.5 * (lm[lh + 1]! + lm[rh + 1]!), mid2 = 0.5 * (lm[lh + 2]! + lm[rh + 2]!);
-        let gm0 = 0, gm1 = 0, gm2 = 0;
-        for (let j = 0; j < N; j++) {
-          const i = t * N + j;
-          const d0 = lm[i * 3]! - mid0, d1 = lm[i * 3 + 1]! - mid1, d2 = lm[i * 3 + 2]! - mid2;
-          const e0 = d0 * M[0]! + d1 * M[3]! + d2 * M[6]! - prior.points[i * 3]!;
-          const e1 = d0 * M[1]! + d1 * M[4]! + d2 * M[7]! - prior.points[i * 3 + 1]!;
-          const e2 = d0 * M[2]! + d1 * M[5]! + d2 * M[8]! - prior.points[i * 3 + 2]!;
-          const pw = prior.weight[i]!;
-          prior3d += (e0 * e0 + e1 * e1 + e2 * e2) * pw;
-          if (gLm) {
-            const k = 2 * w.prior3d * pw;
-            const g0 = k * (M[0]! * e0 + M[1]! * e1 + M[2]! * e2);
-            const g1 = k * (M[3]! * e0 + M[4]! * e1 + M[5]! * e2);
-            const g2 = k * (M[6]! * e0 + M[7]! * e1 + M[8]! * e2);
-            gLm[i * 3]! += g0; gLm[i * 3 + 1]! += g1; gLm[i * 3 + 2]! += g2;
-            gm0 -= g0; gm1 -= g1; gm2 -= g2;
-          }
-        }
-        if (gLm) {
-          gLm[lh]! += 0.5 * gm0; gLm[lh + 1]! += 0.5 * gm1; gLm[lh + 2]! += 0.5 * gm2;
-          gLm[rh]! += 0.5 * gm0; gLm[rh + 1]! += 0.5 * gm1; gLm[rh + 2]! += 0.5 * gm2;
-        }
-      }
-    }
-
-    // Absolute 3D targets (initialisation).
-    if (target) {
-      for (let i = 0; i < W * N; i++) {
-        const tw = target.weight[i]!;
-        for (let c = 0; c < 3; c++) {
-          const e = lm[i * 3 + c]! - target.points[i * 3 + c]!;
-          target3d += e * e * tw;
-          if (gLm) gLm[i * 3 + c]! += 2 * w.target3d * tw * e;
-        }
-      }
-    }
-
-    // Landmark acceleration over [fixed frames before the window; the window].
-    const K = kBefore + W;
-    const smoothActive = K >= 3;
-    if (smoothActive) {
-      const F = N * 3;
-      const all = new Float64Array(K * F);
-      if (kBefore > 0) all.set(data.before!, 0);
-      all.set(lm, kBefore * F);
-      const scale = 1 / ((K - 2) * N);
-      const g = w.smooth > 0 ? 2 * w.smooth * scale : 0;
-      for (let k = 0; k + 2 < K; k++) {
-        for (let q = 0; q < F; q++) {
-          const acc = all[(k + 2) * F + q]! - 2 * all[(k + 1) * F + q]! + all[k * F + q]!;
-          smooth += acc * acc * scale;
-          if (gLm && g > 0) {
-            if (k >= kBefore) gLm[(k - kBefore) * F + q]! += g * acc;
-            if (k + 1 >= kBefore) gLm[(k + 1 - kBefore) * F + q]! -= 2 * g * acc;
-            gLm[(k + 2 - kBefore) * F + q]! += g * acc;
-          }
-        }
-      }
-    }
-
-    // Soles above the ground.
-    for (let t = 0; t < W; t++) {
-      for (const l of SOLE_LANDMARKS) {
-        const q = (t * N + l) * 3 + 1;
-        const y = lm[q]!;
-        if (y >= 0) continue;
-        ground += (y * y) / (W * SOLE_LANDMARKS.length);
-        if (gLm && w.ground > 0) gLm[q]! += (2 * w.ground * y) / (W * SOLE_LANDMARKS.length);
-      }
-    }
-
-    // Joint limits and the pull toward the rest pose act on the angles directly.
-    for (let t = 0; t < W; t++) {
-      for (let d = 0; d < D; d++) {
-        const k = t * P + 6 + d;
-        const a = x[k]!;
-        const over = a > upper[d]! ? a - upper[d]! : a < lower[d]! ? a - lower[d]! : 0;
-        limits += (over * over) / W;
-        pose += (a * a) / W;
-        if (grad) grad[k]! += (2 * (w.limits * over + w.pose * a)) / W;
-      }
-    }
-
-    if (grad && gLm) fk.backward(gLm, grad);
-    return { terms: { reprojection, prior3d, target3d, smooth, limits, ground, pose }, lm };
-  };
+  const N = LANDMARK_COUNT;
 
   const totalOf = (terms: LossTerms): number => {
     let sum = 0;
@@ -249,20 +158,184 @@ export function windowLoss(ctx: LossContext, data: WindowData) {
     dim: W * P,
     valueAndGrad(x: Float64Array): { value: number; grad: Float64Array } {
       const grad = new Float64Array(W * P);
-      const v = totalOf(evaluate(x, grad).terms);
+      const v = totalOf(evaluateTerms(t, fk, x, grad));
       for (let i = 0; i < grad.length; i++) if (!Number.isFinite(grad[i]!)) grad[i] = 0;
       return { value: Number.isFinite(v) ? v : Infinity, grad };
     },
     /** Each term's unweighted value at x. */
     terms(x: Float64Array): LossTerms {
-      return evaluate(x, null).terms;
+      return evaluateTerms(t, fk, x, null);
     },
     /** Landmarks [W][33] of x. */
     landmarks(x: Float64Array): Vec3[][] {
       const d = fk.forward(x, W);
-      return Array.from({ length: W }, (_, t) => Array.from({ length: N }, (_, j) => [d[(t * N + j) * 3]!, d[(t * N + j) * 3 + 1]!, d[(t * N + j) * 3 + 2]!] as Vec3));
+      return Array.from({ length: W }, (_, f) => Array.from({ length: N }, (_, j) => [d[(f * N + j) * 3]!, d[(f * N + j) * 3 + 1]!, d[(f * N + j) * 3 + 2]!] as Vec3));
     },
   };
+}
+
+/**
+ * Every term's unweighted value at x; with `grad`, adds the gradient of the weighted sum
+ * (terms with weight 0 or no data are left out, as in the total). Each term adds its
+ * landmark gradient to `gLm`, which one backward pass through FK turns into `grad`.
+ */
+function evaluateTerms(t: WindowTerms, fk: FkGrad, x: ArrayLike<number>, grad: Float64Array | null): LossTerms {
+  const lm = fk.forward(x, t.W); // [W·33·3]
+  const gLm = grad ? new Float64Array(lm.length) : null;
+  const reprojection = reprojectionTerm(t, lm, gLm);
+  const prior3d = prior3dTerm(t, lm, gLm);
+  const target3d = target3dTerm(t, lm, gLm);
+  const smooth = smoothTerm(t, lm, gLm);
+  const ground = groundTerm(t, lm, gLm);
+  const { limits, pose } = angleTerms(t, x, grad);
+  if (grad && gLm) fk.backward(gLm, grad);
+  return { reprojection, prior3d, target3d, smooth, limits, ground, pose };
+}
+
+/** Geman–McClure of the 2D error in normalised image units, reported in m² at `depth`. */
+function reprojectionTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null): number {
+  // Plain locals in the hot loops (object property reads there cost measurably).
+  const { M, C, conf, s2, depth2 } = t;
+  const normalized = t.data.normalized;
+  const wr = t.w.reprojection;
+  const n = t.W * LANDMARK_COUNT;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const d0 = lm[i * 3]! - C[0], d1 = lm[i * 3 + 1]! - C[1], d2 = lm[i * 3 + 2]! - C[2];
+    const p0 = d0 * M[0]! + d1 * M[3]! + d2 * M[6]!;
+    const p1 = d0 * M[1]! + d1 * M[4]! + d2 * M[7]!;
+    const p2 = d0 * M[2]! + d1 * M[5]! + d2 * M[8]!;
+    const zRaw = -p2;
+    const z = zRaw > 0.1 ? zRaw : 0.1; // points behind the camera are clamped, not flipped
+    const ex = p0 / z - normalized[i * 2]!, ey = p1 / z - normalized[i * 2 + 1]!;
+    const e2 = ex * ex + ey * ey;
+    value += ((e2 * s2) / (e2 + s2)) * conf[i]! * depth2;
+    if (gLm && wr > 0) {
+      const k = (wr * depth2 * conf[i]! * s2 * s2) / ((e2 + s2) * (e2 + s2)); // dV/de²
+      const g0 = (2 * k * ex) / z, g1 = (2 * k * ey) / z;
+      const g2 = zRaw > 0.1 ? (2 * k * (ex * p0 + ey * p1)) / (z * z) : 0; // dV/dp2 = −dV/dz
+      gLm[i * 3]! += M[0]! * g0 + M[1]! * g1 + M[2]! * g2;
+      gLm[i * 3 + 1]! += M[3]! * g0 + M[4]! * g1 + M[5]! * g2;
+      gLm[i * 3 + 2]! += M[6]! * g0 + M[7]! * g1 + M[8]! * g2;
+    }
+  }
+  return value;
+}
+
+/** The detector's hip-centred 3D landmarks, in camera axes. */
+function prior3dTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null): number {
+  const prior = t.prior;
+  if (!prior) return 0;
+  const { M, W } = t;
+  const wp = t.w.prior3d;
+  const N = LANDMARK_COUNT;
+  let value = 0;
+  for (let f = 0; f < W; f++) {
+    const lh = (f * N + L.left_hip) * 3, rh = (f * N + L.right_hip) * 3;
+    const mid0 = 0.5 * (lm[lh]! + lm[rh]!), mid1 = 0.5 * (lm[lh + 1]! + lm[rh + 1]!), mid2 = 0.5 * (lm[lh + 2]! + lm[rh + 2]!);
+    let gm0 = 0, gm1 = 0, gm2 = 0;
+    for (let j = 0; j < N; j++) {
+      const i = f * N + j;
+      const d0 = lm[i * 3]! - mid0, d1 = lm[i * 3 + 1]! - mid1, d2 = lm[i * 3 + 2]! - mid2;
+      const e0 = d0 * M[0]! + d1 * M[3]! + d2 * M[6]! - prior.points[i * 3]!;
+      const e1 = d0 * M[1]! + d1 * M[4]! + d2 * M[7]! - prior.points[i * 3 + 1]!;
+      const e2 = d0 * M[2]! + d1 * M[5]! + d2 * M[8]! - prior.points[i * 3 + 2]!;
+      const pw = prior.weight[i]!;
+      value += (e0 * e0 + e1 * e1 + e2 * e2) * pw;
+      if (gLm) {
+        const k = 2 * wp * pw;
+        const g0 = k * (M[0]! * e0 + M[1]! * e1 + M[2]! * e2);
+        const g1 = k * (M[3]! * e0 + M[4]! * e1 + M[5]! * e2);
+        const g2 = k * (M[6]! * e0 + M[7]! * e1 + M[8]! * e2);
+        gLm[i * 3]! += g0; gLm[i * 3 + 1]! += g1; gLm[i * 3 + 2]! += g2;
+        gm0 -= g0; gm1 -= g1; gm2 -= g2;
+      }
+    }
+    if (gLm) {
+      gLm[lh]! += 0.5 * gm0; gLm[lh + 1]! += 0.5 * gm1; gLm[lh + 2]! += 0.5 * gm2;
+      gLm[rh]! += 0.5 * gm0; gLm[rh + 1]! += 0.5 * gm1; gLm[rh + 2]! += 0.5 * gm2;
+    }
+  }
+  return value;
+}
+
+/** Absolute 3D targets (initialisation). */
+function target3dTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null): number {
+  const target = t.target;
+  if (!target) return 0;
+  const wt = t.w.target3d;
+  const n = t.W * LANDMARK_COUNT;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const tw = target.weight[i]!;
+    for (let c = 0; c < 3; c++) {
+      const e = lm[i * 3 + c]! - target.points[i * 3 + c]!;
+      value += e * e * tw;
+      if (gLm) gLm[i * 3 + c]! += 2 * wt * tw * e;
+    }
+  }
+  return value;
+}
+
+/** Landmark acceleration over [fixed frames before the window; the window]. */
+function smoothTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null): number {
+  const { kBefore } = t;
+  const N = LANDMARK_COUNT;
+  const K = kBefore + t.W;
+  if (K < 3) return 0;
+  const F = N * 3;
+  const all = new Float64Array(K * F);
+  if (kBefore > 0) all.set(t.data.before!, 0);
+  all.set(lm, kBefore * F);
+  const scale = 1 / ((K - 2) * N);
+  const g = t.w.smooth > 0 ? 2 * t.w.smooth * scale : 0;
+  let value = 0;
+  for (let k = 0; k + 2 < K; k++) {
+    for (let q = 0; q < F; q++) {
+      const acc = all[(k + 2) * F + q]! - 2 * all[(k + 1) * F + q]! + all[k * F + q]!;
+      value += acc * acc * scale;
+      if (gLm && g > 0) {
+        if (k >= kBefore) gLm[(k - kBefore) * F + q]! += g * acc;
+        if (k + 1 >= kBefore) gLm[(k + 1 - kBefore) * F + q]! -= 2 * g * acc;
+        gLm[(k + 2 - kBefore) * F + q]! += g * acc;
+      }
+    }
+  }
+  return value;
+}
+
+/** Soles above the ground. */
+function groundTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null): number {
+  const W = t.W;
+  const wg = t.w.ground;
+  let value = 0;
+  for (let f = 0; f < W; f++) {
+    for (const l of SOLE_LANDMARKS) {
+      const q = (f * LANDMARK_COUNT + l) * 3 + 1;
+      const y = lm[q]!;
+      if (y >= 0) continue;
+      value += (y * y) / (W * SOLE_LANDMARKS.length);
+      if (gLm && wg > 0) gLm[q]! += (2 * wg * y) / (W * SOLE_LANDMARKS.length);
+    }
+  }
+  return value;
+}
+
+/** Joint limits and the pull toward the rest pose act on the angles directly. */
+function angleTerms(t: WindowTerms, x: ArrayLike<number>, grad: Float64Array | null): { limits: number; pose: number } {
+  const { W, D, P, lower, upper, w } = t;
+  let limits = 0, pose = 0;
+  for (let f = 0; f < W; f++) {
+    for (let d = 0; d < D; d++) {
+      const k = f * P + 6 + d;
+      const a = x[k]!;
+      const over = a > upper[d]! ? a - upper[d]! : a < lower[d]! ? a - lower[d]! : 0;
+      limits += (over * over) / W;
+      pose += (a * a) / W;
+      if (grad) grad[k]! += (2 * (w.limits * over + w.pose * a)) / W;
+    }
+  }
+  return { limits, pose };
 }
 
 export type WindowLoss = ReturnType<typeof windowLoss>;
