@@ -61,8 +61,8 @@ export interface JointPose {
   rotations: Quat[];
 }
 
-/** World position and rotation of every skeleton joint in one frame. */
-export function forwardKinematics(topology: SkeletonTopology, frame: MotionFrame): JointPose {
+/** World position and rotation of every joint of a motion.json skeleton in one frame (src/body/fk.ts does the same for the project's own Skeleton). */
+export function motionFrameKinematics(topology: SkeletonTopology, frame: MotionFrame): JointPose {
   const n = topology.names.length;
   if (frame.rotations.length !== n) {
     throw new UserError(`motion frame has ${frame.rotations.length} joint rotations but the skeleton has ${n} joints`);

@@ -6,7 +6,7 @@ import { AnimationClip, AnimationMixer, Bone, LoopOnce, Object3D, Vector3 } from
 import { BVHLoader } from 'three/examples/jsm/loaders/BVHLoader.js';
 import { GLTFLoader } from 'three/examples/jsm/loaders/GLTFLoader.js';
 import { NodeIO } from '@gltf-transform/core';
-import { bvhName, forwardKinematics, motionToBvh, motionToCsv, motionToGlb, skeletonTopology } from '../../src/export/index.ts';
+import { bvhName, motionFrameKinematics, motionToBvh, motionToCsv, motionToGlb, skeletonTopology } from '../../src/export/index.ts';
 import { motionFile, type MotionFile } from '../../src/formats/motion.ts';
 import { MEDIAPIPE_33 } from '../../src/formats/landmarks.ts';
 import { main } from '../../src/cli/main.ts';
@@ -36,7 +36,7 @@ function maxJointError(motion: MotionFile, root: Object3D, clip: AnimationClip, 
   motion.frames.forEach((frame, i) => {
     mixer.setTime(i / motion.fps);
     root.updateMatrixWorld(true);
-    const fk = forwardKinematics(topo, frame);
+    const fk = motionFrameKinematics(topo, frame);
     topo.names.forEach((name, j) => {
       const node = byName.get(name) ?? byName.get(bvhName(name)) ?? byName.get(name.replace(/\s+/g, '_'));
       expect(node, `joint ${name} in the file`).toBeDefined();
@@ -171,7 +171,7 @@ describe('the project skeleton (synth of data/demo-squat.bvh)', () => {
       const topo = skeletonTopology(r.motion.skeleton);
       r.truth.frames.forEach((tf, i) => {
         const frame = tf as unknown as MotionFile['frames'][number];
-        const mine = forwardKinematics(topo, { ...frame, joints3d: [], contacts: { leftFoot: false, rightFoot: false } }).positions;
+        const mine = motionFrameKinematics(topo, { ...frame, joints3d: [], contacts: { leftFoot: false, rightFoot: false } }).positions;
         const theirs = bodyFk(r.skeleton, { rootPosition: frame.root.position as Vec3, rootRotation: frame.root.rotation as Quat, rotations: frame.rotations as Quat[] }).positions;
         mine.forEach((p, j) => expect(Math.hypot(p[0] - theirs[j]![0], p[1] - theirs[j]![1], p[2] - theirs[j]![2]), `frame ${i} joint ${j}`).toBeLessThan(1e-9));
       });

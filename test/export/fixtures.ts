@@ -6,7 +6,7 @@ import { TRUTH_FORMAT, type TruthFile } from '../../src/formats/truth.ts';
 import type { SkeletonDescription } from '../../src/formats/skeleton.ts';
 import { lookAt, projectPoint, type PinholeCamera } from '../../src/geometry/camera.ts';
 import { quatFromAxisAngle, quatMultiply, type Quat, type Vec3 } from '../../src/geometry/quaternion.ts';
-import { forwardKinematics, skeletonTopology } from '../../src/export/pose.ts';
+import { motionFrameKinematics, skeletonTopology } from '../../src/export/pose.ts';
 import { Rng } from '../../src/random.ts';
 
 /**
@@ -41,7 +41,7 @@ export function chainMotion(frames = 12, seed = 7): MotionFile {
     // root.rotation and the root's local rotation compose (src/body/fk.ts convention).
     const root = { position: [0.2 * Math.sin(t * 3), 0.9 + 0.05 * t, -0.1 * t] as Vec3, rotation: quatFromAxisAngle([0, 1, 0], 2 * t) };
     const frame: MotionFrame = { root, rotations, joints3d: [], contacts: { leftFoot: i % 3 === 0, rightFoot: i % 2 === 0 } };
-    frame.joints3d = forwardKinematics(topo, frame).positions;
+    frame.joints3d = motionFrameKinematics(topo, frame).positions;
     out.push(frame);
   }
   return { format: MOTION_FORMAT, fps: 30, skeleton, camera: IDENTITY_CAMERA, ground: { normal: [0, 1, 0], height: 0 }, frames: out };
@@ -145,10 +145,10 @@ export function humanoidResult(options: HumanoidOptions = {}) {
         contacts: { leftFoot: false, rightFoot: false },
       };
       // Drop the pelvis so that the lower ankle rests at ANKLE_HEIGHT.
-      const fk0 = forwardKinematics(topo, frame);
+      const fk0 = motionFrameKinematics(topo, frame);
       const lowest = Math.min(fk0.positions[12]![1], fk0.positions[15]![1]);
       frame.root.position[1] += ANKLE_HEIGHT - lowest;
-      const fk = forwardKinematics(topo, frame);
+      const fk = motionFrameKinematics(topo, frame);
       frame.joints3d = humanoidLandmarks(fk.positions, fk.rotations);
       frame.contacts = { leftFoot: fk.positions[12]![1] < ANKLE_HEIGHT + 0.02, rightFoot: fk.positions[15]![1] < ANKLE_HEIGHT + 0.02 };
       frames.push(frame);

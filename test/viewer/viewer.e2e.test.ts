@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startViewServer, type ViewServer } from '../../src/cli/view-server.ts';
-import { forwardKinematics, motionToBvh, motionToCsv, motionToGlb, skeletonTopology } from '../../src/export/index.ts';
+import { motionFrameKinematics, motionToBvh, motionToCsv, motionToGlb, skeletonTopology } from '../../src/export/index.ts';
 import type { MotionFile } from '../../src/formats/motion.ts';
 import type { KeypointsFile } from '../../src/formats/keypoints.ts';
 import { PROJECT_ROOT } from '../helpers/shared-data.ts';
@@ -103,7 +103,7 @@ describe.skipIf(skip)('viewer in headless chromium', () => {
       expect(p, `landmark ${k}`).not.toBeNull();
       for (let a = 0; a < 3; a++) expect(Math.abs(p![a]! - frame.joints3d[k]![a]!)).toBeLessThan(1e-5);
     }
-    const fk = forwardKinematics(skeletonTopology(good.motion.skeleton), frame).positions;
+    const fk = motionFrameKinematics(skeletonTopology(good.motion.skeleton), frame).positions;
     for (let j = 0; j < fk.length; j++) {
       const p = await page.evaluate((i) => window.__viewer.skeletonJointPosition(i), j);
       for (let a = 0; a < 3; a++) expect(Math.abs(p![a]! - fk[j]![a]!)).toBeLessThan(1e-5);

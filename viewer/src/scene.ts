@@ -4,7 +4,7 @@ import { LANDMARK_EDGES } from '../../src/formats/landmarks.ts';
 import type { MotionFile } from '../../src/formats/motion.ts';
 import { pixelRay } from '../../src/geometry/camera.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
-import { forwardKinematics, skeletonTopology } from '../../src/export/pose.ts';
+import { motionFrameKinematics, skeletonTopology } from '../../src/export/pose.ts';
 import { FrameGovernor } from './frame-governor.ts';
 import { sourceSize, type ResultBundle } from './load.ts';
 
@@ -434,7 +434,7 @@ export class SceneView {
     const topo = skeletonTopology(motion.skeleton);
     const n = topo.names.length;
     this.skeletonFrames = motion.frames.map((frame) => {
-      const fk = forwardKinematics(topo, frame).positions;
+      const fk = motionFrameKinematics(topo, frame).positions;
       const arr = new Float32Array(6 * n);
       topo.parents.forEach((p, j) => {
         arr.set(fk[p < 0 ? j : p]!, 6 * j);
