@@ -6,9 +6,13 @@ import { adam, momentum, sgd } from './baselines/first-order.ts';
 import { bfgs, lbfgs } from './baselines/quasi-newton.ts';
 import { loadCheckpoint } from './checkpoint.ts';
 import { adafacMlpDef, optimusDef, type LearnedKind } from './learned.ts';
+import type { OptimusConfig } from './optimus.ts';
 import type { Optimizer } from './types.ts';
 
-/** Every optimizer by name: the names `minimize` and `bench --optimizers` accept. */
+/**
+ * The one optimizer registry: every optimizer by name, as `minimize`, `bench --optimizers`
+ * and the reconstruction's `--optimizer` accept them.
+ */
 export const OPTIMIZER_NAMES = ['optimus', 'adafac-mlp', 'adam', 'sgd', 'momentum', 'bfgs', 'lbfgs'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
@@ -29,7 +33,8 @@ export const DEFAULT_CHECKPOINTS: Record<LearnedKind, string> = {
   'adafac-mlp': resolve(ROOT, 'models/adafac-mlp-bench.json'),
 };
 
-export interface OptimizerChoice {
+/** An optimizer as built, with where its weights came from. */
+export interface CreatedOptimizer {
   optimizer: Optimizer;
   /** Learned optimizers: whether weights came from a checkpoint (false = random initialisation). */
   trained: boolean | null;
@@ -44,10 +49,15 @@ export interface CreateOptimizerOptions {
   learningRate?: number;
   /** Seed of the random initialisation when no checkpoint exists. */
   initSeed?: number;
+  /** Optimus: prior settings that replace the checkpoint's (the weights are kept). */
+  optimusPrior?: Partial<Pick<OptimusConfig, 'diagonalBlend'>>;
 }
 
+/** Untrained weights per kind and seed: initialising them costs more than a short run. */
+const untrained = new Map<string, Float32Array>();
+
 /** Builds an optimizer by name; a given checkpoint must exist and fit, else UserError. */
-export function createOptimizer(name: OptimizerName | string, options: CreateOptimizerOptions = {}): OptimizerChoice {
+export function createOptimizer(name: OptimizerName | string, options: CreateOptimizerOptions = {}): CreatedOptimizer {
   const n = parseOptimizerName(name);
   const lr = options.learningRate === undefined ? {} : { learningRate: options.learningRate };
   switch (n) {
@@ -64,12 +74,16 @@ export function createOptimizer(name: OptimizerName | string, options: CreateOpt
     case 'optimus':
     case 'adafac-mlp': {
       const path = options.checkpoint ?? (existsSync(DEFAULT_CHECKPOINTS[n]) ? DEFAULT_CHECKPOINTS[n] : null);
+      const prior = n === 'optimus' ? options.optimusPrior : undefined;
       if (path) {
         const { def, weights } = loadCheckpoint(path, n);
-        return { optimizer: def.create(weights), trained: true, checkpoint: path };
+        const trained = prior ? optimusDef({ ...(def.config as OptimusConfig), ...prior }) : def;
+        return { optimizer: trained.create(weights), trained: true, checkpoint: path };
       }
-      const def = n === 'optimus' ? optimusDef() : adafacMlpDef();
-      return { optimizer: def.create(def.initWeights(options.initSeed ?? 0)), trained: false, checkpoint: null };
+      const def = n === 'optimus' ? optimusDef(prior) : adafacMlpDef();
+      const key = `${n}:${options.initSeed ?? 0}`;
+      if (!untrained.has(key)) untrained.set(key, def.initWeights(options.initSeed ?? 0));
+      return { optimizer: def.create(untrained.get(key)!), trained: false, checkpoint: null };
     }
   }
 }

@@ -6,7 +6,7 @@ import { readKeypoints } from '../formats/keypoints.ts';
 import { initBackend } from '../optimus/backend.ts';
 import { KINEMATIC_DEFAULTS, kinematicWindowProblem } from './kinematic.ts';
 import { prepareObservations } from './observations.ts';
-import { createOptimizer, describeOptimizer } from './optimizers.ts';
+import { describeOptimizer, stageOptimizer } from './optimizers.ts';
 import { reconstruct, type ReconstructOptions, type ReconstructReport } from './pipeline.ts';
 import { runOptimizer } from './run-optimizer.ts';
 import { buildScene } from './scene.ts';
@@ -106,7 +106,7 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
       let wallMs = 0;
       for (const win of windows) {
         const p = kinematicWindowProblem(obs, scene, win);
-        const opt = createOptimizer(name, { seed: win.index, dim: p.objective.dim, learningRate });
+        const opt = stageOptimizer(name, { seed: win.index, dim: p.objective.dim, learningRate });
         const t0 = Date.now();
         const stamps: number[] = [];
         const timed = { ...opt, step: (obj: Parameters<typeof opt.step>[0], st: Parameters<typeof opt.step>[1]) => { const r = opt.step(obj, st); stamps.push(Date.now() - t0); return r; } };

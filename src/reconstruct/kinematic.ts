@@ -7,7 +7,7 @@ import { quatConjugate, quatFromMatrix, quatFromRotationVector, quatMultiply as 
 import { mixSeed } from '../random.ts';
 import { asObjective, KINEMATIC_WEIGHTS, LIMIT_MARGIN, paramsPerFrame, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
 import type { Observations } from './observations.ts';
-import { createOptimizer } from './optimizers.ts';
+import { stageOptimizer } from './optimizers.ts';
 import { runOptimizer } from './run-optimizer.ts';
 import { rootFromLandmarks, type Scene } from './scene.ts';
 import { blendWeight, makeWindows, type FrameWindow } from './windows.ts';
@@ -110,13 +110,13 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
     let x = x0;
     if (o.initIterations > 0 && data.target3d) {
       const initLoss = windowLoss(ctx({ ...weights, reprojection: 0.2 * weights.reprojection, prior3d: 0, target3d: 1 }), data);
-      const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 1), dim: initLoss.dim, learningRate: o.learningRate });
+      const opt = stageOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 1), dim: initLoss.dim, learningRate: o.learningRate });
       const r = runOptimizer(opt, asObjective(initLoss, `kinematic-init-${wi}`), x, o.initIterations, o.paramScale);
       x = r.x;
       state.evaluations += r.evaluations;
     }
     const loss = windowLoss(ctx(weights), data);
-    const opt = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 2), dim: loss.dim, learningRate: o.learningRate });
+    const opt = stageOptimizer(o.optimizer, { seed: mixSeed(o.seed, wi, 2), dim: loss.dim, learningRate: o.learningRate });
     const r = runOptimizer(opt, asObjective(loss, `kinematic-${wi}`), x, o.iterations, o.paramScale);
     state.evaluations += r.evaluations;
     state.curves.push(r.curve);

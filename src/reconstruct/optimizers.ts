@@ -1,31 +1,27 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../errors.ts';
-import { adam, momentum, sgd } from '../optimus/baselines/first-order.ts';
-import { bfgs, lbfgs } from '../optimus/baselines/quasi-newton.ts';
-import { loadCheckpoint } from '../optimus/checkpoint.ts';
-import { adafacMlpDef, optimusDef } from '../optimus/learned.ts';
-import type { OptimusConfig } from '../optimus/optimus.ts';
+import { createOptimizer as createRegistered, parseOptimizerName, type CreateOptimizerOptions } from '../optimus/optimizers.ts';
 import type { Optimizer } from '../optimus/types.ts';
 
-/**
- * Optimizers by the names of the `--optimizer` flag, built from src/optimus. The learned
- * ones load the project's trained checkpoint from models/ when it is there (otherwise
- * their untrained network, which starts as an Adam step; `describeOptimizer` says which).
- */
-export const OPTIMIZER_NAMES = ['optimus', 'adam', 'lbfgs', 'bfgs', 'sgd', 'momentum', 'adafac-mlp'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+/** The registry's names, re-exported for callers that only know the reconstruction. */
+export { OPTIMIZER_NAMES, parseOptimizerName, type OptimizerName } from '../optimus/optimizers.ts';
 
-export interface OptimizerChoice {
+/**
+ * What the reconstruction adds to the optimizer registry of src/optimus: which checkpoint
+ * its stages load (models/<name>.json, else models/<name>-bench.json; untrained weights,
+ * which start as an Adam step, when neither is there — `describeOptimizer` says which).
+ */
+export interface StageOptimizerOptions {
+  /** Seed of the untrained weights (used only when no checkpoint is there). */
   seed: number;
-  dim: number;
-  /** Learning rate of the first-order baselines (tuned per stage by the caller). */
+  /** The problem's dimension (informative: every optimizer here works in any dimension). */
+  dim?: number;
+  /** Learning rate of the first-order baselines (tuned per stage by the caller; 0 = their default). */
   learningRate?: number;
   /** Checkpoint file of a learned optimizer (default: models/<name>.json, then models/<name>-bench.json). */
   checkpoint?: string;
-  /** Optimus: prior settings that replace the checkpoint's (the weights are kept). */
-  optimusPrior?: Partial<Pick<OptimusConfig, 'diagonalBlend'>>;
+  optimusPrior?: CreateOptimizerOptions['optimusPrior'];
 }
 
 const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
@@ -40,37 +36,24 @@ export function learnedCheckpointPath(name: 'optimus' | 'adafac-mlp', explicit?:
   return null;
 }
 
-const loaded = new Map<string, Float32Array>();
-
-export function parseOptimizerName(value: string): OptimizerName {
-  if ((OPTIMIZER_NAMES as readonly string[]).includes(value)) return value as OptimizerName;
-  throw new UserError(`unknown optimizer "${value}" (choose one of: ${OPTIMIZER_NAMES.join(', ')})`);
-}
-
-export function createOptimizer(name: string, choice: OptimizerChoice): Optimizer {
+/** A stage's optimizer: the registry's, with the checkpoint the reconstruction loads. */
+export function stageOptimizer(name: string, options: StageOptimizerOptions): Optimizer {
   const n = parseOptimizerName(name);
-  const lr = choice.learningRate;
-  switch (n) {
-    case 'adam': return adam(lr ? { learningRate: lr } : {});
-    case 'sgd': return sgd(lr ? { learningRate: lr } : {});
-    case 'momentum': return momentum(lr ? { learningRate: lr } : {});
-    case 'lbfgs': return lbfgs();
-    case 'bfgs': return bfgs();
-    case 'optimus':
-    case 'adafac-mlp': {
-      const path = learnedCheckpointPath(n, choice.checkpoint);
-      if (path) {
-        const { def, weights } = loadCheckpoint(path, n);
-        if (n === 'optimus' && choice.optimusPrior) return optimusDef({ ...(def.config as OptimusConfig), ...choice.optimusPrior }).create(weights);
-        return def.create(weights);
-      }
-      const def = n === 'optimus' ? optimusDef(choice.optimusPrior) : adafacMlpDef();
-      const key = `${n}:${choice.seed}`;
-      if (!loaded.has(key)) loaded.set(key, def.initWeights(choice.seed));
-      return def.create(loaded.get(key)!);
-    }
-  }
+  const learned = n === 'optimus' || n === 'adafac-mlp';
+  const checkpoint = learned ? learnedCheckpointPath(n, options.checkpoint) : null;
+  return createRegistered(n, {
+    ...(checkpoint ? { checkpoint } : {}),
+    ...(options.learningRate ? { learningRate: options.learningRate } : {}),
+    initSeed: options.seed,
+    ...(options.optimusPrior ? { optimusPrior: options.optimusPrior } : {}),
+  }).optimizer;
 }
+
+/**
+ * @deprecated The old name of `stageOptimizer`, kept only while src/reconstruct/physics-window.ts
+ * (rebuilt in parallel) still imports it; listed in test/guards/structure.test.ts.
+ */
+export const createOptimizer = stageOptimizer;
 
 /** "optimus (models/optimus.json)" or "optimus (untrained)": recorded in reports. */
 export function describeOptimizer(name: string, checkpoint?: string): string {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../../reconstruct/demo.ts';
 import { KINEMATIC_DEFAULTS } from '../../reconstruct/kinematic.ts';
-import { OPTIMIZER_NAMES, parseOptimizerName } from '../../reconstruct/optimizers.ts';
+import { OPTIMIZER_NAMES, parseOptimizerName } from '../../optimus/optimizers.ts';
 import { positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
 import { summary } from './reconstruct.ts';

@@ -4,7 +4,7 @@ import { UserError } from '../../errors.ts';
 import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../../export/index.ts';
 import { parseBackend } from '../../optimus/backend.ts';
 import { KINEMATIC_DEFAULTS } from '../../reconstruct/kinematic.ts';
-import { OPTIMIZER_NAMES, parseOptimizerName } from '../../reconstruct/optimizers.ts';
+import { OPTIMIZER_NAMES, parseOptimizerName } from '../../optimus/optimizers.ts';
 import { PHYSICS_STAGE_DEFAULTS } from '../../reconstruct/physics-stage.ts';
 import { reconstruct, type ReconstructReport } from '../../reconstruct/pipeline.ts';
 import { nonNegativeInt, positiveInt, stringList } from '../parse.ts';
