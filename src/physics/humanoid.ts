@@ -100,6 +100,10 @@ export interface HumanoidLayout {
   footColliders: [number, number];
   /** Centre of mass of each body in its local frame (Rapier reports COM velocities). */
   coms: Vec3[];
+  /** Simulated mass of each body, kg (feet heavier than the skeleton's, see footMass). */
+  masses: number[];
+  /** Sole box of each foot in the foot's frame, m: heel (−z) and toe (+z) ends, half width, ankle height above the sole. */
+  sole: { heel: number; toe: number; halfWidth: number; ankleHeight: number };
 }
 
 /** Initial state: a pose and, optionally, the pose a moment later to derive velocities. */
@@ -164,6 +168,8 @@ export async function buildHumanoid(
   const bodies: number[] = [];
   const footColliders: [number, number] = [-1, -1];
   const H = skel.height;
+  const footEnd = skel.segments.find((seg) => seg.name.endsWith('foot'))!.end;
+  const sole = { heel: -0.040 * H, toe: footEnd[2] * o.toeLength, halfWidth: 0.045 * (H / 1.7), ankleHeight: -footEnd[1] };
   skel.segments.forEach((seg, i) => {
     const p = wp.positions[i]!;
     const q = wp.rotations[i]!;
@@ -192,8 +198,8 @@ export async function buildHumanoid(
     const e = seg.end;
     if (isFoot) {
       // Sole box from heel to toe, bottom at the sole (y = −ankle height in the joint frame).
-      const heel = -0.040 * H, toe = e[2] * o.toeLength, ankleH = -e[1];
-      cd = R.ColliderDesc.cuboid(0.045 * (H / 1.7), ankleH / 2, (toe - heel) / 2)
+      const { heel, toe, ankleHeight: ankleH } = sole;
+      cd = R.ColliderDesc.cuboid(sole.halfWidth, ankleH / 2, (toe - heel) / 2)
         .setTranslation(0, -ankleH / 2, (toe + heel) / 2);
     } else if (seg.name === 'head') {
       cd = R.ColliderDesc.ball(seg.radius * 1.6).setTranslation(0, e[1] * 0.55, 0.01 * H);
@@ -254,7 +260,7 @@ export async function buildHumanoid(
 
   const layout: HumanoidLayout = {
     skeleton: skel, options: o, bodies, joints, kinds, stiffness, damping,
-    angleOffsets: angleOffsets(skel), groundCollider: groundCollider.handle, footColliders, coms,
+    angleOffsets: angleOffsets(skel), groundCollider: groundCollider.handle, footColliders, coms, masses, sole,
   };
   return { world, layout, R };
 }

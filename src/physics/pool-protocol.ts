@@ -10,7 +10,7 @@
 import { readlinkSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import type { HumanoidLayout } from './humanoid.ts';
-import type { RolloutResult, RolloutSpec } from './rollout.ts';
+import type { PoolResult, PoolSpec } from './run-spec.ts';
 
 /** Slots of the shared Int32Array `control`. */
 export const CTL = {
@@ -53,7 +53,7 @@ export interface BatchMessage {
   /** Sent the first time a worker sees this layout id. */
   layout?: HumanoidLayout;
   snapshot: Uint8Array;
-  specs: RolloutSpec[];
+  specs: PoolSpec[];
 }
 
 /** This thread's Linux thread id (from /proc/thread-self), or 0 where there is none. */
@@ -66,6 +66,6 @@ export function linuxThreadId(): number {
 }
 
 export type WorkerReply =
-  | { gen: number; index: number; result: RolloutResult }
+  | { gen: number; index: number; result: PoolResult }
   | { gen: number; index: number; error: string }
   | { bootError: string };

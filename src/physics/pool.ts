@@ -19,7 +19,9 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { HumanoidLayout } from './humanoid.ts';
 import { loadRapier, type Rapier } from './rapier.ts';
-import { rolloutWith, type RolloutResult, type RolloutSpec } from './rollout.ts';
+import type { RolloutResult, RolloutSpec } from './rollout.ts';
+import type { ControlledResult, ControlledSpec } from './controller.ts';
+import { runSpec, type PoolResult, type PoolSpec } from './run-spec.ts';
 import { CTL, CTL_SLOTS, claimWord, linuxThreadId, type BatchMessage, type WorkerInit, type WorkerReply } from './pool-protocol.ts';
 
 export interface PoolOptions {
@@ -164,7 +166,7 @@ export class RolloutPool {
   }
 
   /** Posts the batch to every worker and wakes them; returns its generation. */
-  private post(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): number {
+  private post(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolSpec[]): number {
     const gen = ++this.gen;
     const layoutId = this.layoutId(layout);
     for (const s of this.slots) {
@@ -182,8 +184,8 @@ export class RolloutPool {
   }
 
   /** Reads the batch's results off the worker ports (all are posted before `done` counts them). */
-  private collect(gen: number, count: number): RolloutResult[] {
-    const results: Array<RolloutResult | undefined> = new Array(count);
+  private collect(gen: number, count: number): PoolResult[] {
+    const results: Array<PoolResult | undefined> = new Array(count);
     const errors: string[] = [];
     let got = 0;
     for (let spins = 0; got < count; spins++) {
@@ -202,7 +204,7 @@ export class RolloutPool {
       }
     }
     if (errors.length) throw new Error(errors.length === 1 ? errors[0]! : `${errors.length} rollouts failed; first: ${errors[0]}`);
-    return results as RolloutResult[];
+    return results as PoolResult[];
   }
 
   private checkUsable(): void {
@@ -214,12 +216,14 @@ export class RolloutPool {
    * Runs rollouts from one snapshot, blocking this thread until they are done; results in input
    * order. Needs a started pool (`createSyncRolloutPool`, or `await pool.ready()`).
    */
-  runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): RolloutResult[] {
+  runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): RolloutResult[];
+  runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: ControlledSpec[]): ControlledResult[];
+  runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolSpec[]): PoolResult[] {
     this.checkUsable();
     if (specs.length === 0) return [];
     if (this.slots.length === 0) {
       if (!this.R) throw new Error('rollout pool: not started (await pool.ready() or use createSyncRolloutPool)');
-      return specs.map((s) => rolloutWith(this.R!, layout, snapshot, s));
+      return specs.map((s) => runSpec(this.R!, layout, snapshot, s));
     }
     this.busy = true;
     try {
@@ -234,12 +238,14 @@ export class RolloutPool {
   }
 
   /** Runs rollouts from one snapshot in parallel; results in input order. Concurrent calls queue. */
-  runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): Promise<RolloutResult[]> {
-    const run = async (): Promise<RolloutResult[]> => {
+  runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): Promise<RolloutResult[]>;
+  runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: ControlledSpec[]): Promise<ControlledResult[]>;
+  runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolSpec[]): Promise<PoolResult[]> {
+    const run = async (): Promise<PoolResult[]> => {
       if (this.closed) throw new Error('rollout pool is closed');
       await this.ready();
       if (specs.length === 0) return [];
-      if (this.slots.length === 0) return specs.map((s) => rolloutWith(this.R!, layout, snapshot, s));
+      if (this.slots.length === 0) return specs.map((s) => runSpec(this.R!, layout, snapshot, s));
       this.checkUsable();
       this.busy = true;
       for (const s of this.slots) s.worker.ref(); // a running batch keeps the process alive

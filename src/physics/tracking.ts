@@ -9,9 +9,13 @@
 import { landmarkPositions } from '../body/fk.ts';
 import { anglesFromPose, samplePose, type Pose } from '../body/pose.ts';
 import { angleCount, type Skeleton } from '../body/skeleton.ts';
-import { humanoidSnapshot, type PhysicsOptions } from './humanoid.ts';
+import { PHYSICS_DEFAULTS, humanoidSnapshot, type PhysicsOptions } from './humanoid.ts';
 import { loadRapier } from './rapier.ts';
 import { rolloutWith, type RolloutSpec, type RootGains } from './rollout.ts';
+import { controlReference } from './control-reference.ts';
+import { CONTROLLER_DEFAULTS, type ControllerOptions } from './controller.ts';
+import { createSyncRolloutPool, type RolloutPool } from './pool.ts';
+import { searchControls, type SamplingOptions } from './sampling.ts';
 
 export interface TrackingOptions {
   /** Apply the residual root wrench. */
@@ -168,4 +172,109 @@ export async function trackMotion(
     reference: referenceLm.slice(0, frames * 99),
     usPerStep,
   };
+}
+
+export interface PhysicalTrackingOptions {
+  controller: ControllerOptions;
+  /** The sampling search over PD-target offsets; null runs the controller alone (one rollout). */
+  sampling: Partial<SamplingOptions> | null;
+  /** Control rate (Hz) the reference is resampled to; the physics rate must be a multiple of it. */
+  controlRate: number;
+  /** Stop at the first fall (bench: tracked seconds before it) or keep simulating. */
+  stopOnFall: boolean;
+  /** Worker threads (0: this thread). Results do not depend on it. */
+  workers: number;
+  physics: Partial<PhysicsOptions>;
+}
+
+export const PHYSICAL_TRACKING_DEFAULTS: PhysicalTrackingOptions = {
+  controller: CONTROLLER_DEFAULTS,
+  sampling: {},
+  controlRate: 30,
+  stopOnFall: true,
+  workers: 2,
+  physics: {},
+};
+
+export interface PhysicalTrackingResult {
+  /** Frames simulated (at controlRate) and asked for. */
+  frames: number;
+  expectedFrames: number;
+  fps: number;
+  /** Mean landmark error (global, mm) over the simulated frames before the first fall. */
+  mpjpe: number;
+  /** Time (s) of the first fallen frame, or null; segments that ended fallen. */
+  fallTime: number | null;
+  falls: number;
+  /** Seconds tracked before the first fall (the whole clip without one). */
+  trackedSeconds: number;
+  /** External force on the body (N, mean over steps): 0, read from the rollouts. */
+  residualForce: number;
+  /** Largest net torque the controller injected in one step (N·m; 0 up to rounding). */
+  netTorque: number;
+  /** The state was never replaced: always 0 here, kept to read like the physics stage. */
+  restarts: number;
+  rollouts: number;
+  /** Wall-clock seconds of compute per second of motion. */
+  computePerSecond: number;
+  bodies: Float64Array;
+  simulated: Float64Array;
+  reference: Float64Array;
+}
+
+/**
+ * Tracks a reference motion with the fully physical controller: pelvis unactuated, no external
+ * force; the sampling search (sampling.ts) chooses PD-target offsets on top of the controller.
+ */
+export async function trackPhysically(
+  skel: Skeleton, motion: Pose[], fps: number, options: Partial<PhysicalTrackingOptions> = {}, pool?: RolloutPool,
+): Promise<PhysicalTrackingResult> {
+  const o = { ...PHYSICAL_TRACKING_DEFAULTS, ...options };
+  if (motion.length < 2) throw new Error('tracking needs a reference of at least 2 frames');
+  const dtc = 1 / o.controlRate;
+  const K = Math.floor(((motion.length - 1) / fps) * o.controlRate + 1e-9);
+  const poses = Array.from({ length: K + 1 }, (_, k) => samplePose(motion, fps, k * dtc));
+  const h = 1 / (layoutRate(o.physics));
+  const { snapshot, layout } = await humanoidSnapshot(skel, { pose: poses[0]!, next: { pose: samplePose(motion, fps, h), dt: h } }, o.physics);
+  const reference = controlReference(layout, poses, o.controlRate);
+  const refLm = new Float64Array((K + 1) * 99);
+  poses.forEach((p, k) => landmarkPositions(skel, p).forEach((l, i) => refLm.set(l, k * 99 + i * 3)));
+  const S = Math.max(1, Math.round(layout.options.rate / o.controlRate));
+  const own = pool ? null : await createSyncRolloutPool({ workers: o.workers });
+  const started = performance.now();
+  try {
+    const p = pool ?? own!;
+    const r = o.sampling
+      ? await searchControls(p, layout, snapshot, reference, refLm, K, S, o.controller, o.sampling, o.stopOnFall)
+      : await (async () => {
+        const [c] = await p.runBatch(layout, snapshot, [{ kind: 'controlled', reference, intervals: K, stepsPerControl: S, controller: o.controller, stopOnFall: o.stopOnFall }]);
+        return { ...c!, falls: c!.fellAt === null ? 0 : 1, rollouts: 1 };
+      })();
+    const seconds = (performance.now() - started) / 1000;
+    const good = r.fellAt === null ? r.frames : r.fellAt;
+    let err = 0;
+    for (let k = 0; k < good; k++) {
+      let e = 0;
+      for (let l = 0; l < 33; l++) {
+        const a = k * 99 + l * 3, b = (k + 1) * 99 + l * 3;
+        e += Math.hypot(r.landmarks[a]! - refLm[b]!, r.landmarks[a + 1]! - refLm[b + 1]!, r.landmarks[a + 2]! - refLm[b + 2]!);
+      }
+      err += e / 33;
+    }
+    return {
+      frames: r.frames, expectedFrames: K, fps: o.controlRate,
+      mpjpe: good ? (err / good) * 1000 : NaN,
+      fallTime: r.fellAt === null ? null : (r.fellAt + 1) * dtc, falls: r.falls,
+      trackedSeconds: (r.fellAt === null ? r.frames : r.fellAt) * dtc,
+      residualForce: r.residualForce, netTorque: r.netTorque, restarts: 0, rollouts: r.rollouts,
+      computePerSecond: seconds / (K * dtc),
+      bodies: r.bodies, simulated: r.landmarks, reference: refLm.slice(99, (r.frames + 1) * 99),
+    };
+  } finally {
+    await own?.close();
+  }
+}
+
+function layoutRate(physics: Partial<PhysicsOptions>): number {
+  return physics.rate ?? PHYSICS_DEFAULTS.rate;
 }

@@ -9,7 +9,7 @@
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { loadRapier } from './rapier.ts';
 import type { HumanoidLayout } from './humanoid.ts';
-import { rolloutWith, type RolloutResult } from './rollout.ts';
+import { runSpec, type PoolResult } from './run-spec.ts';
 import { CTL, linuxThreadId, type BatchMessage, type WorkerInit, type WorkerReply } from './pool-protocol.ts';
 
 const init = workerData as WorkerInit;
@@ -63,7 +63,7 @@ function runBatch(batch: BatchMessage): void {
     const transfer: ArrayBuffer[] = [];
     try {
       if (!layout) throw new Error(`rollout worker ${init.index} has no layout ${batch.layoutId}`);
-      const result: RolloutResult = rolloutWith(R, layout, batch.snapshot, batch.specs[i]!);
+      const result: PoolResult = runSpec(R, layout, batch.snapshot, batch.specs[i]!);
       transfer.push(result.landmarks.buffer as ArrayBuffer, result.bodies.buffer as ArrayBuffer, result.contacts.buffer as ArrayBuffer);
       if (result.endSnapshot) transfer.push(result.endSnapshot.buffer as ArrayBuffer);
       reply = { gen: batch.gen, index: i, result };

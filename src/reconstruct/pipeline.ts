@@ -10,15 +10,20 @@ import { motionFile, physicsStageReport, type MotionFile } from '../formats/moti
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatFromRotationVector, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { initBackend, type BackendName } from '../optimus/backend.ts';
+import { PHYSICS_DEFAULTS } from '../physics/humanoid.ts';
+import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
 import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../export/index.ts';
 import { findSourceVideo, renderCheckSheet } from './check-sheet.ts';
-import { runKinematic, transformParams, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
+import { GROUND_DEFAULTS } from './ground.ts';
+import { KINEMATIC_WEIGHTS } from './kinematic-loss.ts';
+import { KINEMATIC_DEFAULTS, runKinematic, transformParams, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
 import { buildMotion } from './motion.ts';
-import { prepareObservations, type ObservationOptions, type Observations } from './observations.ts';
+import { OBSERVATION_DEFAULTS, prepareObservations, type ObservationOptions, type Observations } from './observations.ts';
 import { describeOptimizer } from './optimizers.ts';
-import { runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
-import { buildScene, type Scene } from './scene.ts';
-import { codeVersion, digest, fingerprintPath } from './stage-stamp.ts';
+import { PHYSICS_WEIGHTS } from './physics-loss.ts';
+import { PHYSICS_STAGE_DEFAULTS, runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
+import { SCENE_DEFAULTS, buildScene, type Scene } from './scene.ts';
+import { canonicalJson, codeVersion, digest, fingerprintPath, resolvedOptions } from './stage-stamp.ts';
 
 /**
  * `optimus-motion reconstruct`: video or keypoints.json → OUT/kinematic.json → OUT/motion.json
@@ -169,6 +174,33 @@ async function ingestStage(input: string, out: string, o: Resolved): Promise<str
   return target;
 }
 
+/**
+ * The kinematic stage's stamp: the code, the keypoint bytes and every option the stage runs
+ * with, defaults included (a default changed in code redoes the stage).
+ */
+export function kinematicStamp(kpBytes: Uint8Array, options: ReconstructOptions): string {
+  return digest('kinematic@4', codeVersion(), kpBytes, canonicalJson({
+    kinematic: resolvedOptions(KINEMATIC_DEFAULTS, kinematicOptionsOf({ ...RECONSTRUCT_DEFAULTS, ...options })),
+    weights: KINEMATIC_WEIGHTS,
+    observations: resolvedOptions(OBSERVATION_DEFAULTS, options.observations),
+    scene: resolvedOptions(SCENE_DEFAULTS, { height: options.subjectHeight ?? null }),
+    ground: GROUND_DEFAULTS,
+  }));
+}
+
+/**
+ * The physics stage's stamp: the kinematic stamp it builds on and every option it runs with,
+ * defaults included. The worker count changes speed, never the result, so it is left out.
+ */
+export function physicsStamp(kinHash: string, options: ReconstructOptions): string {
+  return digest('physics@10', kinHash, canonicalJson({
+    stage: resolvedOptions(PHYSICS_STAGE_DEFAULTS, physicsOptionsOf({ ...RECONSTRUCT_DEFAULTS, ...options })),
+    humanoid: PHYSICS_DEFAULTS,
+    tracking: TRACKING_DEFAULTS,
+    weights: PHYSICS_WEIGHTS,
+  }));
+}
+
 function emptyReport(input: string, out: string, obs: Observations): ReconstructReport {
   return {
     input, out, frames: obs.frameCount, fps: obs.fps, framesWithoutPerson: obs.filledFrames,
@@ -177,7 +209,7 @@ function emptyReport(input: string, out: string, obs: Observations): Reconstruct
   };
 }
 
-function kinematicOptionsOf(o: Resolved): KinematicOptions {
+function kinematicOptionsOf(o: ReconstructOptions): KinematicOptions {
   return { optimizer: o.kinematicOptimizer ?? 'lbfgs', ...(o.kinematic ?? {}) };
 }
 
@@ -185,7 +217,7 @@ function kinematicOptionsOf(o: Resolved): KinematicOptions {
 function kinematicStage(ctx: RunContext): KinematicOutcome {
   const { o, out, report } = ctx;
   const kinOptions = kinematicOptionsOf(o);
-  const kinHash = digest('kinematic@3', codeVersion(), ctx.kpBytes, JSON.stringify({ kinOptions: strip(kinOptions), obs: o.observations ?? {}, h: o.subjectHeight ?? null }));
+  const kinHash = kinematicStamp(ctx.kpBytes, o);
   const kinPath = join(out, 'kinematic.json');
   const previous = readStage(kinPath);
   let kinematic: MotionFile & { reconstruct?: KinematicExtra };
@@ -238,7 +270,7 @@ function fitKinematic(ctx: RunContext, kinOptions: KinematicOptions, kinHash: st
   return kinematic as MotionFile & { reconstruct: KinematicExtra };
 }
 
-function physicsOptionsOf(o: Resolved): PhysicsStageOptions {
+function physicsOptionsOf(o: ReconstructOptions): PhysicsStageOptions {
   return { optimizer: o.optimizer, ...(o.iterations ? { iterations: o.iterations } : {}), ...(o.physicsStage ?? {}) };
 }
 
@@ -251,8 +283,7 @@ async function physicsStage(ctx: RunContext, kin: KinematicOutcome): Promise<Mot
     return kin.kinematic;
   }
   const physOptions = physicsOptionsOf(o);
-  // The worker count changes speed, never the result, so it is not part of the hash.
-  const physHash = digest('physics@9', kin.kinHash, JSON.stringify(strip(physOptions)));
+  const physHash = physicsStamp(kin.kinHash, o);
   const previous = readStage(motionPath);
   if (previous && previous.reconstruct?.inputsHash === physHash && !o.force) {
     reportReusedPhysics(report, previous);
@@ -376,11 +407,6 @@ interface KinematicExtra extends StageStamp {
 
 function paramsPose(skel: Skeleton, p: number[]): Pose {
   return poseFromAngles(skel, [p[0]!, p[1]!, p[2]!], quatFromRotationVector([p[3]!, p[4]!, p[5]!]), p.slice(6));
-}
-
-/** Options without callbacks, for hashing. */
-function strip(o: object): object {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v !== 'function' && v !== undefined));
 }
 
 /** A stage output if it is there and valid; anything else means "redo". */

@@ -68,3 +68,30 @@ export function codeVersion(): string {
   cachedCodeVersion = digest(...files.flatMap((f) => [relative(ROOT, f), readFileSync(f)]));
   return cachedCodeVersion;
 }
+
+type Plain = Record<string, unknown>;
+
+function isPlain(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/**
+ * The options a stage runs with: `defaults` with `options` over them (plain objects merged
+ * key by key; callbacks and undefined values left out). Stamps digest these rather than the
+ * user's options alone, so a default changed in code redoes the stages it affects.
+ */
+export function resolvedOptions(defaults: object, options: object = {}): Plain {
+  const out: Plain = {};
+  const d = defaults as Plain, o = options as Plain;
+  for (const key of new Set([...Object.keys(d), ...Object.keys(o)])) {
+    const v = o[key] === undefined ? d[key] : o[key];
+    if (v === undefined || typeof v === 'function') continue;
+    out[key] = isPlain(d[key]) && isPlain(o[key]) ? resolvedOptions(d[key], o[key]) : isPlain(v) ? resolvedOptions(v) : v;
+  }
+  return out;
+}
+
+/** JSON with object keys sorted: the same options give the same text whatever their order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (isPlain(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v));
+}

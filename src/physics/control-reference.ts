@@ -1,0 +1,86 @@
+/**
+ * What the fully physical controller (controller.ts) follows, as plain arrays per control frame:
+ * PD target angles, the whole-body centre of mass with its velocity, the pelvis position and
+ * orientation, and the nose height (for fall detection). Built once from a reference motion;
+ * a rollout gets a slice starting at its snapshot's frame, so a batch stays small to post.
+ */
+import { forwardKinematics } from '../body/fk.ts';
+import { anglesFromPose, type Pose } from '../body/pose.ts';
+import { angleCount, type Skeleton } from '../body/skeleton.ts';
+import { quatRotate } from '../geometry/quaternion.ts';
+import type { HumanoidLayout } from './humanoid.ts';
+
+export interface ControlReference {
+  /** Control frames per second. */
+  fps: number;
+  /** Frames held (n). */
+  frames: number;
+  /** n × D packed joint angles (src/body/pose.ts order). */
+  angles: Float64Array;
+  /** n × 3 whole-body centre of mass (simulated masses) and its velocity (central differences, m/s). */
+  com: Float64Array;
+  comVel: Float64Array;
+  /** n × 3 pelvis positions and n × 4 pelvis orientations (xyzw). */
+  root: Float64Array;
+  rootRot: Float64Array;
+  /** n nose heights (m), for the fall test. */
+  noseY: Float64Array;
+}
+
+/** Centre of mass of a pose with the simulated body masses. */
+export function poseCom(layout: HumanoidLayout, pose: Pose): [number, number, number] {
+  const w = forwardKinematics(layout.skeleton, pose);
+  let m = 0, x = 0, y = 0, z = 0;
+  layout.coms.forEach((c, i) => {
+    const o = quatRotate(w.rotations[i]!, c);
+    const p = w.positions[i]!, mi = layout.masses[i]!;
+    m += mi; x += mi * (p[0] + o[0]); y += mi * (p[1] + o[1]); z += mi * (p[2] + o[2]);
+  });
+  return [x / m, y / m, z / m];
+}
+
+/** The controller's reference from a motion sampled at the control rate. */
+export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: number): ControlReference {
+  const skel: Skeleton = layout.skeleton;
+  const n = poses.length;
+  const D = angleCount(skel);
+  const ref: ControlReference = {
+    fps, frames: n, angles: new Float64Array(n * D), com: new Float64Array(n * 3), comVel: new Float64Array(n * 3),
+    root: new Float64Array(n * 3), rootRot: new Float64Array(n * 4), noseY: new Float64Array(n),
+  };
+  const nose = skel.landmarks[0]!;
+  poses.forEach((p, k) => {
+    ref.angles.set(anglesFromPose(skel, p), k * D);
+    ref.com.set(poseCom(layout, p), k * 3);
+    ref.root.set(p.rootPosition, k * 3);
+    ref.rootRot.set(p.rootRotation, k * 4);
+    const w = forwardKinematics(skel, p);
+    ref.noseY[k] = w.positions[nose.joint]![1] + quatRotate(w.rotations[nose.joint]!, nose.offset)[1];
+  });
+  for (let k = 0; k < n; k++) {
+    const a = Math.max(0, k - 1), b = Math.min(n - 1, k + 1);
+    for (let c = 0; c < 3; c++) ref.comVel[k * 3 + c] = b > a ? ((ref.com[b * 3 + c]! - ref.com[a * 3 + c]!) * fps) / (b - a) : 0;
+  }
+  return ref;
+}
+
+/** Frames [from, from + count) of a reference (clamped at its end by repeating the last frame). */
+export function referenceSlice(ref: ControlReference, from: number, count: number): ControlReference {
+  const D = ref.angles.length / ref.frames;
+  const out: ControlReference = {
+    fps: ref.fps, frames: count, angles: new Float64Array(count * D), com: new Float64Array(count * 3),
+    comVel: new Float64Array(count * 3), root: new Float64Array(count * 3), rootRot: new Float64Array(count * 4),
+    noseY: new Float64Array(count),
+  };
+  for (let k = 0; k < count; k++) {
+    const s = Math.min(ref.frames - 1, from + k);
+    out.angles.set(ref.angles.subarray(s * D, (s + 1) * D), k * D);
+    out.com.set(ref.com.subarray(s * 3, s * 3 + 3), k * 3);
+    // Past the end the reference holds still.
+    if (s === from + k) out.comVel.set(ref.comVel.subarray(s * 3, s * 3 + 3), k * 3);
+    out.root.set(ref.root.subarray(s * 3, s * 3 + 3), k * 3);
+    out.rootRot.set(ref.rootRot.subarray(s * 4, s * 4 + 4), k * 4);
+    out.noseY[k] = ref.noseY[s]!;
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+/**
+ * The fully physical controller: the humanoid follows a reference with the pelvis unactuated
+ * and no external force. At every simulation step it sets the PD motors to the reference
+ * angles (plus optional offsets, the sampling search's controls), adds gravity compensation
+ * (inverse-dynamics.ts) on the joints not standing on the ground, and the balance layer's
+ * stance-leg torques (balance.ts). Every torque is a joint torque, equal and opposite on two
+ * bodies; the rollout sums what it injected to prove it (`netForce` / `netTorque` stay 0).
+ * Rapier's force-based motors are solved implicitly inside the constraint solver, which is
+ * what stable PD (Tan et al. 2011) buys, so stiff gains stay stable at 120 Hz.
+ */
+import type { HumanoidLayout } from './humanoid.ts';
+import { BALANCE_DEFAULTS, addStanceTorques, legChains, stanceShares, virtualWrench, type BalanceOptions } from './balance.ts';
+import type { ControlReference } from './control-reference.ts';
+import { addGravityCompensation, createMassState, massState } from './inverse-dynamics.ts';
+import type { Rapier } from './rapier.ts';
+import type { RolloutResult } from './rollout.ts';
+import { RolloutRecorder, motorKnots } from './rollout-recorder.ts';
+import { HumanoidSim, type BodyState } from './sim.ts';
+
+export interface ControllerOptions {
+  /** Gravity compensation of the limbs not standing on the ground. */
+  feedForward: boolean;
+  /** The balance layer (virtual force and torque through the stance legs); null for none. */
+  balance: BalanceOptions | null;
+  /** Multiplier on every joint's PD stiffness (damping scales with its square root). */
+  gainScale: number;
+  /** Largest feed-forward torque per joint, N·m for a 70 kg body (scaled with mass). */
+  maxTorque: number;
+  /** Fallen: the pelvis this far (m) from the reference pelvis … */
+  fallDistance: number;
+  /** … or the nose below this fraction of the reference nose height. */
+  fallNoseRatio: number;
+}
+
+export const CONTROLLER_DEFAULTS: ControllerOptions = {
+  feedForward: true,
+  balance: BALANCE_DEFAULTS,
+  gainScale: 1,
+  maxTorque: 600,
+  fallDistance: 0.3,
+  fallNoseRatio: 0.6,
+};
+
+/** A rollout of the controller (run by the worker pool like RolloutSpec, told apart by `kind`). */
+export interface ControlledSpec {
+  kind: 'controlled';
+  /** Frame 0 is the snapshot's state; interval k drives the body from frame k to k + 1. */
+  reference: ControlReference;
+  /** Optional frames × D offsets added to the reference angles (PD targets). */
+  offsets?: Float64Array;
+  /** Intervals to run (≤ reference.frames − 1). */
+  intervals: number;
+  stepsPerControl: number;
+  controller: ControllerOptions;
+  /** Stop at the first fallen frame, or after `snapshotAfter` when later (the search needs no more of a fallen candidate). */
+  stopOnFall?: boolean;
+  endSnapshot?: boolean;
+  /** With endSnapshot: take it after this many intervals instead of at the end. */
+  snapshotAfter?: number;
+  /** Start from this snapshot instead of the batch's (beam members of a search share a batch). */
+  snapshot?: Uint8Array;
+}
+
+export interface ControlledResult extends RolloutResult {
+  /** First interval whose end state had fallen, or null. */
+  fellAt: number | null;
+  /**
+   * Largest |Σ torque| the controller injected into the body as a whole in one step (0 up to
+   * rounding: joint torques only). It applies no force at all (no pushRoot, no impulses).
+   */
+  netTorque: number;
+}
+
+/** Runs the controller from a snapshot on this thread. */
+export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uint8Array, spec: ControlledSpec): ControlledResult {
+  const ref = spec.reference;
+  const o = spec.controller;
+  const D = ref.angles.length / ref.frames;
+  const K = Math.min(spec.intervals, ref.frames - 1);
+  const S = Math.max(1, Math.round(spec.stepsPerControl));
+  const targets = Float64Array.from(ref.angles.subarray(0, (K + 1) * D));
+  if (spec.offsets) for (let i = 0; i < targets.length; i++) targets[i]! += spec.offsets[i] ?? 0;
+  const { motors: M, knots } = motorKnots(layout, targets);
+  const J = layout.bodies.length;
+  const sim = HumanoidSim.fromSnapshot(R, layout, spec.snapshot ?? snapshot);
+  const recorder = new RolloutRecorder(layout, K);
+  const pos = new Float64Array(M), vel = new Float64Array(M);
+  const state: BodyState = { pose: new Float64Array(J * 7), velocity: new Float64Array(J * 6) };
+  const mass = createMassState(layout);
+  const torques = new Float64Array(J * 3);
+  const chains = legChains(layout);
+  const skip = new Array<boolean>(J).fill(false);
+  const gravity = layout.options.gravity;
+  const maxTorque = (o.maxTorque * mass.mass) / 70;
+  const rate = layout.options.rate;
+  let fellAt: number | null = null, netTorque = 0;
+  let mid: Uint8Array | undefined;
+  try {
+    for (let k = 0; k < K; k++) {
+      for (let m = 0; m < M; m++) vel[m] = ((knots[(k + 1) * M + m]! - knots[k * M + m]!) * rate) / S;
+      for (let s = 0; s < S; s++) {
+        const t = s / S;
+        for (let m = 0; m < M; m++) pos[m] = knots[k * M + m]! + t * (knots[(k + 1) * M + m]! - knots[k * M + m]!);
+        sim.setMotorTargets(pos, vel, 0, 0, o.gainScale);
+        torques.fill(0);
+        const contacts = sim.footContacts();
+        if (o.feedForward || o.balance) {
+          sim.readState(state);
+          massState(layout, state, mass);
+        }
+        if (contacts[0] || contacts[1]) {
+          // A leg on the ground is carried by the balance layer, not held up like a limb.
+          skip.fill(false);
+          for (let side = 0; side < 2; side++) if (contacts[side]) for (const j of chains[side]!) skip[j] = true;
+          if (o.feedForward) addGravityCompensation(layout, state, mass, gravity, skip, torques);
+          if (o.balance) {
+            const f = (s + 1) / S;
+            const at = (a: Float64Array, n: number, c: number) => a[k * n + c]! + f * (a[(k + 1) * n + c]! - a[k * n + c]!);
+            const target = {
+              com: [at(ref.com, 3, 0), at(ref.com, 3, 1), at(ref.com, 3, 2)] as [number, number, number],
+              comVel: [at(ref.comVel, 3, 0), at(ref.comVel, 3, 1), at(ref.comVel, 3, 2)] as [number, number, number],
+              rootRot: f < 0.5 ? quatAt(ref.rootRot, k) : quatAt(ref.rootRot, k + 1),
+            };
+            const wrench = virtualWrench(state, mass, target, gravity, o.balance);
+            addStanceTorques(layout, state, mass, chains, stanceShares(state, mass, chains, contacts), wrench, o.balance, torques);
+          }
+          clampTorques(torques, maxTorque);
+          netTorque = Math.max(netTorque, netInjected(torques, layout));
+          sim.applyJointTorques(torques);
+        }
+        sim.step();
+      }
+      if (!recorder.record(sim)) break;
+      if (spec.endSnapshot && spec.snapshotAfter === recorder.frames) mid = sim.takeSnapshot();
+      if (fellAt === null && fallen(recorder, ref, k, J, o)) {
+        fellAt = k;
+      }
+      // A fallen candidate still runs to its snapshot: the search may have to commit it.
+      if (fellAt !== null && spec.stopOnFall && recorder.frames >= (spec.endSnapshot ? spec.snapshotAfter ?? K : 0)) break;
+    }
+    const takeEnd = spec.endSnapshot && spec.snapshotAfter === undefined;
+    const result = recorder.result(sim, takeEnd);
+    if (mid) result.endSnapshot = mid;
+    return { ...result, fellAt, netTorque };
+  } finally {
+    sim.free();
+  }
+}
+
+function quatAt(a: Float64Array, k: number): [number, number, number, number] {
+  return [a[k * 4]!, a[k * 4 + 1]!, a[k * 4 + 2]!, a[k * 4 + 3]!];
+}
+
+function clampTorques(torques: Float64Array, max: number): void {
+  for (let j = 0; j < torques.length; j += 3) {
+    const n = Math.hypot(torques[j]!, torques[j + 1]!, torques[j + 2]!);
+    if (n > max) for (let c = 0; c < 3; c++) torques[j + c]! *= max / n;
+  }
+}
+
+/**
+ * What the controller adds to the body as a whole: each joint torque is applied as +τ on the
+ * child and −τ on the parent, so the sum is zero up to rounding; measured, not assumed.
+ */
+function netInjected(torques: Float64Array, layout: HumanoidLayout): number {
+  const perBody = new Float64Array(torques.length);
+  const joints = layout.skeleton.joints;
+  for (let j = 1; j < joints.length; j++) {
+    const par = joints[j]!.parent;
+    for (let c = 0; c < 3; c++) { perBody[j * 3 + c]! += torques[j * 3 + c]!; perBody[par * 3 + c]! -= torques[j * 3 + c]!; }
+  }
+  const sum = [0, 0, 0];
+  for (let i = 0; i < perBody.length; i++) sum[i % 3]! += perBody[i]!;
+  return Math.hypot(sum[0]!, sum[1]!, sum[2]!);
+}
+
+/** The end state of interval k has fallen: pelvis far from the reference, or the nose low. */
+function fallen(recorder: RolloutRecorder, ref: ControlReference, k: number, J: number, o: ControllerOptions): boolean {
+  const f = recorder.frames - 1;
+  const b = f * J * 7;
+  const d = Math.hypot(recorder.bodies[b]! - ref.root[(k + 1) * 3]!, recorder.bodies[b + 1]! - ref.root[(k + 1) * 3 + 1]!, recorder.bodies[b + 2]! - ref.root[(k + 1) * 3 + 2]!);
+  return d > o.fallDistance || recorder.landmarks[f * 99 + 1]! < o.fallNoseRatio * ref.noseY[k + 1]!;
+}

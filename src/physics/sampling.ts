@@ -1,0 +1,195 @@
+/**
+ * Sampling search over the fully physical controller's inputs (SAMCON-like, Liu et al. 2010):
+ * the motion is cut into short segments; for each one, random offsets of the leg and trunk PD
+ * targets are drawn around the offsets the surviving candidates ended with, each sample is
+ * simulated (controller.ts, in the worker pool) over its segment and a look-ahead past it, and
+ * the `beam` best end states by tracking cost survive into the next segment. The committed
+ * motion is the best survivor's ancestry. Everything is simulated from snapshots: no state is
+ * ever replaced. A segment whose best candidate fell counts a fall; the search continues from
+ * it (the result stays simulated) unless told to stop.
+ */
+import { Rng, mixSeed } from '../random.ts';
+import type { HumanoidLayout } from './humanoid.ts';
+import { referenceSlice, type ControlReference } from './control-reference.ts';
+import type { ControlledResult, ControlledSpec, ControllerOptions } from './controller.ts';
+import type { RolloutPool } from './pool.ts';
+
+export interface SamplingOptions {
+  /** Candidates simulated per segment (over all survivors). */
+  samples: number;
+  /** Survivors kept from segment to segment (1: greedy). */
+  beam: number;
+  /** Control frames per segment. */
+  segmentFrames: number;
+  /** Frames simulated past the segment's end to judge where it leads. */
+  lookaheadFrames: number;
+  /** Standard deviation of the sampled PD-target offsets, rad. */
+  sigma: number;
+  /** Share of a survivor's offsets its samples start from (the rest decays toward the plain reference). */
+  carry: number;
+  /** Joints whose angles get offsets: legs and trunk carry balance and contact. */
+  joints: string[];
+  /** Cost (m², as a landmark's squared error) of every frame a candidate spends fallen or does not reach. */
+  fallPenalty: number;
+  seed: number;
+}
+
+export const SAMPLING_DEFAULTS: SamplingOptions = {
+  samples: 64,
+  beam: 4,
+  segmentFrames: 3,
+  lookaheadFrames: 9,
+  sigma: 0.08,
+  carry: 0.7,
+  joints: ['spine', 'chest', 'left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'],
+  fallPenalty: 1,
+  seed: 0,
+};
+
+export interface SearchResult {
+  /** Frames simulated (intervals from the start snapshot). */
+  frames: number;
+  /** frames × J × 7 body poses, frames × 33 × 3 landmarks, frames × 2 foot contacts. */
+  bodies: Float64Array;
+  landmarks: Float64Array;
+  contacts: Uint8Array;
+  /** frames × D PD-target offsets the committed motion used (at the start of each interval). */
+  offsets: Float64Array;
+  /** Index of the first committed frame that had fallen, or null; falls = segments that ended fallen. */
+  fellAt: number | null;
+  falls: number;
+  /** State after the last committed frame. */
+  endSnapshot: Uint8Array;
+  /** Largest net torque the controller injected (0 up to rounding) and the residual force (always 0). */
+  netTorque: number;
+  residualForce: number;
+  rollouts: number;
+  ms: number;
+}
+
+/** One survivor: where it stands and how it got there. */
+interface Node {
+  parent: Node | null;
+  /** Committed frames of this node's segment. */
+  frames: number;
+  bodies: Float64Array;
+  landmarks: Float64Array;
+  contacts: Uint8Array;
+  /** Offsets (one per sampled angle) at the node's last frame, and per committed frame (frames × D). */
+  knot: Float64Array;
+  offsets: Float64Array;
+  snapshot: Uint8Array;
+  /** Summed committed cost. */
+  cost: number;
+  fellAt: number | null;
+}
+
+/** Packed angle indices of the sampled joints. */
+export function sampledAngles(layout: HumanoidLayout, joints: string[]): number[] {
+  const out: number[] = [];
+  layout.skeleton.joints.forEach((j, i) => {
+    if (!joints.includes(j.name)) return;
+    for (let a = 0; a < j.axes.length; a++) out.push(layout.angleOffsets[i]! + a);
+  });
+  return out;
+}
+
+/** Squared landmark error of simulated frame i against reference frame `at` (mean over 33, m²). */
+function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, at: number): number {
+  let e = 0;
+  for (let c = 0; c < 99; c++) { const d = r.landmarks[i * 99 + c]! - refLandmarks[at * 99 + c]!; e += d * d; }
+  return e / 33;
+}
+
+/**
+ * Runs the search over `intervals` frames of `reference` (frame 0 = the snapshot's state),
+ * scoring against `refLandmarks` (reference.frames × 99). The pool runs the candidates.
+ */
+export async function searchControls(
+  pool: RolloutPool, layout: HumanoidLayout, snapshot: Uint8Array, reference: ControlReference, refLandmarks: Float64Array,
+  intervals: number, stepsPerControl: number, controller: ControllerOptions, options: Partial<SamplingOptions> = {},
+  stopOnFall = false,
+): Promise<SearchResult> {
+  const o = { ...SAMPLING_DEFAULTS, ...options };
+  const started = performance.now();
+  const D = reference.angles.length / reference.frames;
+  const idx = sampledAngles(layout, o.joints);
+  const J = layout.bodies.length;
+  const K = Math.min(intervals, reference.frames - 1);
+  let beam: Node[] = [{
+    parent: null, frames: 0, bodies: new Float64Array(0), landmarks: new Float64Array(0), contacts: new Uint8Array(0),
+    knot: new Float64Array(idx.length), offsets: new Float64Array(0), snapshot, cost: 0, fellAt: null,
+  }];
+  let rollouts = 0, falls = 0, netTorque = 0;
+  for (let k0 = 0, seg = 0; k0 < K; k0 += o.segmentFrames, seg++) {
+    const L = Math.min(o.segmentFrames, K - k0);
+    const LA = Math.min(L + o.lookaheadFrames, K - k0);
+    const slice = referenceSlice(reference, k0, LA + 1);
+    const specs: ControlledSpec[] = [];
+    const drawn: Array<{ parent: Node; knot: Float64Array; offsets: Float64Array }> = [];
+    const per = Math.max(1, Math.floor(o.samples / beam.length));
+    beam.forEach((parent, b) => {
+      const rng = new Rng(mixSeed(o.seed, seg, b));
+      for (let s = 0; s < per; s++) {
+        // Sample 0 continues the survivor's offsets unchanged in direction (only decayed).
+        const knot = Float64Array.from(parent.knot, (v) => o.carry * v + (s === 0 ? 0 : o.sigma * rng.normal()));
+        const offsets = new Float64Array((LA + 1) * D);
+        for (let f = 0; f <= LA; f++) {
+          const w = Math.min(1, f / L);
+          idx.forEach((a, i) => { offsets[f * D + a] = (1 - w) * parent.knot[i]! + w * knot[i]!; });
+        }
+        drawn.push({ parent, knot, offsets });
+        specs.push({
+          kind: 'controlled', reference: slice, offsets, intervals: LA, stepsPerControl, controller,
+          stopOnFall: true, endSnapshot: true, snapshotAfter: L, snapshot: parent.snapshot,
+        });
+      }
+    });
+    const results = (await pool.runBatch(layout, snapshot, specs)) as ControlledResult[];
+    rollouts += results.length;
+    const scored = results.map((r, i) => {
+      let cost = 0;
+      for (let f = 0; f < LA; f++) cost += f < r.frames && (r.fellAt === null || f < r.fellAt) ? frameCost(r, f, refLandmarks, k0 + f + 1) : o.fallPenalty;
+      const committed = Array.from({ length: Math.min(L, r.frames) }, (_, f) => frameCost(r, f, refLandmarks, k0 + f + 1)).reduce((a, b) => a + b, 0);
+      return { i, r, total: drawn[i]!.parent.cost + cost, committed };
+    }).filter((s) => s.r.frames >= L && s.r.endSnapshot);
+    if (scored.length === 0) throw new Error(`sampling search: every candidate of segment ${seg} blew up (frame ${k0})`);
+    scored.sort((a, b) => a.total - b.total || a.i - b.i);
+    beam = scored.slice(0, o.beam).map(({ i, r, committed }) => {
+      const d = drawn[i]!;
+      netTorque = Math.max(netTorque, r.netTorque);
+      const fell = r.fellAt !== null && r.fellAt < L ? k0 + r.fellAt : null;
+      return {
+        parent: d.parent, frames: L, bodies: r.bodies.slice(0, L * J * 7), landmarks: r.landmarks.slice(0, L * 99),
+        contacts: r.contacts.slice(0, L * 2), knot: d.knot, offsets: d.offsets.slice(0, L * D), snapshot: r.endSnapshot!,
+        cost: d.parent.cost + committed, fellAt: d.parent.fellAt ?? fell,
+      };
+    });
+    const best = beam[0]!;
+    if (best.fellAt !== null && best.fellAt >= k0) {
+      falls++;
+      if (stopOnFall) break;
+    }
+  }
+  return assemble(beam[0]!, D, J, { falls, netTorque, rollouts, ms: performance.now() - started });
+}
+
+/** The committed motion of a survivor: its ancestry's segments in order. */
+function assemble(last: Node, D: number, J: number, stats: Pick<SearchResult, 'falls' | 'netTorque' | 'rollouts' | 'ms'>): SearchResult {
+  const chain: Node[] = [];
+  for (let n: Node | null = last; n && n.parent; n = n.parent) chain.unshift(n);
+  const frames = chain.reduce((s, n) => s + n.frames, 0);
+  const out: SearchResult = {
+    frames, bodies: new Float64Array(frames * J * 7), landmarks: new Float64Array(frames * 99), contacts: new Uint8Array(frames * 2),
+    offsets: new Float64Array(frames * D), fellAt: last.fellAt, endSnapshot: last.snapshot, residualForce: 0, ...stats,
+  };
+  let f = 0;
+  for (const n of chain) {
+    out.bodies.set(n.bodies, f * J * 7);
+    out.landmarks.set(n.landmarks, f * 99);
+    out.contacts.set(n.contacts, f * 2);
+    out.offsets.set(n.offsets, f * D);
+    f += n.frames;
+  }
+  return out;
+}
