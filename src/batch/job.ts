@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { EXPORT_FORMATS } from '../export/index.ts';
 import { OPTIMIZER_NAMES } from '../reconstruct/optimizers.ts';
 import type { ReconstructOptions } from '../reconstruct/pipeline.ts';
-import { codeVersion, digest, fingerprintPath } from '../reconstruct/stage-stamp.ts';
+import { digest, fingerprintPath } from '../reconstruct/stage-stamp.ts';
 import type { BatchInput } from './inputs.ts';
 
 /**
@@ -50,13 +50,12 @@ export function makeJob(input: BatchInput, out: string, options: ClipOptions): J
 }
 
 /**
- * The job id: the input's bytes, where it goes, the options that change the result and the
- * code that computes it. The same batch submitted twice maps onto the same jobs, which
- * BullMQ adds only once.
+ * The job id: the input's bytes, where it goes and the options that change the result. The
+ * same batch submitted twice maps onto the same jobs, which BullMQ adds only once.
  */
 export function jobId(job: JobData): string {
   const { workers: _speedOnly, ...resultOptions } = job.options;
-  return `om-${digest(JOB_FORMAT, fingerprintPath(job.input), job.out, job.rel, JSON.stringify(resultOptions), codeVersion())}`;
+  return `om-${digest(JOB_FORMAT, fingerprintPath(job.input), job.out, job.rel, JSON.stringify(resultOptions))}`;
 }
 
 /** The pipeline's options for one clip. */

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
 
@@ -8,10 +8,21 @@ export function ensureWritableOut(out: string): void {
   try {
     mkdirSync(out, { recursive: true });
     writeFileSync(probe, '');
+    rmSync(probe, { force: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new UserError(`${out}: cannot write the output folder (${code})`);
-  } finally {
-    rmSync(probe, { force: true });
   }
+}
+
+/** writeFileAtomic's temporary files (`.name.<8 hex>.tmp`). */
+const TEMP_FILE = /^\..+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temporary files a killed run left in a clip's folder. Only the job's holder
+ * calls it (BullMQ's lock), so no live writer owns them.
+ */
+export function removeStaleTemps(clipDir: string): void {
+  if (!existsSync(clipDir)) return;
+  for (const name of readdirSync(clipDir)) if (TEMP_FILE.test(name)) rmSync(join(clipDir, name), { force: true });
 }

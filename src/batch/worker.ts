@@ -5,6 +5,7 @@ import { connect, probeRedis, type ConnectionOptions } from './connection.ts';
 import { withIndexLock } from './index-lock.ts';
 import { clipOut, jobData, type JobData } from './job.ts';
 import { recordFailure } from './local.ts';
+import { removeStaleTemps } from './out-dir.ts';
 import { QUEUE_DEFAULTS } from './queue.ts';
 import { ClipError, runClip, type ClipResult, type RunningClip } from './run-clip.ts';
 
@@ -57,6 +58,7 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
     const data: JobData = o.physicsWorkers === undefined ? parsed.data : { ...parsed.data, options: { ...parsed.data.options, workers: o.physicsWorkers } };
     const id = job.id!;
     onEvent({ type: 'start', clip: data.rel, jobId: id, attempt: job.attemptsMade + 1 });
+    removeStaleTemps(clipOut(data));
     const clip = runClip(data, (stage, done, total) => onEvent({ type: 'progress', clip: data.rel, stage, done, total }));
     running.set(id, clip);
     try {

@@ -1,0 +1,81 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalRedis, type LocalRedis } from '../../src/batch/redis-server.ts';
+import { badClip, cli, FAST, HAVE_REDIS, spawnCli, stopProcess, synthClip } from './helpers.ts';
+
+const PASSWORD = 'batch-test-Secret-42';
+const dir = mkdtempSync(join(tmpdir(), 'om-batch-queue-'));
+let redis: LocalRedis;
+
+beforeAll(async () => {
+  if (HAVE_REDIS) redis = await startLocalRedis({ password: PASSWORD });
+});
+afterAll(async () => {
+  await redis?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Every file under a folder, as text. */
+function allText(root: string): string {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(root, f)).filter((p) => statSync(p).isFile()).map((p) => readFileSync(p, 'utf8')).join('\n');
+}
+
+describe.skipIf(!HAVE_REDIS)('batch on Redis (real redis-server, BullMQ)', () => {
+  it('queues each clip once however often it is submitted; a worker finishes them, a failing clip lands in the failed set', async () => {
+    const root = join(dir, 'in');
+    synthClip(join(root, 'squat'), 0.4);
+    synthClip(join(root, 'squat-b'), 0.3, 7);
+    badClip(join(root, 'broken.json'));
+    const out = join(dir, 'out');
+    const args = ['batch', root, '--out', out, '--redis', redis.url, ...FAST.filter((a) => a !== '--quiet')];
+    const first = await cli(args);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/queued 3 clip\(s\) on redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+ \(queue optimus-motion\); 0 already there/);
+    const again = await cli(args);
+    expect(again.stdout).toMatch(/queued 0 clip\(s\) .*; 3 already there/);
+
+    const queued = JSON.parse((await cli(['status', '--redis', redis.url, '--json'])).stdout);
+    expect(Object.keys(queued)).toEqual(['queued', 'active', 'done', 'failed', 'jobs']);
+    expect(queued).toMatchObject({ queued: 3, active: 0, done: 0, failed: 0 });
+    expect(Object.keys(queued.jobs[0])).toEqual(['input', 'state', 'out', 'error']);
+
+    let waited = { stdout: '' };
+    const worker = spawnCli(['worker', '--redis', redis.url, '--concurrency', '2', '--workers', '0']);
+    try {
+      waited = await cli(['status', '--redis', redis.url, '--wait', '--json'], 120_000);
+      const s = JSON.parse(waited.stdout);
+      expect(s).toMatchObject({ queued: 0, active: 0, done: 2, failed: 1 });
+      const failed = s.jobs.find((j: { state: string }) => j.state === 'failed');
+      expect(failed.input).toBe(join(root, 'broken.json'));
+      expect(failed.out).toBe(join(out, 'broken'));
+      expect(failed.error).toMatch(/broken\.json: invalid/);
+      // Submitted once more after the work is done: nothing is queued again.
+      expect((await cli(args)).stdout).toMatch(/queued 0 clip\(s\) .*; 3 already there/);
+      expect(worker.log().match(/\bstart squat\/keypoints\b/g)).toHaveLength(1);
+    } finally {
+      await stopProcess(worker.proc);
+    }
+
+    const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
+    expect(index.clips.map((c: { out: string; status: string }) => `${c.out}:${c.status}`)).toEqual(['broken:failed', 'squat-b/keypoints:done', 'squat/keypoints:done']);
+    expect(index.clips[2].metrics.paMpjpe).toBeGreaterThan(0);
+    // The password is nowhere: not in what the commands printed, nor in any file of the batch.
+    expect(worker.log()).not.toContain(PASSWORD);
+    expect(first.stdout + first.stderr + again.stdout + waited.stdout).not.toContain(PASSWORD);
+    expect(allText(out)).not.toContain(PASSWORD);
+  }, 120_000);
+
+  it('fails fast in one line, naming the masked URL, when Redis cannot be reached', async () => {
+    const url = `redis://ops:${PASSWORD}@127.0.0.1:1`;
+    for (const args of [['status', '--redis', url], ['batch', join(dir, 'in'), '--out', join(dir, 'o'), '--redis', url, ...FAST]]) {
+      const r = await cli(args, 30_000);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/^optimus-motion: error: cannot reach Redis at redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:1\/?: .+\n$/);
+      expect(r.stderr + r.stdout).not.toContain(PASSWORD);
+      expect(r.ms).toBeLessThan(15_000);
+    }
+  }, 60_000);
+});
