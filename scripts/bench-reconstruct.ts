@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/formats/io.ts';
 import { benchReconstruct, RECONSTRUCT_BENCH_DEFAULTS } from '../src/reconstruct/bench.ts';
 import { DEMO_DEFAULTS } from '../src/reconstruct/demo.ts';
-import type { PhysicsStageOptions } from '../src/reconstruct/physics-stage.ts';
+import { parsePhysicsStageJson } from '../src/reconstruct/physics-options.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -39,7 +39,7 @@ const result = await benchReconstruct({
     // The physics stage's own iteration default unless --iterations is given.
     optimizer: arg('optimizer', 'optimus'), ...(arg('iterations', '') ? { iterations: Number(arg('iterations', '')) } : {}), workers: Number(arg('workers', String(availableParallelism()))),
     // Physics-stage options as JSON, e.g. the previous defaults for a before/after table.
-    physicsStage: JSON.parse(arg('physics', '{}')) as PhysicsStageOptions,
+    physicsStage: parsePhysicsStageJson(arg('physics', '{}')),
   },
   compare: arg('optimizers', '') === 'none' ? undefined : {
     ...RECONSTRUCT_BENCH_DEFAULTS.compare,

@@ -4,7 +4,7 @@
  * controller (tracking.ts) are loops over this class.
  */
 import type RAPIER_NS from '@dimforge/rapier3d-compat';
-import { quatConjugate, quatFromRotationVector, quatMultiply, quatRotate, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { quatConjugate, quatFromRotationVector, quatMultiply, quatNormalize, quatRotate, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import type { Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
 import type { Rapier } from './rapier.ts';
@@ -107,21 +107,6 @@ export class HumanoidSim {
     root.applyTorqueImpulse({ x: w(3), y: w(4), z: w(5) }, true);
   }
 
-  /**
-   * Joint torques for the next step (world frame, N·m; joint j's torque acts on body j and its
-   * opposite on the parent body): internal, so they add no net force or torque to the body.
-   */
-  applyJointTorques(torques: Float64Array): void {
-    const dt = 1 / this.layout.options.rate;
-    const joints = this.layout.skeleton.joints;
-    for (let j = 1; j < joints.length; j++) {
-      const x = torques[j * 3]! * dt, y = torques[j * 3 + 1]! * dt, z = torques[j * 3 + 2]! * dt;
-      if (x === 0 && y === 0 && z === 0) continue;
-      this.bodies[j]!.applyTorqueImpulse({ x, y, z }, true);
-      this.bodies[joints[j]!.parent]!.applyTorqueImpulse({ x: -x, y: -y, z: -z }, true);
-    }
-  }
-
   step(): void {
     this.world.step();
     this.steps++;
@@ -172,6 +157,22 @@ export class HumanoidSim {
     return out;
   }
 
+  /**
+   * Adds the ground's normal force (N) over the last step on the left foot, the right foot and
+   * all other bodies to out[offset], out[offset + 1], out[offset + 2]: the solver's contact
+   * impulses of every contact pair with the ground, divided by the step length.
+   */
+  addGroundForces(out: Float64Array, offset = 0): void {
+    const rate = this.layout.options.rate;
+    const [left, right] = this.feet.map((f) => f.handle);
+    this.world.contactPairsWith(this.ground, (other) => {
+      const slot = offset + (other.handle === left ? 0 : other.handle === right ? 1 : 2);
+      this.world.contactPair(this.ground, other, (m) => {
+        for (let c = 0; c < m.numContacts(); c++) out[slot] += m.contactImpulse(c) * rate;
+      });
+    });
+  }
+
   takeSnapshot(): Uint8Array {
     return this.world.takeSnapshot();
   }
@@ -197,15 +198,17 @@ export function landmarksFromBodies(layout: HumanoidLayout, bodyPose: Float64Arr
 
 /**
  * A Pose (src/body/pose.ts) from body poses (e.g. `RolloutResult.bodies`, frame k): local
- * rotations are parent⁻¹ · child, the root comes from the pelvis body.
+ * rotations are parent⁻¹ · child, the root comes from the pelvis body (quaternions renormalised).
  */
-export function poseFromBodies(skel: Skeleton, bodies: Float64Array, frame = 0): Pose {
-  const J = skel.joints.length;
-  const base = frame * J * 7;
-  const q = (i: number): Quat => [bodies[base + i * 7 + 3]!, bodies[base + i * 7 + 4]!, bodies[base + i * 7 + 5]!, bodies[base + i * 7 + 6]!];
+export function poseFromBodies(skel: Skeleton, bodies: ArrayLike<number>, frame = 0): Pose {
+  const base = frame * skel.joints.length * 7;
+  const rot = (j: number): Quat => {
+    const o = base + j * 7 + 3;
+    return quatNormalize([bodies[o]!, bodies[o + 1]!, bodies[o + 2]!, bodies[o + 3]!]);
+  };
   return {
     rootPosition: [bodies[base]!, bodies[base + 1]!, bodies[base + 2]!],
-    rootRotation: q(0),
-    rotations: skel.joints.map((j, i) => (j.parent < 0 ? [0, 0, 0, 1] as Quat : quatMultiply(quatConjugate(q(j.parent)), q(i)))),
+    rootRotation: rot(0),
+    rotations: skel.joints.map((j, i) => (j.parent < 0 ? [0, 0, 0, 1] as Quat : quatNormalize(quatMultiply(quatConjugate(rot(j.parent)), rot(i))))),
   };
 }

@@ -30,14 +30,7 @@ export const PHYSICS_WEIGHTS: PhysicsWeights = {
   reprojection: 1,
   kinematic3d: 1,
   footSlide: 2,
-  // Issue 6: the walk's left foot, planted (simulated contact, heel and toe inside the 5 cm
-  // band, the footSlide term active), was dragged 2.5–3.5 cm per frame at frames 37–41: a
-  // squared per-point term of that size weighs little next to the pose terms. This term
-  // (20, `skateMargin` 1 cm) took walk skating 8.3 → 1.7 % with both Optimus and Adam (CMU, 2 s,
-  // bench). Measured and not adopted: horizontal root gains × 0.1 alone (Optimus 0 %, Adam
-  // 11.7 %, same frames; with this term the demo's skating 1.7 → 5.8 %), vertical root gains
-  // × 0.3 (Adam 27 %), weight 5 (11.7 %), and with horizontal × 0.1: margin 1.5 cm (6.7 %),
-  // also charging the transition from the window's start state (6.7 %: a heel strike instead).
+  // Strong: a squared per-point slide weighs little next to the pose terms (docs/notebook/physics-stage.md).
   footSkate: 20,
   control: 1e-4,
   residual: 1e-3,
@@ -66,11 +59,30 @@ export function footCentreShift(before: (j: number, c: number) => number, after:
   return metricFootCentreShift(before, after, SOLES[foot]!);
 }
 
-/** The window loss of one rollout (a plain number; blow-ups cost a large finite amount). */
-export function windowLossValue(
-  obs: Observations, camera: PinholeCamera, depth: number, setup: WindowSetup, r: RolloutResult,
-  x: Float64Array, perKnot: number, nc: number, knots: number, w: PhysicsWeights, contactBand: number, skateMargin: number,
-): number {
+/** What the loss of a window needs besides the rollout and its controls. */
+export interface WindowLossContext {
+  obs: Observations;
+  camera: PinholeCamera;
+  depth: number;
+  setup: WindowSetup;
+  /** Values per control knot (controlled angles, then the optional root wrench's 6). */
+  perKnot: number;
+  /** Controlled angles per knot. */
+  controlled: number;
+  knots: number;
+  weights: PhysicsWeights;
+  /** Sole height (m) under which a foot counts as planted for the slide terms (0: simulated contact only). */
+  contactBand: number;
+  /** Per-frame foot-centre motion (m) above which `footSkate` charges a planted foot. */
+  skateMargin: number;
+}
+
+/**
+ * The window loss of one rollout (a plain number; blow-ups cost a large finite amount); x holds
+ * all knots' control offsets.
+ */
+export function windowLossValue(ctx: WindowLossContext, r: RolloutResult, x: Float64Array): number {
+  const { obs, camera, depth, setup, perKnot, controlled: nc, knots, weights: w, contactBand, skateMargin } = ctx;
   const K = setup.win.end - setup.win.start;
   const M = quatToMatrix(camera.rotation);
   const s2 = (ROBUST_SCALE / depth) ** 2;

@@ -10,7 +10,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('demo', () => {
   it('runs a reduced demo end to end: synth, reconstruct with physics, exports, metrics', async () => {
     // The smallest physics budget that still optimizes: 1 knot, forward differences.
-    const r = await runDemo({ out: dir, seconds: 0.4, iterations: 1, kinematicIterations: 3, physicsStage: { knots: 1, centralShare: 0 } });
+    const r = await runDemo({ out: dir, seconds: 0.4, iterations: 1, kinematicIterations: 3, physicsStage: { windows: { knots: 1 }, gradient: { centralShare: 0 } } });
     for (const f of ['keypoints.json', 'truth.json', 'kinematic.json', 'motion.json', 'motion.bvh', 'motion.glb', 'motion.csv', 'report.json', 'metrics.json']) {
       expect(existsSync(join(dir, f)), f).toBe(true);
     }

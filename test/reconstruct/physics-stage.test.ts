@@ -25,7 +25,7 @@ describe('physics stage', () => {
     // Smoothing σ 1, not the stage's default 2: on this 5-frame clip with σ 2 SGD's two steps
     // did not descend (measured). Joint gains ×1, not the stage's former default ×3: on this 4-frame window at ×3 the
     // adafac-mlp checkpoint's first three steps all went uphill (measured), the others descend at both.
-    const r = await runPhysics(obs, skel, camera, 3.6, poses, { optimizer, iterations, knots: 1, residual: false, windowSize: 4, centralShare: 0, gainScale: 1, smoothing: 1 });
+    const r = await runPhysics(obs, skel, camera, 3.6, poses, { optimizer, iterations, windows: { knots: 1, size: 4 }, gradient: { centralShare: 0 }, controller: { rootWrench: false, gainScale: 1, smoothing: 1 } });
     expect(r.windowCurves).toHaveLength(1);
     expect(r.blowUps).toEqual([]);
     expect(r.poses).toHaveLength(5);
@@ -36,10 +36,11 @@ describe('physics stage', () => {
   it('with continuous controls carries the last knot across window seams and optimizes one knot less', async () => {
     const poses9 = squatPoses(skel, 9);
     const obs9 = prepareObservations(keypointsFromLandmarks(poses9.map((p) => landmarkPositions(skel, p)), camera), 'synthetic');
-    const options = { optimizer: 'adam', iterations: 2, knots: 2, residual: false, windowSize: 4, centralShare: 0, gainScale: 1 };
+    const options = { optimizer: 'adam', iterations: 2, gradient: { centralShare: 0 }, controller: { rootWrench: false, gainScale: 1 } };
+    const windows = { knots: 2, size: 4 };
     const carries: Array<number[] | undefined> = [];
-    const cont = await runPhysics(obs9, skel, camera, 3.6, poses9, { ...options, continuous: true, onWindow: (s) => { carries.push(s.carry); } });
-    const free = await runPhysics(obs9, skel, camera, 3.6, poses9, { ...options, continuous: false });
+    const cont = await runPhysics(obs9, skel, camera, 3.6, poses9, { ...options, windows: { ...windows, continuous: true }, onWindow: (s) => { carries.push(s.carry); } });
+    const free = await runPhysics(obs9, skel, camera, 3.6, poses9, { ...options, windows: { ...windows, continuous: false } });
     expect(cont.blowUps).toEqual([]);
     expect(cont.poses).toHaveLength(9);
     expect(carries).toHaveLength(2);
@@ -51,7 +52,7 @@ describe('physics stage', () => {
   }, 120_000);
 
   it('gives the same motion with rollouts in 2 worker threads as on the main thread', async () => {
-    const options = { optimizer: 'adam', iterations: 2, knots: 1, residual: false, windowSize: 4, centralShare: 0.5, gainScale: 1 };
+    const options = { optimizer: 'adam', iterations: 2, windows: { knots: 1, size: 4 }, gradient: { centralShare: 0.5 }, controller: { rootWrench: false, gainScale: 1 } };
     const main = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, workers: 0 });
     const pooled = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, workers: 2 });
     expect(pooled.rollouts).toBe(main.rollouts);
@@ -65,16 +66,18 @@ describe('physics stage lookahead and rewind', () => {
   const camera = testCamera();
   const poses = squatPoses(skel, 13);
   const obs = prepareObservations(keypointsFromLandmarks(poses.map((p) => landmarkPositions(skel, p)), camera), 'synthetic');
-  const base = { optimizer: 'adam', knots: 2, residual: false, windowSize: 4, centralShare: 0, gainScale: 1, rewind: false };
+  const base = { optimizer: 'adam', gradient: { centralShare: 0 }, controller: { rootWrench: false, gainScale: 1 } };
+  const windows = (lookahead: number) => ({ knots: 2, size: 4, lookahead });
+  const recovery = { rewind: false, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10, seamBlend: 0 };
 
   it('a lookahead changes what is scored, not what is kept: with no iterations the motion is the same, with iterations it differs', async () => {
-    const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, lookahead: 0 });
-    const ahead = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, lookahead: 3 });
+    const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, windows: windows(0), recovery: { rewind: false } });
+    const ahead = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, windows: windows(3), recovery: { rewind: false } });
     expect(ahead.poses).toHaveLength(13);
     expect(ahead.poses).toEqual(plain.poses);
     // Optimized, the lookahead frames enter the loss, so the chosen controls differ.
-    const opt0 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, lookahead: 0 });
-    const opt3 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, lookahead: 3 });
+    const opt0 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, windows: windows(0), recovery: { rewind: false } });
+    const opt3 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, windows: windows(3), recovery: { rewind: false } });
     expect(opt3.poses).toHaveLength(13);
     expect(opt3.blowUps).toEqual([]);
     expect(opt3.windowStarts[0]).not.toBe(opt0.windowStarts[0]);
@@ -84,9 +87,9 @@ describe('physics stage lookahead and rewind', () => {
   it('rewinds a window that strays to the kinematic state at its start (a restart after the window before)', async () => {
     // A threshold no simulated pose meets: every window strays, so each is redone once.
     // seamBlend 0: the frames before a restart as simulated (blending is checked below).
-    const options = { ...base, iterations: 0, lookahead: 0, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10, seamBlend: 0 };
+    const options = { ...base, iterations: 0, windows: windows(0), recovery };
     const off = await runPhysics(obs, skel, camera, 3.6, poses, options);
-    const on = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, rewind: true });
+    const on = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, recovery: { ...recovery, rewind: true } });
     expect(off.resets).toEqual([]);
     expect(on.poses).toHaveLength(13);
     // Windows 1 and 2 of 3 may be redone (window 0 starts from the kinematic state anyway); a
@@ -97,7 +100,7 @@ describe('physics stage lookahead and rewind', () => {
     const first = on.resets.length ? (on.resets[0]! + 1) * 4 : 13;
     expect(on.poses.slice(0, first + 1)).toEqual(off.poses.slice(0, first + 1));
     // Blended, only the 2 frames before each restart change, and the rest is the same motion.
-    const blended = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, rewind: true, seamBlend: 2 });
+    const blended = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, recovery: { ...recovery, rewind: true, seamBlend: 2 } });
     expect(blended.resets).toEqual(on.resets);
     expect(on.resets.length).toBeGreaterThan(0);
     const seams = on.resets.map((r) => (r + 1) * 4);
@@ -110,9 +113,9 @@ describe('physics stage lookahead and rewind', () => {
   }, 120_000);
 
   it('restarts from a pose moved to keep the planted feet in place, and reports how far', async () => {
-    const options = { ...base, iterations: 0, lookahead: 0, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10, seamBlend: 0, rewind: true };
+    const options = { ...base, iterations: 0, windows: windows(0), recovery: { ...recovery, rewind: true } };
     const shifted = await runPhysics(obs, skel, camera, 3.6, poses, options);
-    const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, restartShift: false });
+    const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, recovery: { ...recovery, rewind: true, restartShift: false } });
     expect(shifted.resets.length).toBeGreaterThan(0);
     expect(shifted.restartShifts).toHaveLength(shifted.resets.length);
     expect(plain.restartShifts).toEqual(plain.resets.map(() => 0));
@@ -156,7 +159,7 @@ describe('physics stage tracking a jittery kinematic squat', () => {
 
   it('keeps the body up through the squat, closer to the truth and smoother than its input', async () => {
     // The controller alone, without rewinds: a restart from the kinematic state would hide a fall.
-    const r = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 0, windowSize: 10, rewind: false });
+    const r = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false } });
     expect(r.poses).toHaveLength(31);
     expect(r.resets).toEqual([]);
     expect(r.blowUps).toEqual([]);

@@ -23,7 +23,7 @@ writeFileSync(input, JSON.stringify(kp));
 const base = (out: string): ReconstructOptions => ({
   out, optimizer: 'adam', exports: ['csv'],
   kinematic: { iterations: 3, initIterations: 2, windowSize: 4, overlap: 1 },
-  physicsStage: { iterations: 1, knots: 1, residual: false, windowSize: 4, centralShare: 0 },
+  physicsStage: { iterations: 1, windows: { knots: 1, size: 4 }, controller: { rootWrench: false }, gradient: { centralShare: 0 } },
 });
 
 describe('reconstruct pipeline', () => {

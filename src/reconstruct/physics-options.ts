@@ -1,0 +1,234 @@
+/**
+ * The physics stage's options, grouped by concern: the controller that drives the humanoid, the
+ * windows the clip is cut into, the finite-difference gradient, the loss, and the recovery when
+ * the simulation strays. How each default was chosen: docs/notebook/physics-stage.md.
+ */
+import { z } from 'zod';
+import type { Skeleton } from '../body/skeleton.ts';
+import { UserError } from '../errors.ts';
+import { PHYSICS_DEFAULTS, type PhysicsOptions } from '../physics/humanoid.ts';
+import type { RootGains } from '../physics/rollout.ts';
+import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
+import { PHYSICS_WEIGHTS, type PhysicsWeights } from './physics-loss.ts';
+import type { PhysicsCheckpoint } from './physics-result.ts';
+
+/** Which joint angles get optimized offsets: legs and trunk carry balance and contact. */
+export const CONTROLLED_JOINTS = ['spine', 'chest', 'left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'];
+
+/** Frame rate (fps) below which `controller.lowFpsGainScale` replaces `controller.gainScale`. */
+export const LOW_FPS = 15;
+
+/** The Optimus prior of the stage: the diagonal H₀ at 1/√v alone, the prior it was tuned with. */
+export const PHYSICS_OPTIMUS_PRIOR = { diagonalBlend: 0 };
+
+/** How the humanoid is driven toward the kinematic motion. */
+export interface ControllerOptions {
+  /**
+   * Closed-loop root wrench toward the kinematic root at every step (PD gains as accelerations,
+   * src/physics/tracking.ts' defaults): a force from outside the body, reported as the
+   * physics residual; null for none.
+   */
+  rootPd: Omit<RootGains, 'mass'> | null;
+  /** Also optimize a penalised open-loop root wrench per knot (an external force, reported). */
+  rootWrench: boolean;
+  /** Multiplier on every joint's PD stiffness (damping scales with its square root). */
+  gainScale: number;
+  /** The multiplier below LOW_FPS: each control interval spans many steps there and stiff gains blow up. */
+  lowFpsGainScale: number;
+  /** PD targets lead the kinematic pose by this many seconds, rounded to whole frames. */
+  leadSeconds: number;
+  /** Gaussian σ (frames) low-passing the kinematic motion before it becomes PD targets; 0 for none. */
+  smoothing: number;
+  /** PD targets and the root reference follow Catmull-Rom splines (continuous target velocity). */
+  spline: boolean;
+  /** Humanoid options of src/physics that differ from its defaults here (per-joint stiffness merged). */
+  humanoid: Partial<PhysicsOptions>;
+}
+
+/** How the clip is cut into windows of optimized controls. */
+export interface WindowOptions {
+  /** Frames (control intervals) per window. */
+  size: number;
+  /** Control knots per window (offsets interpolated linearly between them). */
+  knots: number;
+  /** Each window's first knot continues the offsets the previous window ended with (not optimized). */
+  continuous: boolean;
+  /**
+   * Frames each window's rollouts run past its end (holding the last knot), scored but not kept:
+   * a window's controls are chosen for the state they leave the next window in too.
+   */
+  lookahead: number;
+  /** Weight of a lookahead frame's loss relative to a window frame's. */
+  lookaheadWeight: number;
+}
+
+/** The finite-difference gradient of a window's loss (the simulator is not differentiable). */
+export interface GradientOptions {
+  /** Finite-difference step (rad for angles; fraction of body weight for the wrench). */
+  fdStep: number;
+  /** control = paramScale · x, so that useful offsets (~20 mrad) are O(1) in x, the scale learned optimizers know. */
+  paramScale: number;
+  /** Share of the iterations, at the end, that use central differences. */
+  centralShare: number;
+}
+
+/** What a window's loss weighs (physics-loss.ts). */
+export interface LossOptions {
+  weights: PhysicsWeights;
+  /** Landmark height (m) under which a foot's sole points count as planted for the slide terms (0: simulated contact only). */
+  contactBand: number;
+  /** Horizontal motion (m) of a planted foot's centre per frame above which `footSkate` charges it (below the metric's 2 cm). */
+  skateMargin: number;
+}
+
+/**
+ * What happens when the simulation strays from the kinematic motion. Every restart replaces the
+ * simulated state instead of simulating it, and is counted in the result's `restarts`.
+ */
+export interface RecoveryOptions {
+  /** Redo a window that strays (`strayPoseError` at any frame, or ends far off) once from the kinematic state at its start. */
+  rewind: boolean;
+  /** Pose error (m, mean over landmarks, pelvis-aligned) at any frame of a window that makes `rewind` redo it. */
+  strayPoseError: number;
+  /** A window whose pelvis ends this far (m) from the kinematic one restarts the next from the kinematic state. */
+  resetDistance: number;
+  /** Likewise when its last pose is this far (m, as `strayPoseError`) from the kinematic pose. */
+  resetPoseError: number;
+  /** Frames before a restart blended into the restart pose (interpolated, not simulated); 0 keeps the jump. */
+  seamBlend: number;
+  /** A restart starts from the kinematic pose shifted horizontally to keep the simulation's planted feet in place. */
+  restartShift: boolean;
+}
+
+/** Every option of the stage, resolved. */
+export interface PhysicsStageConfig {
+  optimizer: string;
+  /** Optimizer iterations per window. */
+  iterations: number;
+  seed: number;
+  /** Worker threads for the finite-difference rollouts (0: the calling thread); the result does not depend on it. */
+  workers: number;
+  controller: ControllerOptions;
+  windows: WindowOptions;
+  gradient: GradientOptions;
+  loss: LossOptions;
+  recovery: RecoveryOptions;
+}
+
+/** What a caller passes: any subset of each group, plus the checkpoint hooks. */
+export interface PhysicsStageOptions {
+  optimizer?: string;
+  iterations?: number;
+  seed?: number;
+  workers?: number;
+  controller?: Partial<ControllerOptions>;
+  windows?: Partial<WindowOptions>;
+  gradient?: Partial<GradientOptions>;
+  loss?: Partial<Omit<LossOptions, 'weights'>> & { weights?: Partial<PhysicsWeights> };
+  recovery?: Partial<RecoveryOptions>;
+  onWindow?: (state: PhysicsCheckpoint, total: number) => void;
+  resume?: PhysicsCheckpoint;
+}
+
+export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
+  optimizer: 'optimus',
+  iterations: 8,
+  seed: 0,
+  workers: 0,
+  controller: {
+    rootPd: {
+      stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
+      rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
+      // Weak sideways pull: a stiff one drags planted feet.
+      horizontal: 0.3,
+    },
+    rootWrench: false,
+    gainScale: 1.5,
+    lowFpsGainScale: 1,
+    leadSeconds: 0,
+    smoothing: 2,
+    spline: true,
+    // Stiffer knees than src/physics' default (measured: docs/notebook/physics-stage.md).
+    humanoid: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions>,
+  },
+  windows: { size: 10, knots: 2, continuous: true, lookahead: 10, lookaheadWeight: 1 },
+  gradient: { fdStep: 0.01, paramScale: 0.02, centralShare: 0.34 },
+  loss: { weights: PHYSICS_WEIGHTS, contactBand: 0.05, skateMargin: 0.01 },
+  recovery: { rewind: true, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
+};
+
+/** The stage's humanoid options: its defaults, then the caller's (per-joint stiffness merged). */
+export function humanoidOptions(humanoid: Partial<PhysicsOptions> = {}): Partial<PhysicsOptions> {
+  const base = PHYSICS_STAGE_DEFAULTS.controller.humanoid;
+  return { ...base, ...humanoid, stiffness: { ...PHYSICS_DEFAULTS.stiffness, ...base.stiffness, ...humanoid.stiffness } };
+}
+
+/** The defaults with a caller's options laid over them, group by group. */
+export function resolvePhysicsOptions(options: PhysicsStageOptions = {}): PhysicsStageConfig {
+  const d = PHYSICS_STAGE_DEFAULTS;
+  return {
+    optimizer: options.optimizer ?? d.optimizer,
+    iterations: options.iterations ?? d.iterations,
+    seed: options.seed ?? d.seed,
+    workers: options.workers ?? d.workers,
+    controller: { ...d.controller, ...options.controller, humanoid: humanoidOptions(options.controller?.humanoid) },
+    windows: { ...d.windows, ...options.windows },
+    gradient: { ...d.gradient, ...options.gradient },
+    loss: { ...d.loss, ...options.loss, weights: { ...d.loss.weights, ...options.loss?.weights } },
+    recovery: { ...d.recovery, ...options.recovery },
+  };
+}
+
+/** Indices (in the packed angle vector) of the angles the stage controls. */
+export function controlledAngles(skel: Skeleton): number[] {
+  const out: number[] = [];
+  let k = 0;
+  for (const j of skel.joints) {
+    if (j.parent < 0) continue;
+    if (CONTROLLED_JOINTS.includes(j.name)) for (let i = 0; i < j.axes.length; i++) out.push(k + i);
+    k += j.axes.length;
+  }
+  return out;
+}
+
+const gains = z.object({
+  stiffness: z.number(), damping: z.number(), rotStiffness: z.number(), rotDamping: z.number(), inertia: z.number(), horizontal: z.number().optional(),
+}).strict();
+
+/** The options a user may give as JSON (bench:reconstruct `--physics`): the groups above, unknown keys refused. */
+export const physicsStageOptionsSchema = z.object({
+  optimizer: z.string().optional(),
+  iterations: z.number().int().nonnegative().optional(),
+  seed: z.number().int().optional(),
+  workers: z.number().int().nonnegative().optional(),
+  controller: z.object({
+    rootPd: gains.nullable(), rootWrench: z.boolean(), gainScale: z.number().positive(), lowFpsGainScale: z.number().positive(),
+    leadSeconds: z.number(), smoothing: z.number().nonnegative(), spline: z.boolean(), humanoid: z.record(z.string(), z.unknown()),
+  }).partial().strict().optional(),
+  windows: z.object({
+    size: z.number().int().positive(), knots: z.number().int().positive(), continuous: z.boolean(), lookahead: z.number().int().nonnegative(), lookaheadWeight: z.number().nonnegative(),
+  }).partial().strict().optional(),
+  gradient: z.object({ fdStep: z.number().positive(), paramScale: z.number().positive(), centralShare: z.number().min(0).max(1) }).partial().strict().optional(),
+  loss: z.object({
+    weights: z.object(Object.fromEntries(Object.keys(PHYSICS_WEIGHTS).map((k) => [k, z.number()]))).partial().strict(), contactBand: z.number().nonnegative(), skateMargin: z.number().nonnegative(),
+  }).partial().strict().optional(),
+  recovery: z.object({
+    rewind: z.boolean(), strayPoseError: z.number().positive(), resetDistance: z.number().positive(), resetPoseError: z.number().positive(), seamBlend: z.number().int().nonnegative(), restartShift: z.boolean(),
+  }).partial().strict().optional(),
+}).strict();
+
+/** Physics-stage options from a JSON string, or a one-line UserError naming what is wrong. */
+export function parsePhysicsStageJson(json: string, source = '--physics'): PhysicsStageOptions {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new UserError(`${source}: not JSON (${(e as Error).message})`);
+  }
+  const r = physicsStageOptionsSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new UserError(`${source}: ${issue.path.join('.') || 'options'}: ${issue.message} (groups: controller, windows, gradient, loss, recovery; see src/reconstruct/physics-options.ts)`);
+  }
+  return r.data as PhysicsStageOptions;
+}

@@ -1,0 +1,57 @@
+/**
+ * What the physics stage keeps between windows (a resumable checkpoint) and what it returns.
+ */
+import type { Pose } from '../body/pose.ts';
+import type { Vec3 } from '../geometry/quaternion.ts';
+
+export interface BlowUp {
+  window: number;
+  reason: string;
+  recovered: boolean;
+}
+
+/** Resumable state: simulated frames so far and the snapshot to continue from. */
+export interface PhysicsCheckpoint {
+  nextWindow: number;
+  /** Per simulated frame: body poses (J × 7) — frame 0 is the kinematic start pose. */
+  bodies: number[][];
+  contacts: Array<[boolean, boolean]>;
+  /** Base64 Rapier snapshot at the end of the last finished window. */
+  snapshot: string;
+  curves: number[][];
+  /** Loss of each window before optimization (plain tracking). */
+  starts: number[];
+  rollouts: number;
+  residualForce: number[];
+  residualTorque: number[];
+  blowUps: BlowUp[];
+  /** Windows after which the simulation drifted off and was restarted from the kinematic state. */
+  resets: number[];
+  /** Control offsets of the last knot of the last finished window (see `windows.continuous`). */
+  carry?: number[];
+  /** Per reset window: the horizontal shift (m) of the kinematic pose it restarted from. */
+  shifts?: Record<number, number[]>;
+}
+
+export interface PhysicsResult {
+  poses: Pose[];
+  landmarks: Vec3[][];
+  contacts: Array<{ leftFoot: boolean; rightFoot: boolean }>;
+  loss: number;
+  iterations: number;
+  rollouts: number;
+  lossCurve: number[];
+  windowCurves: number[][];
+  /** Each window's loss before optimization. */
+  windowStarts: number[];
+  /** Mean |residual force| (N) and torque (N·m) over the windows. */
+  residualForce: number;
+  residualTorque: number;
+  blowUps: BlowUp[];
+  resets: number[];
+  /** Frames blended into a restart pose (`recovery.seamBlend`): interpolated, not simulated. */
+  blendedFrames: number[];
+  /** Per restart (as `resets`): how far (m) the restart pose was moved to keep planted feet (`recovery.restartShift`). */
+  restartShifts: number[];
+  ms: number;
+}
