@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.ts';
+import { focal35mmFromTags } from './intrinsics.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -64,6 +65,8 @@ export interface VideoHeader {
   rotation: number;
   /** Frame count from the header when it has one (ffprobe), else null. */
   frameCount: number | null;
+  /** 35 mm-equivalent focal length from the container's tags (ffprobe only), when present. */
+  focal35mm?: number;
 }
 
 /**
@@ -150,7 +153,13 @@ export function parseFfprobeJson(json: string): VideoHeader | null {
     durationSec: Number.isFinite(duration) ? duration : null,
     rotation: normalizeRotation(rotation),
     frameCount: Number.isInteger(frames) && frames > 0 ? frames : null,
+    ...focalTag({ ...((data.format?.tags ?? {}) as Record<string, unknown>), ...tags }),
   };
+}
+
+function focalTag(tags: Record<string, unknown>): { focal35mm?: number } {
+  const f = focal35mmFromTags(tags);
+  return f ? { focal35mm: f } : {};
 }
 
 function normalizeRotation(deg: number): number {

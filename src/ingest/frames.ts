@@ -15,7 +15,7 @@ export interface MediaInfo {
   /** Clockwise rotation (degrees) the file asks a player to apply; frames come out already rotated. */
   rotation: number;
   durationSec: number | null;
-  /** Focal length in 35 mm film equivalent from EXIF, when the file carries it. */
+  /** Focal length in 35 mm film equivalent from EXIF or video tags, when the file carries it. */
   focal35mm?: number;
 }
 

@@ -3,10 +3,9 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../errors.ts';
 import { validate, writeFileAtomic } from '../formats/io.ts';
 import { KEYPOINTS_FORMAT, keypointsFile, type KeypointsFile, type KeypointsFrame } from '../formats/keypoints.ts';
-import { DEFAULT_FOV_DEG, guessIntrinsics } from '../geometry/camera.ts';
 import type { BackendName } from '../optimus/backend.ts';
 import type { PersonChoice } from './detector.ts';
-import { focalPxFrom35mm } from './exif.ts';
+import { cameraIntrinsics, fallbackWarning, type CameraSource } from './intrinsics.ts';
 import { SELECTION_DEFAULTS, type DecodeFailure, type FrameSelection, type FrameSource, type MediaInfo } from './frames.ts';
 import { isImagePath, openImages } from './images.ts';
 import { importKeypoints, isKeypointInput, type KeypointFormat } from './importers/index.ts';
@@ -62,6 +61,9 @@ export interface IngestStats {
   msPerFrame: number;
   decodeFailure: DecodeFailure | null;
   cameraFrom: CameraSource;
+  focalPx: number;
+  /** Set when the camera is the default guess: the warning to show (also in keypoints.json). */
+  cameraWarning: string | null;
   /** Frames on which the person detector ran (the rest were tracked). */
   personDetectorRuns: number;
 }
@@ -72,20 +74,15 @@ export interface IngestResult {
   tiles: OverlayTile[];
 }
 
-export type CameraSource = 'focal' | 'fov' | 'metadata' | 'guess';
+export { cameraIntrinsics, type CameraSource } from './intrinsics.ts';
 
-/** Intrinsics: --focal, else --fov, else the file's EXIF focal length, else a typical field of view. */
-export function cameraIntrinsics(width: number, height: number, options: { fovDeg?: number; focalPx?: number; focal35mm?: number }) {
-  if (options.focalPx != null) {
-    if (!(options.focalPx > 0)) throw new UserError(`--focal must be a positive number of pixels, got ${options.focalPx}`);
-    return { camera: guessIntrinsics(width, height, { focalPx: options.focalPx }), from: 'focal' as CameraSource };
-  }
-  if (options.fovDeg != null) {
-    if (!(options.fovDeg > 1 && options.fovDeg < 179)) throw new UserError(`--fov must be between 1 and 179 degrees, got ${options.fovDeg}`);
-    return { camera: guessIntrinsics(width, height, { fovDeg: options.fovDeg }), from: 'fov' as CameraSource };
-  }
-  if (options.focal35mm) return { camera: guessIntrinsics(width, height, { focalPx: focalPxFrom35mm(options.focal35mm, width, height) }), from: 'metadata' as CameraSource };
-  return { camera: guessIntrinsics(width, height, { fovDeg: DEFAULT_FOV_DEG }), from: 'guess' as CameraSource };
+/** keypoints.json records a default camera with its warning, so later stages can repeat it. */
+function cameraNote(from: CameraSource, width: number, height: number): { cameraWarning?: string } {
+  return from === 'guess' ? { cameraWarning: fallbackWarning(width, height) } : {};
+}
+
+function cameraStats(from: CameraSource, camera: { fx: number }, width: number, height: number) {
+  return { focalPx: camera.fx, cameraWarning: from === 'guess' ? fallbackWarning(width, height) : null };
 }
 
 /** Opens a video, an image or a folder of images as a frame source. */
@@ -159,7 +156,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
     source: {
       // The path as given, and resolved: the viewer finds the video from any folder.
       path: info.path, resolvedPath: resolve(info.path), fps: info.fps, width: info.width, height: info.height, frameCount: info.frameCount,
-      kind: info.kind, codec: info.codec, rotation: info.rotation, cameraFrom: from,
+      kind: info.kind, codec: info.codec, rotation: info.rotation, cameraFrom: from, ...cameraNote(from, info.width, info.height),
       ...(source.failure ? { decodeError: source.failure } : {}),
     },
     landmarks: 'mediapipe-33',
@@ -170,7 +167,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
     camera,
     frames,
   };
-  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from, personDetectorRuns: detector.personDetectorRuns }, tiles };
+  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from, ...cameraStats(from, camera, info.width, info.height), personDetectorRuns: detector.personDetectorRuns }, tiles };
 }
 
 /** Converts an imported keypoint file into keypoints.json content. */
@@ -182,7 +179,7 @@ export function importToKeypoints(path: string, options: IngestOptions = {}): In
   }));
   const keypoints: KeypointsFile = {
     format: KEYPOINTS_FORMAT,
-    source: { path, fps: imported.fps, width: imported.width, height: imported.height, frameCount: frames.length, kind: 'keypoints', importedFrom: imported.format, cameraFrom: from },
+    source: { path, fps: imported.fps, width: imported.width, height: imported.height, frameCount: frames.length, kind: 'keypoints', importedFrom: imported.format, cameraFrom: from, ...cameraNote(from, imported.width, imported.height) },
     landmarks: 'mediapipe-33',
     detector: { name: imported.detector, runtime: 'import', ...(imported.format === 'mediapipe' ? { worldAxes: 'metres, hip-centred, x right, y down, z away from the camera (MediaPipe)' } : {}) },
     camera,
@@ -191,7 +188,7 @@ export function importToKeypoints(path: string, options: IngestOptions = {}): In
   const tiles = spreadIndices(frames.length, options.overlayTiles ?? INGEST_DEFAULTS.overlayTiles)
     .map((i) => blankTile(frames[i]!.index, imported.width, imported.height, frames[i]!.keypoints));
   const nobody = frames.filter((f) => f.keypoints === null).length;
-  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame: 0, decodeFailure: null, cameraFrom: from, personDetectorRuns: 0 }, tiles };
+  return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame: 0, decodeFailure: null, cameraFrom: from, ...cameraStats(from, camera, imported.width, imported.height), personDetectorRuns: 0 }, tiles };
 }
 
 export interface IngestSummary extends IngestStats {

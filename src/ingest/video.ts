@@ -38,6 +38,7 @@ export async function openVideo(path: string, selection: FrameSelection = {}): P
     path, kind: 'video', codec: header.codec, width, height, fps,
     frameCount: estimated, frameCountExact: header.frameCount != null,
     rotation: header.rotation, durationSec: header.durationSec,
+    ...(header.focal35mm ? { focal35mm: header.focal35mm } : {}),
   };
   return new VideoSource(info, tools.ffmpeg, selection);
 }

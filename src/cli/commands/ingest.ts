@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import { ingest } from '../../ingest/ingest.ts';
+import { INTRINSICS_DEFAULTS, type CameraSource } from '../../ingest/intrinsics.ts';
 import { KEYPOINT_FORMATS, type KeypointFormat } from '../../ingest/importers/index.ts';
 import { LANDMARK_MODELS, type LandmarkModel } from '../../ingest/models.ts';
 import { nonNegativeNumber, positiveInt } from '../parse.ts';
@@ -27,6 +28,12 @@ function positiveNumber(name: string) {
   };
 }
 
+/** How the summary names where the focal length came from. */
+export const CAMERA_FROM: Record<CameraSource, string> = {
+  focal: 'from --focal', fov: 'from --fov', metadata: 'from the file\'s metadata (35 mm-equivalent focal length)',
+  guess: `default (${INTRINSICS_DEFAULTS.longSideFovDeg}° across the long side)`,
+};
+
 export function registerIngest(program: Command): void {
   program
     .command('ingest')
@@ -35,7 +42,7 @@ export function registerIngest(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--model <name>', 'BlazePose landmark model: lite, full or heavy', choice('--model', LANDMARK_MODELS), 'full' as LandmarkModel)
     .option('--format <name>', 'keypoint file format: auto, mediapipe, coco or openpose', choice('--format', KEYPOINT_FORMATS), 'auto' as KeypointFormat)
-    .option('--fov <deg>', 'horizontal field of view of the camera in degrees (default: from metadata, else 60)', positiveNumber('--fov'))
+    .option('--fov <deg>', `horizontal field of view of the camera in degrees (default: from metadata, else ${INTRINSICS_DEFAULTS.longSideFovDeg}° across the long side)`, positiveNumber('--fov'))
     .option('--focal <px>', 'focal length of the camera in pixels (wins over --fov)', positiveNumber('--focal'))
     .option('--no-tracking', 'run the person detector on every frame instead of following the previous pose')
     .option('--no-filter', 'turn off the One-Euro smoothing of landmarks over time')
@@ -71,7 +78,7 @@ export function registerIngest(program: Command): void {
         `frames: ${summary.frames}`,
         `frames without a person: ${summary.framesWithoutPerson}`,
         ...(summary.msPerFrame > 0 ? [`ms/frame: ${summary.msPerFrame.toFixed(1)}`] : []),
-        `camera: ${summary.cameraFrom === 'guess' ? 'guessed from a 60° field of view' : `from ${summary.cameraFrom}`}`,
+        `camera: f = ${summary.focalPx.toFixed(0)} px, ${CAMERA_FROM[summary.cameraFrom]}`,
         `wrote ${summary.keypointsPath}`,
         `wrote ${summary.overlayPath}`,
       ];
@@ -79,6 +86,7 @@ export function registerIngest(program: Command): void {
       if (summary.decodeFailure) {
         process.stderr.write(`optimus-motion: warning: ${input}: decoding failed at frame ${summary.decodeFailure.atFrame} (${summary.decodeFailure.message}); kept the ${summary.frames} frames before it\n`);
       }
+      if (summary.cameraWarning) process.stderr.write(`optimus-motion: warning: ${input}: ${summary.cameraWarning}\n`);
       if (summary.frames > 0 && summary.framesWithoutPerson === summary.frames) {
         process.stderr.write(`optimus-motion: warning: ${input}: no person found in any frame\n`);
       }
