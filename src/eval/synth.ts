@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { Rng, mixSeed } from '../random.ts';
+import { applyNoiseModel, type NoiseModel } from './noise-model.ts';
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
 import { guessIntrinsics, lookAt, projectPoint, worldToCamera, type PinholeCamera } from '../geometry/camera.ts';
 import { KEYPOINTS_FORMAT, type KeypointsFile, writeKeypoints } from '../formats/keypoints.ts';
@@ -51,6 +52,8 @@ export interface SynthOptions {
   /** Subject stature, m. */
   subjectHeight?: number;
   jointMap?: Record<string, string>;
+  /** A measured detector noise model (noise-model.ts); replaces noisePx and worldNoise. */
+  noiseModel?: NoiseModel | null;
 }
 
 export const SYNTH_DEFAULTS = {
@@ -113,7 +116,7 @@ export function synthesize(clip: BvhClip, options: SynthOptions = {}): SynthResu
   const camera = placeCamera(landmarks, o.camera, o.width, o.height);
   const rng = new Rng(mixSeed(o.seed, 0x5e7d));
 
-  const frames: KeypointsFile['frames'] = landmarks.map((lm, index) => {
+  const frames: KeypointsFile['frames'] = o.noiseModel ? modelledFrames(o.noiseModel, landmarks, camera, retarget.fps, o.width, o.height, rng) : landmarks.map((lm, index) => {
     const keypoints = lm.map((p): [number, number, number] => {
       const uv = projectPoint(camera, p);
       if (!uv) return [0, 0, 0];
@@ -144,7 +147,7 @@ export function synthesize(clip: BvhClip, options: SynthOptions = {}): SynthResu
     format: KEYPOINTS_FORMAT,
     source: { path: basename(clip.source), fps: retarget.fps, width: o.width, height: o.height, frameCount: frames.length },
     landmarks: 'mediapipe-33',
-    detector: { name: 'synth', runtime: 'optimus-motion synth', noisePx: o.noisePx, dropout: o.dropout, worldNoise: o.worldNoise, seed: o.seed },
+    detector: { name: 'synth', runtime: 'optimus-motion synth', ...(o.noiseModel ? { noiseModel: o.noiseModel.detector } : { noisePx: o.noisePx, dropout: o.dropout, worldNoise: o.worldNoise }), seed: o.seed },
     camera: { fx: camera.fx, fy: camera.fy, cx: camera.cx, cy: camera.cy },
     frames,
   };
@@ -163,6 +166,26 @@ export function synthesize(clip: BvhClip, options: SynthOptions = {}): SynthResu
     })),
   };
   return { keypoints, truth, camera, retarget };
+}
+
+/** Keypoints and world landmarks erring as the measured detector does (scores as kept landmarks; 0 outside the image). */
+function modelledFrames(model: NoiseModel, landmarks: Vec3[][], camera: PinholeCamera, fps: number, width: number, height: number, rng: Rng): KeypointsFile['frames'] {
+  const px = landmarks.map((lm) => lm.map((p) => projectPoint(camera, p)));
+  // Camera axes as BlazePose's world landmarks have them: x right, y down, z away, hip-centred.
+  const world = landmarks.map((lm) => {
+    const cam = lm.map((p) => { const c = worldToCamera(camera, p); return [c[0], -c[1], -c[2]] as Vec3; });
+    const hip = cam[LANDMARK_INDEX.left_hip]!.map((v, i) => (v + cam[LANDMARK_INDEX.right_hip]![i]!) / 2);
+    return cam.map((c) => [c[0] - hip[0]!, c[1] - hip[1]!, c[2] - hip[2]!] as Vec3);
+  });
+  const noisy = applyNoiseModel(model, { px, world }, fps, rng);
+  return noisy.px.map((frame, index) => ({
+    index, time: index / fps,
+    keypoints: frame.map((q): [number, number, number] => {
+      const inside = q && q[0] >= 0 && q[0] < width && q[1] >= 0 && q[1] < height;
+      return q ? [q[0], q[1], inside ? rng.uniform(0.8, 1) : 0] : [0, 0, 0];
+    }),
+    world: noisy.world[index]!,
+  }));
 }
 
 /** `optimus-motion synth`: reads the clip, writes DIR/keypoints.json and DIR/truth.json atomically. */

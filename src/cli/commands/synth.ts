@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import { nonNegativeNumber } from '../parse.ts';
 import { readJointMap } from '../../body/retarget.ts';
+import { resolveNoiseModel } from '../../eval/noise-model.ts';
 import { SYNTH_DEFAULTS, synthToDirectory, type SynthCamera } from '../../eval/synth.ts';
 
 function cameraOption(value: string): Partial<SynthCamera> {
@@ -55,16 +56,17 @@ export function registerSynth(program: Command): void {
     .option('--size <WxH>', 'image size in pixels', sizeOption, { width: d.width, height: d.height })
     .option('--seed <s>', 'random seed of the noise and dropout', seedOption, d.seed)
     .option('--height <m>', 'subject stature in metres', positiveNumber('--height'), d.subjectHeight)
+    .option('--noise-model <name|file>', 'detector noise measured on real video (replaces --noise-px and --world-noise): blazepose, a noise-model JSON, or none', 'none')
     .option('--joint-map <file>', 'JSON { "source joint": "project joint" } for rigs whose names are not recognised')
     .option('--quiet', 'print nothing but errors')
     .action((clip: string, opts: {
       out: string; fps: number; seconds?: number; noisePx: number; dropout: number; worldNoise: number;
-      camera?: Partial<SynthCamera>; size: { width: number; height: number }; seed: number; height: number; jointMap?: string; quiet?: boolean;
+      camera?: Partial<SynthCamera>; size: { width: number; height: number }; seed: number; height: number; jointMap?: string; noiseModel: string; quiet?: boolean;
     }) => {
       const result = synthToDirectory(clip, opts.out, {
         fps: opts.fps, seconds: opts.seconds, noisePx: opts.noisePx, dropout: opts.dropout, worldNoise: opts.worldNoise,
         camera: opts.camera, width: opts.size.width, height: opts.size.height, seed: opts.seed, subjectHeight: opts.height,
-        jointMap: opts.jointMap ? readJointMap(opts.jointMap) : undefined,
+        jointMap: opts.jointMap ? readJointMap(opts.jointMap) : undefined, noiseModel: resolveNoiseModel(opts.noiseModel),
       });
       if (!opts.quiet) {
         const r = result.retarget;
