@@ -49,12 +49,6 @@ export function stageOptimizer(name: string, options: StageOptimizerOptions): Op
   }).optimizer;
 }
 
-/**
- * @deprecated The old name of `stageOptimizer`, kept only while src/reconstruct/physics-window.ts
- * (rebuilt in parallel) still imports it; listed in test/guards/structure.test.ts.
- */
-export const createOptimizer = stageOptimizer;
-
 /** "optimus (models/optimus.json)" or "optimus (untrained)": recorded in reports. */
 export function describeOptimizer(name: string, checkpoint?: string): string {
   if (name !== 'optimus' && name !== 'adafac-mlp') return name;

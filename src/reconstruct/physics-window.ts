@@ -16,7 +16,7 @@ import type { Rapier } from '../physics/rapier.ts';
 import { rolloutWith, type RolloutResult, type RolloutSpec } from '../physics/rollout.ts';
 import { mixSeed } from '../random.ts';
 import type { Observations } from './observations.ts';
-import { createOptimizer } from './optimizers.ts';
+import { stageOptimizer } from './optimizers.ts';
 import { LOW_FPS, PHYSICS_OPTIMUS_PRIOR, type PhysicsStageConfig } from './physics-options.ts';
 import { poseError, windowLossValue, type WindowLossContext, type WindowSetup } from './physics-loss.ts';
 import type { BlowUp } from './physics-result.ts';
@@ -45,8 +45,10 @@ export interface StageContext {
   lead: number;
   /** Indices of the controlled angles (physics-options.ts CONTROLLED_JOINTS). */
   controlled: number[];
-  /** Body weight (N). */
+  /** Body weight (N) of the skeleton: the unit of the open-loop root wrench. */
   weight: number;
+  /** Mass (kg) of the simulated body (its feet are heavier than the skeleton's): the unit of the accounting. */
+  massKg: number;
   windows: FrameWindow[];
 }
 
@@ -265,7 +267,7 @@ export function solveWindow(w: WindowContext, snapshot: Uint8Array, carryIn: num
   if (base.blowUp) return { gaveUp: true, loss: rollouts.loss(zero, base), blowUps };
   let iteration = 0;
   const objective = fdObjective(w, rollouts, () => iteration);
-  const optimizer = createOptimizer(o.optimizer, { seed: mixSeed(o.seed, w.index, 3), dim, learningRate: 0.3, optimusPrior: PHYSICS_OPTIMUS_PRIOR });
+  const optimizer = stageOptimizer(o.optimizer, { seed: mixSeed(o.seed, w.index, 3), dim, learningRate: 0.3, optimusPrior: PHYSICS_OPTIMUS_PRIOR });
   const counting: typeof optimizer = {
     name: optimizer.name,
     init: (obj, x0) => optimizer.init(obj, x0),
