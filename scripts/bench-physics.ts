@@ -1,34 +1,41 @@
 /**
- * `npm run bench:physics`: µs per simulation step, rollouts/s on 1 and 2 workers, and tracking
- * MPJPE (pure PD vs PD + residual root forces) on procedural motions and on every BVH clip in
- * ../shared/data/mocap when that folder and the BVH importer exist. Options: --json FILE, --quick,
- * --clip TEXT (track only the clips whose file name contains TEXT; skips the speed benchmarks),
- * --foot-lock (retarget with foot locking, see src/body/retarget.ts; off by default), --rollouts-only
- * (step and rollout speed only, no tracking), --rollouts N (per batch; 48, --quick 16), --repeats N
- * (timed batches per configuration; 7, --quick 3). Rollout speed (the physics stage's rollouts: PD
- * targets and the closed-loop root): the async and the synchronous pool on 1 and 2 workers and the main thread,
- * interleaved batch by batch, with load averages and a load-corrected rate (see src/physics/bench.ts).
- * Thin wrapper: the measurements live in src/physics/bench.ts.
+ * `npm run bench:physics`: µs per simulation step, rollouts/s on 1 and 2 workers, and tracking of
+ * procedural motions and of every BVH clip in ../shared/data/mocap from its truth with the fully
+ * physical controller (no external force; src/physics/controller.ts + sampling.ts): per clip the
+ * seconds tracked before the first fall, MPJPE (global, 33 landmarks), residual % of body weight,
+ * restarts, falls and compute per video second. Options: --json FILE, --quick (3 s of each clip,
+ * smaller rollout batches), --seconds N (first N s of each clip), --clip TEXT (only clips whose
+ * file name contains TEXT; skips the speed benchmarks), --workers N (2), --rollouts-only (speed
+ * only), --pd (also the old pure-PD and residual-root tracking rows), --foot-lock (retarget with
+ * foot locking), --rollouts N, --repeats N (rollout speed batches). Thin wrapper: the
+ * measurements live in src/physics/bench.ts.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSkeleton } from '../src/body/skeleton.ts';
 import { squatMotion, standingMotion } from '../src/body/procedural.ts';
-import { benchRollouts, benchStep, benchTracking, type TrackingBenchRow } from '../src/physics/bench.ts';
+import {
+  benchPhysicalTracking, benchRollouts, benchStep, benchTracking, type PhysicalTrackingRow, type TrackingBenchRow,
+} from '../src/physics/bench.ts';
+import { createSyncRolloutPool } from '../src/physics/pool.ts';
 import { writeJsonAtomic } from '../src/formats/io.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-const quick = args.includes('--quick');
-const clipFilter = args.includes('--clip') ? args[args.indexOf('--clip') + 1] : undefined;
-const footLock = args.includes('--foot-lock');
+const flag = (name: string): boolean => args.includes(name);
+const value = (name: string): string | undefined => (flag(name) ? args[args.indexOf(name) + 1] : undefined);
+const numberArg = (name: string, fallback: number): number => (flag(name) ? Number(value(name)) : fallback);
+const jsonPath = value('--json');
+const quick = flag('--quick');
+const clipFilter = value('--clip');
+const footLock = flag('--foot-lock');
+const rolloutsOnly = flag('--rollouts-only');
+const seconds = numberArg('--seconds', quick ? 3 : 0) || undefined;
+const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
-const rolloutsOnly = args.includes('--rollouts-only');
 const step = clipFilter ? null : await benchStep();
 if (step) console.log(`step: ${step.wallUs.toFixed(0)} µs wall, ${step.cpuUs.toFixed(0)} µs CPU per step (${step.bodies} bodies, ${step.motors} motor axes; target ≤ 300 µs)`);
-const numberArg = (name: string, fallback: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const batch = numberArg('--rollouts', quick ? 16 : 48);
 const rollouts = clipFilter ? null : await benchRollouts({ rollouts: batch, repeats: numberArg('--repeats', quick ? 3 : 7) });
 if (rollouts) {
@@ -54,36 +61,55 @@ if (rollouts) {
         (q.fromThreadCpu === null ? '' : `, ×${q.fromThreadCpu.toFixed(2)} from thread CPU times and busy shares`)));
   }
 }
-const rows: TrackingBenchRow[] = [];
-const skel = createSkeleton();
-if (!clipFilter && !rolloutsOnly) {
-  rows.push(...await benchTracking('procedural standing', skel, standingMotion(skel, { seconds: 5 }), 30));
-  rows.push(...await benchTracking('procedural squat', skel, squatMotion(skel, { seconds: 4 }), 30));
+if (rolloutsOnly) {
+  if (jsonPath) writeJsonAtomic(jsonPath, { step, rollouts }, 2);
+  process.exit(0);
 }
 
+// The motions: procedural ones, then every clip of ../shared/data/mocap retargeted from its truth.
+const skel = createSkeleton();
+const motions: Array<{ name: string; skeleton: typeof skel; poses: ReturnType<typeof standingMotion>; fps: number }> = [];
+if (!clipFilter) {
+  motions.push({ name: 'procedural standing (10 s)', skeleton: skel, poses: standingMotion(skel, { seconds: 10 }), fps: 30 });
+  motions.push({ name: 'procedural squat', skeleton: skel, poses: squatMotion(skel, { seconds: 4 }), fps: 30 });
+}
 const mocap = resolve(root, '../shared/data/mocap');
-const importer = join(root, 'src/body/bvh.ts');
-const retarget = join(root, 'src/body/retarget.ts');
-if (rolloutsOnly) {
-  // speed benchmarks only
-} else if (!existsSync(mocap)) {
+if (!existsSync(mocap)) {
   console.log(`(no ${mocap}: CMU clips skipped)`);
-} else if (!existsSync(importer) || !existsSync(retarget)) {
-  console.log('(no BVH importer in src/body/bvh.ts + retarget.ts: CMU clips skipped)');
 } else {
   const { readBvh } = await import('../src/body/bvh.ts');
   const { retargetBvh } = await import('../src/body/retarget.ts');
   for (const file of readdirSync(mocap).filter((f) => f.endsWith('.bvh') && (!clipFilter || f.includes(clipFilter))).sort()) {
-    const clip = retargetBvh(readBvh(join(mocap, file)), { fps: 30, footLock, ...(quick ? { seconds: 3 } : {}) });
-    rows.push(...await benchTracking(file, clip.skeleton, clip.poses, clip.fps));
+    const clip = retargetBvh(readBvh(join(mocap, file)), { fps: 30, footLock, ...(seconds ? { seconds } : {}) });
+    motions.push({ name: file.replace(/\.bvh$/, ''), skeleton: clip.skeleton, poses: clip.poses, fps: clip.fps });
   }
 }
-console.log(`\ntracking${footLock ? ' (foot-locked references)' : ''} (MPJPE over the 33 landmarks, global, mm; target ≤ 40 mm with residuals, no fall)`);
-for (const r of rows) {
-  console.log(`${r.name.padEnd(44)} ${r.residual ? 'PD+residual' : 'pure PD    '} ${r.seconds.toFixed(1).padStart(5)} s  ` +
-    `MPJPE ${r.mpjpe.toFixed(1).padStart(6)}  max ${r.maxFrameError.toFixed(0).padStart(5)}  ` +
-    `${r.fell ? `FELL at ${r.fallTime!.toFixed(2)} s` : r.blowUp ? `BLEW UP: ${r.blowUp}` : 'no fall'}  ` +
-    `frames ${r.framesTracked}/${r.framesExpected}  ${r.usPerStep.toFixed(0)} µs/step` +
-    (r.residual ? `  residual |F| ${r.residualForce.toFixed(0)} N, |τ| ${r.residualTorque.toFixed(0)} N·m` : ''));
+
+const pool = await createSyncRolloutPool({ workers: numberArg('--workers', 2) });
+const physical: PhysicalTrackingRow[] = [];
+console.log(`\nfully physical tracking from the truth (no external force; load before: ${loadavg()})`);
+console.log(`${'clip'.padEnd(46)} ${'length'.padStart(7)} ${'tracked'.padStart(8)} ${'MPJPE'.padStart(7)} residual restarts falls  compute/video s`);
+try {
+  for (const m of motions) {
+    const r = await benchPhysicalTracking(m.name, m.skeleton, m.poses, m.fps, {}, pool);
+    physical.push(r);
+    console.log(`${r.name.padEnd(46)} ${r.seconds.toFixed(2).padStart(6)}s ${r.trackedSeconds.toFixed(2).padStart(7)}s ${r.mpjpe.toFixed(1).padStart(6)}  ` +
+      `${r.residualPct.toFixed(1).padStart(6)} % ${String(r.restarts).padStart(8)} ${String(r.falls).padStart(5)}  ${r.computePerSecond.toFixed(1).padStart(6)} s/s  (load ${loadavg()})`);
+  }
+} finally {
+  await pool.close();
 }
-if (jsonPath) writeJsonAtomic(jsonPath, { step, rollouts, tracking: rows }, 2);
+const tracked = physical.filter((r) => r.trackedSeconds >= r.seconds - 1e-9).length;
+console.log(`tracked to the end: ${tracked} of ${physical.length}; load after: ${loadavg()}`);
+
+const legacy: TrackingBenchRow[] = [];
+if (flag('--pd')) {
+  for (const m of motions) legacy.push(...await benchTracking(m.name, m.skeleton, m.poses, m.fps));
+  console.log('\npure PD and residual-root tracking (MPJPE over the 33 landmarks, global, mm)');
+  for (const r of legacy) {
+    console.log(`${r.name.padEnd(46)} ${r.residual ? 'PD+residual' : 'pure PD    '} ${r.seconds.toFixed(1).padStart(5)} s  ` +
+      `MPJPE ${r.mpjpe.toFixed(1).padStart(6)}  ${r.fell ? `FELL at ${r.fallTime!.toFixed(2)} s` : r.blowUp ? `BLEW UP: ${r.blowUp}` : 'no fall'}  ` +
+      (r.residual ? `residual |F| ${r.residualForce.toFixed(0)} N` : ''));
+  }
+}
+if (jsonPath) writeJsonAtomic(jsonPath, { step, rollouts, physical, tracking: legacy }, 2);

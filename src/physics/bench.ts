@@ -14,7 +14,8 @@ import { loadRapier } from './rapier.ts';
 import { HumanoidSim, anglesToMotor, motorCount } from './sim.ts';
 import { createSyncRolloutPool } from './pool.ts';
 import type { RolloutSpec } from './rollout.ts';
-import { rootGains, trackMotion, type TrackingOptions } from './tracking.ts';
+import { rootGains, trackMotion, trackPhysically, type PhysicalTrackingOptions, type TrackingOptions } from './tracking.ts';
+import type { RolloutPool } from './pool.ts';
 import { readFileSync } from 'node:fs';
 
 export interface StepBenchOptions {
@@ -298,4 +299,35 @@ export async function benchTracking(
     });
   }
   return rows;
+}
+
+export interface PhysicalTrackingRow {
+  name: string;
+  /** Length of the clip, s. */
+  seconds: number;
+  /** Seconds tracked before the first fall (= seconds without one). */
+  trackedSeconds: number;
+  /** Mean global landmark error before the first fall, mm. */
+  mpjpe: number;
+  /** Mean external force as % of body weight: 0 for the fully physical controller. */
+  residualPct: number;
+  /** Largest net torque the controller injected in a step, N·m (rounding only). */
+  netTorque: number;
+  restarts: number;
+  falls: number;
+  rollouts: number;
+  /** Wall-clock seconds of compute per second of motion. */
+  computePerSecond: number;
+}
+
+/** Tracks a motion from its truth with the fully physical controller and its sampling search. */
+export async function benchPhysicalTracking(
+  name: string, skel: Skeleton, poses: Pose[], fps: number, options: Partial<PhysicalTrackingOptions> = {}, pool?: RolloutPool,
+): Promise<PhysicalTrackingRow> {
+  const r = await trackPhysically(skel, poses, fps, options, pool);
+  return {
+    name, seconds: r.expectedFrames / r.fps, trackedSeconds: r.trackedSeconds, mpjpe: r.mpjpe,
+    residualPct: (100 * r.residualForce) / (skel.mass * 9.81), netTorque: r.netTorque, restarts: r.restarts,
+    falls: r.falls, rollouts: r.rollouts, computePerSecond: r.computePerSecond,
+  };
 }
