@@ -31,7 +31,11 @@ export interface ViewerHandle {
   exportMotion(format: ExportFormat): Promise<number>;
   /** Mean milliseconds of n forced renders of the 3D view, waiting for the GPU (benchmark). */
   renderMs(n: number): number;
-  /** Geometries and textures alive on the GPU (three's renderer.info.memory): a reload must not grow them. */
-  gpuMemory(): { geometries: number; textures: number };
+  /**
+   * What a reload must not grow: geometries and textures alive on the GPU (three's
+   * renderer.info.memory), shader programs, and the materials holding them (a material
+   * never disposed keeps its program's use count up even when the program is shared).
+   */
+  gpuMemory(): { geometries: number; textures: number; programs: number; materialsOnPrograms: number };
 }
 

@@ -297,9 +297,10 @@ export class SceneView {
     return (performance.now() - t0) / n;
   }
 
-  gpuMemory(): { geometries: number; textures: number } {
+  gpuMemory(): { geometries: number; textures: number; programs: number; materialsOnPrograms: number } {
     const { geometries, textures } = this.renderer.info.memory;
-    return { geometries, textures };
+    const programs = this.renderer.info.programs ?? [];
+    return { geometries, textures, programs: programs.length, materialsOnPrograms: programs.reduce((n, p) => n + p.usedTimes, 0) };
   }
 
   /** Shows frame i of every layer. */
