@@ -2,10 +2,15 @@ import { UserError } from '../errors.ts';
 import { readJsonFile } from '../formats/io.ts';
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
 import {
-  quatConjugate, quatFromAxisAngle, quatFromMatrix, quatFromTo, quatMultiply, quatNormalize, quatRotate,
+  quatConjugate, quatFromAxisAngle, quatFromTo, quatMultiply, quatNormalize, quatRotate,
 } from '../geometry/quaternion.ts';
 import { type BvhClip, bvhFramePose, bvhRestPositions } from './bvh.ts';
 import { forwardKinematics, segmentPoint, type WorldPose } from './fk.ts';
+import { calibrateRigFrames, footRotation, type RigFrames } from './rig-frames.ts';
+import { rigFamily, type RigFamily } from './rig-family.ts';
+import { standingReference } from './rig-stance.ts';
+import { GROUND_PERCENTILE, levelGround, lowestSolePoint, placeOnGround } from './retarget-ground.ts';
+import { add, alignTwo, centroid, cross, dot, len, mid, mul, sub, unit } from './vec3.ts';
 import { LANDMARK_INDEX } from '../formats/landmarks.ts';
 import { type Pose, samplePose } from './pose.ts';
 import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
@@ -45,6 +50,7 @@ export const SOURCE_KEYS = [
   'left_toe', 'right_toe', 'head_top',
 ] as const;
 export type SourceKey = (typeof SOURCE_KEYS)[number];
+export { lowestSolePoint };
 const OPTIONAL_KEYS: ReadonlySet<SourceKey> = new Set(['left_toe', 'right_toe', 'head_top']);
 
 /**
@@ -169,8 +175,6 @@ export const RETARGET_DEFAULTS = {
   height: 1.70,
 };
 
-/** Share of frames whose lowest foot point may lie below the stance level that defines the ground. */
-const GROUND_PERCENTILE = 0.05;
 
 export interface RetargetResult {
   skeleton: Skeleton;
@@ -188,7 +192,16 @@ export interface RetargetResult {
   mapping: Record<SourceKey, string | null>;
   /** Per output frame, [left, right] weight of the foot-lock leg correction (0 = legs as retargeted, 1 = locked). */
   footLock: Array<[number, number]>;
+  /** Rig family by joint names (for reports; the retargeting does not branch on it). */
+  rigFamily: RigFamily;
+  /** Head and foot frames as read from the rig. */
+  rigFrames: RigFrames;
+  /** Per output frame, the source's [left, right] ankle and toe joints (subject metres, levelled; horizontal origin arbitrary). */
+  sourceFeet: SourceFootFrame[];
 }
+
+/** One frame of the source's feet: [left, right]. */
+export type SourceFootFrame = [{ ankle: Vec3; toe: Vec3 | null }, { ankle: Vec3; toe: Vec3 | null }];
 
 /** Body points of one source frame in the y-up frame (file units), keyed like SourceKey. */
 export interface SourceBody {
@@ -209,41 +222,8 @@ interface Prepared {
   handEnds: { left: number[]; right: number[] };
   restHeight: number;
   restHipHeight: number;
-}
-
-const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-const mul = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
-const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const len = (a: Vec3): number => Math.hypot(a[0], a[1], a[2]);
-const unit = (a: Vec3): Vec3 => mul(a, 1 / (len(a) || 1));
-const mid = (a: Vec3, b: Vec3): Vec3 => mul(add(a, b), 0.5);
-function centroid(ps: Vec3[]): Vec3 {
-  const s = ps.reduce((acc, p) => add(acc, p), [0, 0, 0] as Vec3);
-  return mul(s, 1 / ps.length);
-}
-
-/**
- * The rotation taking a0 exactly onto a1 and b0 into the half-plane of (a1, b1)
- * (the TRIAD method): used wherever a bone direction and a second axis fix a frame.
- */
-export function alignTwo(a0: Vec3, b0: Vec3, a1: Vec3, b1: Vec3): Quat {
-  const frame = (a: Vec3, b: Vec3): [Vec3, Vec3, Vec3] => {
-    const x = unit(a);
-    let z = cross(x, b);
-    if (len(z) < 1e-9) z = cross(x, Math.abs(x[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0]);
-    z = unit(z);
-    return [x, cross(z, x), z];
-  };
-  const [x0, y0, z0] = frame(a0, b0);
-  const [x1, y1, z1] = frame(a1, b1);
-  // R = F1 · F0ᵀ (columns are the frame axes), row-major.
-  const m = new Array<number>(9).fill(0);
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) {
-    m[3 * r + c] = x1[r]! * x0[c]! + y1[r]! * y0[c]! + z1[r]! * z0[c]!;
-  }
-  return quatNormalize(quatFromMatrix(m));
+  /** Local frames of the head and feet, read from the rig (rig-frames.ts). */
+  frames: RigFrames;
 }
 
 function ancestors(clip: BvhClip, i: number): number[] {
@@ -263,19 +243,17 @@ function descendants(clip: BvhClip, i: number): number[] {
 function prepare(clip: BvhClip, mapping: JointMapping, skel: Skeleton): Prepared {
   const rest = bvhRestPositions(clip);
   const m = mapping;
-  const P = (k: SourceKey): Vec3 => rest[m[k]]!;
-  // Up axis: dominant axis of the feet → head vector at rest.
-  const upVec = sub(P('head'), mid(P('left_foot'), P('right_foot')));
-  const axis = [0, 1, 2].reduce((best, a) => (Math.abs(upVec[a]!) > Math.abs(upVec[best]!) ? a : best), 0);
-  const axisVec: Vec3 = [0, 0, 0];
-  axisVec[axis] = Math.sign(upVec[axis]!) || 1;
-  const up = quatFromTo(axisVec, [0, 1, 0]);
-  const upAxis = `${axisVec[axis]! > 0 ? '+' : '-'}${'xyz'[axis]}`;
+  // Up axis and size from a standing pose: the zero pose when it stands, else a frame (rig-stance.ts).
+  const ref = standingReference(clip, m);
+  const P = (k: SourceKey): Vec3 => ref.positions[m[k]]!;
+  const up = quatFromTo(ref.axis, [0, 1, 0]);
+  const axis = ref.axis.findIndex((v) => v !== 0);
+  const upAxis = `${ref.axis[axis]! > 0 ? '+' : '-'}${'xyz'[axis]}`;
   const R = (p: Vec3): Vec3 => quatRotate(up, p);
 
-  // Heading of the rest pose: its left (hip line) and up give its forward; the project faces +z, left +x.
-  const left = R(sub(P('left_thigh'), P('right_thigh')));
-  const leftFlat = unit([left[0], 0, left[2]]);
+  // Heading of the zero pose (the frame of the joints' local axes): its hip line is the project's left (+x).
+  const left = R(sub(rest[m.left_thigh]!, rest[m.right_thigh]!));
+  const leftFlat: Vec3 = Math.hypot(left[0], left[2]) > 1e-9 ? unit([left[0], 0, left[2]]) : [1, 0, 0];
   const headingInv = quatFromTo([1, 0, 0], leftFlat);
 
   // Trunk: from the common ancestor of neck and hips down to the neck joint.
@@ -286,8 +264,8 @@ function prepare(clip: BvhClip, mapping: JointMapping, skel: Skeleton): Prepared
 
   const handEnd = (k: SourceKey): number[] => descendants(clip, m[k]).filter((i) => !/thumb/i.test(clip.joints[i]!.name));
 
-  // Height at rest, along up: top of head (or head joint scaled like the project's) above the lowest joint.
-  const heights = rest.map((p) => R(p)[1]);
+  // Height of the standing pose, along up: top of head (or head joint scaled like the project's) above the lowest joint.
+  const heights = ref.positions.map((p) => R(p)[1]);
   const floor = Math.min(...heights);
   const projRest = restHeights(skel);
   const restHeight = m.head_top >= 0
@@ -297,7 +275,8 @@ function prepare(clip: BvhClip, mapping: JointMapping, skel: Skeleton): Prepared
   if (!(restHeight > 0) || !(restHipHeight > 0)) {
     throw new UserError(`${clip.source}:${clip.joints[0]!.line}: unknown joint layout: the rest pose does not stand upright (head not above the feet)`);
   }
-  return { clip, mapping, up, upAxis, headingInv, trunkChain, handEnds: { left: handEnd('left_hand'), right: handEnd('right_hand') }, restHeight, restHipHeight };
+  const frames = calibrateRigFrames(clip, { ...m }, up, headingInv);
+  return { clip, mapping, up, upAxis, headingInv, trunkChain, handEnds: { left: handEnd('left_hand'), right: handEnd('right_hand') }, restHeight, restHipHeight, frames };
 }
 
 function restHeights(skel: Skeleton): { head: number } {
@@ -350,7 +329,7 @@ export function sourceBody(prep: Prepared, skel: Skeleton, frame: number): Sourc
  * One project pose (root at the source hip centre, file units × rootScale) whose bones
  * point along the source bones.
  */
-function poseFromSource(skel: Skeleton, body: SourceBody, headingInv: Quat, rootScale: number): Pose {
+function poseFromSource(skel: Skeleton, body: SourceBody, frames: RigFrames, rootScale: number): Pose {
   const J = skel.joints;
   const I = JOINT_INDEX;
   const pts = body.points;
@@ -388,8 +367,8 @@ function poseFromSource(skel: Skeleton, body: SourceBody, headingInv: Quat, root
   W[I.chest] = alignTwo(J[I.neck]!.offset, sub(J[I.left_upper_arm]!.offset, J[I.right_upper_arm]!.offset),
     dir(pts.chest, pts.neck) ?? quatRotate(W[I.spine]!, [0, 1, 0]), sub(pts.left_upper_arm!, pts.right_upper_arm!));
   W[I.neck] = swing(I.neck, J[I.head]!.offset, dir(pts.neck, pts.head));
-  // Head and feet: the source joint's rotation from its rest pose, in the project's canonical heading.
-  W[I.head] = quatNormalize(quatMultiply(body.rotations.head, headingInv));
+  // Head: the source joint's rotation, in the project's canonical axes as read from the rig.
+  W[I.head] = quatNormalize(quatMultiply(body.rotations.head, frames.canonical.head));
   for (const side of ['left', 'right'] as const) {
     const ua = I[`${side}_upper_arm`];
     const fa = I[`${side}_forearm`];
@@ -402,123 +381,15 @@ function poseFromSource(skel: Skeleton, body: SourceBody, headingInv: Quat, root
     const ft = I[`${side}_foot`];
     W[th] = hingeParent(th, sh, dir(pts[`${side}_thigh`], pts[`${side}_shin`]), dir(pts[`${side}_shin`], pts[`${side}_foot`]));
     W[sh] = swing(sh, J[ft]!.offset, dir(pts[`${side}_shin`], pts[`${side}_foot`]));
-    W[ft] = quatNormalize(quatMultiply(body.rotations[`${side}_foot`], headingInv));
+    // Foot: sole along the source ankle → toe line (raised by the rig's flat-foot pitch), left from the foot's rotation.
+    const footW = quatNormalize(quatMultiply(body.rotations[`${side}_foot`], frames.canonical[`${side}_foot`]));
+    const toe = pts[`${side}_toe`];
+    W[ft] = (toe && frames.footPitch ? footRotation(pts[`${side}_foot`]!, toe, quatRotate(footW, [1, 0, 0]), frames.footPitch[side]) : null) ?? footW;
   }
 
   const rotations: Quat[] = J.map((j, i) => (j.parent < 0 ? [0, 0, 0, 1] : quatNormalize(quatMultiply(quatConjugate(W[j.parent]!), W[i]!))));
   return { rootPosition: mul(pts.pelvis!, rootScale), rootRotation: W[I.pelvis]!, rotations };
 }
-
-/** Lowest sole point of a pose (world position). */
-function lowestSole(skel: Skeleton, pose: Pose): Vec3 {
-  const world = forwardKinematics(skel, pose);
-  let best: Vec3 = [0, Infinity, 0];
-  for (const side of ['left', 'right'] as const) {
-    const foot = JOINT_INDEX[`${side}_foot`];
-    const toe = skel.segments[foot]!.end;
-    const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
-    for (const local of [toe, [toe[0], toe[1], heelZ] as Vec3]) {
-      const p = segmentPoint(world, foot, local);
-      if (p[1] < best[1]) best = p;
-    }
-  }
-  return best;
-}
-
-/**
- * Height of the lowest sole point (heel and toe of each foot on the sole, below the heel and
- * foot_index landmarks, which sit above the sole) of a pose.
- */
-export function lowestSolePoint(skel: Skeleton, pose: Pose): number {
-  return lowestSole(skel, pose)[1];
-}
-
-/** Contact points must spread this far (m) before a floor tilt is estimated from them. */
-const MIN_TILT_SPAN = 1.0;
-/** Tilts smaller than this (rad) are left alone. */
-const MIN_TILT = 0.002;
-
-/**
- * Motion capture floors are not always level in the file's frame (a walk that climbs a few
- * centimetres over a few metres). Fit a plane to the lower envelope of the per-frame lowest
- * sole points (least squares, refitted three times on the points at or below the 30th
- * percentile of the residuals) and rotate the motion so that plane is horizontal.
- * Clips that stay in place (contact points spread < 1 m) are left untouched.
- */
-function levelGround(skel: Skeleton, poses: Pose[]): Quat {
-  const none: Quat = [0, 0, 0, 1];
-  const pts = poses.map((p) => lowestSole(skel, p));
-  let span = 0;
-  const lo = [Infinity, Infinity];
-  const hi = [-Infinity, -Infinity];
-  for (const p of pts) {
-    lo[0] = Math.min(lo[0]!, p[0]); hi[0] = Math.max(hi[0]!, p[0]);
-    lo[1] = Math.min(lo[1]!, p[2]); hi[1] = Math.max(hi[1]!, p[2]);
-  }
-  span = Math.hypot(hi[0]! - lo[0]!, hi[1]! - lo[1]!);
-  if (!(span >= MIN_TILT_SPAN)) return none;
-  let use = pts;
-  let plane = fitPlane(use);
-  for (let iter = 0; iter < 3 && plane; iter++) {
-    const pl = plane;
-    const res = pts.map((p) => p[1] - (pl[0] + pl[1] * p[0] + pl[2] * p[2]));
-    const cut = [...res].sort((a, b) => a - b)[Math.floor(0.3 * (res.length - 1))]!;
-    use = pts.filter((_, i) => res[i]! <= cut);
-    plane = fitPlane(use) ?? plane;
-  }
-  if (!plane) return none;
-  const normal = unit([-plane[1], 1, -plane[2]]);
-  if (Math.acos(Math.min(1, normal[1])) < MIN_TILT) return none;
-  const q = quatFromTo(normal, [0, 1, 0]);
-  for (const p of poses) {
-    p.rootPosition = quatRotate(q, p.rootPosition);
-    p.rootRotation = quatNormalize(quatMultiply(q, p.rootRotation));
-  }
-  return q;
-}
-
-/** Least-squares plane y = a + b·x + c·z, or null when the points are degenerate. */
-function fitPlane(pts: Vec3[]): [number, number, number] | null {
-  if (pts.length < 3) return null;
-  // Normal equations, centred for conditioning.
-  const c = centroid(pts);
-  let sxx = 0, sxz = 0, szz = 0, sxy = 0, szy = 0;
-  for (const p of pts) {
-    const x = p[0] - c[0], y = p[1] - c[1], z = p[2] - c[2];
-    sxx += x * x; sxz += x * z; szz += z * z; sxy += x * y; szy += z * y;
-  }
-  const det = sxx * szz - sxz * sxz;
-  if (Math.abs(det) < 1e-9 * Math.max(1, sxx * szz)) {
-    // Points on a line: tilt along that line only.
-    const d = sxx + szz;
-    if (d < 1e-9) return null;
-    const slope = (sxy + szy) / d;
-    const b = sxx >= szz ? slope : 0;
-    const cz = sxx >= szz ? 0 : slope;
-    return [c[1] - b * c[0] - cz * c[2], b, cz];
-  }
-  const b = (sxy * szz - szy * sxz) / det;
-  const cz = (szy * sxx - sxy * sxz) / det;
-  return [c[1] - b * c[0] - cz * c[2], b, cz];
-}
-
-/**
- * Feet on the ground: the ground is a low percentile of the per-frame lowest sole point
- * (robust to a few frames where a pointed toe dips below the stance level); frames that
- * would still sink are lifted to touch y = 0. The first frame's hip centre goes above the origin.
- */
-function placeOnGround(skel: Skeleton, poses: Pose[]): void {
-  const lowest = poses.map((p) => lowestSolePoint(skel, p));
-  const sorted = [...lowest].sort((a, b) => a - b);
-  const ground = sorted[Math.floor(GROUND_PERCENTILE * (sorted.length - 1))]!;
-  const x0 = poses[0]!.rootPosition[0];
-  const z0 = poses[0]!.rootPosition[2];
-  poses.forEach((p, k) => {
-    const lift = Math.max(0, ground - lowest[k]!);
-    p.rootPosition = [p.rootPosition[0] - x0, p.rootPosition[1] - ground + lift, p.rootPosition[2] - z0];
-  });
-}
-
 
 /** Foot locking: what counts as a planted source foot, and how corrections fade in and out. */
 export interface FootLockOptions {
@@ -766,10 +637,10 @@ export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): Retar
     const body = sourceBody(prep, skel, f);
     const b = body.points;
     feet.push({ ankle: [b.left_foot!, b.right_foot!], toe: [b.left_toe, b.right_toe] });
-    source.push(poseFromSource(skel, body, prep.headingInv, rootScale));
+    source.push(poseFromSource(skel, body, prep.frames, rootScale));
   }
   const groundRotation = levelGround(skel, source);
-  placeOnGround(skel, source);
+  placeOnGround(skel, source, sourceFps);
   let lockWeights: Array<[number, number]> = source.map(() => [0, 0]);
   if (options.footLock) {
     const lo: FootLockOptions = { ...FOOT_LOCK_DEFAULTS, ...(typeof options.footLock === 'object' ? options.footLock : {}) };
@@ -781,6 +652,18 @@ export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): Retar
   const poses: Pose[] = [];
   for (let k = 0; k < count; k++) poses.push(samplePose(source, sourceFps, k / fps));
   // An output frame is as corrected as the more corrected of the source frames it blends.
+  // The source's own feet at the output frames (subject metres, levelled): what a check compares the truth's feet with.
+  const world = (q: Vec3): Vec3 => quatRotate(groundRotation, mul(q, rootScale));
+  const lerp = (a: Vec3, b: Vec3, t: number): Vec3 => add(a, mul(sub(b, a), t));
+  const sourceFeet = poses.map((_, k): SourceFootFrame => {
+    const t = Math.min(feet.length - 1, (k / fps) * sourceFps);
+    const i = Math.floor(t), j = Math.min(feet.length - 1, i + 1), w = t - i;
+    const at = (get: (f: SourceFeet) => Vec3 | null): Vec3 | null => {
+      const a = get(feet[i]!), b = get(feet[j]!);
+      return a && b ? world(lerp(a, b, w)) : null;
+    };
+    return [0, 1].map((side) => ({ ankle: at((f) => f.ankle[side]!)!, toe: at((f) => f.toe[side] ?? null) })) as SourceFootFrame;
+  });
   const footLock = poses.map((_, k): [number, number] => {
     const t = (k / fps) * sourceFps;
     const a = lockWeights[Math.min(lockWeights.length - 1, Math.floor(t + 1e-6))]!;
@@ -799,6 +682,9 @@ export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): Retar
     groundRotation,
     mapping: Object.fromEntries(SOURCE_KEYS.map((k) => [k, mapping[k] >= 0 ? clip.joints[mapping[k]]!.name : null])) as Record<SourceKey, string | null>,
     footLock,
+    rigFamily: rigFamily(clip),
+    rigFrames: prep.frames,
+    sourceFeet,
   };
 }
 

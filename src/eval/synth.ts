@@ -11,6 +11,7 @@ import { type BvhClip, readBvh } from '../body/bvh.ts';
 import { forwardKinematics, landmarksFromWorld } from '../body/fk.ts';
 import { retargetBvh, type RetargetResult } from '../body/retarget.ts';
 import { skeletonDescription } from '../body/skeleton.ts';
+import { checkRetarget, type RetargetCheck } from './retarget-check.ts';
 
 /**
  * Synthetic ground truth: a BVH clip retargeted onto the project skeleton, seen by a
@@ -73,6 +74,8 @@ export interface SynthResult {
   truth: TruthFile;
   camera: PinholeCamera;
   retarget: RetargetResult;
+  /** Is the truth a body someone can stand in (retarget-check.ts)? Also stored in truth.json. */
+  checks: RetargetCheck[];
 }
 
 const MARGIN = 0.05;
@@ -113,6 +116,7 @@ export function synthesize(clip: BvhClip, options: SynthOptions = {}): SynthResu
   const skel = retarget.skeleton;
   const worlds = retarget.poses.map((p) => forwardKinematics(skel, p));
   const landmarks = worlds.map((w) => landmarksFromWorld(skel, w));
+  const checks = checkRetarget(landmarks, retarget.fps, {}, retarget.sourceFeet);
   const camera = placeCamera(landmarks, o.camera, o.width, o.height);
   const rng = new Rng(mixSeed(o.seed, 0x5e7d));
 
@@ -158,14 +162,17 @@ export function synthesize(clip: BvhClip, options: SynthOptions = {}): SynthResu
     skeleton: skeletonDescription(skel),
     camera: cameraJson,
     subject: { height: skel.height, mass: skel.mass },
-    retarget: { sourceFps: retarget.sourceFps, metresPerUnit: retarget.metresPerUnit, upAxis: retarget.upAxis, mapping: retarget.mapping },
+    retarget: {
+      sourceFps: retarget.sourceFps, metresPerUnit: retarget.metresPerUnit, upAxis: retarget.upAxis, mapping: retarget.mapping,
+      rigFamily: retarget.rigFamily, checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
+    },
     frames: retarget.poses.map((p, k) => ({
       joints3d: landmarks[k]!,
       root: { position: p.rootPosition, rotation: p.rootRotation },
       rotations: p.rotations,
     })),
   };
-  return { keypoints, truth, camera, retarget };
+  return { keypoints, truth, camera, retarget, checks };
 }
 
 /** Keypoints and world landmarks erring as the measured detector does (scores as kept landmarks; 0 outside the image). */

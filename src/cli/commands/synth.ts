@@ -1,9 +1,11 @@
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import { nonNegativeNumber } from '../parse.ts';
 import { readJointMap } from '../../body/retarget.ts';
 import { resolveNoiseModel } from '../../eval/noise-model.ts';
 import { SYNTH_DEFAULTS, synthToDirectory, type SynthCamera } from '../../eval/synth.ts';
+import { retargetWarnings } from '../../eval/retarget-check.ts';
 
 function cameraOption(value: string): Partial<SynthCamera> {
   const parts = value.split(',').map((s) => s.trim());
@@ -68,11 +70,13 @@ export function registerSynth(program: Command): void {
         camera: opts.camera, width: opts.size.width, height: opts.size.height, seed: opts.seed, subjectHeight: opts.height,
         jointMap: opts.jointMap ? readJointMap(opts.jointMap) : undefined, noiseModel: resolveNoiseModel(opts.noiseModel),
       });
+      // A truth that fails a retarget check is still written (it may be what the user wants), but said so.
+      for (const w of retargetWarnings(basename(clip), result.checks)) process.stderr.write(`${w}\n`);
       if (!opts.quiet) {
         const r = result.retarget;
         const c = result.camera;
         process.stdout.write(
-          `${clip}: ${result.truth.frames.length} frames at ${r.fps} fps (source ${r.sourceFps.toFixed(2)} fps, up ${r.upAxis}, ` +
+          `${clip}: ${result.truth.frames.length} frames at ${r.fps} fps (${r.rigFamily} rig, source ${r.sourceFps.toFixed(2)} fps, up ${r.upAxis}, ` +
           `${r.metresPerUnit.toPrecision(4)} m per unit for a ${opts.height} m subject)\n` +
           `camera at [${c.position.map((v) => v.toFixed(2)).join(', ')}], f = ${c.fx.toFixed(1)} px, ${opts.size.width}×${opts.size.height}\n` +
           `wrote ${result.keypointsPath}\nwrote ${result.truthPath}\n`,

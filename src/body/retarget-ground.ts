@@ -1,0 +1,158 @@
+import type { Quat, Vec3 } from '../geometry/quaternion.ts';
+import { quatFromTo, quatMultiply, quatNormalize, quatRotate } from '../geometry/quaternion.ts';
+import { LANDMARK_INDEX } from '../formats/landmarks.ts';
+import { forwardKinematics, segmentPoint } from './fk.ts';
+import type { Pose } from './pose.ts';
+import { JOINT_INDEX, type Skeleton } from './skeleton.ts';
+import { centroid, unit } from './vec3.ts';
+
+/**
+ * The floor of a retargeted clip: a tilted capture floor is levelled, then the ground is set at
+ * the level where the feet stand flat, and the first frame's hip centre is put above the origin.
+ */
+
+/** Share of frames whose lowest foot point may lie below the stance level that defines the ground. */
+export const GROUND_PERCENTILE = 0.05;
+
+/** Lowest sole point of a pose (world position). */
+function lowestSole(skel: Skeleton, pose: Pose): Vec3 {
+  const world = forwardKinematics(skel, pose);
+  let best: Vec3 = [0, Infinity, 0];
+  for (const side of ['left', 'right'] as const) {
+    const foot = JOINT_INDEX[`${side}_foot`];
+    const toe = skel.segments[foot]!.end;
+    const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
+    for (const local of [toe, [toe[0], toe[1], heelZ] as Vec3]) {
+      const p = segmentPoint(world, foot, local);
+      if (p[1] < best[1]) best = p;
+    }
+  }
+  return best;
+}
+
+/**
+ * Height of the lowest sole point (heel and toe of each foot on the sole, below the heel and
+ * foot_index landmarks, which sit above the sole) of a pose.
+ */
+export function lowestSolePoint(skel: Skeleton, pose: Pose): number {
+  return lowestSole(skel, pose)[1];
+}
+
+/** Contact points must spread this far (m) before a floor tilt is estimated from them. */
+const MIN_TILT_SPAN = 1.0;
+/** Tilts smaller than this (rad) are left alone. */
+const MIN_TILT = 0.002;
+
+/**
+ * Motion capture floors are not always level in the file's frame (a walk that climbs a few
+ * centimetres over a few metres). Fit a plane to the lower envelope of the per-frame lowest
+ * sole points (least squares, refitted three times on the points at or below the 30th
+ * percentile of the residuals) and rotate the motion so that plane is horizontal.
+ * Clips that stay in place (contact points spread < 1 m) are left untouched.
+ */
+export function levelGround(skel: Skeleton, poses: Pose[]): Quat {
+  const none: Quat = [0, 0, 0, 1];
+  const pts = poses.map((p) => lowestSole(skel, p));
+  let span = 0;
+  const lo = [Infinity, Infinity];
+  const hi = [-Infinity, -Infinity];
+  for (const p of pts) {
+    lo[0] = Math.min(lo[0]!, p[0]); hi[0] = Math.max(hi[0]!, p[0]);
+    lo[1] = Math.min(lo[1]!, p[2]); hi[1] = Math.max(hi[1]!, p[2]);
+  }
+  span = Math.hypot(hi[0]! - lo[0]!, hi[1]! - lo[1]!);
+  if (!(span >= MIN_TILT_SPAN)) return none;
+  let use = pts;
+  let plane = fitPlane(use);
+  for (let iter = 0; iter < 3 && plane; iter++) {
+    const pl = plane;
+    const res = pts.map((p) => p[1] - (pl[0] + pl[1] * p[0] + pl[2] * p[2]));
+    const cut = [...res].sort((a, b) => a - b)[Math.floor(0.3 * (res.length - 1))]!;
+    use = pts.filter((_, i) => res[i]! <= cut);
+    plane = fitPlane(use) ?? plane;
+  }
+  if (!plane) return none;
+  const normal = unit([-plane[1], 1, -plane[2]]);
+  if (Math.acos(Math.min(1, normal[1])) < MIN_TILT) return none;
+  const q = quatFromTo(normal, [0, 1, 0]);
+  for (const p of poses) {
+    p.rootPosition = quatRotate(q, p.rootPosition);
+    p.rootRotation = quatNormalize(quatMultiply(q, p.rootRotation));
+  }
+  return q;
+}
+
+/** Least-squares plane y = a + b·x + c·z, or null when the points are degenerate. */
+function fitPlane(pts: Vec3[]): [number, number, number] | null {
+  if (pts.length < 3) return null;
+  // Normal equations, centred for conditioning.
+  const c = centroid(pts);
+  let sxx = 0, sxz = 0, szz = 0, sxy = 0, szy = 0;
+  for (const p of pts) {
+    const x = p[0] - c[0], y = p[1] - c[1], z = p[2] - c[2];
+    sxx += x * x; sxz += x * z; szz += z * z; sxy += x * y; szy += z * y;
+  }
+  const det = sxx * szz - sxz * sxz;
+  if (Math.abs(det) < 1e-9 * Math.max(1, sxx * szz)) {
+    // Points on a line: tilt along that line only.
+    const d = sxx + szz;
+    if (d < 1e-9) return null;
+    const slope = (sxy + szy) / d;
+    const b = sxx >= szz ? slope : 0;
+    const cz = sxx >= szz ? 0 : slope;
+    return [c[1] - b * c[0] - cz * c[2], b, cz];
+  }
+  const b = (sxy * szz - szy * sxz) / det;
+  const cz = (szy * sxx - sxy * sxz) / det;
+  return [c[1] - b * c[0] - cz * c[2], b, cz];
+}
+
+/** A foot stands flat when its heel and toe sole points differ in height by less than this, m… */
+const FLAT_HEIGHT = 0.01;
+/** …and its sole centre moves slower than this horizontally, m/s. */
+const FLAT_SPEED = 0.25;
+/** The ground is this percentile of the flat standing feet's sole heights (robust to a flat foot held up). */
+const FLAT_PERCENTILE = 0.5;
+/** Fewer flat standing foot-frames than this share of frames: fall back to the lowest sole points. */
+const MIN_FLAT_SHARE = 0.05;
+
+/** Height of the sole where feet stand flat and still, or null when too few frames do. */
+function flatStanceLevel(skel: Skeleton, poses: Pose[], fps: number): number | null {
+  const soles = poses.map((p) => {
+    const world = forwardKinematics(skel, p);
+    return (['left', 'right'] as const).map((side) => {
+      const foot = JOINT_INDEX[`${side}_foot`];
+      const toe = skel.segments[foot]!.end;
+      const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
+      return [segmentPoint(world, foot, toe), segmentPoint(world, foot, [toe[0], toe[1], heelZ])] as const;
+    });
+  });
+  const levels: number[] = [];
+  soles.forEach((feet, k) => feet.forEach(([toe, heel], s) => {
+    const a = soles[Math.max(0, k - 1)]![s]!, b = soles[Math.min(poses.length - 1, k + 1)]![s]!;
+    const span = Math.min(poses.length - 1, k + 1) - Math.max(0, k - 1);
+    const centre = (q: typeof a): [number, number] => [(q[0][0] + q[1][0]) / 2, (q[0][2] + q[1][2]) / 2];
+    const speed = span > 0 ? Math.hypot(centre(b)[0] - centre(a)[0], centre(b)[1] - centre(a)[1]) * fps / span : 0;
+    if (Math.abs(toe[1] - heel[1]) < FLAT_HEIGHT && speed < FLAT_SPEED) levels.push((toe[1] + heel[1]) / 2);
+  }));
+  if (levels.length < MIN_FLAT_SHARE * poses.length) return null;
+  return [...levels].sort((x, y) => x - y)[Math.floor(FLAT_PERCENTILE * (levels.length - 1))]!;
+}
+
+/**
+ * Feet on the ground: the ground is the level where feet stand flat and still (a low percentile
+ * of the per-frame lowest sole point when too few frames do); frames that would still sink (a
+ * rigid toe dipping as the source foot rolls over its toes) are lifted to touch y = 0. The first
+ * frame's hip centre goes above the origin.
+ */
+export function placeOnGround(skel: Skeleton, poses: Pose[], fps: number): void {
+  const lowest = poses.map((p) => lowestSolePoint(skel, p));
+  const sorted = [...lowest].sort((a, b) => a - b);
+  const ground = flatStanceLevel(skel, poses, fps) ?? sorted[Math.floor(GROUND_PERCENTILE * (sorted.length - 1))]!;
+  const x0 = poses[0]!.rootPosition[0];
+  const z0 = poses[0]!.rootPosition[2];
+  poses.forEach((p, k) => {
+    const lift = Math.max(0, ground - lowest[k]!);
+    p.rootPosition = [p.rootPosition[0] - x0, p.rootPosition[1] - ground + lift, p.rootPosition[2] - z0];
+  });
+}
