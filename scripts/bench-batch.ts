@@ -1,0 +1,38 @@
+/**
+ * `npm run bench:batch`: 2 workers against 1 (one physics thread per clip), a worker killed
+ * with kill -9 mid-batch, and Redis restarted mid-batch, on synthetic keypoints of short clips
+ * (data/demo-squat.bvh and, when present, CMU clips from ../shared/data/mocap). Needs Debian's
+ * redis-server. Options: --seconds S (of each clip, 1), --iterations N (physics, 1),
+ * --repeats N (speed runs per worker count, 1), --json FILE. Thin wrapper: src/batch/bench.ts.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BATCH_BENCH_DEFAULTS, runBatchBench } from '../src/batch/bench.ts';
+import { redisServerAvailable } from '../src/batch/redis-server.ts';
+import { writeJsonAtomic } from '../src/formats/io.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const value = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const num = (name: string, fallback: number): number => (value(name) === undefined ? fallback : Number(value(name)));
+
+if (!redisServerAvailable()) {
+  process.stderr.write('bench:batch needs redis-server (apt-get install redis-server)\n');
+  process.exit(2);
+}
+const mocap = resolve(root, '../shared/data/mocap');
+const clips = [join(root, 'data/demo-squat.bvh'), ...['cmu_02_01_walk.bvh', 'cmu_01_01_forward_jumps.bvh', 'cmu_22_14_squat.bvh'].map((f) => join(mocap, f)).filter(existsSync)];
+if (clips.length === 1) process.stderr.write(`[note] ${mocap} not found: the batch is the demo squat alone\n`);
+
+const result = await runBatchBench({
+  clips,
+  seconds: num('--seconds', BATCH_BENCH_DEFAULTS.seconds),
+  iterations: num('--iterations', BATCH_BENCH_DEFAULTS.iterations),
+  repeats: num('--repeats', BATCH_BENCH_DEFAULTS.repeats),
+  log: (line) => process.stdout.write(`${line}\n`),
+});
+process.stdout.write(`speed-up of 2 workers over 1 (median): ${result.speedup.toFixed(2)}× (target ≥ 1.8×)\n`);
+process.stdout.write(`load average (1 min) per phase: ${Object.entries(result.load).map(([k, [a, b]]) => `${k} ${a.toFixed(2)}→${b.toFixed(2)}`).join(', ')}\n`);
+const json = value('--json');
+if (json) writeJsonAtomic(json, result, 2);
