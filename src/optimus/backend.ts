@@ -1,7 +1,7 @@
 /**
  * TensorFlow.js setup shared by the whole project. `tf` is the bare tfjs-core;
  * `initBackend` (await it before using tf) registers chained ops and gradients (needed
- * with bare tfjs-core, see FIELD-NOTES) and selects the backend:
+ * with bare tfjs-core, see docs/platform-notes.md) and selects the backend:
  *  - 'wasm' (default): works everywhere, offline; the binary loads from node_modules.
  *  - 'cpu': the pure-JS backend (slow, but needs nothing).
  *  - 'tensorflow': the native backend of @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node,

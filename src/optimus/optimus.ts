@@ -21,11 +21,8 @@ import type { Objective, Optimizer } from './types.ts';
  * most `memory` are kept; α = baseStep·exp(α_raw). The network's direction correction
  * d_raw bends the quasi-Newton step, x ← x − α (B g + c B d_raw), with c sized in B's own
  * metric (‖c d_raw‖_B ≤ dScale·‖g‖_B), so a correction of a given size costs the same
- * share of the predicted decrease however ill-conditioned the problem is. (The first form,
- * d = g + dScale·rms(g)·d_raw before B, let B amplify the correction by up to its condition
- * number: measured, the trained heads then stalled 2-D quadratics at a gap of 1e-9 that the
- * untrained prior takes to 1e-12 in 5 evaluations; 'gradient' keeps that form for old
- * checkpoints.)
+ * share of the predicted decrease however ill-conditioned the problem is ('gradient' keeps
+ * the retired first form for old checkpoints: docs/notebook/optimus-network.md).
  * Every trial point is evaluated once; a step that does not lower f is not taken (its
  * curvature pair is still kept) and the next steps are halved until one succeeds, so
  * no line search spends evaluations. At N ≤ `pairs` a step is also at most `trustRatio`
@@ -46,9 +43,7 @@ export interface OptimusConfig {
   pairs: number;
   /**
    * Curvature pairs L-BFGS is built from, at most max(N, pairs): more than N pairs in N
-   * dimensions only adds staler curvature (measured: 20 instead of 10 cost dixon-price-10
-   * its win on held-out seeds 100–109, while uncapped at N = 100 it took rosenbrock-100
-   * 1.820 → 1.807, perm-100 −4.49 → −5.13 and quadratic-100 −1.88 → −2.50).
+   * dimensions only adds staler curvature (measurements: docs/notebook/optimus-network.md).
    */
   lbfgsPairs: number;
   /**
@@ -150,24 +145,16 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
       const alpha = config.baseStep * Math.exp(Math.max(-config.alphaRange, Math.min(config.alphaRange, out.alphaRaw)));
       let memory = norm(u) > 0 ? pushRankOne(s.memory, u, config.memory, config.decay) : s.memory;
       // SR1 when the pairs can span the space (then it is exact on quadratics) and it is
-      // positive definite; else L-BFGS (always positive definite). An indefinite SR1's step
-      // heads for its model's saddle even when it descends (N & W §6.2 pair SR1 with a trust
-      // region for this): measured, rosenbrock-10 ended in the local minimum near
-      // (−1, 1, …, 1) on 4 of the bench's seeds 0–29 when any descending SR1 step was taken,
-      // on 2 with this test. With fewer pairs than dimensions L-SR1 is a poor, indefinite
-      // estimate: measured, it needed 2.2× the evaluations of the L-BFGS prior to reach 1e-6
-      // on 100-D quadratics (npm run bench:convergence).
-      // A retry after a refused step goes along L-BFGS: the indefinite SR1 model just
-      // mispredicted (measured: dixon-price-10 −0.18 → −2.54, no cell worse at dims 2 and 10).
+      // positive definite (an indefinite SR1 step heads for a saddle); else L-BFGS. A retry
+      // after a refused step goes along L-BFGS: SR1's model just mispredicted.
+      // Measurements: docs/notebook/optimus-network.md.
       const built = n <= config.pairs && s.backoff === 0 ? buildSr1(s.pairs.slice(-config.pairs), gamma) : null;
       const sr1 = built && sr1IsPositiveDefinite(built, n) ? built : null;
       let secantOf = (v: Float64Array) => applySr1(sr1!, v);
       let secantPart = sr1 ? secantOf(d) : null;
       // A positive definite SR1 always descends; this test only catches a zero or non-finite g.
       if (!secantPart || !(dot(secantPart, d) > 0)) {
-        // Per-parameter H₀ (measured: 1.63e-3 → 1.13e-3 after 60 iterations on kinematic
-        // windows, whose parameters mix metres and radians; 506 → 376 evaluations to 1e-6
-        // on 100-D quadratics).
+        // Per-parameter H₀: parameters may mix units (metres and radians in kinematic windows).
         const newest = s.pairs[s.pairs.length - 1];
         const recent = s.pairs.slice(-Math.min(config.lbfgsPairs, Math.max(n, config.pairs)));
         const v = feats.next.v[feats.next.v.length - 1]!;

@@ -5,7 +5,7 @@
  * Nothing here knows about humans.
  */
 
-/** A differentiable objective f: R^N → R (the §4.1 contract of DESIGN.md, plus the dimension). */
+/** A differentiable objective f: R^N → R (the objective module contract of docs/optimus.md, plus the dimension). */
 export interface Objective {
   name: string;
   dim: number;

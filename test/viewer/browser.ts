@@ -12,7 +12,7 @@ declare global { interface Window { __viewer: ViewerHandle } }
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
- * Launch flags that render three.js WebGL2 headless with SwiftShader (FIELD-NOTES):
+ * Launch flags that render three.js WebGL2 headless with SwiftShader (docs/platform-notes.md):
  * WebGL runs on ANGLE → Vulkan → SwiftShader (CPU), the page is composited in
  * software. The last two flags lift headless chromium's 60 Hz frame clock: a
  * frame then shows when it is ready instead of at the next 16.7 ms tick (a

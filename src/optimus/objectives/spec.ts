@@ -1,7 +1,7 @@
 import type { Objective } from '../types.ts';
 
 /**
- * An objective defined for every dimension: the §4.1 module contract of DESIGN.md.
+ * An objective defined for every dimension: the objective module contract (docs/optimus.md, "Using it").
  * Built-in functions and user modules share this shape, so `bench` and task families
  * treat them alike.
  */
