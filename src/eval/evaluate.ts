@@ -1,10 +1,13 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { worldToCamera, type PinholeCamera } from '../geometry/camera.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { readJsonFile, validate } from '../formats/io.ts';
 import { LANDMARK_COUNT } from '../formats/landmarks.ts';
 import type { Metrics } from '../formats/metrics.ts';
-import { MOTION_FORMAT, motionFile } from '../formats/motion.ts';
+import { MOTION_FORMAT, motionFile, physicsAccounting } from '../formats/motion.ts';
 import { TRUTH_FORMAT, truthFile } from '../formats/truth.ts';
 import { contactMetrics, footSkatePct, type MetricOptions, penetrationMm, perLandmarkErrors, positionMetrics } from './metrics.ts';
 
@@ -18,6 +21,8 @@ export interface LandmarkSequence {
   frames: Vec3[][];
   /** The file's camera (world pose), when it has one: lets the position metrics be taken in camera coordinates. */
   camera?: PinholeCamera;
+  /** A motion.json written by the physics stage (its stages carry `physics`). */
+  physics?: boolean;
 }
 
 /** Reads a motion.json or a truth.json (told apart by their `format` field) as landmark frames. */
@@ -28,9 +33,11 @@ export function readLandmarkSequence(path: string): LandmarkSequence {
   let frames: Vec3[][];
   let kind: LandmarkSequence['kind'];
   let camera: PinholeCamera;
+  let physics = false;
   if (format === MOTION_FORMAT) {
     const m = validate(motionFile, raw, path);
     kind = 'motion';
+    physics = m.stages?.physics !== undefined;
     fps = m.fps;
     frames = m.frames.map((f) => f.joints3d as Vec3[]);
     camera = m.camera as PinholeCamera;
@@ -47,7 +54,32 @@ export function readLandmarkSequence(path: string): LandmarkSequence {
     if (f.length !== LANDMARK_COUNT) throw new UserError(`${path}: frame ${i} has ${f.length} joints3d, expected the ${LANDMARK_COUNT} MediaPipe landmarks`);
   });
   if (frames.length === 0) throw new UserError(`${path}: has no frames`);
-  return { source: path, kind, fps, frames, camera };
+  return { source: path, kind, fps, frames, camera, physics };
+}
+
+const besideReport = z.object({
+  outputs: z.object({ motion: z.string().optional() }).passthrough().optional(),
+  physics: physicsAccounting.pick({ residual: true }).passthrough().optional(),
+}).passthrough();
+
+/**
+ * The physics residual block of the report.json beside a motion.json with a physics stage, when
+ * that report names this motion (or names none); undefined otherwise.
+ */
+export function residualBeside(motionPath: string): Metrics['residual'] {
+  const reportPath = join(dirname(resolve(motionPath)), 'report.json');
+  if (!existsSync(reportPath)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(reportPath, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const r = besideReport.safeParse(raw);
+  if (!r.success || !r.data.physics) return undefined;
+  const named = r.data.outputs?.motion;
+  if (named !== undefined && resolve(dirname(reportPath), named) !== resolve(motionPath)) return undefined;
+  return r.data.physics.residual;
 }
 
 export interface EvaluateOptions extends MetricOptions {
@@ -99,9 +131,15 @@ export function evaluate(prediction: LandmarkSequence, truth: LandmarkSequence, 
   };
 }
 
-/** Reads both files and evaluates. */
+/**
+ * Reads both files and evaluates; a motion.json with a physics stage also gets the residual of
+ * the report.json beside it (DESIGN §4.5).
+ */
 export function evaluateFiles(predictionPath: string, truthPath: string, options: EvaluateOptions = {}): EvaluationResult {
-  return evaluate(readLandmarkSequence(predictionPath), readLandmarkSequence(truthPath), options);
+  const prediction = readLandmarkSequence(predictionPath);
+  const result = evaluate(prediction, readLandmarkSequence(truthPath), options);
+  const residual = prediction.physics ? residualBeside(predictionPath) : undefined;
+  return residual ? { ...result, residual } : result;
 }
 
 /** Per-landmark MPJPE and PA-MPJPE (mm) of two files, in the coordinates `evaluate` uses. */

@@ -30,6 +30,8 @@ import type { Metrics } from '../formats/metrics.ts';
  *   point below `contactHeight`), the mean |h_pred − h_true| of the lowest foot point
  *   height, in mm: how much the predicted contact foot floats or sinks where the true
  *   foot touches the ground.
+ * - Float: over the same frames, the mean height above the ground, max(0, h_pred), of the
+ *   predicted lowest foot point, in mm: a body hovering over the floor.
  */
 
 /** 17 body landmarks scored by the position metrics (the face and finger points are left out,
@@ -199,6 +201,22 @@ export function groundDistanceMm(pred: readonly LandmarkFrame[], truth: readonly
   return n ? (MM * s) / n : 0;
 }
 
+/**
+ * Mean height (mm) of the lowest foot point above the ground, max(0, h), over the frames where
+ * the truth (or, without one, the prediction itself) has a foot in contact — its lowest foot
+ * point below `contactHeight`: a body hovering over the floor shows here, not in penetration.
+ */
+export function floatMm(pred: readonly LandmarkFrame[], truth?: readonly LandmarkFrame[], options: MetricOptions = {}): number {
+  const h = options.contactHeight ?? METRIC_DEFAULTS.contactHeight;
+  const reference = truth ?? pred;
+  let s = 0;
+  let n = 0;
+  pred.forEach((f, t) => {
+    if (lowestFootHeight(reference[t]!) < h) { s += Math.max(0, lowestFootHeight(f)); n++; }
+  });
+  return n ? (MM * s) / n : 0;
+}
+
 /** All metrics of metrics.json for two landmark sequences of equal length (checked by the caller). */
 export function computeMetrics(pred: readonly LandmarkFrame[], truth: readonly LandmarkFrame[], options: MetricOptions = {}): Metrics {
   return { ...positionMetrics(pred, truth, options), ...contactMetrics(pred, truth, options), frames: pred.length };
@@ -215,11 +233,12 @@ export function positionMetrics(pred: readonly LandmarkFrame[], truth: readonly 
 }
 
 /** The contact metrics (skating, penetration, ground distance): world coordinates, ground at y = 0. */
-export function contactMetrics(pred: readonly LandmarkFrame[], truth: readonly LandmarkFrame[], options: MetricOptions = {}): Pick<Metrics, 'footSkatePct' | 'penetrationMm' | 'groundDistanceMm'> {
+export function contactMetrics(pred: readonly LandmarkFrame[], truth: readonly LandmarkFrame[], options: MetricOptions = {}): Pick<Metrics, 'footSkatePct' | 'penetrationMm' | 'groundDistanceMm'> & { floatMm: number } {
   return {
     footSkatePct: footSkatePct(pred, options),
     penetrationMm: penetrationMm(pred),
     groundDistanceMm: groundDistanceMm(pred, truth, options),
+    floatMm: floatMm(pred, truth, options),
   };
 }
 

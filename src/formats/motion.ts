@@ -18,6 +18,13 @@ export const motionFrame = z.object({
   /** World positions (metres) of the 33 MediaPipe landmarks (DESIGN: landmark-mapped joints). */
   joints3d: z.array(vec3),
   contacts: z.object({ leftFoot: z.boolean(), rightFoot: z.boolean() }).passthrough(),
+  /** Physics stage: the ground's normal force (N) on each foot, mean over the frame's simulation steps. */
+  groundForce: z.object({ leftFoot: finite, rightFoot: finite }).optional(),
+  /**
+   * Physics stage: the residual — every external force (N) and torque (N·m) on the body other
+   * than gravity and contact, acting on the pelvis, world frame, mean over the frame's steps.
+   */
+  residual: z.object({ force: vec3, torque: vec3 }).optional(),
 }).passthrough();
 
 export const stageReport = z.object({
@@ -26,6 +33,29 @@ export const stageReport = z.object({
   ms: finite,
   lossCurve: z.array(finite),
   optimizer: z.string().optional(),
+}).passthrough();
+
+/**
+ * How physical a physics stage result is (DESIGN §4.6 report.json `physics`): the residual
+ * (external force other than gravity and contact) over the simulated frames, the share of the
+ * body weight the ground carries over stance frames, restarts (state replaced instead of
+ * simulated) and falls (windows the body could not follow).
+ */
+export const physicsAccounting = z.object({
+  /** Mass (kg) of the simulated body. */
+  massKg: finite,
+  residual: z.object({
+    meanN: finite,
+    meanNm: finite,
+    meanPctBodyWeight: finite,
+    maxPctBodyWeight: finite,
+    framesAbove10Pct: z.number().int().nonnegative(),
+  }),
+  contactSupportPct: finite,
+  restarts: z.number().int().nonnegative(),
+  falls: z.number().int().nonnegative(),
+  /** Frames of motion.json that were simulated (the others: the start pose, kinematic frames kept after a blow-up). */
+  simulatedFrames: z.number().int().nonnegative(),
 }).passthrough();
 
 /**
@@ -41,6 +71,7 @@ export const physicsStageReport = z.object({
   resets: z.array(z.number().int()).optional().catch(undefined),
   blendedFrames: z.array(z.number().int()).optional().catch(undefined),
   restartShifts: z.array(finite).optional().catch(undefined),
+  accounting: physicsAccounting.optional().catch(undefined),
 }).passthrough();
 
 export const motionFile = z.object({
@@ -58,6 +89,7 @@ export type MotionFrame = z.infer<typeof motionFrame>;
 export type MotionFile = z.infer<typeof motionFile>;
 export type StageReport = z.infer<typeof stageReport>;
 export type PhysicsStageReport = z.infer<typeof physicsStageReport>;
+export type PhysicsAccounting = z.infer<typeof physicsAccounting>;
 
 export function readMotion(path: string): MotionFile {
   return readValidated(motionFile, path);

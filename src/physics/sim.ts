@@ -77,6 +77,20 @@ export class HumanoidSim {
     return new HumanoidSim(R, layout, R.World.restoreSnapshot(snapshot));
   }
 
+  /**
+   * Mass (kg) of all the humanoid's bodies as simulated. A restored world computes its mass
+   * properties at its first step, so this steps a throwaway copy once.
+   */
+  static massOf(R: Rapier, layout: HumanoidLayout, snapshot: Uint8Array): number {
+    const sim = HumanoidSim.fromSnapshot(R, layout, snapshot);
+    try {
+      sim.step();
+      return sim.bodies.reduce((m, b) => m + b.mass(), 0);
+    } finally {
+      sim.free();
+    }
+  }
+
   static fromWorld(R: Rapier, layout: HumanoidLayout, world: RAPIER_NS.World): HumanoidSim {
     return new HumanoidSim(R, layout, world);
   }

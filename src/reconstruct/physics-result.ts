@@ -2,7 +2,9 @@
  * What the physics stage keeps between windows (a resumable checkpoint) and what it returns.
  */
 import type { Pose } from '../body/pose.ts';
+import type { PhysicsAccounting } from '../formats/motion.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
+import type { FrameForces, RestartEvent } from './physics-accounting.ts';
 
 export interface BlowUp {
   window: number;
@@ -31,6 +33,12 @@ export interface PhysicsCheckpoint {
   carry?: number[];
   /** Per reset window: the horizontal shift (m) of the kinematic pose it restarted from. */
   shifts?: Record<number, number[]>;
+  /** Per frame (as `bodies`): what the simulation measured, or null for a frame not simulated. */
+  forces: Array<FrameForces | null>;
+  /** Every time the simulated state was replaced instead of simulated. */
+  restarts: RestartEvent[];
+  /** Windows the body, simulated on from the previous window, could not follow (strayed, ended far off, blew up). */
+  falls: number[];
 }
 
 export interface PhysicsResult {
@@ -53,5 +61,13 @@ export interface PhysicsResult {
   blendedFrames: number[];
   /** Per restart (as `resets`): how far (m) the restart pose was moved to keep planted feet (`recovery.restartShift`). */
   restartShifts: number[];
+  /** Per frame: what the simulation measured (residual, ground forces), null where not simulated. */
+  frameForces: Array<FrameForces | null>;
+  /** Every restart: rewinds, resets, blow-ups and windows given up. */
+  restartEvents: RestartEvent[];
+  /** Windows the body could not follow. */
+  falls: number[];
+  /** report.json's `physics` block. */
+  accounting: PhysicsAccounting;
   ms: number;
 }

@@ -14,9 +14,10 @@ import type { Vec3 } from '../geometry/quaternion.ts';
 import { humanoidSnapshot } from '../physics/humanoid.ts';
 import { createSyncRolloutPool, type RolloutPool } from '../physics/pool.ts';
 import { loadRapier, type Rapier } from '../physics/rapier.ts';
-import { poseFromBodies } from '../physics/sim.ts';
+import { HumanoidSim, poseFromBodies } from '../physics/sim.ts';
 import { sumCurves } from './kinematic.ts';
 import type { Observations } from './observations.ts';
+import { physicsAccounting, rolloutFrameForces, type RestartEvent } from './physics-accounting.ts';
 import { controlledAngles, resolvePhysicsOptions, type PhysicsStageConfig, type PhysicsStageOptions } from './physics-options.ts';
 import { blendSeams, plantedFeetShift, seamFrames, shiftedPose, smoothMotion } from './physics-reference.ts';
 import type { PhysicsCheckpoint, PhysicsResult } from './physics-result.ts';
@@ -43,6 +44,7 @@ export async function runPhysics(
       contacts: [[true, true]],
       snapshot: Buffer.from(firstSnapshot).toString('base64'),
       curves: [], starts: [], rollouts: 0, residualForce: [], residualTorque: [], blowUps: [], resets: [],
+      forces: [null], restarts: [], falls: [],
     };
     for (let wi = state.nextWindow; wi < stage.windows.length; wi++) {
       await advanceWindow(stage, state, wi);
@@ -70,6 +72,7 @@ async function stageContext(
     lead: Math.round(o.controller.leadSeconds * fps),
     controlled: controlledAngles(skel),
     weight: skel.mass * 9.81,
+    massKg: HumanoidSim.massOf(R, first.layout, first.snapshot),
     // Interval k of a window [s, e) drives the body from frame s + k to s + k + 1.
     windows: makeWindows(Math.max(1, T - 1), o.windows.size, 0),
   };
@@ -96,6 +99,7 @@ async function advanceWindow(s: StageContext, state: PhysicsCheckpoint, wi: numb
   const w = windowContext(s, wi);
   const startSnapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
   let outcome = solveWindow(w, startSnapshot, state.carry, state);
+  if (outcome.gaveUp || outcome.strayed || outcome.best.frames < w.K || !outcome.best.endSnapshot) state.falls.push(wi);
   // A window whose pose strays far off at any of its frames is redone from the kinematic state
   // at its START, where the simulation had not yet drifted as far; kept when it stays closer or
   // ends with a lower loss.
@@ -105,6 +109,7 @@ async function advanceWindow(s: StageContext, state: PhysicsCheckpoint, wi: numb
     if (!again.gaveUp && (!again.strayed || again.result.value < outcome.result.value)) {
       state.resets.push(wi - 1);
       if (d) (state.shifts ??= {})[wi - 1] = d;
+      restart(state, wi, w.win.start, 'rewind', d);
       outcome = again;
     }
   }
@@ -119,12 +124,18 @@ function keepKinematicFrames(s: StageContext, state: PhysicsCheckpoint, w: Windo
   for (let k = from; k < w.K; k++) {
     state.bodies.push(bodiesOfPose(s.skel, s.kinematic[w.win.start + k + 1]!));
     state.contacts.push([false, false]);
+    state.forces.push(null);
   }
+}
+
+function restart(state: PhysicsCheckpoint, window: number, frame: number, kind: RestartEvent['kind'], shift?: readonly number[]): void {
+  state.restarts.push({ window, frame, kind, shiftM: shift ? Math.hypot(...shift) : 0 });
 }
 
 /** A window given up on: keeps its kinematic frames and restarts the simulation after it. */
 async function keepGivenUp(s: StageContext, state: PhysicsCheckpoint, w: WindowContext, loss: number): Promise<Uint8Array> {
   keepKinematicFrames(s, state, w, 0);
+  restart(state, w.index, w.win.end, 'gave-up');
   state.curves.push(new Array(s.o.iterations).fill(loss));
   state.starts.push(loss);
   state.carry = undefined;
@@ -141,12 +152,14 @@ async function keepSimulated(s: StageContext, state: PhysicsCheckpoint, w: Windo
   for (let k = 0; k < Math.min(w.K, best.frames); k++) {
     state.bodies.push(Array.from(best.bodies.subarray(k * J * 7, (k + 1) * J * 7)));
     state.contacts.push([best.contacts[k * 2] === 1, best.contacts[k * 2 + 1] === 1]);
+    state.forces.push(rolloutFrameForces(best, k));
   }
   state.residualForce.push(best.residualForce);
   state.residualTorque.push(best.residualTorque);
   if (best.frames < w.K || !best.endSnapshot) {
     state.blowUps.push({ window: w.index, reason: best.blowUp?.reason ?? 'no end state', recovered: false });
     keepKinematicFrames(s, state, w, best.frames);
+    restart(state, w.index, w.win.end, 'blow-up');
     state.carry = undefined;
     return (await humanoidStart(s, w.win.end)).snapshot;
   }
@@ -154,6 +167,7 @@ async function keepSimulated(s: StageContext, state: PhysicsCheckpoint, w: Windo
     state.resets.push(w.index);
     const d = plantedShift(s, state, w.win.end);
     if (d) (state.shifts ??= {})[w.index] = d;
+    restart(state, w.index, w.win.end, 'reset', d);
     state.carry = undefined;
     return (await humanoidStart(s, w.win.end, d)).snapshot;
   }
@@ -188,6 +202,10 @@ function assembleResult(s: StageContext, state: PhysicsCheckpoint, started: numb
     resets: state.resets,
     blendedFrames,
     restartShifts: state.resets.map((w) => Math.hypot(...(state.shifts?.[w] ?? [0]))),
+    frameForces: state.forces,
+    restartEvents: state.restarts,
+    falls: state.falls,
+    accounting: physicsAccounting(state.forces, state.contacts, s.massKg, state.restarts.length, state.falls.length),
     ms: Date.now() - started,
   };
 }

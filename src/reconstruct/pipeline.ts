@@ -6,7 +6,7 @@ import { createSkeleton, type Proportions, type Skeleton } from '../body/skeleto
 import { UserError } from '../errors.ts';
 import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../formats/io.ts';
 import { readKeypoints, type KeypointsFile } from '../formats/keypoints.ts';
-import { motionFile, physicsStageReport, type MotionFile } from '../formats/motion.ts';
+import { motionFile, physicsStageReport, type MotionFile, type PhysicsAccounting } from '../formats/motion.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatFromRotationVector, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { initBackend, type BackendName } from '../optimus/backend.ts';
@@ -20,6 +20,7 @@ import { KINEMATIC_DEFAULTS, runKinematic, transformParams, type KinematicCheckp
 import { buildMotion } from './motion.ts';
 import { OBSERVATION_DEFAULTS, prepareObservations, type ObservationOptions, type Observations } from './observations.ts';
 import { describeOptimizer } from './optimizers.ts';
+import { motionFrameForces } from './physics-accounting.ts';
 import { PHYSICS_WEIGHTS } from './physics-loss.ts';
 import { PHYSICS_STAGE_DEFAULTS, runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
 import { SCENE_DEFAULTS, buildScene, type Scene } from './scene.ts';
@@ -82,10 +83,13 @@ export interface ReconstructReport {
   frames: number;
   fps: number;
   framesWithoutPerson: number[];
-  subject: { height: number; proportions: Proportions };
+  /** massKg: the simulated body's mass when the physics stage ran (its feet are heavier), else the skeleton's. */
+  subject: { height: number; proportions: Proportions; massKg: number };
   camera: { pitchDeg: number; height: number };
   stages: Record<string, { skipped: boolean; ms: number; iterations: number; loss: number; optimizer: string; evaluations?: number; rollouts?: number; windows: number }>;
   residualForce: { meanN: number; meanNm: number } | null;
+  /** How physical the result is (DESIGN §4.6): residual, contact support, restarts, falls; null without physics. */
+  physics: PhysicsAccounting | null;
   blowUps: PhysicsCheckpoint['blowUps'];
   /** Physics windows after which the simulation was restarted from the kinematic state. */
   resets: number[];
@@ -204,8 +208,8 @@ export function physicsStamp(kinHash: string, options: ReconstructOptions): stri
 function emptyReport(input: string, out: string, obs: Observations): ReconstructReport {
   return {
     input, out, frames: obs.frameCount, fps: obs.fps, framesWithoutPerson: obs.filledFrames,
-    subject: { height: 0, proportions: {} }, camera: { pitchDeg: 0, height: 0 }, stages: {},
-    residualForce: null, blowUps: [], resets: [], blendedFrames: [], restartShifts: [], outputs: {}, secondsPerVideoSecond: {},
+    subject: { height: 0, proportions: {}, massKg: 0 }, camera: { pitchDeg: 0, height: 0 }, stages: {},
+    residualForce: null, physics: null, blowUps: [], resets: [], blendedFrames: [], restartShifts: [], outputs: {}, secondsPerVideoSecond: {},
   };
 }
 
@@ -232,7 +236,7 @@ function kinematicStage(ctx: RunContext): KinematicOutcome {
   const extra = kinematic.reconstruct!;
   const skel = createSkeleton({ height: extra.subject.heightOption, proportions: extra.subject.proportions });
   const camera: PinholeCamera = { ...kinematic.camera, rotation: kinematic.camera.rotation as Quat, position: kinematic.camera.position as Vec3 };
-  report.subject = { height: skel.height, proportions: extra.subject.proportions };
+  report.subject = { height: skel.height, proportions: extra.subject.proportions, massKg: skel.mass };
   report.camera = { pitchDeg: (extra.ground.pitch * 180) / Math.PI, height: camera.position[1] };
   return { kinematic, kinHash, kinPath, skel, camera };
 }
@@ -305,6 +309,12 @@ function reportReusedPhysics(report: ReconstructReport, motion: MotionFile): voi
   report.restartShifts = sim.restartShifts ?? [];
   if (sim.blowUps) report.blowUps = sim.blowUps;
   if (sim.residualForce !== undefined && sim.residualTorque !== undefined) report.residualForce = { meanN: sim.residualForce, meanNm: sim.residualTorque };
+  if (sim.accounting) setPhysicsAccounting(report, sim.accounting);
+}
+
+function setPhysicsAccounting(report: ReconstructReport, accounting: PhysicsAccounting): void {
+  report.physics = accounting;
+  report.subject.massKg = accounting.massKg;
 }
 
 /** Runs the physics fit from the kinematic poses and builds motion.json (fills the report's physics entries). */
@@ -327,9 +337,11 @@ async function simulatePhysics(ctx: RunContext, kin: KinematicOutcome, physOptio
     physics: {
       loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer,
       rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps, resets: result.resets, blendedFrames: result.blendedFrames, restartShifts: result.restartShifts,
-      windowCurves: result.windowCurves,
+      windowCurves: result.windowCurves, accounting: result.accounting,
     },
   }, { reconstruct: { inputsHash: physHash }, framesWithoutPerson: obs.filledFrames });
+  motion.frames.forEach((f, t) => Object.assign(f, motionFrameForces(result.frameForces[t] ?? null)));
+  setPhysicsAccounting(report, result.accounting);
   report.stages.physics = { skipped: false, ms: result.ms, iterations: result.iterations, loss: result.loss, optimizer, rollouts: result.rollouts, windows: result.windowCurves.length };
   report.residualForce = { meanN: result.residualForce, meanNm: result.residualTorque };
   report.blowUps = result.blowUps;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { quatFromAxisAngle, quatRotate } from '../../src/geometry/quaternion.ts';
 import { LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
 import {
-  accelError, computeMetrics, EVAL_LANDMARKS, footSkatePct, groundDistanceMm, mpjpe, mpjpeG, paMpjpe, penetrationMm, perLandmarkErrors,
+  accelError, computeMetrics, EVAL_LANDMARKS, floatMm, footSkatePct, groundDistanceMm, mpjpe, mpjpeG, paMpjpe, penetrationMm, perLandmarkErrors,
 } from '../../src/eval/metrics.ts';
 import { evaluate, evaluateFiles, readLandmarkSequence } from '../../src/eval/evaluate.ts';
 import { UserError } from '../../src/errors.ts';
@@ -85,6 +85,24 @@ describe('metrics', () => {
     expect(groundDistanceMm(floating, truth)).toBeCloseTo(50, 9);
   });
 
+  it('float is the height of the lowest foot point above the ground over the contact frames, hovering only', () => {
+    // Truth soles at +1 cm: every frame is a contact frame.
+    expect(floatMm(truth, truth)).toBeCloseTo(10, 9);
+    const hovering = truth.map((f) => f.map((p) => [p[0], p[1] + 0.05, p[2]] as Vec3));
+    expect(floatMm(hovering, truth)).toBeCloseTo(60, 9);
+    expect(computeMetrics(hovering, truth).floatMm).toBeCloseTo(60, 9);
+    // Sinking is penetration, not negative float.
+    const sunk = truth.map((f) => f.map((p) => [p[0], p[1] - 0.03, p[2]] as Vec3));
+    expect(floatMm(sunk, truth)).toBe(0);
+    // Only frames where the truth has a foot down count: lift the truth's feet in half the frames.
+    const jumping = truth.map((f, t) => (t % 2 ? f.map((p) => [p[0], p[1] + 0.3, p[2]] as Vec3) : f));
+    expect(floatMm(hovering, jumping)).toBeCloseTo(60, 9);
+    expect(floatMm(jumping, truth)).toBeCloseTo((10 + 310) / 2, 9);
+    // Without a truth, the prediction's own contact frames: the hovering one has none under 5 cm.
+    expect(floatMm(truth)).toBeCloseTo(10, 9);
+    expect(floatMm(hovering)).toBe(0);
+  });
+
   it('eval(truth, truth) = 0 for every error metric', () => {
     const m = computeMetrics(truth, truth);
     expect(m.mpjpe).toBe(0);
@@ -121,6 +139,29 @@ describe('evaluate (files)', () => {
     expect(m.mpjpe).toBeCloseTo(0, 9);
     const self = evaluateFiles(truthPath, truthPath);
     expect(self.mpjpe + self.mpjpeG + self.accelError + self.groundDistanceMm + self.penetrationMm).toBe(0);
+  });
+
+  it('copies the physics residual from the report.json beside a motion.json with a physics stage, and only then', () => {
+    const residual = { meanN: 12.5, meanNm: 3, meanPctBodyWeight: 1.7, maxPctBodyWeight: 9, framesAbove10Pct: 0 };
+    const accounting = { massKg: 75, residual, contactSupportPct: 98, restarts: 0, falls: 0, simulatedFrames: 3 };
+    const run = join(dir, 'run');
+    mkdirSync(run, { recursive: true });
+    const stages = { physics: { loss: 1, iterations: 1, ms: 1, lossCurve: [1], accounting } };
+    const motionPath = join(run, 'motion.json');
+    writeFileSync(motionPath, JSON.stringify({ ...motion(30, 4, 0), stages }));
+    // No report yet: no residual.
+    expect(evaluateFiles(motionPath, truthPath).residual).toBeUndefined();
+    writeFileSync(join(run, 'report.json'), JSON.stringify({ outputs: { motion: motionPath, kinematic: join(run, 'kinematic.json') }, physics: accounting }));
+    expect(evaluateFiles(motionPath, truthPath).residual).toEqual(residual);
+    // The kinematic motion beside the same report has no physics stage: nothing copied.
+    const kinPath = join(run, 'kinematic.json');
+    writeFileSync(kinPath, JSON.stringify({ ...motion(30, 4, 0), stages: { kinematic: { loss: 1, iterations: 1, ms: 1, lossCurve: [1] } } }));
+    expect(evaluateFiles(kinPath, truthPath).residual).toBeUndefined();
+    // A copy of the motion under another name: the report speaks of the other file.
+    const copy = join(run, 'copy.json');
+    writeFileSync(copy, JSON.stringify({ ...motion(30, 4, 0), stages }));
+    expect(evaluateFiles(copy, truthPath).residual).toBeUndefined();
+    expect(evaluateFiles(motionPath, truthPath).floatMm).toBeCloseTo(10, 9);
   });
 
   it('refuses different frame counts or fps, saying which', () => {

@@ -3,7 +3,7 @@ import { angleCount, anglesFromPose, createSkeleton } from '../../src/body/index
 import { squatPose } from '../../src/body/procedural.ts';
 import { hermite } from '../../src/physics/rollout.ts';
 import {
-  humanoidSnapshot, loadRapier, rootGains, rolloutWith, type HumanoidLayout, type Rapier, type RolloutSpec,
+  HumanoidSim, humanoidSnapshot, loadRapier, rootGains, rolloutWith, type HumanoidLayout, type Rapier, type RolloutSpec,
 } from '../../src/physics/index.ts';
 
 describe('Catmull-Rom PD targets (hermite)', () => {
@@ -107,5 +107,35 @@ describe('rollout options: closed-loop root, splines, look-ahead snapshots', () 
     let differs = 0;
     for (let i = 0; i < fromEnd.landmarks.length; i++) differs = Math.max(differs, Math.abs(fromEnd.landmarks[i]! - long.landmarks[m * 99 + i]!));
     expect(differs).toBeGreaterThan(1e-4);
+  });
+
+  it('measures the residual wrench and the ground forces per interval: none without a root PD, the weight on the feet standing', () => {
+    const spec = standing(0);
+    const free = rolloutWith(R, layout, snapshot, { ...spec, rootReference: undefined });
+    const held = rolloutWith(R, layout, snapshot, standing(0.05));
+    for (const r of [free, held]) {
+      expect(r.blowUp).toBeNull();
+      expect(r.residualWrench).toHaveLength(r.frames * 6);
+      expect(r.residualMagnitude).toHaveLength(r.frames * 2);
+      expect(r.groundForce).toHaveLength(r.frames * 3);
+    }
+    // No external force at all without a root PD or wrench, read step by step from the rollout.
+    expect(Array.from(free.residualWrench).every((v) => v === 0)).toBe(true);
+    expect(Array.from(free.residualMagnitude).every((v) => v === 0)).toBe(true);
+    // Standing still on both feet, the ground carries the weight of the simulated body (its feet
+    // are heavier than the skeleton's): the mass Rapier simulates, within 3 % once settled.
+    const massKg = HumanoidSim.massOf(R, layout, snapshot);
+    const last = (free.frames - 1) * 3;
+    const total = free.groundForce[last]! + free.groundForce[last + 1]! + free.groundForce[last + 2]!;
+    expect(Math.abs(total / (massKg * 9.81) - 1)).toBeLessThan(0.03);
+    expect(free.groundForce[last]!).toBeGreaterThan(0.2 * total);
+    expect(free.groundForce[last + 1]!).toBeGreaterThan(0.2 * total);
+    // With the root PD pulling sideways, its force is measured: the per-interval means of |F|
+    // average to the rollout's mean over all steps (equal steps per interval), and point toward +x.
+    let sum = 0;
+    for (let k = 0; k < held.frames; k++) sum += held.residualMagnitude[k * 2]!;
+    expect(sum / held.frames).toBeCloseTo(held.residualForce, 9);
+    expect(held.residualForce).toBeGreaterThan(1);
+    expect(held.residualWrench[0]!).toBeGreaterThan(0);
   });
 });

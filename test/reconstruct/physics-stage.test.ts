@@ -103,6 +103,11 @@ describe('physics stage lookahead and rewind', () => {
     const blended = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, recovery: { ...recovery, rewind: true, seamBlend: 2 } });
     expect(blended.resets).toEqual(on.resets);
     expect(on.resets.length).toBeGreaterThan(0);
+    // Every rewind is a restart, counted, and its window strayed first: a fall.
+    expect(on.restartEvents.map((e) => [e.kind, e.window - 1])).toEqual(on.resets.map((w) => ['rewind', w]));
+    expect(on.accounting.restarts).toBe(on.resets.length);
+    for (const e of on.restartEvents) expect(on.falls).toContain(e.window);
+    expect(off.accounting.restarts).toBe(0);
     const seams = on.resets.map((r) => (r + 1) * 4);
     expect(blended.blendedFrames).toEqual(seams.flatMap((s) => [s - 1, s]));
     expect(on.blendedFrames).toEqual([]);
@@ -167,6 +172,48 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     const input = mpjpe(jittery, truth), output = mpjpe(r.poses, truth);
     expect(output).toBeLessThan(input);
     expect(accel(r.poses)).toBeLessThan(0.5 * accel(jittery));
+    // The root PD is a force from outside the body: the accounting reads it from the rollouts'
+    // frames (frame 0 is the start pose, not simulated).
+    const a = r.accounting;
+    expect(r.frameForces).toHaveLength(31);
+    expect(r.frameForces[0]).toBeNull();
+    const simulated = r.frameForces.filter((f) => f !== null);
+    expect(a.simulatedFrames).toBe(30);
+    const meanN = simulated.reduce((s, f) => s + f[6], 0) / simulated.length;
+    expect(a.residual.meanN).toBeCloseTo(meanN, 9);
+    expect(a.residual.meanPctBodyWeight).toBeCloseTo((100 * meanN) / (a.massKg * 9.81), 9);
+    expect(a.residual.maxPctBodyWeight).toBeGreaterThanOrEqual(a.residual.meanPctBodyWeight);
+    expect(a.residual.framesAbove10Pct).toBe(simulated.filter((f) => f[6] > 0.1 * a.massKg * 9.81).length);
+    expect(a.residual.meanPctBodyWeight).toBeGreaterThan(10);
+    expect(a.massKg).toBeGreaterThan(skel.mass);
+    expect(a.restarts).toBe(0);
+    expect(r.restartEvents).toEqual([]);
+  }, 60_000);
+
+  it('with no root PD applies no external force (read from the rollouts) and the ground carries the weight', async () => {
+    const r = await runPhysics(obs, skel, camera, 3.6, truth, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false }, controller: { rootPd: null } });
+    const simulated = r.frameForces.filter((f) => f !== null);
+    expect(simulated).toHaveLength(30);
+    for (const f of simulated) expect(f.slice(0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(r.accounting.residual).toEqual({ meanN: 0, meanNm: 0, meanPctBodyWeight: 0, maxPctBodyWeight: 0, framesAbove10Pct: 0 });
+    // Over a whole squat the body's mean vertical acceleration is small: contact support ≈ 100 %.
+    expect(r.accounting.contactSupportPct).toBeGreaterThan(90);
+    expect(r.accounting.contactSupportPct).toBeLessThan(110);
+    expect(r.accounting.falls).toBe(0);
+  }, 60_000);
+
+  it('reports a motion the body cannot follow as a fall, and the restart that replaced its state', async () => {
+    // The kinematic root glides sideways at 0.9 m/s with the legs still: without a root PD the
+    // simulated body cannot follow, its pelvis ends windows far off and is reset.
+    const gliding = truth.map((p, t) => ({ ...p, rootPosition: [p.rootPosition[0] + 0.03 * t, p.rootPosition[1], p.rootPosition[2]] as Vec3 }));
+    const r = await runPhysics(obs, skel, camera, 3.6, gliding, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false, seamBlend: 0 }, controller: { rootPd: null } });
+    expect(r.falls.length).toBeGreaterThan(0);
+    expect(r.accounting.falls).toBe(r.falls.length);
+    expect(r.restartEvents.length).toBeGreaterThan(0);
+    expect(r.restartEvents.every((e) => e.kind === 'reset')).toBe(true);
+    expect(r.restartEvents.map((e) => e.window)).toEqual(r.resets);
+    expect(r.accounting.restarts).toBe(r.restartEvents.length);
+    expect(r.accounting.residual.meanN).toBe(0);
   }, 60_000);
 });
 

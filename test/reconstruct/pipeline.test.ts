@@ -35,6 +35,18 @@ describe('reconstruct pipeline', () => {
     const motion = readMotion(join(dir, 'full', 'motion.json'));
     expect(motion.frames).toHaveLength(7);
     expect(motion.stages!.physics!.lossCurve).toHaveLength(1);
+    // How physical it is, in report.json and motion.json (DESIGN §4.6): the frames the simulation
+    // made carry the ground force per foot and the residual, the start pose does not.
+    const report = JSON.parse(readFileSync(join(dir, 'full', 'report.json'), 'utf8'));
+    expect(report.subject.massKg).toBeGreaterThan(40);
+    expect(Object.keys(report.physics.residual).sort()).toEqual(['framesAbove10Pct', 'maxPctBodyWeight', 'meanN', 'meanNm', 'meanPctBodyWeight']);
+    for (const k of ['contactSupportPct', 'restarts', 'falls']) expect(Number.isFinite(report.physics[k])).toBe(true);
+    expect(report.physics).toEqual(full.physics);
+    expect(motion.frames[0]!.groundForce).toBeUndefined();
+    const simulated = motion.frames.filter((f) => f.groundForce && f.residual);
+    expect(simulated).toHaveLength(report.physics.simulatedFrames);
+    const meanN = simulated.reduce((s, f) => s + Math.hypot(...f.residual!.force), 0) / simulated.length;
+    expect(meanN).toBeLessThanOrEqual(report.physics.residual.meanN + 1e-9);
 
     // Interrupted after one physics window, then resumed.
     const out = join(dir, 'resumed');
@@ -58,6 +70,8 @@ describe('reconstruct pipeline', () => {
     expect(again.resets).toEqual(resumed.resets);
     expect(again.blendedFrames).toEqual(resumed.blendedFrames);
     expect(again.blowUps).toEqual(resumed.blowUps);
+    expect(again.physics).toEqual(resumed.physics);
+    expect(again.subject.massKg).toBe(resumed.subject.massKg);
   }, 180_000);
 
   it('resumes the kinematic stage to the same kinematic.json', async () => {

@@ -6,7 +6,7 @@ import { UserError } from '../../errors.ts';
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('score a motion.json (or a truth.json) against a truth.json: MPJPE, PA-MPJPE, MPJPE-G, acceleration error, foot skating, penetration')
+    .description('score a motion.json (or a truth.json) against a truth.json: MPJPE, PA-MPJPE, MPJPE-G, acceleration error, foot skating, penetration, float; with the physics residual of the report.json beside a motion.json')
     .argument('<motion.json>', 'the prediction: a motion.json, or a truth.json')
     .requiredOption('--truth <truth.json>', 'ground truth written by `optimus-motion synth`')
     .option('--json <file>', 'also write the metrics to this metrics.json')
@@ -27,6 +27,8 @@ export function registerEval(program: Command): void {
           ['foot skating', `${m.footSkatePct.toFixed(1)} % of frames (truth ${m.truthFootSkatePct.toFixed(1)} %)`],
           ['ground penetration', `${m.penetrationMm.toFixed(1)} mm (truth ${m.truthPenetrationMm.toFixed(1)} mm)`],
           ['ground distance', `${m.groundDistanceMm.toFixed(1)} mm`],
+          ['float above ground', `${(m.floatMm ?? 0).toFixed(1)} mm (lowest foot point, contact frames)`],
+          ...(m.residual ? [['physics residual', `${m.residual.meanPctBodyWeight.toFixed(1)} % of body weight mean, ${m.residual.maxPctBodyWeight.toFixed(1)} % max, ${m.residual.framesAbove10Pct} frames above 10 % (report.json)`] as [string, string]] : []),
           ['frames', String(m.frames)],
           ['position metrics in', `${m.frame} coordinates`],
         ];

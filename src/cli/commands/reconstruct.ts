@@ -6,6 +6,7 @@ import { parseBackend } from '../../optimus/backend.ts';
 import { KINEMATIC_DEFAULTS } from '../../reconstruct/kinematic.ts';
 import { OPTIMIZER_NAMES, parseOptimizerName } from '../../optimus/optimizers.ts';
 import { PHYSICS_STAGE_DEFAULTS } from '../../reconstruct/physics-stage.ts';
+import type { PhysicsAccounting } from '../../formats/motion.ts';
 import { reconstruct, type ReconstructReport } from '../../reconstruct/pipeline.ts';
 import { nonNegativeInt, positiveInt, stringList } from '../parse.ts';
 import { Progress } from '../progress.ts';
@@ -73,7 +74,8 @@ export function summary(r: ReconstructReport): string {
       ? `  ${name}: up to date (skipped)`
       : `  ${name}: ${s.optimizer}, ${s.windows} windows × ${s.iterations} iterations, loss ${s.loss.toExponential(3)}, ${(s.ms / 1000).toFixed(1)} s`);
   }
-  if (r.residualForce) lines.push(`  residual root force ${r.residualForce.meanN.toFixed(1)} N, torque ${r.residualForce.meanNm.toFixed(1)} N·m (mean)`);
+  if (r.physics) lines.push(...physicsLines(r.physics));
+  else if (r.residualForce) lines.push(`  residual root force ${r.residualForce.meanN.toFixed(1)} N, torque ${r.residualForce.meanNm.toFixed(1)} N·m (mean)`);
   if (r.blowUps.length) lines.push(`  simulation blow-ups: ${r.blowUps.map((b) => `window ${b.window} (${b.reason}${b.recovered ? ', recovered with softer gains' : ', kept the kinematic frames'})`).join('; ')}`);
   if (r.resets.length) {
     const moved = r.restartShifts.some((d) => d > 0) ? ` (moved ${r.restartShifts.map((d) => `${(d * 100).toFixed(1)}`).join(', ')} cm to keep the planted feet in place)` : '';
@@ -82,4 +84,14 @@ export function summary(r: ReconstructReport): string {
   for (const [k, p] of Object.entries(r.outputs)) lines.push(`  ${k}: ${p}`);
   lines.push(`  view it: optimus-motion view ${r.out}`);
   return lines.join('\n') + '\n';
+}
+
+/** How physical the result is: the residual, the ground's share of the weight, restarts and falls. */
+function physicsLines(p: PhysicsAccounting): string[] {
+  const r = p.residual;
+  const physical = r.meanPctBodyWeight === 0 && p.restarts === 0;
+  return [
+    `  residual (external force other than gravity and contact): ${r.meanPctBodyWeight.toFixed(1)} % of body weight mean, ${r.maxPctBodyWeight.toFixed(1)} % max, ${r.framesAbove10Pct} of ${p.simulatedFrames} frames above 10 % (${r.meanN.toFixed(1)} N, ${r.meanNm.toFixed(1)} N·m; body ${p.massKg.toFixed(1)} kg)`,
+    `  contact support ${p.contactSupportPct.toFixed(0)} % of body weight over stance frames; restarts ${p.restarts}, falls ${p.falls}${physical ? ' (fully physical)' : ''}`,
+  ];
 }
