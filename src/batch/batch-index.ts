@@ -12,12 +12,12 @@ import { readOptional } from './read-optional.ts';
  */
 export const INDEX_FORMAT = 'optimus-motion/batch-index@1';
 
-/** The part of report.json the index reads; everything optional, other keys ignored. */
-const reportView = z.object({
-  frames: z.number().optional(),
-  stages: z.record(z.string(), z.object({ loss: z.number().nullable().optional() }).passthrough()).optional(),
-  residualForce: z.object({ meanN: z.number(), meanNm: z.number() }).nullable().optional(),
-  physics: z.object({ residual: z.record(z.string(), z.number().nullable()).optional() }).passthrough().optional(),
+/** The part of report.json the index reads; each key optional and read on its own (`catch`), others ignored. */
+export const reportView = z.object({
+  frames: z.number().optional().catch(undefined),
+  stages: z.record(z.string(), z.object({ loss: z.number().nullable().optional() }).passthrough()).optional().catch(undefined),
+  residualForce: z.object({ meanN: z.number(), meanNm: z.number() }).nullable().optional().catch(undefined),
+  physics: z.object({ residual: z.record(z.string(), z.number().nullable()).optional().catch(undefined) }).passthrough().nullable().optional().catch(undefined),
 }).passthrough();
 type ReportView = z.infer<typeof reportView>;
 
@@ -61,7 +61,7 @@ export function buildIndex(out: string): IndexRow[] {
     const dir = join(out, clip.rel);
     const report = readOptional(join(dir, 'report.json'), reportView);
     const metrics = clip.truth ? readOptional(join(dir, 'metrics.json'), z.record(z.string(), z.unknown())) : null;
-    return indexRow(clip, readClipStatus(dir), report, metrics);
+    return indexRow(clip, readClipStatus(out, clip.jobId), report, metrics);
   });
 }
 

@@ -4,12 +4,13 @@ import { writeJsonAtomic } from '../formats/io.ts';
 import { readOptional } from './read-optional.ts';
 
 /**
- * How a clip's job ended, written beside its outputs (OUT/<clip>/batch-status.json) by
- * whoever ran it: the index is rebuilt from these files, so any worker on any machine that
- * sees OUT can write it.
+ * How a clip's job ended, written by whoever ran it into OUT/.batch-status/<job id>.json
+ * (not into the clip's folder, which may be the thing that cannot be written). The index is
+ * rebuilt from these files, so any worker on any machine that sees OUT can write it, and a
+ * status never speaks for another job of the same folder.
  */
 export const CLIP_STATUS_FORMAT = 'optimus-motion/batch-status@1';
-export const CLIP_STATUS_FILE = 'batch-status.json';
+export const CLIP_STATUS_DIR = '.batch-status';
 
 export const clipStatus = z.object({
   format: z.literal(CLIP_STATUS_FORMAT),
@@ -23,11 +24,11 @@ export const clipStatus = z.object({
 });
 export type ClipStatus = z.infer<typeof clipStatus>;
 
-export function writeClipStatus(clipDir: string, status: Omit<ClipStatus, 'format'>): void {
-  writeJsonAtomic(join(clipDir, CLIP_STATUS_FILE), { format: CLIP_STATUS_FORMAT, ...status }, 2);
+export function writeClipStatus(out: string, status: Omit<ClipStatus, 'format'>): void {
+  writeJsonAtomic(join(out, CLIP_STATUS_DIR, `${status.jobId}.json`), { format: CLIP_STATUS_FORMAT, ...status }, 2);
 }
 
-/** The status file if it is there and valid, else null (the clip has not finished). */
-export function readClipStatus(clipDir: string): ClipStatus | null {
-  return readOptional(join(clipDir, CLIP_STATUS_FILE), clipStatus);
+/** The job's status if it has finished, else null. */
+export function readClipStatus(out: string, jobId: string): ClipStatus | null {
+  return readOptional(join(out, CLIP_STATUS_DIR, `${jobId}.json`), clipStatus);
 }

@@ -1,6 +1,6 @@
 import { writeIndex } from './batch-index.ts';
 import { writeClipStatus } from './clip-status.ts';
-import { clipOut, jobId, makeJob, type ClipOptions, type JobData } from './job.ts';
+import { jobId, makeJob, type ClipOptions, type JobData } from './job.ts';
 import type { BatchInput } from './inputs.ts';
 import { updateManifest } from './manifest.ts';
 import { ClipError, runClip } from './run-clip.ts';
@@ -45,7 +45,7 @@ export async function runLocalBatch(inputs: BatchInput[], out: string, clip: Cli
     emit({ type: 'start', clip: job.rel, index, total: jobs.length });
     try {
       const r = await runClip(job, (stage, done, total) => emit({ type: 'progress', clip: job.rel, stage, done, total })).result;
-      writeClipStatus(clipOut(job), { jobId: id, status: 'done', error: null, computeSeconds: r.seconds, attempts: 1 });
+      writeClipStatus(out, { jobId: id, status: 'done', error: null, computeSeconds: r.seconds, attempts: 1 });
       summary.done++;
       emit({ type: 'done', clip: job.rel, seconds: r.seconds, finished: summary.done + summary.failed, total: jobs.length });
     } catch (err) {
@@ -60,10 +60,10 @@ export async function runLocalBatch(inputs: BatchInput[], out: string, clip: Cli
   return summary;
 }
 
-/** Writes the failure beside the clip when its folder can be written (it may be the problem). */
+/** Records the failure when OUT can be written (it may be the problem). */
 export function recordFailure(job: JobData, id: string, error: string, attempts: number): void {
   try {
-    writeClipStatus(clipOut(job), { jobId: id, status: 'failed', error, computeSeconds: null, attempts });
+    writeClipStatus(job.out, { jobId: id, status: 'failed', error, computeSeconds: null, attempts });
   } catch {
     // the error itself stays in the failed set / the summary
   }

@@ -27,6 +27,9 @@ export interface BatchWorkerOptions {
 
 export const WORKER_DEFAULTS: BatchWorkerOptions = { queue: QUEUE_DEFAULTS.queue, concurrency: 1, lockMs: 30_000, maxStalledCount: 2 };
 
+/** How long a stopping worker waits for Redis to take back its jobs. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 export type WorkerEvent =
   | { type: 'ready' }
   | { type: 'start'; clip: string; jobId: string; attempt: number }
@@ -64,7 +67,7 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
     try {
       const r = await clip.result;
       await withIndexLock(redis, data.out, () => {
-        writeClipStatus(clipOut(data), { jobId: id, status: 'done', error: null, computeSeconds: r.seconds, attempts: job.attemptsMade + 1 });
+        writeClipStatus(data.out, { jobId: id, status: 'done', error: null, computeSeconds: r.seconds, attempts: job.attemptsMade + 1 });
         writeIndex(data.out);
       });
       onEvent({ type: 'done', clip: data.rel, jobId: id, seconds: r.seconds });
@@ -112,7 +115,8 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
     close: async () => {
       closing = true;
       await Promise.all([...running.values()].map((c) => c.cancel()));
-      await worker.close();
+      // With Redis gone, close() would wait for it forever: the jobs' locks lapse anyway.
+      await Promise.race([worker.close(), new Promise((r) => setTimeout(r, CLOSE_TIMEOUT_MS))]);
       redis.disconnect();
     },
   };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,16 +30,21 @@ describe.skipIf(!HAVE_REDIS)('batch on Redis (real redis-server, BullMQ)', () =>
     synthClip(join(root, 'squat-b'), 0.3, 7);
     badClip(join(root, 'broken.json'));
     const out = join(dir, 'out');
-    const args = ['batch', root, '--out', out, '--redis', redis.url, ...FAST.filter((a) => a !== '--quiet')];
+    // A clip whose output folder cannot be made (a file is in the way): an error that is not
+    // the input's, so it is retried, then fails for good after the retry limit.
+    synthClip(join(root, 'blocked'), 0.3);
+    mkdirSync(out);
+    writeFileSync(join(out, 'blocked'), 'in the way');
+    const args = ['batch', root, '--out', out, '--redis', redis.url, '--attempts', '2', ...FAST.filter((a) => a !== '--quiet')];
     const first = await cli(args);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/queued 3 clip\(s\) on redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+ \(queue optimus-motion\); 0 already there/);
+    expect(first.stdout).toMatch(/queued 4 clip\(s\) on redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+ \(queue optimus-motion\); 0 already there/);
     const again = await cli(args);
-    expect(again.stdout).toMatch(/queued 0 clip\(s\) .*; 3 already there/);
+    expect(again.stdout).toMatch(/queued 0 clip\(s\) .*; 4 already there/);
 
     const queued = JSON.parse((await cli(['status', '--redis', redis.url, '--json'])).stdout);
     expect(Object.keys(queued)).toEqual(['queued', 'active', 'done', 'failed', 'jobs']);
-    expect(queued).toMatchObject({ queued: 3, active: 0, done: 0, failed: 0 });
+    expect(queued).toMatchObject({ queued: 4, active: 0, done: 0, failed: 0 });
     expect(Object.keys(queued.jobs[0])).toEqual(['input', 'state', 'out', 'error']);
 
     let waited = { stdout: '' };
@@ -47,21 +52,26 @@ describe.skipIf(!HAVE_REDIS)('batch on Redis (real redis-server, BullMQ)', () =>
     try {
       waited = await cli(['status', '--redis', redis.url, '--wait', '--json'], 120_000);
       const s = JSON.parse(waited.stdout);
-      expect(s).toMatchObject({ queued: 0, active: 0, done: 2, failed: 1 });
-      const failed = s.jobs.find((j: { state: string }) => j.state === 'failed');
+      expect(s).toMatchObject({ queued: 0, active: 0, done: 2, failed: 2 });
+      const failed = s.jobs.find((j: { state: string; input: string }) => j.state === 'failed' && j.input.endsWith('broken.json'));
       expect(failed.input).toBe(join(root, 'broken.json'));
       expect(failed.out).toBe(join(out, 'broken'));
       expect(failed.error).toMatch(/broken\.json: invalid/);
       // Submitted once more after the work is done: nothing is queued again.
-      expect((await cli(args)).stdout).toMatch(/queued 0 clip\(s\) .*; 3 already there/);
+      expect((await cli(args)).stdout).toMatch(/queued 0 clip\(s\) .*; 4 already there/);
       expect(worker.log().match(/\bstart squat\/keypoints\b/g)).toHaveLength(1);
+      expect(worker.log()).toMatch(/will retry blocked\/keypoints: .*(ENOTDIR|EEXIST)/);
+      expect(worker.log()).toMatch(/start blocked\/keypoints \(job \S+, attempt 2\)/);
+      expect(worker.log().match(/\bstart broken\b/g)).toHaveLength(1); // bad input: no retry
     } finally {
       await stopProcess(worker.proc);
     }
 
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
-    expect(index.clips.map((c: { out: string; status: string }) => `${c.out}:${c.status}`)).toEqual(['broken:failed', 'squat-b/keypoints:done', 'squat/keypoints:done']);
-    expect(index.clips[2].metrics.paMpjpe).toBeGreaterThan(0);
+    expect(index.clips.map((c: { out: string; status: string }) => `${c.out}:${c.status}`)).toEqual(['blocked/keypoints:failed', 'broken:failed', 'squat-b/keypoints:done', 'squat/keypoints:done']);
+    expect(index.clips[0].error).toMatch(/ENOTDIR|EEXIST/);
+    expect(index.clips[3].metrics.paMpjpe).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'blocked'), 'utf8')).toBe('in the way');
     // The password is nowhere: not in what the commands printed, nor in any file of the batch.
     expect(worker.log()).not.toContain(PASSWORD);
     expect(first.stdout + first.stderr + again.stdout + waited.stdout).not.toContain(PASSWORD);
