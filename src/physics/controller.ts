@@ -13,7 +13,7 @@ import { BALANCE_DEFAULTS, addStanceTorques, legChains, stanceShares, virtualWre
 import type { ControlReference } from './control-reference.ts';
 import { addGravityCompensation, createMassState, massState } from './inverse-dynamics.ts';
 import type { Rapier } from './rapier.ts';
-import type { RolloutResult } from './rollout.ts';
+import type { RolloutResult } from './rollout-types.ts';
 import { RolloutRecorder, motorKnots } from './rollout-recorder.ts';
 import { HumanoidSim, type BodyState } from './sim.ts';
 
@@ -129,6 +129,7 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
           sim.applyJointTorques(torques);
         }
         sim.step();
+        recorder.afterStep(sim);
       }
       if (!recorder.record(sim)) break;
       if (spec.endSnapshot && spec.snapshotAfter === recorder.frames) mid = sim.takeSnapshot();

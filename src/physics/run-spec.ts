@@ -5,7 +5,8 @@
 import type { HumanoidLayout } from './humanoid.ts';
 import { controlledRollout, type ControlledResult, type ControlledSpec } from './controller.ts';
 import type { Rapier } from './rapier.ts';
-import { rolloutWith, type RolloutResult, type RolloutSpec } from './rollout.ts';
+import { rolloutWith } from './rollout.ts';
+import type { RolloutResult, RolloutSpec } from './rollout-types.ts';
 
 export type PoolSpec = RolloutSpec | ControlledSpec;
 export type PoolResult = RolloutResult | ControlledResult;

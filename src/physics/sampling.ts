@@ -53,8 +53,9 @@ export interface SearchResult {
   bodies: Float64Array;
   landmarks: Float64Array;
   contacts: Uint8Array;
-  /** frames × D PD-target offsets the committed motion used (at the start of each interval). */
+  /** frames × D PD-target offsets the committed motion used (at the start of each interval), and those after the last. */
   offsets: Float64Array;
+  endOffsets: Float64Array;
   /** Index of the first committed frame that had fallen, or null; falls = segments that ended fallen. */
   fellAt: number | null;
   falls: number;
@@ -102,8 +103,9 @@ function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, a
 }
 
 /**
- * Runs the search over `intervals` frames of `reference` (frame 0 = the snapshot's state),
- * scoring against `refLandmarks` (reference.frames × 99). The pool runs the candidates.
+ * Runs the search over `intervals` frames of `reference` (frame 0 = the snapshot's state; the
+ * look-ahead may use the frames after them), scoring against `refLandmarks` (reference.frames ×
+ * 99). The pool runs the candidates.
  */
 export async function searchControls(
   pool: RolloutPool, layout: HumanoidLayout, snapshot: Uint8Array, reference: ControlReference, refLandmarks: Float64Array,
@@ -123,7 +125,8 @@ export async function searchControls(
   let rollouts = 0, falls = 0, netTorque = 0;
   for (let k0 = 0, seg = 0; k0 < K; k0 += o.segmentFrames, seg++) {
     const L = Math.min(o.segmentFrames, K - k0);
-    const LA = Math.min(L + o.lookaheadFrames, K - k0);
+    // The look-ahead may run past the committed frames, as far as the reference goes.
+    const LA = Math.min(L + o.lookaheadFrames, reference.frames - 1 - k0);
     const slice = referenceSlice(reference, k0, LA + 1);
     const specs: ControlledSpec[] = [];
     const drawn: Array<{ parent: Node; knot: Float64Array; offsets: Float64Array }> = [];
@@ -171,11 +174,13 @@ export async function searchControls(
       if (stopOnFall) break;
     }
   }
-  return assemble(beam[0]!, D, J, { falls, netTorque, rollouts, ms: performance.now() - started });
+  const endOffsets = new Float64Array(D);
+  idx.forEach((a, i) => { endOffsets[a] = beam[0]!.knot[i]!; });
+  return assemble(beam[0]!, D, J, { falls, netTorque, rollouts, endOffsets, ms: performance.now() - started });
 }
 
 /** The committed motion of a survivor: its ancestry's segments in order. */
-function assemble(last: Node, D: number, J: number, stats: Pick<SearchResult, 'falls' | 'netTorque' | 'rollouts' | 'ms'>): SearchResult {
+function assemble(last: Node, D: number, J: number, stats: Pick<SearchResult, 'falls' | 'netTorque' | 'rollouts' | 'endOffsets' | 'ms'>): SearchResult {
   const chain: Node[] = [];
   for (let n: Node | null = last; n && n.parent; n = n.parent) chain.unshift(n);
   const frames = chain.reduce((s, n) => s + n.frames, 0);

@@ -2,12 +2,16 @@
  * The motion the physics stage hands to the simulator and the seams it leaves behind: the
  * kinematic motion low-passed before it becomes PD targets (`smoothMotion`), the pose a restart
  * starts from, shifted to keep planted feet in place (`plantedFeetShift`, `shiftedPose`), and
- * the frames before a restart blended into it (`blendSeams`).
+ * the frames before a restart blended into it (`blendSeams`), and the reference put on the
+ * floor where a foot is planted (`plantFeet`): a reference whose standing foot hovers or sinks
+ * asks the fully physical controller for a body height it cannot have.
  */
 import { LANDMARK_INDEX as L } from '../formats/landmarks.ts';
+import { forwardKinematics } from '../body/fk.ts';
 import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
-import { quatNormalize, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { quatNormalize, quatRotate, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { PHYSICS_DEFAULTS } from '../physics/humanoid.ts';
 import { gaussianKernel } from './scene.ts';
 
 /**
@@ -90,4 +94,61 @@ export function plantedFeetShift(simulated: readonly Vec3[], kinematic: readonly
 /** A pose moved horizontally by `shift` (unchanged without one). */
 export function shiftedPose(p: Pose, shift: readonly number[] | undefined): Pose {
   return shift ? { ...p, rootPosition: [p.rootPosition[0] + shift[0]!, p.rootPosition[1], p.rootPosition[2] + shift[2]!] } : p;
+}
+
+/** What counts as a planted foot when the reference is put on the floor. */
+export interface PlantOptions {
+  /** A frame is in stance when its lowest sole point is below this height, m. */
+  contactHeight: number;
+  /** Gaussian smoothing (σ, frames) of the vertical shift, so it never jerks the body. */
+  sigma: number;
+}
+
+export const PLANT_DEFAULTS: PlantOptions = { contactHeight: 0.06, sigma: 2 };
+
+/** Height of the lowest corner of either simulated sole box (src/physics/humanoid.ts) in a pose. */
+export function lowestSole(skel: Skeleton, pose: Pose): number {
+  const w = forwardKinematics(skel, pose);
+  const H = skel.height;
+  let low = Infinity;
+  skel.joints.forEach((j, i) => {
+    if (!j.name.endsWith('foot')) return;
+    const e = skel.segments[i]!.end;
+    for (const z of [-0.040 * H, e[2] * PHYSICS_DEFAULTS.toeLength]) {
+      for (const x of [-0.045 * (H / 1.7), 0.045 * (H / 1.7)]) {
+        low = Math.min(low, w.positions[i]![1] + quatRotate(w.rotations[i]!, [x, e[1], z])[1]);
+      }
+    }
+  });
+  return low;
+}
+
+/**
+ * The motion moved up or down so that on stance frames (lowest sole point below
+ * `contactHeight`) the lowest sole point touches the floor; between stance frames the shift is
+ * interpolated, then smoothed, so flight phases keep their own shape. No stance frame: unchanged.
+ */
+export function plantFeet(skel: Skeleton, motion: Pose[], options: Partial<PlantOptions> = {}): Pose[] {
+  const o = { ...PLANT_DEFAULTS, ...options };
+  const low = motion.map((p) => lowestSole(skel, p));
+  const stance = low.map((h) => h < o.contactHeight);
+  const known = stance.flatMap((s, i) => (s ? [i] : []));
+  if (known.length === 0) return motion;
+  const shift = low.map((h, i) => {
+    if (stance[i]) return -h;
+    const next = known.find((k) => k > i), prev = [...known].reverse().find((k) => k < i);
+    if (prev === undefined) return -low[next!]!;
+    if (next === undefined) return -low[prev]!;
+    return -low[prev]! + ((i - prev) / (next - prev)) * (low[prev]! - low[next]!);
+  });
+  const { r, kernel } = gaussianKernel(o.sigma);
+  return motion.map((p, t) => {
+    let sum = 0, wSum = 0;
+    for (let i = -r; i <= r; i++) {
+      if (t + i < 0 || t + i >= motion.length) continue;
+      sum += kernel[i + r]! * shift[t + i]!;
+      wSum += kernel[i + r]!;
+    }
+    return { ...p, rootPosition: [p.rootPosition[0], p.rootPosition[1] + sum / wSum, p.rootPosition[2]] };
+  });
 }
