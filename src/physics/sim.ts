@@ -121,6 +121,21 @@ export class HumanoidSim {
     root.applyTorqueImpulse({ x: w(3), y: w(4), z: w(5) }, true);
   }
 
+  /**
+   * Joint torques for the next step (world frame, N·m; joint j's torque acts on body j and its
+   * opposite on the parent body): internal, so they add no net force or torque to the body.
+   */
+  applyJointTorques(torques: Float64Array): void {
+    const dt = 1 / this.layout.options.rate;
+    const joints = this.layout.skeleton.joints;
+    for (let j = 1; j < joints.length; j++) {
+      const x = torques[j * 3]! * dt, y = torques[j * 3 + 1]! * dt, z = torques[j * 3 + 2]! * dt;
+      if (x === 0 && y === 0 && z === 0) continue;
+      this.bodies[j]!.applyTorqueImpulse({ x, y, z }, true);
+      this.bodies[joints[j]!.parent]!.applyTorqueImpulse({ x: -x, y: -y, z: -z }, true);
+    }
+  }
+
   step(): void {
     this.world.step();
     this.steps++;
