@@ -12,13 +12,12 @@ import { WeightLayout, linearRows } from './weights.ts';
  * Two implementations of the same forward pass, as in learned_optimization (a naive
  * reference beside a fast one, with a test that they agree):
  *  - `forwardTyped`: plain TypeScript over Float64Arrays. tfjs-wasm costs tens of µs
- *    per op (≈ 80 ops here) before any arithmetic, so for small N this is far faster
- *    (0.4 ms vs 9 ms CPU at N = 10) — it is what the meta-trainer runs at N = 2…32;
- *    attention runs row by row in O(keys) memory.
+ *    per op before any arithmetic, so for small N this is far faster — it is what the
+ *    meta-trainer runs at N = 2…32; attention runs row by row in O(keys) memory.
  *  - `forwardTfjs`: tfjs ops (wasm SIMD matmuls, or the native backend), the reference,
  *    and faster from N ≈ 80 up (see TFJS_MIN_TOKENS).
- * `forward` picks by N. Width 16 / 2 heads / 3 layers (6.7k weights) was chosen by the
- * same measurements: width 32 cost ~3× more per step (N = 100) for the same code.
+ * `forward` picks by N. Width 16 / 2 heads / 3 layers (6.7k weights): wider cost more per
+ * step for no measured gain (docs/notebook/optimus-network.md).
  *
  * Attention cost: exact attention is O(N²·D), which at N = 1000 alone costs more than
  * the 50 ms target and at N = 10 000 several seconds. Beyond MAX_KEYS tokens the keys
@@ -98,12 +97,8 @@ export function networkLayout(c: NetworkConfig): WeightLayout {
 }
 
 /**
- * Tokens at which the tfjs path takes over. Measured with scripts/bench-speed.ts (median
- * CPU ms per forward, wasm, 2-core machine): typed 0.38 / 1.4 / 3.2 / 6.5 / 13 vs tfjs
- * 8.9 / 8.3 / 4.6 / 4.0 / 5.8 at N = 10 / 32 / 64 / 100 / 160, i.e. tfjs's fixed per-op
- * cost loses below N ≈ 80 and its SIMD matmuls win above. The native backend has less
- * per-op overhead (a guess, not measured here: it cannot be installed on this machine);
- * the pure-JS cpu backend never wins.
+ * Tokens at which the tfjs path takes over: below, tfjs's fixed per-op cost loses; above,
+ * its SIMD matmuls win (measurements: docs/notebook/optimus-network.md).
  */
 export const TFJS_MIN_TOKENS: Record<string, number> = { wasm: 80, tensorflow: 48, cpu: Infinity };
 

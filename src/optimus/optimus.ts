@@ -192,8 +192,7 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
       let shrink = a * 2 ** s.backoff;
       const pNorm = norm(p);
       // The radius follows the last trial step, not the newest kept pair: pairs of negative
-      // curvature are dropped, and while f kept falling along such a direction the radius
-      // stayed frozen (measured: rosenbrock-10 seed 3 crept 180 evaluations at f ≈ 9.6).
+      // curvature are dropped, which would freeze the radius while f still falls.
       if (config.trustRatio > 0 && n <= config.pairs && s.lastStepLength > 0) {
         shrink = Math.min(shrink, (config.trustRatio * s.lastStepLength) / pNorm);
       }

@@ -49,11 +49,7 @@ export interface KinematicOptions {
 
 export const KINEMATIC_DEFAULTS = {
   optimizer: 'optimus',
-  /**
-   * L-BFGS is far from converged after 40 iterations. With the plain-TS loss 200 cost about
-   * 1 s of compute per video second (2-s CMU clips, busy 2-core machine) and cut MPJPE by
-   * 3–10 mm against 40.
-   */
+  /** Iterations per window: L-BFGS is far from converged at 40 (docs/notebook/reconstruction-rounds.md). */
   iterations: 200,
   initIterations: 15,
   windowSize: 8,
