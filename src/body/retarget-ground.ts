@@ -43,37 +43,36 @@ const MIN_TILT_SPAN = 1.0;
 /** Tilts smaller than this (rad) are left alone. */
 const MIN_TILT = 0.002;
 
+/** Larger tilts (rad) are fit artefacts, not capture floors: left alone. */
+const MAX_TILT = 0.09;
+
 /**
  * Motion capture floors are not always level in the file's frame (a walk that climbs a few
  * centimetres over a few metres). Fit a plane to the lower envelope of the per-frame lowest
  * sole points (least squares, refitted three times on the points at or below the 30th
- * percentile of the residuals) and rotate the motion so that plane is horizontal.
- * Clips that stay in place (contact points spread < 1 m) are left untouched.
+ * percentile of the residuals) and rotate the motion so that plane is horizontal. The plane
+ * tilts only along directions where the contact points spread at least 1 m (a straight walk
+ * says nothing about the slope across it), and never more than ~5°.
  */
 export function levelGround(skel: Skeleton, poses: Pose[]): Quat {
   const none: Quat = [0, 0, 0, 1];
   const pts = poses.map((p) => lowestSole(skel, p));
-  let span = 0;
-  const lo = [Infinity, Infinity];
-  const hi = [-Infinity, -Infinity];
-  for (const p of pts) {
-    lo[0] = Math.min(lo[0]!, p[0]); hi[0] = Math.max(hi[0]!, p[0]);
-    lo[1] = Math.min(lo[1]!, p[2]); hi[1] = Math.max(hi[1]!, p[2]);
-  }
-  span = Math.hypot(hi[0]! - lo[0]!, hi[1]! - lo[1]!);
-  if (!(span >= MIN_TILT_SPAN)) return none;
-  let use = pts;
-  let plane = fitPlane(use);
+  const axes = spreadAxes(pts);
+  if (!axes.length) return none;
+  let plane = fitPlane(pts, axes);
   for (let iter = 0; iter < 3 && plane; iter++) {
     const pl = plane;
-    const res = pts.map((p) => p[1] - (pl[0] + pl[1] * p[0] + pl[2] * p[2]));
+    const res = pts.map((p) => p[1] - pl(p));
     const cut = [...res].sort((a, b) => a - b)[Math.floor(0.3 * (res.length - 1))]!;
-    use = pts.filter((_, i) => res[i]! <= cut);
-    plane = fitPlane(use) ?? plane;
+    plane = fitPlane(pts.filter((_, i) => res[i]! <= cut), axes) ?? plane;
   }
   if (!plane) return none;
-  const normal = unit([-plane[1], 1, -plane[2]]);
-  if (Math.acos(Math.min(1, normal[1])) < MIN_TILT) return none;
+  const pl = plane;
+  const c = centroid(pts);
+  const slope = (dx: number, dz: number): number => pl([c[0] + dx, 0, c[2] + dz]) - pl([c[0], 0, c[2]]);
+  const normal = unit([-slope(1, 0), 1, -slope(0, 1)]);
+  const tilt = Math.acos(Math.min(1, normal[1]));
+  if (tilt < MIN_TILT || tilt > MAX_TILT) return none;
   const q = quatFromTo(normal, [0, 1, 0]);
   for (const p of poses) {
     p.rootPosition = quatRotate(q, p.rootPosition);
@@ -82,29 +81,32 @@ export function levelGround(skel: Skeleton, poses: Pose[]): Quat {
   return q;
 }
 
-/** Least-squares plane y = a + b·x + c·z, or null when the points are degenerate. */
-function fitPlane(pts: Vec3[]): [number, number, number] | null {
-  if (pts.length < 3) return null;
-  // Normal equations, centred for conditioning.
+/** Horizontal unit directions (principal axes of the points' x, z) along which they spread ≥ MIN_TILT_SPAN. */
+function spreadAxes(pts: Vec3[]): Array<[number, number]> {
+  if (pts.length < 3) return [];
   const c = centroid(pts);
-  let sxx = 0, sxz = 0, szz = 0, sxy = 0, szy = 0;
-  for (const p of pts) {
-    const x = p[0] - c[0], y = p[1] - c[1], z = p[2] - c[2];
-    sxx += x * x; sxz += x * z; szz += z * z; sxy += x * y; szy += z * y;
-  }
-  const det = sxx * szz - sxz * sxz;
-  if (Math.abs(det) < 1e-9 * Math.max(1, sxx * szz)) {
-    // Points on a line: tilt along that line only.
-    const d = sxx + szz;
-    if (d < 1e-9) return null;
-    const slope = (sxy + szy) / d;
-    const b = sxx >= szz ? slope : 0;
-    const cz = sxx >= szz ? 0 : slope;
-    return [c[1] - b * c[0] - cz * c[2], b, cz];
-  }
-  const b = (sxy * szz - szy * sxz) / det;
-  const cz = (szy * sxx - sxy * sxz) / det;
-  return [c[1] - b * c[0] - cz * c[2], b, cz];
+  let sxx = 0, sxz = 0, szz = 0;
+  for (const p of pts) { const x = p[0] - c[0], z = p[2] - c[2]; sxx += x * x; sxz += x * z; szz += z * z; }
+  const angle = 0.5 * Math.atan2(2 * sxz, sxx - szz);
+  const dirs: Array<[number, number]> = [[Math.cos(angle), Math.sin(angle)], [-Math.sin(angle), Math.cos(angle)]];
+  return dirs.filter(([dx, dz]) => {
+    const t = pts.map((p) => (p[0] - c[0]) * dx + (p[2] - c[2]) * dz);
+    return Math.max(...t) - Math.min(...t) >= MIN_TILT_SPAN;
+  });
+}
+
+/** Least-squares height y(p) = a + Σ slope_i · (p − centroid)·axis_i over the given axes, or null when degenerate. */
+function fitPlane(pts: Vec3[], axes: Array<[number, number]>): ((p: Vec3) => number) | null {
+  if (pts.length < 3) return null;
+  const c = centroid(pts);
+  // The principal axes are orthogonal and centred: each slope is its own 1-D regression.
+  const slopes = axes.map(([dx, dz]) => {
+    let tt = 0, ty = 0;
+    for (const p of pts) { const t = (p[0] - c[0]) * dx + (p[2] - c[2]) * dz; tt += t * t; ty += t * (p[1] - c[1]); }
+    return tt > 1e-9 ? ty / tt : NaN;
+  });
+  if (slopes.some((s) => !Number.isFinite(s))) return null;
+  return (p: Vec3): number => c[1] + axes.reduce((acc, [dx, dz], i) => acc + slopes[i]! * ((p[0] - c[0]) * dx + (p[2] - c[2]) * dz), 0);
 }
 
 /** A foot stands flat when its heel and toe sole points differ in height by less than this, m… */

@@ -9,6 +9,7 @@ import { forwardKinematics, segmentPoint, type WorldPose } from './fk.ts';
 import { calibrateRigFrames, footRotation, type RigFrames } from './rig-frames.ts';
 import { rigFamily, type RigFamily } from './rig-family.ts';
 import { standingReference } from './rig-stance.ts';
+import { trunkLeans, type TrunkPoints, unleanTrunk } from './rig-trunk.ts';
 import { GROUND_PERCENTILE, levelGround, lowestSolePoint, placeOnGround } from './retarget-ground.ts';
 import { add, alignTwo, centroid, cross, dot, len, mid, mul, sub, unit } from './vec3.ts';
 import { LANDMARK_INDEX } from '../formats/landmarks.ts';
@@ -19,23 +20,28 @@ import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
  * Retargeting a BVH clip onto the project skeleton.
  *
  * 1. Joints are found by name (rig families below) or through a user joint map.
- * 2. BVH has no units and no fixed up axis: the up axis is the dominant axis of the
- *    rest pose's feet → head vector, and the rig's rest-pose height gives its scale
- *    (reported as metres per file unit for a subject of the requested height).
+ * 2. BVH has no units and no fixed up axis: the up axis is the dominant axis of a standing pose's
+ *    feet → head vector, and its height gives the rig's scale (reported as metres per file unit
+ *    for a subject of the requested height). The standing pose is the zero pose when it stands,
+ *    else the clip's most extended grounded frame (rig-stance.ts: CC_Base's zero pose has its
+ *    legs up).
  * 3. Per frame, the project skeleton's world rotations are built top-down so that every
  *    project bone points along the corresponding source bone (segment directions are
- *    preserved exactly for limbs, the trunk and the neck). Knee and elbow hinge axes are
+ *    preserved exactly for limbs; the trunk and neck lose the forward lean their segments have in
+ *    the rig's upright pose, rig-trunk.ts). Knee and elbow hinge axes are
  *    put perpendicular to the plane of the limb so they bend about their one DoF. The
  *    spine and chest joints sit at the same arc-length fractions of the source trunk
  *    polyline (pelvis → neck base) as in the project skeleton, so any number of source
- *    spine bones works. The head and feet copy the source joint's rotation relative to
- *    its rest pose (both rigs stand upright with flat feet at rest), which keeps the
- *    face direction and foot pitch; hands point at the centre of the source fingers.
+ *    spine bones works. Landmarks without a joint (face, heel, toe tip) ride on frames read
+ *    from the rig (rig-frames.ts): the head copies the source head's rotation in axes
+ *    calibrated on the rig's zero pose or, where that pose is not the body's, on the motion;
+ *    a foot's sole lies along the source ankle → toe line raised by the rig's flat-foot pitch,
+ *    its left from the source foot's rotation. Hands point at the centre of the source fingers.
  * 4. Root translation is the source hip centre scaled by the ratio of leg lengths (hip
  *    height at rest), so steps match the subject's legs. A tilted capture floor is levelled
- *    (plane fitted to the lowest sole points), the ground is set at a low percentile of the
- *    per-frame lowest sole point (no frame sinks below y = 0), and the first frame's hip
- *    centre is put above the origin.
+ *    (plane fitted to the lowest sole points), the ground is set at the level where feet
+ *    stand flat (no frame sinks below y = 0), and the first frame's hip
+ *    centre is put above the origin (retarget-ground.ts).
  * 5. Optional foot locking (lockFeet): where the source heel or toe is planted, a two-bone leg IK keeps
  *    our foot planted too (bone lengths differ, so direction-preserving retargeting alone makes
  *    planted feet slide, which a physics twin cannot follow); the corrections fade in and out.
@@ -224,6 +230,8 @@ interface Prepared {
   restHipHeight: number;
   /** Local frames of the head and feet, read from the rig (rig-frames.ts). */
   frames: RigFrames;
+  /** Forward lean (rad) of the trunk segments in the rig's upright pose (rig-trunk.ts). */
+  trunkLeans: number[];
 }
 
 function ancestors(clip: BvhClip, i: number): number[] {
@@ -276,7 +284,14 @@ function prepare(clip: BvhClip, mapping: JointMapping, skel: Skeleton): Prepared
     throw new UserError(`${clip.source}:${clip.joints[0]!.line}: unknown joint layout: the rest pose does not stand upright (head not above the feet)`);
   }
   const frames = calibrateRigFrames(clip, { ...m }, up, headingInv);
-  return { clip, mapping, up, upAxis, headingInv, trunkChain, handEnds: { left: handEnd('left_hand'), right: handEnd('right_hand') }, restHeight, restHipHeight, frames };
+  // The trunk's upright pose: the zero pose when its upper body stands (head above hips), else the standing frame.
+  const zeroUpright = R(rest[m.head]!)[1] > R(mid(rest[m.left_thigh]!, rest[m.right_thigh]!))[1];
+  const uprightPose = zeroUpright ? rest : ref.positions;
+  const trunkLeansAtRest = trunkLeans(trunkPoints((i) => R(uprightPose[i]!), m, trunkChain, skel));
+  return {
+    clip, mapping, up, upAxis, headingInv, trunkChain, handEnds: { left: handEnd('left_hand'), right: handEnd('right_hand') },
+    restHeight, restHipHeight, frames, trunkLeans: trunkLeansAtRest,
+  };
 }
 
 function restHeights(skel: Skeleton): { head: number } {
@@ -301,27 +316,34 @@ function alongPolyline(points: Vec3[], t: number): Vec3 {
 }
 
 /** The source body at one frame, rotated to y up (file units). */
+/** Trunk points of one pose: the polyline pelvis → neck sampled where the project's spine and chest joints sit. */
+function trunkPoints(P: (i: number) => Vec3, m: JointMapping, trunkChain: number[], skel: Skeleton): TrunkPoints {
+  const pelvis = mid(P(m.left_thigh), P(m.right_thigh));
+  const trunk = [pelvis, ...trunkChain.map(P)];
+  const J = skel.joints;
+  const pl = J[JOINT_INDEX.spine]!.offset[1];
+  const sl = J[JOINT_INDEX.chest]!.offset[1];
+  const cl = J[JOINT_INDEX.neck]!.offset[1];
+  const total = pl + sl + cl;
+  return {
+    pelvis, spine: alongPolyline(trunk, pl / total), chest: alongPolyline(trunk, (pl + sl) / total), neck: P(m.neck), head: P(m.head),
+    left_thigh: P(m.left_thigh), right_thigh: P(m.right_thigh), left_upper_arm: P(m.left_upper_arm), right_upper_arm: P(m.right_upper_arm),
+  };
+}
+
+/** The source body at one frame, rotated to y up (file units), its trunk's rest leans taken off (rig-trunk.ts). */
 export function sourceBody(prep: Prepared, skel: Skeleton, frame: number): SourceBody {
   const { clip, mapping: m, up } = prep;
   const fp = bvhFramePose(clip, frame);
   const P = (i: number): Vec3 => quatRotate(up, fp.positions[i]!);
   const Q = (i: number): Quat => quatMultiply(quatMultiply(up, fp.rotations[i]!), quatConjugate(up));
   const pt = (k: SourceKey): Vec3 | null => (m[k] >= 0 ? P(m[k]) : null);
-  const pelvis = mid(P(m.left_thigh), P(m.right_thigh));
-  const trunk = [pelvis, ...prep.trunkChain.map(P)];
-  const J = skel.joints;
-  const pl = J[JOINT_INDEX.spine]!.offset[1];
-  const sl = J[JOINT_INDEX.chest]!.offset[1];
-  const cl = J[JOINT_INDEX.neck]!.offset[1];
-  const total = pl + sl + cl;
-  const points: SourceBody['points'] = {
-    pelvis,
-    spine: alongPolyline(trunk, pl / total),
-    chest: alongPolyline(trunk, (pl + sl) / total),
+  const points = {
     left_hand_end: prep.handEnds.left.length ? centroid(prep.handEnds.left.map(P)) : null,
     right_hand_end: prep.handEnds.right.length ? centroid(prep.handEnds.right.map(P)) : null,
   } as SourceBody['points'];
   for (const k of SOURCE_KEYS) points[k] = pt(k);
+  Object.assign(points, unleanTrunk(trunkPoints(P, m, prep.trunkChain, skel), prep.trunkLeans));
   return { points, rotations: { head: Q(m.head), left_foot: Q(m.left_foot), right_foot: Q(m.right_foot) } };
 }
 

@@ -8,7 +8,7 @@ import { footSkatePct, type LandmarkFrame, METRIC_DEFAULTS } from './metrics.ts'
  * fails (a foot upside down, a face turned backwards), run by synth and by the tests on every
  * shared clip:
  * - stance: where the source stands on a flat foot (ankle and toe joints at their lowest, slow;
- *   without the source, or where it never does: heel and toe within `contactHeight` of the floor
+ *   without the source, or where it hardly ever does: heel and toe within `contactHeight` of the floor
  *   as the metrics' contact, ankle slow), the heel and toe landmarks of the supporting (lower) foot
  *   are within `soleHeight` of the floor (median over those frames), and every standing foot's
  *   are below its ankle; a clip where no foot ever stands fails;
@@ -69,6 +69,8 @@ const RIGID_PAIRS: Array<[LandmarkName, LandmarkName]> = [
 ];
 
 const L = LANDMARK_INDEX;
+/** Fewer frames where the source stands on a flat foot than this: judge stance by the truth's contacts. */
+const MIN_FLAT_FRAMES = 10;
 const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const mid = (a: Vec3, b: Vec3): Vec3 => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
 const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
@@ -109,8 +111,9 @@ function stanceCheck(frames: readonly LandmarkFrame[], fps: number, o: RetargetC
   let above = 0, stance = 0;
   const feet = (['left', 'right'] as const).map((side) => ({ a: L[`${side}_ankle`], h: L[`${side}_heel`], t: L[`${side}_foot_index`] }));
   let flat = sourceFeet && sourceFeet.length === frames.length ? sourceFlat(sourceFeet, fps, o) : null;
-  // A window where the source never stands flat (a dancer on the balls of the feet): the truth's own contacts.
-  if (flat && !flat.some((side) => side.some(Boolean))) flat = null;
+  // A window where the source hardly stands flat (a dancer on the balls of the feet, a short
+  // window of crouches): the truth's own contacts.
+  if (flat && flat[0]!.filter((on, k) => on || flat![1]![k]).length < MIN_FLAT_FRAMES) flat = null;
   frames.forEach((f, k) => {
     const prev = frames[Math.max(0, k - 1)]!, next = frames[Math.min(frames.length - 1, k + 1)]!;
     const span = Math.min(frames.length - 1, k + 1) - Math.max(0, k - 1);
