@@ -152,7 +152,7 @@ function assemble(name: string, texts: Map<string, string>, video: ResultBundle[
   if (!video && (bundle.keypoints || bundle.motion)) {
     const size = sourceSize(bundle);
     const isVideoName = !!videoExpected && /\.(mp4|webm|mov|m4v|ogv|mkv|avi)$/i.test(videoExpected);
-    const file = isVideoName ? `source video ${videoExpected} was not found in the folder` : `no source video${videoExpected && videoExpected !== '(not dropped)' ? ` (the keypoints come from ${videoExpected})` : ''}`;
+    const file = isVideoName ? `source video ${videoExpected} was not found ${where === 'this folder' ? 'where keypoints.json recorded it or in this folder' : `in ${where}`}` : `no source video${videoExpected && videoExpected !== '(not dropped)' ? ` (the keypoints come from ${videoExpected})` : ''}`;
     bundle.messages.push({ level: 'info', text: `${file}: the side panel shows a blank ${size.width}×${size.height} frame with the keypoints and reprojected landmarks.` });
   }
   return bundle;

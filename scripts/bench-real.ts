@@ -1,0 +1,39 @@
+/**
+ * `npm run bench:real [-- --physics --no-true-focal --people man,woman --work DIR --out FILE --write-noise-model FILE]`:
+ * the real-video benchmark of src/reconstruct/real-bench.ts on ../shared/data/multiview/pose2sim_multiperson.
+ * Prints the tables of docs/real-video.md; detections are cached in ~/.cache/optimus-motion/real-bench.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeJsonAtomic } from '../src/formats/io.ts';
+import { benchReal, REAL_BENCH_DEFAULTS } from '../src/reconstruct/real-bench.ts';
+import { realBenchTables } from '../src/reconstruct/real-bench-table.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+};
+const dataDir = resolve(root, arg('data', '../shared/data/multiview/pose2sim_multiperson'));
+if (!existsSync(dataDir)) {
+  console.error(`bench:real: ${dataDir} not found (the multi-view capture is shared data, not part of the repository)`);
+  process.exit(1);
+}
+const started = Date.now();
+const loadBefore = loadavg().map((v) => v.toFixed(2)).join(' ');
+const reports = await benchReal({
+  dataDir,
+  workDir: arg('work', '') || mkdtempSync(join(tmpdir(), 'om-bench-real-')),
+  people: arg('people', REAL_BENCH_DEFAULTS.people.join(',')).split(','),
+  physics: process.argv.includes('--physics'),
+  trueFocal: !process.argv.includes('--no-true-focal'),
+  writeNoiseModel: arg('write-noise-model', '') || undefined,
+  command: `npm run bench:real -- ${process.argv.slice(2).join(' ')}`.trim(),
+  log: (l) => console.log(l),
+});
+console.log('\n' + realBenchTables(reports));
+console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s; load average before ${loadBefore}, after ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+const out = arg('out', '');
+if (out) writeJsonAtomic(out, reports, 2);

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, join } from 'node:path';
+import { readValidated, validate, writeJsonAtomic } from '../formats/io.ts';
+import { keypointsFile, type KeypointsFile } from '../formats/keypoints.ts';
+import { detectSource, openSource } from '../ingest/ingest.ts';
+import type { LandmarkModel } from '../ingest/models.ts';
+
+/**
+ * BlazePose detections of a video through the project's own ingest, one track per
+ * person choice, cached outside the repository by the video's content hash (detecting
+ * four 100-frame views several times over costs minutes; scoring them costs seconds).
+ */
+export interface DetectionOptions {
+  model?: LandmarkModel;
+  /**
+   * Runs per video: `--person i` (counted from the left when the person detector runs) with
+   * tracking (the detector runs once, then follows the pose; a track can lose its person or
+   * jump to another where people overlap) or without (the detector runs on every frame).
+   */
+  runs?: Array<{ person: number; tracking: boolean }>;
+  /** Cache folder (default ~/.cache/optimus-motion/real-bench). */
+  cacheDir?: string;
+  onProgress?: (label: string, done: number, total: number) => void;
+}
+
+export const DETECTION_DEFAULTS = {
+  model: 'full' as LandmarkModel,
+  /** Two movers: tracked runs as a user would make them, untracked ones to find them where a track lost or swapped its person. */
+  runs: [
+    { person: 0, tracking: true }, { person: 1, tracking: true },
+    { person: 0, tracking: false }, { person: 1, tracking: false },
+  ],
+  cacheDir: join(homedir(), '.cache', 'optimus-motion', 'real-bench'),
+};
+
+/** One candidate track of a view: the keypoints ingest wrote for one run. */
+export interface CandidateTrack {
+  view: string;
+  person: number;
+  tracking: boolean;
+  keypoints: KeypointsFile;
+}
+
+export function fileHash(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+}
+
+/** Detects (or reads from the cache) every person choice of one video. */
+export async function detectCandidates(videoPath: string, options: DetectionOptions = {}): Promise<CandidateTrack[]> {
+  const opts = { ...DETECTION_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<DetectionOptions>;
+  const view = basename(videoPath).replace(/\.[^.]+$/, '');
+  const hash = fileHash(videoPath);
+  const out: CandidateTrack[] = [];
+  for (const { person, tracking } of opts.runs) {
+    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}-p${person}${tracking ? '' : '-untracked'}.json`);
+    let keypoints: KeypointsFile;
+    if (existsSync(cachePath)) {
+      keypoints = readValidated(keypointsFile, cachePath);
+    } else {
+      const result = await detectSource(await openSource(videoPath), {
+        model: opts.model, person, tracking, overlayTiles: 0,
+        onProgress: (done, total) => opts.onProgress?.(`${view} person ${person}${tracking ? '' : ' untracked'}`, done, total),
+      });
+      keypoints = validate(keypointsFile, result.keypoints, `${videoPath} (detections)`);
+      writeJsonAtomic(cachePath, keypoints);
+    }
+    out.push({ view, person, tracking, keypoints });
+  }
+  return out;
+}

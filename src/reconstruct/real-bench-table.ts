@@ -1,0 +1,47 @@
+import type { PersonReport, ViewRun } from './real-bench.ts';
+
+/** The markdown tables of docs/real-video.md, from bench:real's reports. */
+export function realBenchTables(reports: PersonReport[]): string {
+  const out: string[] = [];
+  for (const r of reports) {
+    out.push(`### ${r.name}: monocular, each view against the 4-view triangulation (${r.frames} frames, 60 fps)`, '');
+    out.push('| view | BlazePose 3D PA-MPJPE | root-rel. after 1 rotation | kinematic PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size | lowest foot in stance | with true focal: PA / WA / size | focal used / true |');
+    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    for (const q of r.views) {
+      const v = r.runs.find((x) => x.view === q.view);
+      out.push(v ? row(v) : `| ${q.view} | not scored: BlazePose found this person in ${q.matched} of ${r.frames} frames |||||||||`);
+    }
+    if (r.runs.some((v) => v.physics)) {
+      out.push('', '| view | physics PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size | lowest foot in stance |', '|---|---|---|---|---|---|');
+      for (const v of r.runs) if (v.physics) out.push(`| ${v.view} | ${mm(v.physics.paMpjpe)} | ${mm(v.physics.rootRotMpjpe)} | ${mm(v.physics.waMpjpe)} | ${size(v.physics.waScale)} | ${mm(v.physics.footMm)} |`);
+    }
+    out.push('', `Triangulated truth: lowest foot landmark ${mm(r.truthFootMm)} above the lab floor in stance (heel and toe landmarks sit above the sole; the man stands on a treadmill).`, '');
+    out.push('| view | frames matched | missing (not associated) | track switches | median reprojection | sightings not used (low score or rejected) |', '|---|---|---|---|---|---|');
+    for (const q of r.views) out.push(`| ${q.view} | ${q.matched} | ${q.missing.length ? `${q.missing.length} (frames ${ranges(q.missing)})` : '0'} | ${q.trackSwitches} | ${q.medianPx.toFixed(1)} px | ${q.rejectedPct.toFixed(1)} % |`);
+    out.push('', 'Median reprojection error per landmark (px): ' + r.perLandmarkPx.map((l) => `${l.landmark} ${Number.isFinite(l.medianPx) ? l.medianPx.toFixed(1) : '—'}`).join(', ') + '.', '');
+  }
+  return out.join('\n');
+}
+
+function row(v: ViewRun): string {
+  const k = v.kinematic;
+  const t = v.trueFocal;
+  const tf = t ? `${mm(t.paMpjpe)} / ${mm(t.waMpjpe)} / ${size(t.waScale)}` : '—';
+  return `| ${v.view} | ${mm(v.blazepose.paMpjpe)} | ${mm(v.blazepose.rootRotMpjpe)} | ${mm(k.paMpjpe)} | ${mm(k.rootRotMpjpe)} | ${mm(k.waMpjpe)} | ${size(k.waScale)} | ${mm(k.footMm)} | ${tf} | ${v.focalPx.used.toFixed(0)} / ${v.focalPx.true.toFixed(0)} px |`;
+}
+
+const mm = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(0)} mm`);
+
+/** The WA transform's scale says how much larger the truth is: the prediction's size error is 1/scale − 1. */
+const size = (scale: number | null | undefined) => (scale == null ? '—' : `${(100 * (1 / scale - 1)) >= 0 ? '+' : ''}${(100 * (1 / scale - 1)).toFixed(1)} %`);
+
+function ranges(xs: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < xs.length; ) {
+    let j = i;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j]! + 1) j++;
+    parts.push(i === j ? `${xs[i]}` : `${xs[i]}–${xs[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}

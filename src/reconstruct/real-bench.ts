@@ -1,0 +1,236 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors.ts';
+import { cameraCentre, readCalibration, type CalibratedCamera } from '../formats/calibration.ts';
+import { readJsonFile, writeJsonAtomic } from '../formats/io.ts';
+import type { KeypointsFile } from '../formats/keypoints.ts';
+import { LANDMARK_INDEX, MEDIAPIPE_33 } from '../formats/landmarks.ts';
+import type { Vec3 } from '../geometry/quaternion.ts';
+import { projectCalibrated, toCamera } from '../geometry/triangulate.ts';
+import { measureNoiseModel, type NoiseSample } from '../eval/noise-model.ts';
+import { buildMultiviewTruth, median, type PersonTruth } from '../eval/multiview-truth.ts';
+import { detectCandidates, type DetectionOptions } from '../eval/real-detections.ts';
+import { meanFootHeightMm, scoreSequence, stanceFrames, type Frame33, type RealScore } from '../eval/real-score.ts';
+import { cameraIntrinsics } from '../ingest/intrinsics.ts';
+import { reconstruct, type ReconstructOptions } from './pipeline.ts';
+
+/**
+ * The real-video benchmark (`npm run bench:real`): a calibrated multi-view capture gives a
+ * triangulated 3D pseudo ground truth per person (eval/multiview-truth.ts); each single view
+ * is then reconstructed as a user would (one camera, no calibration) and scored against it,
+ * next to BlazePose's own 3D.
+ */
+export interface RealBenchOptions {
+  /** Folder with the calibration file and one video per camera, named after the camera (cam01.mp4 …). */
+  dataDir: string;
+  workDir: string;
+  calibrationFile?: string;
+  /** People to score, by name. */
+  people?: string[];
+  /** Run the physics stage too (the kinematic stage always runs). */
+  physics?: boolean;
+  /** Also reconstruct with the calibrated focal length given (the "true focal" column). */
+  trueFocal?: boolean;
+  detection?: DetectionOptions;
+  /** Measure the detector's noise model against the truth (every person, every view) and write it here. */
+  writeNoiseModel?: string;
+  /** The command line recorded in the noise model's provenance. */
+  command?: string;
+  reconstruct?: Partial<ReconstructOptions>;
+  log?: (line: string) => void;
+}
+
+export const REAL_BENCH_DEFAULTS = {
+  calibrationFile: 'Calib.qca.txt',
+  /**
+   * The capture's two movers. The README of the data says the woman is the closer, larger
+   * person in the first camera; that is how the two triangulated people are named.
+   */
+  people: ['man', 'woman'],
+  physics: false,
+  trueFocal: true,
+  /** A view is scored only where the detector found the person in at least this share of frames (%). */
+  minMatchedPct: 50,
+};
+
+export interface ViewQuality {
+  view: string;
+  /** Frames where this view's detection was associated with the person. */
+  matched: number;
+  /** Frames where it was not (missing, or its detection belonged to someone else). */
+  missing: number[];
+  /** Frames where the candidate track followed changed identity (a swap inside `--person i`). */
+  trackSwitches: number;
+  /** Median reprojection error (px) of the body landmarks in this view. */
+  medianPx: number;
+  /** Share of landmark sightings this view contributed that triangulation rejected. */
+  rejectedPct: number;
+}
+
+export interface PersonReport {
+  name: string;
+  frames: number;
+  views: ViewQuality[];
+  perLandmarkPx: Array<{ landmark: string; medianPx: number }>;
+  /** Mean lowest-foot height of the triangulated truth above the lab floor in stance (mm). */
+  truthFootMm: number;
+  runs: ViewRun[];
+}
+
+export interface ViewRun {
+  view: string;
+  blazepose: RealScore;
+  kinematic: RealScore & { footMm: number };
+  physics?: RealScore & { footMm: number };
+  trueFocal?: RealScore & { footMm: number };
+  focalPx: { used: number; true: number };
+}
+
+const LAB_UP: Vec3 = [0, 0, 1];
+const WORLD_UP: Vec3 = [0, 1, 0];
+
+export async function benchReal(options: RealBenchOptions): Promise<PersonReport[]> {
+  const o = { ...REAL_BENCH_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as RealBenchOptions & typeof REAL_BENCH_DEFAULTS;
+  const log = o.log ?? (() => {});
+  const cams = readCalibration(join(o.dataDir, o.calibrationFile));
+  const videos = cams.map((c) => join(o.dataDir, `${c.name}.mp4`));
+  for (const v of videos) if (!existsSync(v)) throw new UserError(`${v}: video of camera ${v} not found next to the calibration`);
+  const candidates = [];
+  for (const v of videos) candidates.push(await detectCandidates(v, o.detection));
+  const views = candidates.map((c) => ({ tracks: c.map((t) => t.keypoints) }));
+  const truths = nameByFirstCamera(buildMultiviewTruth(cams, views), cams);
+  if (o.writeNoiseModel) {
+    const samples = truths.flatMap(([, truth]) => cams.map((cam, v) => noiseSample(truth, views[v]!.tracks, cam, v)));
+    const model = measureNoiseModel(samples, {
+      detector: views[0]!.tracks[0]!.detector.name, fps: views[0]!.tracks[0]!.source.fps,
+      provenance: {
+        data: 'pose2sim Demo_MultiPerson (BSD-3-Clause), 4 calibrated views × 100 frames, 2 people', truth: 'confidence-weighted DLT of the 4 views with view rejection (src/eval/multiview-truth.ts)',
+        command: o.command ?? 'npm run bench:real -- --write-noise-model FILE', measured: new Date().toISOString().slice(0, 10),
+        sequences: samples.length,
+      },
+    });
+    writeJsonAtomic(o.writeNoiseModel, model, 1);
+    log(`wrote ${o.writeNoiseModel}`);
+  }
+  const reports: PersonReport[] = [];
+  for (const [name, truth] of truths) {
+    if (!o.people.includes(name)) continue;
+    const report = describeTruth(name, truth, cams);
+    log(`${name}: ${report.views.map((v) => `${v.view} ${v.matched} frames, ${v.medianPx.toFixed(1)} px${v.missing.length ? `, missing in ${v.missing.length}` : ''}${v.trackSwitches ? `, ${v.trackSwitches} track switches` : ''}`).join('; ')}`);
+    for (let v = 0; v < cams.length; v++) {
+      const q = report.views[v]!;
+      if (q.matched < o.minMatchedPct / 100 * report.frames) {
+        log(`${name} ${q.view}: not scored, the detector found this person in ${q.matched} of ${report.frames} frames`);
+        continue;
+      }
+      const run = await runView(o, name, truth, views[v]!.tracks, cams[v]!, v);
+      report.runs.push(run);
+      log(`${name} ${cams[v]!.name}: PA-MPJPE BlazePose ${run.blazepose.paMpjpe.toFixed(0)} mm, kinematic ${run.kinematic.paMpjpe.toFixed(0)} mm, WA ${run.kinematic.waMpjpe?.toFixed(0)} mm`);
+    }
+    reports.push(report);
+  }
+  writeJsonAtomic(join(o.workDir, 'bench-real.json'), reports, 2);
+  return reports;
+}
+
+/** Names the two triangulated people: the woman is the one closer to the first camera (its data README). */
+function nameByFirstCamera(people: PersonTruth[], cams: CalibratedCamera[]): Array<[string, PersonTruth]> {
+  const c = cameraCentre(cams[0]!);
+  const distance = (p: PersonTruth) => median(p.frames.map((f) => {
+    const hip = f?.[LANDMARK_INDEX.left_hip];
+    return hip ? Math.hypot(hip[0] - c[0], hip[1] - c[1], hip[2] - c[2]) : NaN;
+  }));
+  const [a, b] = people;
+  if (!a || !b || !a.frames.some(Boolean) || !b.frames.some(Boolean)) throw new UserError('the multi-view capture did not yield two people seen in at least two views');
+  return distance(a) < distance(b) ? [['woman', a], ['man', b]] : [['man', a], ['woman', b]];
+}
+
+function describeTruth(name: string, truth: PersonTruth, cams: CalibratedCamera[]): PersonReport {
+  const frames = truth.frames.length;
+  const views: ViewQuality[] = cams.map((c, v) => {
+    const errs: number[] = [];
+    let offered = 0;
+    let rejected = 0;
+    const missing: number[] = [];
+    let switches = 0;
+    let last: number | null = null;
+    truth.assignments.forEach((a, f) => {
+      const k = a.track[v];
+      if (k == null) { missing.push(f); return; }
+      if (last != null && k !== last) switches += 1;
+      last = k;
+      truth.reprojection[f]!.forEach((perView, i) => {
+        const e = perView[v]!;
+        if (!Number.isFinite(e)) return;
+        offered += 1;
+        if (truth.viewsUsed[f]![i]!.includes(v)) errs.push(e);
+        else rejected += 1;
+      });
+    });
+    return { view: c.name, matched: frames - missing.length, missing, trackSwitches: switches, medianPx: median(errs), rejectedPct: offered ? (100 * rejected) / offered : 0 };
+  });
+  const perLandmarkPx = MEDIAPIPE_33.map((landmark, i) => ({
+    landmark,
+    medianPx: median(truth.reprojection.flatMap((f, k) => (f[i] ? f[i]!.filter((_, v) => truth.viewsUsed[k]![i]!.includes(v)) : []))),
+  }));
+  const stance = stanceFrames(truth.frames, LAB_UP);
+  return { name, frames, views, perLandmarkPx, truthFootMm: meanFootHeightMm(truth.frames, stance, LAB_UP), runs: [] };
+}
+
+/** One view as a user would run it: this person's detections only, default intrinsics, then scored. */
+async function runView(o: RealBenchOptions & typeof REAL_BENCH_DEFAULTS, name: string, truth: PersonTruth, tracks: KeypointsFile[], cam: CalibratedCamera, view: number): Promise<ViewRun> {
+  const kp = personKeypoints(truth, tracks, view);
+  const dir = resolve(o.workDir, `${name}-${cam.name}`);
+  mkdirSync(dir, { recursive: true });
+  const kpPath = join(dir, 'keypoints.json');
+  writeJsonAtomic(kpPath, kp);
+  const stance = stanceFrames(truth.frames, LAB_UP);
+  const worlds: Array<Frame33 | null> = kp.frames.map((f) => (f.world ? (f.world as Vec3[]) : null));
+  const blazepose = scoreSequence(worlds, truth.frames, { rootCentred: true });
+  const score = (path: string) => {
+    const m = readJsonFile(path) as { frames: Array<{ joints3d: Vec3[] }> };
+    const frames = m.frames.map((f) => f.joints3d);
+    return { ...scoreSequence(frames, truth.frames), footMm: meanFootHeightMm(frames, stance, WORLD_UP) };
+  };
+  const common = { exports: [], checkSheet: false, physics: o.physics, ...(o.reconstruct ?? {}) };
+  await reconstruct(kpPath, { ...common, out: dir });
+  const run: ViewRun = {
+    view: cam.name, blazepose, kinematic: score(join(dir, 'kinematic.json')),
+    focalPx: { used: kp.camera?.fx ?? NaN, true: (cam.fx + cam.fy) / 2 },
+  };
+  if (o.physics) run.physics = score(join(dir, 'motion.json'));
+  if (o.trueFocal) {
+    const fdir = resolve(o.workDir, `${name}-${cam.name}-true-focal`);
+    mkdirSync(fdir, { recursive: true });
+    const fPath = join(fdir, 'keypoints.json');
+    writeJsonAtomic(fPath, { ...kp, camera: { fx: cam.fx, fy: cam.fy, cx: cam.cx, cy: cam.cy }, source: { ...kp.source, cameraFrom: 'focal' } });
+    await reconstruct(fPath, { ...common, physics: false, out: fdir });
+    run.trueFocal = score(join(fdir, 'kinematic.json'));
+  }
+  return run;
+}
+
+/** The detector against the truth in one view's camera frame (OpenCV axes match BlazePose's world axes). */
+function noiseSample(truth: PersonTruth, tracks: KeypointsFile[], cam: CalibratedCamera, v: number): NoiseSample {
+  const kp = personKeypoints(truth, tracks, v);
+  return {
+    truthPx: truth.frames.map((f) => (f ? f.map((p) => (p ? projectCalibrated(cam, p) : null)) : null)),
+    truthCam: truth.frames.map((f) => (f ? f.map((p) => (p ? toCamera(cam, p) : null)) : null)),
+    detectedPx: kp.frames.map((f) => f.keypoints),
+    detectedWorld: kp.frames.map((f) => f.world ?? null),
+  };
+}
+
+/** The person's keypoints in one view, frame by frame from whichever candidate track was associated with them. */
+function personKeypoints(truth: PersonTruth, tracks: KeypointsFile[], v: number): KeypointsFile {
+  const base = tracks[0]!;
+  // The intrinsics a user gets today without --focal (the cached detections may predate them).
+  const { camera, from } = cameraIntrinsics(base.source.width, base.source.height, {});
+  const frames = truth.assignments.map((a, f) => {
+    const k = a.track[v];
+    const src = k == null ? null : tracks[k]!.frames[f]!;
+    return { index: base.frames[f]!.index, time: base.frames[f]!.time, keypoints: src?.keypoints ?? null, world: src?.world ?? null };
+  });
+  return { ...base, camera, source: { ...base.source, cameraFrom: from }, frames };
+}
+
