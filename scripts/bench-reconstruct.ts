@@ -51,14 +51,14 @@ const result = await benchReconstruct({
 });
 const f = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
 console.log(`\n${seconds === undefined ? 'Whole clips' : `First ${seconds} s of each clip`}, 30 fps, 3 px noise, 5 % dropout, 3 cm noise on the detector-like 3D landmarks (synth defaults).`);
-console.log('\n| clip | stage | MPJPE mm | PA-MPJPE mm | foot skate % (truth) | penetration mm | float mm | accel err mm/f² | residual % body weight (max) | contact support % | restarts | falls | s compute / s video |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+console.log('\n| clip | rig | stage | MPJPE mm | PA-MPJPE mm | foot skate % (truth) | penetration mm | float mm | accel err mm/f² | residual % body weight (max) | contact support % | restarts | falls | s compute / s video |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const c of result.clips) {
   const s = c.report.secondsPerVideoSecond;
   const p = c.report.physics;
   // The kinematic fit is not simulated: no residual, contact force, restart or fall to count.
-  console.log(`| ${c.clip} | kinematic | ${f(c.kinematic.mpjpe)} | ${f(c.kinematic.paMpjpe)} | ${f(c.kinematic.footSkatePct)} (${f(c.kinematic.truthFootSkatePct)}) | ${f(c.kinematic.penetrationMm)} | ${f(c.kinematic.floatMm)} | ${c.kinematic.accelError.toFixed(2)} | — | — | — | — | ${f(s.kinematic)} |`);
-  if (c.physics) console.log(`| ${c.clip} | physics (${c.report.stages.physics?.optimizer ?? ''}) | ${f(c.physics.mpjpe)} | ${f(c.physics.paMpjpe)} | ${f(c.physics.footSkatePct)} (${f(c.physics.truthFootSkatePct)}) | ${f(c.physics.penetrationMm)} | ${f(c.physics.floatMm)} | ${c.physics.accelError.toFixed(2)} | ${p ? `${f(p.residual.meanPctBodyWeight)} (${f(p.residual.maxPctBodyWeight)})` : '—'} | ${f(p?.contactSupportPct)} | ${p?.restarts ?? '—'} | ${p?.falls ?? '—'} | ${f(s.physics)} |`);
+  console.log(`| ${c.clip} | ${c.rigFamily} | kinematic | ${f(c.kinematic.mpjpe)} | ${f(c.kinematic.paMpjpe)} | ${f(c.kinematic.footSkatePct)} (${f(c.kinematic.truthFootSkatePct)}) | ${f(c.kinematic.penetrationMm)} | ${f(c.kinematic.floatMm)} | ${c.kinematic.accelError.toFixed(2)} | — | — | — | — | ${f(s.kinematic)} |`);
+  if (c.physics) console.log(`| ${c.clip} | ${c.rigFamily} | physics (${c.report.stages.physics?.optimizer ?? ''}) | ${f(c.physics.mpjpe)} | ${f(c.physics.paMpjpe)} | ${f(c.physics.footSkatePct)} (${f(c.physics.truthFootSkatePct)}) | ${f(c.physics.penetrationMm)} | ${f(c.physics.floatMm)} | ${c.physics.accelError.toFixed(2)} | ${p ? `${f(p.residual.meanPctBodyWeight)} (${f(p.residual.maxPctBodyWeight)})` : '—'} | ${f(p?.contactSupportPct)} | ${p?.restarts ?? '—'} | ${p?.falls ?? '—'} | ${f(s.physics)} |`);
 }
 // Where the error sits: PA-MPJPE per landmark (left/right averaged), kinematic → physics.
 const groups = ['nose', 'shoulder', 'elbow', 'wrist', 'hip', 'knee', 'ankle', 'heel', 'foot_index'];

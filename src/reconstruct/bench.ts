@@ -47,6 +47,8 @@ export const RECONSTRUCT_BENCH_DEFAULTS = {
 
 export interface ClipBench {
   clip: string;
+  /** Rig family of the clip (src/body/rig-family.ts). */
+  rigFamily: string;
   frames: number;
   kinematic: EvaluationResult;
   physics: EvaluationResult | null;
@@ -87,8 +89,8 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
       kinematic: evaluatePerLandmark(join(dir, 'kinematic.json'), synth.truthPath),
       physics: physics ? evaluatePerLandmark(join(dir, 'motion.json'), synth.truthPath) : null,
     };
-    clips.push({ clip: basename(clip), frames: report.frames, kinematic, physics, perLandmark, report });
-    log(`${basename(clip)}: kinematic MPJPE ${kinematic.mpjpe.toFixed(1)} mm` + (physics ? `, physics MPJPE ${physics.mpjpe.toFixed(1)} mm` : ''));
+    clips.push({ clip: basename(clip), rigFamily: synth.retarget.rigFamily, frames: report.frames, kinematic, physics, perLandmark, report });
+    log(`${basename(clip)} (${synth.retarget.rigFamily} rig): kinematic MPJPE ${kinematic.mpjpe.toFixed(1)} mm` + (physics ? `, physics MPJPE ${physics.mpjpe.toFixed(1)} mm` : ''));
   }
 
   const optimizers: OptimizerComparison[] = [];
