@@ -12,7 +12,8 @@ import type { Rng } from '../random.ts';
  * keypoints err the same way. Per landmark: the 2D error in the image (bias and spread, in
  * torso lengths so it carries over to any subject size in pixels) and the 3D error of the
  * hip-centred world landmarks in camera axes (x right, y down, z = depth), each with its
- * persistence in time as an AR(1) coefficient per frame at the measured rate.
+ * persistence in time as an AR(1) coefficient per frame at the measured rate. Bias and spread
+ * are robust (median, MAD): gross failures are counted apart (`grossPct`), not spread over all frames.
  */
 const vec2 = z.tuple([z.number(), z.number()]);
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
@@ -32,6 +33,8 @@ export const noiseModelSchema = z.object({
     bias3d: vec3, sigma3d: vec3, rho3d: z.number().min(-1).max(1),
     /** Sightings the statistics rest on. */
     samples: z.number().int().nonnegative(),
+    /** Share (%) of 3D errors beyond 3 spreads on some axis: gross failures, not synthesized. */
+    grossPct: z.number().min(0).max(100).optional(),
   })).length(LANDMARK_COUNT),
 });
 export type NoiseModel = z.infer<typeof noiseModelSchema>;
@@ -113,30 +116,44 @@ function errorSeries(s: NoiseSample): { e2d: number[][][]; e3d: number[][][]; sc
   return { e2d, e3d, scale };
 }
 
-interface Moments { bias: number[]; sigma: number[]; rho: number; n: number }
+interface Moments { bias: number[]; sigma: number[]; rho: number; n: number; grossPct: number }
 
-/** Bias, spread and lag-1 autocorrelation (of the de-biased error, pooled over axes and sequences). */
+/**
+ * Robust bias (median) and spread (1.4826 · median absolute deviation) per axis, and the lag-1
+ * autocorrelation of the de-biased error winsorized at 3 spreads, pooled over axes and sequences:
+ * the detector's occasional gross failures (sides swapped, a limb on the wrong body) would
+ * otherwise set the spread of every frame.
+ */
 function moments(series: number[][][], dims: number): Moments {
-  const bias = new Array(dims).fill(0);
-  let n = 0;
-  for (const seq of series) for (const e of seq) if (!Number.isNaN(e[0])) { n++; for (let k = 0; k < dims; k++) bias[k] += e[k]!; }
-  for (let k = 0; k < dims; k++) bias[k] /= Math.max(1, n);
-  const varSum = new Array(dims).fill(0);
+  const values = Array.from({ length: dims }, (_, k) => series.flatMap((seq) => seq.flatMap((e) => (Number.isNaN(e[0]) ? [] : [e[k]!]))));
+  const n = values[0]!.length;
+  const bias = values.map((v) => median(v));
+  const sigma = values.map((v, k) => 1.4826 * median(v.map((x) => Math.abs(x - bias[k]!))));
+  const clip = (x: number, k: number) => Math.max(-3 * sigma[k]!, Math.min(3 * sigma[k]!, x - bias[k]!));
   let lagNum = 0;
   let lagDen = 0;
+  let gross = 0;
   for (const seq of series) {
     seq.forEach((e, t) => {
-      if (Number.isNaN(e[0])) return;
-      for (let k = 0; k < dims; k++) varSum[k] += (e[k]! - bias[k]) ** 2;
+      if (!Number.isNaN(e[0]) && e.some((x, k) => Math.abs(x - bias[k]!) > 3 * sigma[k]!)) gross += 1;
       const p = seq[t - 1];
-      if (!p || Number.isNaN(p[0])) return;
+      if (Number.isNaN(e[0]) || !p || Number.isNaN(p[0])) return;
       for (let k = 0; k < dims; k++) {
-        lagNum += (e[k]! - bias[k]) * (p[k]! - bias[k]);
-        lagDen += ((e[k]! - bias[k]) ** 2 + (p[k]! - bias[k]) ** 2) / 2;
+        const a = clip(e[k]!, k);
+        const b = clip(p[k]!, k);
+        lagNum += a * b;
+        lagDen += (a * a + b * b) / 2;
       }
     });
   }
-  return { bias, sigma: varSum.map((v) => Math.sqrt(v / Math.max(1, n - 1))), rho: lagDen > 0 ? Math.max(-1, Math.min(1, lagNum / lagDen)) : 0, n };
+  return { bias, sigma, rho: lagDen > 0 ? Math.max(-1, Math.min(1, lagNum / lagDen)) : 0, n, grossPct: n ? (100 * gross) / n : 0 };
+}
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Measures a noise model from sequences of one detector against the truth. */
@@ -149,6 +166,7 @@ export function measureNoiseModel(samples: NoiseSample[], meta: { detector: stri
       name, samples: m2.n,
       bias2d: m2.bias.map(round) as [number, number], sigma2d: m2.sigma.map(round) as [number, number], rho2d: round(m2.rho),
       bias3d: m3.bias.map(round) as [number, number, number], sigma3d: m3.sigma.map(round) as [number, number, number], rho3d: round(m3.rho),
+      grossPct: round(m3.grossPct),
     };
   });
   const worldScale = per.reduce((s, p) => s + p.scale, 0) / Math.max(1, per.length);
