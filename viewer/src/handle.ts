@@ -20,6 +20,8 @@ export interface ViewerHandle {
   /** Skeleton joint j of the current frame as drawn (world metres). */
   skeletonJointPosition(j: number): [number, number, number] | null;
   setFrame(i: number): void;
+  /** The force arrows drawn for the current frame (length in metres; null without forces in motion.json). */
+  forceArrows(): Record<'leftFoot' | 'rightFoot' | 'residual', { visible: boolean; length: number }> | null;
   play(): void;
   pause(): void;
   /**

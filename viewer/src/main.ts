@@ -2,6 +2,7 @@ import type { ExportFormat } from '../../src/export/index.ts';
 import type { ViewerHandle } from './handle.ts';
 import { clipTiming, fetchManifest, fetchResultTexts, loadFromFiles, loadFromServer, type Message, type ResultBundle } from './load.ts';
 import { mpjpePerFrame, reprojectionErrorPerFrame } from './metrics.ts';
+import { forceSeries, hasForces } from './forces.ts';
 import { CursorPlot, plotIndexAt, type Series } from './plots.ts';
 import { SceneView } from './scene.ts';
 import { VideoPanel } from './video-panel.ts';
@@ -40,6 +41,7 @@ class App {
   private lossSeries: Series[] = [];
   private framePlot = new CursorPlot($<HTMLCanvasElement>('frame-plot'));
   private lossPlot = new CursorPlot($<HTMLCanvasElement>('loss-plot'));
+  private forcePlot = new CursorPlot($<HTMLCanvasElement>('force-plot'));
   readonly handle: ViewerHandle;
 
   constructor() {
@@ -54,6 +56,7 @@ class App {
       stats: { drawnFrames: 0, advancedFrames: 0, playMs: 0, pixelScale: 1 },
       renderMs: (n) => this.scene.timeRenders(n),
       gpuMemory: () => this.scene.gpuMemory(),
+      forceArrows: () => this.scene.forceArrowState(),
       async exportMotion(format) { return (await app.exportBytes(format)).length; },
     };
     window.__viewer = this.handle;
@@ -148,6 +151,10 @@ class App {
       title: 'optimizer loss per iteration (stages, physics windows)', log: true, xLabel: 'iteration',
       empty: 'no loss curves in motion.json (stages.*.lossCurve)',
     });
+    this.forcePlot.setData(hasForces(b.motion) ? forceSeries(b.motion) : [], {
+      title: 'per frame: residual force and ground support, % of body weight',
+      empty: 'no forces in motion.json (a physics result measures them)',
+    });
     this.drawPlots();
   }
 
@@ -155,6 +162,7 @@ class App {
   private drawPlots(): void {
     this.framePlot.draw(this.frame);
     this.lossPlot.draw(undefined);
+    this.forcePlot.draw(this.frame);
   }
 
   /** Shows frame i everywhere (3D, side panel, plots, labels). */

@@ -5,6 +5,7 @@ import type { MotionFile } from '../../src/formats/motion.ts';
 import { pixelRay } from '../../src/geometry/camera.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { motionFrameKinematics, skeletonTopology } from '../../src/export/pose.ts';
+import { bodyWeightN, ForceArrows, hasForces, type ArrowState } from './forces.ts';
 import { FrameGovernor } from './frame-governor.ts';
 import { sourceSize, type ResultBundle } from './load.ts';
 
@@ -140,6 +141,8 @@ export class SceneView {
   private skeletonFrames: Float32Array[] = [];
   private ghosts: Record<'kinematic' | 'truth', THREE.LineSegments | null> = { kinematic: null, truth: null };
   private contactMarkers: { left: THREE.Mesh; right: THREE.Mesh } | null = null;
+  /** Ground-force and residual arrows of a physics result that measured them. */
+  private forceArrows: ForceArrows | null = null;
   private bundle: ResultBundle | null = null;
   private needsRender = true;
   private groundY = 0;
@@ -276,6 +279,11 @@ export class SceneView {
       this.buildBody();
       this.buildSkeleton(motion);
       this.contactMarkers = { left: this.contactMarker(), right: this.contactMarker() };
+      const weight = hasForces(motion) ? bodyWeightN(motion) : null;
+      if (weight) {
+        this.forceArrows = new ForceArrows(weight, this.groundY);
+        this.content.add(this.forceArrows.group);
+      }
     }
     if (bundle.kinematic) this.ghosts.kinematic = this.ghost(COLORS.kinematic);
     if (bundle.truth) this.ghosts.truth = this.ghost(COLORS.truth);
@@ -348,6 +356,7 @@ export class SceneView {
           m.visible = side === 'left' ? mf.contacts.leftFoot : mf.contacts.rightFoot;
         }
       }
+      this.forceArrows?.update(mf);
     }
     this.updateGhost(this.ghosts.kinematic, b.kinematic?.frames[i]?.joints3d);
     this.updateGhost(this.ghosts.truth, b.truth?.frames[i]?.joints3d);
@@ -359,6 +368,11 @@ export class SceneView {
     if (obj) obj.visible = visible;
     if (layer === 'body' && this.landmarkPoints) this.landmarkPoints.visible = visible;
     this.requestRender();
+  }
+
+  /** The force arrows of the current frame (null without forces in motion.json). */
+  forceArrowState(): Record<'leftFoot' | 'rightFoot' | 'residual', ArrowState> | null {
+    return this.forceArrows?.state() ?? null;
   }
 
   /** World position of landmark i as currently drawn (read back from the rendered geometry). */
@@ -556,6 +570,7 @@ export class SceneView {
     this.skeletonFrames = [];
     this.ghosts = { kinematic: null, truth: null };
     this.contactMarkers = null;
+    this.forceArrows = null;
     this.swaps = [];
   }
 }
