@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { evaluateFiles, evaluatePerLandmark, type EvaluationResult } from '../eval/evaluate.ts';
+import { resolveNoiseModel } from '../eval/noise-model.ts';
 import { synthToDirectory } from '../eval/synth.ts';
 import { readKeypoints } from '../formats/keypoints.ts';
 import { initBackend } from '../optimus/backend.ts';
@@ -14,7 +15,7 @@ import { makeWindows } from './windows.ts';
 
 /**
  * The reconstruction benchmark (`npm run bench:reconstruct`): synth on mocap clips with
- * detector-like noise (3 px, 5 % dropout, 30 fps), reconstruct, and score the kinematic and
+ * detector-like noise (BlazePose's measured noise model; or 3 px, 5 % dropout), at 30 fps, reconstruct, and score the kinematic and
  * physics stages against the truth; then the optimizers side by side on the same windows.
  */
 export interface ReconstructBenchOptions {
@@ -23,6 +24,8 @@ export interface ReconstructBenchOptions {
   seconds?: number;
   noisePx?: number;
   dropout?: number;
+  /** Detector noise model by name or file (noise-model.ts), or 'none' for noisePx and the synth's world noise. */
+  noiseModel?: string;
   reconstruct?: Partial<ReconstructOptions>;
   /**
    * Optimizer comparison on kinematic windows of the first clip (each window from the
@@ -41,6 +44,8 @@ export const RECONSTRUCT_BENCH_DEFAULTS = {
   seconds: undefined as number | undefined,
   noisePx: 3,
   dropout: 0.05,
+  /** BlazePose's errors as measured against a real multi-view capture (npm run bench:real). */
+  noiseModel: 'blazepose',
   /** The kinematic stage's own budget per window (KINEMATIC_DEFAULTS.iterations). */
   compare: { optimizers: ['optimus', 'adam', 'lbfgs'], iterations: KINEMATIC_DEFAULTS.iterations, windows: 4, adamLearningRates: [0.05, 0.1, 0.2, 0.5] },
 };
@@ -81,7 +86,7 @@ export async function benchReconstruct(options: ReconstructBenchOptions): Promis
   for (const clip of o.clips) {
     const dir = join(o.workDir, basename(clip).replace(/\.bvh$/i, ''));
     mkdirSync(dir, { recursive: true });
-    const synth = synthToDirectory(clip, dir, { noisePx: o.noisePx, dropout: o.dropout, seconds: o.seconds, fps: 30, seed: 0 });
+    const synth = synthToDirectory(clip, dir, { noisePx: o.noisePx, dropout: o.dropout, seconds: o.seconds, fps: 30, seed: 0, noiseModel: resolveNoiseModel(o.noiseModel) });
     const report = await reconstruct(synth.keypointsPath, { out: dir, exports: [], ...(o.reconstruct ?? {}) });
     const kinematic = evaluateFiles(join(dir, 'kinematic.json'), synth.truthPath);
     const physics = report.stages.physics ? evaluateFiles(join(dir, 'motion.json'), synth.truthPath) : null;
