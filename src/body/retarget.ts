@@ -9,6 +9,7 @@ import { forwardKinematics, segmentPoint, type WorldPose } from './fk.ts';
 import { calibrateRigFrames, footRotation, type RigFrames } from './rig-frames.ts';
 import { rigFamily, type RigFamily } from './rig-family.ts';
 import { standingReference } from './rig-stance.ts';
+import { leadingBindFrames } from './bind-frames.ts';
 import { trunkLeans, type TrunkPoints, unleanTrunk } from './rig-trunk.ts';
 import { GROUND_PERCENTILE, levelGround, lowestSolePoint, placeOnGround } from './retarget-ground.ts';
 import { add, alignTwo, centroid, cross, dot, len, mid, mul, sub, unit } from './vec3.ts';
@@ -45,7 +46,8 @@ import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
  * 5. Optional foot locking (lockFeet): where the source heel or toe is planted, a two-bone leg IK keeps
  *    our foot planted too (bone lengths differ, so direction-preserving retargeting alone makes
  *    planted feet slide, which a physics twin cannot follow); the corrections fade in and out.
- * 6. Poses are resampled to the requested fps (lerp of the root, slerp of rotations).
+ * 6. Poses are resampled to the requested fps (lerp of the root, slerp of rotations), from the
+ *    first frame of the motion (a leading bind pose is skipped, bind-frames.ts).
  */
 
 /** Source points the retargeting needs, named after the project joint placed there (plus tips). */
@@ -202,6 +204,8 @@ export interface RetargetResult {
   rigFamily: RigFamily;
   /** Head and foot frames as read from the rig. */
   rigFrames: RigFrames;
+  /** Leading bind-pose frames of the clip that were skipped (output frame 0 = source frame bindFrames). */
+  bindFrames: number;
   /** Per output frame, the source's [left, right] ankle and toe joints (subject metres, levelled; horizontal origin arbitrary). */
   sourceFeet: SourceFootFrame[];
 }
@@ -648,15 +652,17 @@ export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): Retar
   const sourceFps = 1 / clip.frameTime;
   const fps = options.fps ?? sourceFps;
   if (!(fps > 0)) throw new UserError(`fps must be positive, got ${fps}`);
-  const duration = Math.min((clip.frameCount - 1) / sourceFps, options.seconds ?? Infinity);
+  // A leading bind pose is not part of the motion (bind-frames.ts).
+  const bindFrames = leadingBindFrames(clip);
+  const duration = Math.min((clip.frameCount - 1 - bindFrames) / sourceFps, options.seconds ?? Infinity);
   if (!(duration >= 0)) throw new UserError(`seconds must be positive, got ${options.seconds}`);
-  const lastSource = Math.min(clip.frameCount - 1, Math.ceil(duration * sourceFps + 1e-9));
+  const lastSource = Math.min(clip.frameCount - 1 - bindFrames, Math.ceil(duration * sourceFps + 1e-9));
 
   const rootScale = skel.rootHeight / prep.restHipHeight;
   const source: Pose[] = [];
   const feet: SourceFeet[] = [];
   for (let f = 0; f <= lastSource; f++) {
-    const body = sourceBody(prep, skel, f);
+    const body = sourceBody(prep, skel, f + bindFrames);
     const b = body.points;
     feet.push({ ankle: [b.left_foot!, b.right_foot!], toe: [b.left_toe, b.right_toe] });
     source.push(poseFromSource(skel, body, prep.frames, rootScale));
@@ -707,6 +713,7 @@ export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): Retar
     rigFamily: rigFamily(clip),
     rigFrames: prep.frames,
     sourceFeet,
+    bindFrames,
   };
 }
 

@@ -31,6 +31,25 @@ describe('retargeting across rig families', () => {
     }
   });
 
+  it('skips a leading bind pose (a T-pose the motion jumps away from), as iClone exports start', () => {
+    const text = proceduralBvh();
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Frame Time'));
+    const first = lines[at + 1]!.trim().split(/\s+/);
+    // The rig's zero pose where the motion's first frame stands: root position kept, every rotation 0.
+    const bind = first.map((v, i) => (i < 3 ? v : '0')).join(' ');
+    const withBind = [...lines.slice(0, at + 1), bind, ...lines.slice(at + 1)].join('\n')
+      .replace(/^Frames:\s*(\d+)/m, (_, n: string) => `Frames: ${Number(n) + 1}`);
+    const plain = retargetBvh(parseBvh(text, 'demo.bvh'), { fps: 30 });
+    const bound = retargetBvh(parseBvh(withBind, 'bind.bvh'), { fps: 30 });
+    expect(plain.bindFrames).toBe(0);
+    expect(bound.bindFrames).toBe(1);
+    expect(bound.poses.length).toBe(plain.poses.length);
+    const a = plain.poses.map((p) => landmarkPositions(plain.skeleton, p));
+    const b = bound.poses.map((p) => landmarkPositions(bound.skeleton, p));
+    expect(mpjpe(a, b)).toBeLessThan(1);
+  });
+
   const cg = sharedDataPath('mocap', 'cmu_01_01_forward_jumps.bvh');
   const cc = sharedDataPath('mocap', 'cmu_01_01_forward_jumps_iclone60.bvh');
 
@@ -41,6 +60,9 @@ describe('retargeting across rig families', () => {
     expect(r.metresPerUnit).toBeGreaterThan(0.008);
     expect(r.metresPerUnit).toBeLessThan(0.011);
     expect(r.rigFrames.origin).toEqual({ head: 'rest', left_foot: 'motion', right_foot: 'motion' });
+    expect(r.bindFrames).toBe(0);
+    const walk = sharedDataPath('mocap', 'cmu_07_12_brisk_walk_iclone60.bvh');
+    if (walk) expect(retargetBvh(readBvh(walk), { seconds: 0.5 }).bindFrames).toBe(1);
     const nose = landmarkPositions(r.skeleton, r.poses[0]!)[0]!;
     expect(nose[1]).toBeGreaterThan(1.4);
   });
