@@ -38,6 +38,8 @@ export interface BatchBenchResult {
   oneWorkerSeconds: number[];
   twoWorkerSeconds: number[];
   speedup: number;
+  /** CPU seconds the worker processes used per run: on a machine busy with other work, wall time follows the CPU share, not the cores. */
+  cpuSeconds: { one: number[]; two: number[] };
   kill: { seconds: number; completed: number; finishedRuns: number; identical: number };
   restart: { seconds: number; completed: number; finishedRuns: number; identical: number };
   /** 1-minute load average at the start and end of each phase. */
@@ -78,10 +80,11 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
         const s = await waitForJobs(conn, name, undefined, () => {}, 250);
         const seconds = (Date.now() - started) / 1000;
         await disturbed;
+        const cpuSeconds = procs.reduce((t, p) => t + cpuTime(p.proc.pid), 0);
         await Promise.all(procs.map((p) => stop(p.proc)));
         const finishedRuns = procs.reduce((n, p) => n + (p.log().match(/\] done /g)?.length ?? 0), 0);
         const identical = inputs.filter((i) => sameMotion(join(out, i.rel), join(reference, i.rel))).length;
-        return { seconds, completed: s.done, failed: s.failed, finishedRuns, identical, procs };
+        return { seconds, cpuSeconds, completed: s.done, failed: s.failed, finishedRuns, identical, procs };
       } finally {
         conn.disconnect();
       }
@@ -89,11 +92,16 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
 
     const oneWorkerSeconds: number[] = [];
     const twoWorkerSeconds: number[] = [];
+    const cpu = { one: [] as number[], two: [] as number[] };
     for (let r = 0; r < o.repeats; r++) {
-      oneWorkerSeconds.push((await phase(`one-worker-${r}`, () => queueRun(`one-${r}`, 1))).seconds);
-      o.log(`1 worker: ${oneWorkerSeconds.at(-1)!.toFixed(1)} s`);
-      twoWorkerSeconds.push((await phase(`two-workers-${r}`, () => queueRun(`two-${r}`, 2))).seconds);
-      o.log(`2 workers: ${twoWorkerSeconds.at(-1)!.toFixed(1)} s`);
+      const one = await phase(`one-worker-${r}`, () => queueRun(`one-${r}`, 1));
+      oneWorkerSeconds.push(one.seconds);
+      cpu.one.push(one.cpuSeconds);
+      o.log(`1 worker: ${one.seconds.toFixed(1)} s wall, ${one.cpuSeconds.toFixed(1)} s CPU`);
+      const two = await phase(`two-workers-${r}`, () => queueRun(`two-${r}`, 2));
+      twoWorkerSeconds.push(two.seconds);
+      cpu.two.push(two.cpuSeconds);
+      o.log(`2 workers: ${two.seconds.toFixed(1)} s wall, ${two.cpuSeconds.toFixed(1)} s CPU`);
     }
     const speedup = median(oneWorkerSeconds) / median(twoWorkerSeconds);
 
@@ -117,7 +125,7 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
     const strip = (r: typeof kill) => ({ seconds: r.seconds, completed: r.completed, finishedRuns: r.finishedRuns, identical: r.identical });
     return {
       clips: o.clips.map((c) => basename(c)), seconds: o.seconds, iterations: o.iterations,
-      localSeconds, oneWorkerSeconds, twoWorkerSeconds, speedup, kill: strip(kill), restart: strip(restart), load,
+      localSeconds, oneWorkerSeconds, twoWorkerSeconds, speedup, cpuSeconds: cpu, kill: strip(kill), restart: strip(restart), load,
     };
   } finally {
     await redis.stop();
@@ -131,12 +139,25 @@ interface WorkerProc {
 }
 
 function startWorkerProcess(redis: LocalRedis, queue: string): WorkerProc {
-  // A short lock so a killed worker's clip is handed over within seconds.
-  const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--queue', queue, '--workers', '0', '--lock-seconds', '5'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A short lock so a killed worker's clip is handed over within seconds. Each worker is its own
+  // session, as workers started from two terminals or services are: Linux' autogroup scheduler
+  // shares the CPU between sessions, so workers of one session would share one session's part.
+  const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--workers', '0', '--lock-seconds', '5'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   proc.stdout!.on('data', (d) => { out += d; });
   proc.stderr!.on('data', (d) => { out += d; });
   return { proc, log: () => out };
+}
+
+/** User + system CPU seconds of a live process and its threads (Linux /proc), 0 elsewhere. */
+function cpuTime(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 function stop(proc: ChildProcess): Promise<void> {

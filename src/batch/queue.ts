@@ -18,6 +18,13 @@ export interface QueueOptions {
 
 export const QUEUE_DEFAULTS: QueueOptions = { queue: 'optimus-motion', attempts: 3, backoffMs: 2000, retryFailed: false };
 
+/** A queue whose errors (Redis away) are left to the connection's own masked handler. */
+function openQueue(connection: Redis, name: string): Queue {
+  const queue = new Queue(name, { connection });
+  queue.on('error', () => {});
+  return queue;
+}
+
 export type ClipState = 'queued' | 'active' | 'done' | 'failed';
 
 /** BullMQ's states as the batch names them. */
@@ -44,7 +51,7 @@ export async function submitJobs(connection: Redis, out: string, jobs: JobData[]
   const ids = jobs.map(jobId);
   updateManifest(out, jobs.map((j, i) => ({ rel: j.rel, input: j.input, truth: j.truth, jobId: ids[i]! })));
   writeIndex(out);
-  const queue = new Queue(o.queue, { connection });
+  const queue = openQueue(connection, o.queue);
   const result: SubmitResult = { added: 0, existing: 0, retried: 0 };
   try {
     for (const [i, job] of jobs.entries()) {
@@ -82,7 +89,7 @@ const QUEUED_TYPES = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-ch
 
 /** Every job of the queue (optionally only these ids) and its state. */
 export async function queueStatus(connection: Redis, queueName: string, only?: Set<string>): Promise<QueueStatus> {
-  const queue = new Queue(queueName, { connection });
+  const queue = openQueue(connection, queueName);
   try {
     const status: QueueStatus = { queued: 0, active: 0, done: 0, failed: 0, jobs: [] };
     const groups: Array<[ClipState, readonly string[]]> = [['active', ['active']], ['queued', QUEUED_TYPES], ['failed', ['failed']], ['done', ['completed']]];

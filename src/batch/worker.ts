@@ -2,6 +2,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { writeIndex } from './batch-index.ts';
 import { writeClipStatus } from './clip-status.ts';
 import { connect, probeRedis, type ConnectionOptions } from './connection.ts';
+import { defaultConcurrency, physicsThreads } from './cores.ts';
 import { withIndexLock } from './index-lock.ts';
 import { clipOut, jobData, type JobData } from './job.ts';
 import { recordFailure } from './local.ts';
@@ -13,8 +14,8 @@ export interface BatchWorkerOptions {
   queue: string;
   /** Clips this worker runs at the same time. */
   concurrency: number;
-  /** Physics threads per clip on this machine; undefined: as submitted. Speed only, never the result. */
-  physicsWorkers?: number;
+  /** Physics threads per clip on this machine (speed only, never the result). */
+  physicsWorkers: number;
   /**
    * A job whose worker stops renewing its lock for this long (ms) is taken to have died and is
    * given to another worker, which continues from the clip's checkpoints.
@@ -25,7 +26,9 @@ export interface BatchWorkerOptions {
   connection?: Partial<ConnectionOptions>;
 }
 
-export const WORKER_DEFAULTS: BatchWorkerOptions = { queue: QUEUE_DEFAULTS.queue, concurrency: 1, lockMs: 30_000, maxStalledCount: 2 };
+export const WORKER_DEFAULTS: BatchWorkerOptions = {
+  queue: QUEUE_DEFAULTS.queue, concurrency: defaultConcurrency(), physicsWorkers: physicsThreads(defaultConcurrency()), lockMs: 30_000, maxStalledCount: 2,
+};
 
 /** How long a stopping worker waits for Redis to take back its jobs. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -49,7 +52,7 @@ export interface RunningWorker {
  * window. Every clip that ends is recorded beside its outputs and in OUT/index.json.
  */
 export async function startWorker(url: string, options: Partial<BatchWorkerOptions>, onEvent: (e: WorkerEvent) => void = () => {}): Promise<RunningWorker> {
-  const o = { ...WORKER_DEFAULTS, ...options };
+  const o = { ...WORKER_DEFAULTS, physicsWorkers: physicsThreads(options.concurrency ?? WORKER_DEFAULTS.concurrency), ...options };
   await probeRedis(url, o.connection);
   const redis = connect(url, (message) => onEvent({ type: 'redis-error', message }), o.connection);
   const running = new Map<string, RunningClip>();
@@ -58,7 +61,8 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
   const processor = async (job: Job, token?: string): Promise<ClipResult> => {
     const parsed = jobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`not an optimus-motion batch job: ${parsed.error.issues[0]?.message}`);
-    const data: JobData = o.physicsWorkers === undefined ? parsed.data : { ...parsed.data, options: { ...parsed.data.options, workers: o.physicsWorkers } };
+    // The submitter's thread count was for its machine; this machine's split applies here.
+    const data: JobData = { ...parsed.data, options: { ...parsed.data.options, workers: o.physicsWorkers } };
     const id = job.id!;
     onEvent({ type: 'start', clip: data.rel, jobId: id, attempt: job.attemptsMade + 1 });
     removeStaleTemps(clipOut(data));

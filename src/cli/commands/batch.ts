@@ -1,8 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeIndex } from '../../batch/batch-index.ts';
 import { connect, probeRedis } from '../../batch/connection.ts';
+import { defaultConcurrency, physicsThreads } from '../../batch/cores.ts';
 import { findInputs } from '../../batch/inputs.ts';
 import { CLIP_DEFAULTS, jobId, makeJob, type ClipOptions } from '../../batch/job.ts';
 import { runLocalBatch, type BatchEvent } from '../../batch/local.ts';
@@ -35,7 +35,7 @@ export function registerBatch(program: Command): void {
     .description('reconstruct every video or keypoints .json of folders or files into OUT/<relative path>/: locally with a bounded pool, or queued on Redis for `optimus-motion worker`s anywhere')
     .argument('<inputs...>', 'folders (searched recursively) and files')
     .requiredOption('--out <dir>', 'output folder: one sub-folder per input, plus index.json and index.csv')
-    .option('--concurrency <n>', 'clips reconstructed at the same time (local run)', positiveInt('--concurrency'), 1)
+    .option('--concurrency <n>', 'clips reconstructed at the same time (local run; default: one per core)', positiveInt('--concurrency'), defaultConcurrency())
     .option('--redis <url>', 'queue the clips on this Redis (redis://[user:pass@]host:port[/db], rediss:// for TLS) instead of running them here')
     .option('--wait', 'with --redis: wait until every clip is done or failed')
     .option('--queue <name>', 'queue name on Redis', QUEUE_DEFAULTS.queue)
@@ -62,7 +62,7 @@ export function registerBatch(program: Command): void {
         physics: flags.physics, optimizer: flags.optimizer as ClipOptions['optimizer'], kinematicOptimizer: flags.kinematicOptimizer as ClipOptions['optimizer'],
         iterations: flags.iterations ?? null, kinematicIterations: flags.kinematicIterations ?? null, height: flags.height ?? null,
         exports: flags.exports, backend: flags.backend, checkSheet: flags.checkSheet,
-        workers: flags.workers ?? Math.max(1, Math.floor(availableParallelism() / flags.concurrency)),
+        workers: flags.workers ?? physicsThreads(flags.concurrency),
       };
       const say = (line: string) => { if (!flags.quiet) process.stdout.write(line + '\n'); };
       if (flags.redis) return submit(flags.redis, out, inputs.map((i) => makeJob(i, out, clip)), flags, say);

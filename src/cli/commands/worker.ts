@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseRedisUrl, maskUrl } from '../../batch/redis-url.ts';
+import { physicsThreads } from '../../batch/cores.ts';
 import { startWorker, WORKER_DEFAULTS, type WorkerEvent } from '../../batch/worker.ts';
 import { nonNegativeInt, positiveInt } from '../parse.ts';
 import { formatSeconds } from '../progress.ts';
@@ -9,15 +10,15 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('reconstruct clips queued by `optimus-motion batch --redis` until stopped (Ctrl-C or SIGTERM: running clips go back to the queue)')
     .requiredOption('--redis <url>', 'the Redis the clips were queued on (redis://[user:pass@]host:port[/db], rediss:// for TLS)')
-    .option('--concurrency <n>', 'clips run at the same time', positiveInt('--concurrency'), WORKER_DEFAULTS.concurrency)
-    .option('--workers <w>', 'physics threads per clip on this machine (default: as submitted)', nonNegativeInt('--workers'))
+    .option('--concurrency <n>', 'clips run at the same time (default: one per core)', positiveInt('--concurrency'), WORKER_DEFAULTS.concurrency)
+    .option('--workers <w>', 'physics threads per clip (default: the cores divided among the concurrent clips)', nonNegativeInt('--workers'))
     .option('--queue <name>', 'queue name on Redis', WORKER_DEFAULTS.queue)
     .option('--lock-seconds <s>', 'a clip whose worker is silent this long is handed to another worker', positiveInt('--lock-seconds'), WORKER_DEFAULTS.lockMs / 1000)
     .option('--quiet', 'print nothing but errors')
     .action(async (flags: { redis: string; concurrency: number; workers?: number; queue: string; lockSeconds: number; quiet?: boolean }) => {
       const url = parseRedisUrl(flags.redis);
       const worker = await startWorker(url, {
-        queue: flags.queue, concurrency: flags.concurrency, physicsWorkers: flags.workers, lockMs: flags.lockSeconds * 1000,
+        queue: flags.queue, concurrency: flags.concurrency, physicsWorkers: flags.workers ?? physicsThreads(flags.concurrency), lockMs: flags.lockSeconds * 1000,
       }, logger(maskUrl(url), flags.queue, flags.quiet));
       await new Promise<void>((resolveStop) => {
         const stop = () => {

@@ -1,0 +1,16 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * The default split of a machine's cores: one clip per core, one physics thread each. Clips
+ * are independent, so they scale with cores (docs/batch.md, `npm run bench:batch`), while a
+ * clip's own physics pool speeds up only its physics stage (the kinematic stage and ingest run
+ * on one thread).
+ */
+export function defaultConcurrency(): number {
+  return availableParallelism();
+}
+
+/** Physics threads per clip when `concurrency` clips share the machine. */
+export function physicsThreads(concurrency: number): number {
+  return Math.max(1, Math.floor(availableParallelism() / concurrency));
+}
