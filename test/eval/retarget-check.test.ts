@@ -1,5 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
+import { registerSynth } from '../../src/cli/commands/synth.ts';
 import { describe, expect, it } from 'vitest';
 import { parseBvh, readBvh } from '../../src/body/bvh.ts';
 import { landmarkPositions } from '../../src/body/fk.ts';
@@ -57,6 +60,38 @@ describe('retarget checks', () => {
     const bones = byName(checkRetarget(stretched, r.fps)).bones!;
     expect(bones.ok).toBe(false);
     expect(bones.detail).toMatch(/left_(hip|knee)–left_(knee|ankle)/);
+  });
+
+  it('synth prints one warning line per failed check to stderr, naming the clip, and still writes the truth', async () => {
+    // The demo clip with its head turned backwards on the neck (180° about the head's vertical
+    // axis) from 60 % of the clip on (turned throughout, it would read as a rig whose head axes are).
+    const clip = parseBvh(proceduralBvh(), 'demo.bvh');
+    const head = clip.joints.findIndex((j) => j.name === 'head');
+    const yCol = clip.joints[head]!.channelStart + clip.joints[head]!.channels.indexOf('Yrotation');
+    const lines = proceduralBvh().split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Frame Time'));
+    const frames = lines.length - at - 1;
+    const turned = lines.map((l, i) => {
+      if (i <= at + 0.6 * frames || !l.trim()) return l;
+      const v = l.trim().split(/\s+/);
+      v[yCol] = String(Number(v[yCol]) + 180);
+      return v.join(' ');
+    }).join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'check-cli-'));
+    writeFileSync(join(dir, 'turned.bvh'), turned);
+    const program = new Command('optimus-motion').exitOverride();
+    registerSynth(program);
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => { errors.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    try {
+      await program.parseAsync(['synth', join(dir, 'turned.bvh'), '--out', join(dir, 'out'), '--quiet'], { from: 'user' });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^warning: turned\.bvh: retarget check "face" failed: face vs chest direction: median \d+° \(limit 45°\), max 1\d\d°.*\n$/);
+    expect(existsSync(join(dir, 'out', 'truth.json'))).toBe(true);
   });
 
   const dir = sharedDataPath('mocap');
