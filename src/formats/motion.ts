@@ -67,7 +67,7 @@ export const physicsAccounting = z.object({
 export const physicsStageReport = z.object({
   residualForce: finite.optional().catch(undefined),
   residualTorque: finite.optional().catch(undefined),
-  blowUps: z.array(z.object({ window: z.number().int(), reason: z.string(), recovered: z.boolean() })).optional().catch(undefined),
+  blowUps: z.array(z.object({ window: z.number().int(), reason: z.string(), recovered: z.boolean(), frame: z.number().int().optional() })).optional().catch(undefined),
   resets: z.array(z.number().int()).optional().catch(undefined),
   blendedFrames: z.array(z.number().int()).optional().catch(undefined),
   restartShifts: z.array(finite).optional().catch(undefined),

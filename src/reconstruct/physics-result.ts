@@ -10,6 +10,8 @@ export interface BlowUp {
   window: number;
   reason: string;
   recovered: boolean;
+  /** The first frame the simulation could not produce (absent when it recovered at softer gains). */
+  frame?: number;
 }
 
 /** Resumable state: simulated frames so far and the snapshot to continue from. */

@@ -76,7 +76,7 @@ export function summary(r: ReconstructReport): string {
   }
   if (r.physics) lines.push(...physicsLines(r.physics));
   else if (r.residualForce) lines.push(`  residual root force ${r.residualForce.meanN.toFixed(1)} N, torque ${r.residualForce.meanNm.toFixed(1)} N·m (mean)`);
-  if (r.blowUps.length) lines.push(`  simulation blow-ups: ${r.blowUps.map((b) => `window ${b.window} (${b.reason}${b.recovered ? ', recovered with softer gains' : ', kept the kinematic frames'})`).join('; ')}`);
+  if (r.blowUps.length) lines.push(`  simulation blow-ups: ${r.blowUps.map((b) => `window ${b.window}${b.frame !== undefined ? ` at frame ${b.frame}` : ''} (${b.reason}${b.recovered ? ', recovered with softer gains' : ', kept the kinematic frames'})`).join('; ')}`);
   if (r.resets.length) {
     const moved = r.restartShifts.some((d) => d > 0) ? ` (moved ${r.restartShifts.map((d) => `${(d * 100).toFixed(1)}`).join(', ')} cm to keep the planted feet in place)` : '';
     lines.push(`  the simulation drifted off the kinematic motion and was restarted after ${r.resets.length} window(s): ${r.resets.join(', ')}${moved}${r.blendedFrames.length ? `; frames ${r.blendedFrames.join(', ')} blended into the restart pose` : ''}`);
