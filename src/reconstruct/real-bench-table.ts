@@ -11,9 +11,12 @@ export function realBenchTables(reports: PersonReport[]): string {
       const v = r.runs.find((x) => x.view === q.view);
       out.push(v ? row(v) : `| ${q.view} | not scored: BlazePose found this person in ${q.matched} of ${r.frames} frames |||||||||`);
     }
-    if (r.runs.some((v) => v.physics)) {
+    if (r.runs.some((v) => v.physics || v.physicsError)) {
       out.push('', '| view | physics PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size | lowest foot in stance |', '|---|---|---|---|---|---|');
-      for (const v of r.runs) if (v.physics) out.push(`| ${v.view} | ${mm(v.physics.paMpjpe)} | ${mm(v.physics.rootRotMpjpe)} | ${mm(v.physics.waMpjpe)} | ${size(v.physics.waScale)} | ${mm(v.physics.footMm)} |`);
+      for (const v of r.runs) {
+        if (v.physics) out.push(`| ${v.view} | ${mm(v.physics.paMpjpe)} | ${mm(v.physics.rootRotMpjpe)} | ${mm(v.physics.waMpjpe)} | ${size(v.physics.waScale)} | ${mm(v.physics.footMm)} |`);
+        else if (v.physicsError) out.push(`| ${v.view} | failed: ${v.physicsError.replace(/\|/g, '/')} |||||`);
+      }
     }
     out.push('', `Triangulated truth: lowest foot landmark ${mm(r.truthFootMm)} above the lab floor in stance (heel and toe landmarks sit above the sole; the man stands on a treadmill).`, '');
     out.push('| view | frames matched | missing (not associated) | track switches | median reprojection | sightings not used (low score or rejected) |', '|---|---|---|---|---|---|');

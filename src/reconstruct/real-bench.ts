@@ -82,6 +82,8 @@ export interface ViewRun {
   blazepose: RealScore;
   kinematic: RealScore & { footMm: number };
   physics?: RealScore & { footMm: number };
+  /** Why the physics stage gave no result for this view. */
+  physicsError?: string;
   trueFocal?: RealScore & { footMm: number };
   focalPx: { used: number; true: number };
 }
@@ -193,12 +195,21 @@ async function runView(o: RealBenchOptions & typeof REAL_BENCH_DEFAULTS, name: s
     return { ...scoreSequence(frames, truth.frames), footMm: meanFootHeightMm(frames, stance, WORLD_UP) };
   };
   const common = { exports: [], checkSheet: false, physics: o.physics, ...(o.reconstruct ?? {}) };
-  await reconstruct(kpPath, { ...common, out: dir });
+  let physicsError: string | undefined;
+  try {
+    await reconstruct(kpPath, { ...common, out: dir });
+  } catch (err) {
+    // A physics failure is a result of this view, not the end of the benchmark.
+    if (!o.physics) throw err;
+    physicsError = (err as Error).message;
+    await reconstruct(kpPath, { ...common, physics: false, out: dir });
+  }
   const run: ViewRun = {
     view: cam.name, blazepose, kinematic: score(join(dir, 'kinematic.json')),
     focalPx: { used: kp.camera?.fx ?? NaN, true: (cam.fx + cam.fy) / 2 },
   };
-  if (o.physics) run.physics = score(join(dir, 'motion.json'));
+  if (physicsError) run.physicsError = physicsError;
+  else if (o.physics) run.physics = score(join(dir, 'motion.json'));
   if (o.trueFocal) {
     const fdir = resolve(o.workDir, `${name}-${cam.name}-true-focal`);
     mkdirSync(fdir, { recursive: true });
