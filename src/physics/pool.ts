@@ -218,6 +218,7 @@ export class RolloutPool {
    */
   runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): RolloutResult[];
   runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: ControlledSpec[]): ControlledResult[];
+  runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolSpec[]): PoolResult[];
   runBatchSync(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolSpec[]): PoolResult[] {
     this.checkUsable();
     if (specs.length === 0) return [];
@@ -240,6 +241,7 @@ export class RolloutPool {
   /** Runs rollouts from one snapshot in parallel; results in input order. Concurrent calls queue. */
   runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: RolloutSpec[]): Promise<RolloutResult[]>;
   runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: ControlledSpec[]): Promise<ControlledResult[]>;
+  runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolSpec[]): Promise<PoolResult[]>;
   runBatch(layout: HumanoidLayout, snapshot: Uint8Array, specs: PoolSpec[]): Promise<PoolResult[]> {
     const run = async (): Promise<PoolResult[]> => {
       if (this.closed) throw new Error('rollout pool is closed');

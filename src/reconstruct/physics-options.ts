@@ -9,6 +9,8 @@ import { UserError } from '../errors.ts';
 import { PHYSICS_DEFAULTS, type PhysicsOptions } from '../physics/humanoid.ts';
 import type { RootGains } from '../physics/rollout.ts';
 import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
+import { CONTROLLER_DEFAULTS, type ControllerOptions as BodyController } from '../physics/controller.ts';
+import type { SamplingOptions } from '../physics/sampling.ts';
 import { PHYSICS_WEIGHTS, type PhysicsWeights } from './physics-loss.ts';
 import type { PhysicsCheckpoint } from './physics-result.ts';
 
@@ -43,6 +45,22 @@ export interface ControllerOptions {
   spline: boolean;
   /** Humanoid options of src/physics that differ from its defaults here (per-joint stiffness merged). */
   humanoid: Partial<PhysicsOptions>;
+  /**
+   * The fully physical controller under the optimizer (src/physics/controller.ts: PD, gravity
+   * compensation, stance-leg balance, no external force) and the sampling search that seeds each
+   * window's offsets (src/physics/sampling.ts); null drives the motors with PD alone.
+   */
+  physical: PhysicalControl | null;
+}
+
+/** The fully physical controller's layers as the stage uses them. */
+export interface PhysicalControl {
+  /** Feed-forward, balance layer and fall test (src/physics/controller.ts). */
+  layer: BodyController;
+  /** The sampling search run before each window's optimization; null skips it. */
+  sampling: Partial<SamplingOptions> | null;
+  /** Put the reference's stance frames on the floor first (physics-reference.ts plantFeet). */
+  plantFeet: boolean;
 }
 
 /** How the clip is cut into windows of optimized controls. */
@@ -94,6 +112,8 @@ export interface RecoveryOptions {
   resetDistance: number;
   /** Likewise when its last pose is this far (m, as `strayPoseError`) from the kinematic pose. */
   resetPoseError: number;
+  /** A window whose pelvis or pose ends far off (`resetDistance`, `resetPoseError`) restarts the next from the kinematic state. */
+  reset: boolean;
   /** Frames before a restart blended into the restart pose (interpolated, not simulated); 0 keeps the jump. */
   seamBlend: number;
   /** A restart starts from the kinematic pose shifted horizontally to keep the simulation's planted feet in place. */
@@ -121,7 +141,7 @@ export interface PhysicsStageOptions {
   iterations?: number;
   seed?: number;
   workers?: number;
-  controller?: Partial<ControllerOptions>;
+  controller?: Partial<Omit<ControllerOptions, 'physical'>> & { physical?: Partial<PhysicalControl> | null };
   windows?: Partial<WindowOptions>;
   gradient?: Partial<GradientOptions>;
   loss?: Partial<Omit<LossOptions, 'weights'>> & { weights?: Partial<PhysicsWeights> };
@@ -136,25 +156,44 @@ export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   seed: 0,
   workers: 0,
   controller: {
-    rootPd: {
-      stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
-      rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
-      // Weak sideways pull: a stiff one drags planted feet.
-      horizontal: 0.3,
-    },
+    // Fully physical by default: no hand on the pelvis (ROOT_PD below is the old puppet, an option).
+    rootPd: null,
     rootWrench: false,
-    gainScale: 1.5,
+    // The fully physical controller tracks best at src/physics' gains (×1.5 lost 23–63 mm tracking
+    // the truth, docs/notebook/physics-controller.md); the puppet used ×1.5 and knees at 6000.
+    gainScale: 1,
     lowFpsGainScale: 1,
     leadSeconds: 0,
     smoothing: 2,
     spline: true,
-    // Stiffer knees than src/physics' default (measured: docs/notebook/physics-stage.md).
-    humanoid: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions>,
+    humanoid: {} as Partial<PhysicsOptions>,
+    physical: { layer: CONTROLLER_DEFAULTS, sampling: {}, plantFeet: true },
   },
   windows: { size: 10, knots: 2, continuous: true, lookahead: 10, lookaheadWeight: 1 },
   gradient: { fdStep: 0.01, paramScale: 0.02, centralShare: 0.34 },
   loss: { weights: PHYSICS_WEIGHTS, contactBand: 0.05, skateMargin: 0.01 },
-  recovery: { rewind: true, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
+  // Restarts replace the simulated state: off by default, a fall is counted instead.
+  recovery: { rewind: false, reset: false, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
+};
+
+/**
+ * The closed-loop root wrench of the puppet controller (before the fully physical one): give it
+ * as `controller.rootPd`, with `controller.physical: null` and `recovery.rewind` / `reset` on, for
+ * the old behaviour. Weak sideways pull: a stiff one drags planted feet.
+ */
+export const ROOT_PD: Omit<RootGains, 'mass'> = {
+  stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
+  rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
+  horizontal: 0.3,
+};
+
+/**
+ * The puppet: the physics stage before the fully physical controller (root PD on, PD alone,
+ * joint gains × 1.5 with stiffer knees, rewinds and resets on). Not physical: kept to compare.
+ */
+export const PUPPET: PhysicsStageOptions = {
+  controller: { rootPd: ROOT_PD, physical: null, gainScale: 1.5, humanoid: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions> },
+  recovery: { rewind: true, reset: true },
 };
 
 /** The stage's humanoid options: its defaults, then the caller's (per-joint stiffness merged). */
@@ -171,7 +210,13 @@ export function resolvePhysicsOptions(options: PhysicsStageOptions = {}): Physic
     iterations: options.iterations ?? d.iterations,
     seed: options.seed ?? d.seed,
     workers: options.workers ?? d.workers,
-    controller: { ...d.controller, ...options.controller, humanoid: humanoidOptions(options.controller?.humanoid) },
+    controller: {
+      ...d.controller, ...options.controller, humanoid: humanoidOptions(options.controller?.humanoid),
+      physical: options.controller?.physical === null ? null : {
+        ...d.controller.physical!, ...options.controller?.physical,
+        layer: { ...d.controller.physical!.layer, ...options.controller?.physical?.layer },
+      },
+    },
     windows: { ...d.windows, ...options.windows },
     gradient: { ...d.gradient, ...options.gradient },
     loss: { ...d.loss, ...options.loss, weights: { ...d.loss.weights, ...options.loss?.weights } },
@@ -204,6 +249,9 @@ export const physicsStageOptionsSchema = z.object({
   controller: z.object({
     rootPd: gains.nullable(), rootWrench: z.boolean(), gainScale: z.number().positive(), lowFpsGainScale: z.number().positive(),
     leadSeconds: z.number(), smoothing: z.number().nonnegative(), spline: z.boolean(), humanoid: z.record(z.string(), z.unknown()),
+    physical: z.object({
+      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(),
+    }).partial().strict().nullable(),
   }).partial().strict().optional(),
   windows: z.object({
     size: z.number().int().positive(), knots: z.number().int().positive(), continuous: z.boolean(), lookahead: z.number().int().nonnegative(), lookaheadWeight: z.number().nonnegative(),
@@ -213,7 +261,7 @@ export const physicsStageOptionsSchema = z.object({
     weights: z.object(Object.fromEntries(Object.keys(PHYSICS_WEIGHTS).map((k) => [k, z.number()]))).partial().strict(), contactBand: z.number().nonnegative(), skateMargin: z.number().nonnegative(),
   }).partial().strict().optional(),
   recovery: z.object({
-    rewind: z.boolean(), strayPoseError: z.number().positive(), resetDistance: z.number().positive(), resetPoseError: z.number().positive(), seamBlend: z.number().int().nonnegative(), restartShift: z.boolean(),
+    rewind: z.boolean(), reset: z.boolean(), strayPoseError: z.number().positive(), resetDistance: z.number().positive(), resetPoseError: z.number().positive(), seamBlend: z.number().int().nonnegative(), restartShift: z.boolean(),
   }).partial().strict().optional(),
 }).strict();
 

@@ -41,6 +41,16 @@ export interface PhysicsCheckpoint {
   restarts: RestartEvent[];
   /** Windows the body, simulated on from the previous window, could not follow (strayed, ended far off, blew up). */
   falls: number[];
+  /** Wall time (ms) and rollouts of the optimizer and of the sampling search under it. */
+  compute?: ComputeSplit;
+}
+
+/** How the physics stage's compute splits between the optimizer and the sampling search (report.json physics.compute). */
+export interface ComputeSplit {
+  optimizerMs: number;
+  optimizerRollouts: number;
+  samplingMs: number;
+  samplingRollouts: number;
 }
 
 export interface PhysicsResult {

@@ -19,7 +19,10 @@ import { sumCurves } from './kinematic.ts';
 import type { Observations } from './observations.ts';
 import { physicsAccounting, rolloutFrameForces, type RestartEvent } from './physics-accounting.ts';
 import { controlledAngles, resolvePhysicsOptions, type PhysicsStageConfig, type PhysicsStageOptions } from './physics-options.ts';
-import { blendSeams, plantedFeetShift, seamFrames, shiftedPose, smoothMotion } from './physics-reference.ts';
+import { blendSeams, plantFeet, plantedFeetShift, seamFrames, shiftedPose, smoothMotion } from './physics-reference.ts';
+import { controlReference, referenceSlice } from '../physics/control-reference.ts';
+import type { ControlledResult } from '../physics/controller.ts';
+import { searchControls } from '../physics/sampling.ts';
 import type { PhysicsCheckpoint, PhysicsResult } from './physics-result.ts';
 import { solveWindow, windowContext, type StageContext, type WindowContext, type WindowOutcome } from './physics-window.ts';
 import { makeWindows } from './windows.ts';
@@ -36,8 +39,10 @@ export async function runPhysics(
   const R = await loadRapier();
   // One pool for the whole stage: starting workers costs seconds, a batch milliseconds.
   const pool: RolloutPool | null = o.workers > 0 ? await createSyncRolloutPool({ workers: o.workers }) : null;
+  // The sampling search waits for its batches asynchronously: on the calling thread without workers.
+  const searchPool: RolloutPool | null = o.controller.physical?.sampling && !pool ? await createSyncRolloutPool({ workers: 0 }) : null;
   try {
-    const { stage, firstSnapshot } = await stageContext(R, pool, obs, skel, camera, depth, kinematicIn, o);
+    const { stage, firstSnapshot } = await stageContext(R, pool ?? searchPool, obs, skel, camera, depth, kinematicIn, o);
     const state: PhysicsCheckpoint = options.resume ? structuredClone(options.resume) : {
       nextWindow: 0,
       bodies: [bodiesOfPose(skel, stage.kinematic[0]!)],
@@ -53,6 +58,7 @@ export async function runPhysics(
     return assembleResult(stage, state, started);
   } finally {
     pool?.free();
+    searchPool?.free();
   }
 }
 
@@ -61,12 +67,15 @@ async function stageContext(
   R: Rapier, pool: RolloutPool | null, obs: Observations, skel: Skeleton, camera: PinholeCamera, depth: number, kinematicIn: Pose[], o: PhysicsStageConfig,
 ): Promise<{ stage: StageContext; firstSnapshot: Uint8Array }> {
   const T = kinematicIn.length;
-  const kinematic = smoothMotion(skel, kinematicIn, o.controller.smoothing);
+  const physical = o.controller.physical;
+  const smooth = smoothMotion(skel, kinematicIn, o.controller.smoothing);
+  const kinematic = physical?.plantFeet ? plantFeet(skel, smooth) : smooth;
   const fps = obs.fps;
   const first = await humanoidStart({ skel, kinematic, T, fps, o }, 0);
+  const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
   const stage: StageContext = {
     R, pool, layout: first.layout, skel, obs, camera, depth, o, kinematic,
-    kinLm: kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p))),
+    kinLm,
     T, D: angleCount(skel), fps,
     S: Math.max(1, Math.round(first.layout.options.rate / fps)),
     lead: Math.round(o.controller.leadSeconds * fps),
@@ -75,6 +84,11 @@ async function stageContext(
     massKg: HumanoidSim.massOf(R, first.layout, first.snapshot),
     // Interval k of a window [s, e) drives the body from frame s + k to s + k + 1.
     windows: makeWindows(Math.max(1, T - 1), o.windows.size, 0),
+    control: physical ? {
+      reference: controlReference(first.layout, kinematic, fps),
+      landmarks: Float64Array.from(kinLm.flatMap((f) => f.flatMap((p) => p))),
+      pool,
+    } : null,
   };
   return { stage, firstSnapshot: first.snapshot };
 }
@@ -98,8 +112,13 @@ function plantedShift(s: StageContext, state: PhysicsCheckpoint, t: number): Vec
 async function advanceWindow(s: StageContext, state: PhysicsCheckpoint, wi: number): Promise<void> {
   const w = windowContext(s, wi);
   const startSnapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
+  const compute = (state.compute ??= { optimizerMs: 0, optimizerRollouts: 0, samplingMs: 0, samplingRollouts: 0 });
+  if (s.control) w.physical = await physicalBase(s, w, startSnapshot, compute);
+  const t0 = performance.now(), r0 = state.rollouts;
   let outcome = solveWindow(w, startSnapshot, state.carry, state);
-  if (outcome.gaveUp || outcome.strayed || outcome.best.frames < w.K || !outcome.best.endSnapshot) state.falls.push(wi);
+  compute.optimizerMs += performance.now() - t0;
+  compute.optimizerRollouts += state.rollouts - r0;
+  if (fellIn(s, w, outcome)) state.falls.push(wi);
   // A window whose pose strays far off at any of its frames is redone from the kinematic state
   // at its START, where the simulation had not yet drifted as far; kept when it stays closer or
   // ends with a lower loss.
@@ -117,6 +136,39 @@ async function advanceWindow(s: StageContext, state: PhysicsCheckpoint, wi: numb
   const snapshot = outcome.gaveUp ? await keepGivenUp(s, state, w, outcome.loss) : await keepSimulated(s, state, w, outcome);
   state.snapshot = Buffer.from(snapshot).toString('base64');
   state.nextWindow = wi + 1;
+}
+
+/**
+ * A window's fall: with the fully physical controller, its best rollout fell (pelvis far from the
+ * reference or head low, controller.ts) within the window; with PD, it strayed or ended far off.
+ * Either way a window that blew up or was given up.
+ */
+function fellIn(s: StageContext, w: WindowContext, outcome: WindowOutcome): boolean {
+  if (outcome.gaveUp || outcome.best.frames < w.K || !outcome.best.endSnapshot) return true;
+  if (!s.control) return outcome.strayed;
+  const fellAt = (outcome.best as ControlledResult).fellAt;
+  return fellAt !== null && fellAt !== undefined && fellAt < w.K;
+}
+
+/**
+ * The fully physical controller's reference over a window, and the PD-target offsets the
+ * sampling search finds for it from the window's start state (zero without sampling).
+ */
+async function physicalBase(s: StageContext, w: WindowContext, snapshot: Uint8Array, compute: NonNullable<PhysicsCheckpoint['compute']>): Promise<{ reference: ReturnType<typeof referenceSlice>; base: Float64Array }> {
+  const control = s.control!;
+  const physical = s.o.controller.physical!;
+  const reference = referenceSlice(control.reference, w.win.start, w.KL + 1);
+  const base = new Float64Array((w.KL + 1) * s.D);
+  if (!physical.sampling) return { reference, base };
+  const t0 = performance.now();
+  const landmarks = control.landmarks.slice(w.win.start * 99, (w.win.start + w.KL + 1) * 99);
+  const layer = { ...physical.layer, gainScale: w.fullGains };
+  const r = await searchControls(control.pool!, s.layout, snapshot, reference, landmarks, w.K, s.S, layer, { seed: s.o.seed + w.index, ...physical.sampling });
+  base.set(r.offsets.subarray(0, w.K * s.D));
+  for (let k = w.K; k <= w.KL; k++) base.set(r.endOffsets, k * s.D);
+  compute.samplingMs += performance.now() - t0;
+  compute.samplingRollouts += r.rollouts;
+  return { reference, base };
 }
 
 /** Appends the kinematic frames of kinematic frames start + 1 + k for k ≥ from of a window. */
@@ -157,13 +209,13 @@ async function keepSimulated(s: StageContext, state: PhysicsCheckpoint, w: Windo
   state.residualForce.push(best.residualForce);
   state.residualTorque.push(best.residualTorque);
   if (best.frames < w.K || !best.endSnapshot) {
-    state.blowUps.push({ window: w.index, reason: best.blowUp?.reason ?? 'no end state', recovered: false });
+    state.blowUps.push({ window: w.index, reason: best.blowUp?.reason ?? 'no end state', recovered: false, frame: w.win.start + Math.min(best.frames, w.K - 1) + 1 });
     keepKinematicFrames(s, state, w, best.frames);
     restart(state, w.index, w.win.end, 'blow-up');
     state.carry = undefined;
     return (await humanoidStart(s, w.win.end)).snapshot;
   }
-  if (outcome.farOff) {
+  if (s.o.recovery.reset && outcome.farOff) {
     state.resets.push(w.index);
     const d = plantedShift(s, state, w.win.end);
     if (d) (state.shifts ??= {})[w.index] = d;
@@ -205,7 +257,7 @@ function assembleResult(s: StageContext, state: PhysicsCheckpoint, started: numb
     frameForces: state.forces,
     restartEvents: state.restarts,
     falls: state.falls,
-    accounting: physicsAccounting(state.forces, state.contacts, s.massKg, state.restarts.length, state.falls.length),
+    accounting: { ...physicsAccounting(state.forces, state.contacts, s.massKg, state.restarts.length, state.falls.length), ...(state.compute ? { compute: roundCompute(state.compute) } : {}) },
     ms: Date.now() - started,
   };
 }
@@ -216,4 +268,9 @@ function bodiesOfPose(skel: Skeleton, pose: Pose): number[] {
   const out: number[] = [];
   for (let j = 0; j < skel.joints.length; j++) out.push(...w.positions[j]!, ...w.rotations[j]!);
   return out;
+}
+
+/** The compute split as report.json states it: whole milliseconds. */
+function roundCompute(c: NonNullable<PhysicsCheckpoint['compute']>): NonNullable<PhysicsCheckpoint['compute']> {
+  return { optimizerMs: Math.round(c.optimizerMs), optimizerRollouts: c.optimizerRollouts, samplingMs: Math.round(c.samplingMs), samplingRollouts: c.samplingRollouts };
 }

@@ -13,7 +13,10 @@ import type { Objective } from '../optimus/types.ts';
 import type { HumanoidLayout } from '../physics/humanoid.ts';
 import type { RolloutPool } from '../physics/pool.ts';
 import type { Rapier } from '../physics/rapier.ts';
-import { rolloutWith, type RolloutResult, type RolloutSpec } from '../physics/rollout.ts';
+import type { RolloutResult, RolloutSpec } from '../physics/rollout.ts';
+import type { ControlReference } from '../physics/control-reference.ts';
+import type { ControlledResult, ControlledSpec } from '../physics/controller.ts';
+import { runSpec, type PoolSpec } from '../physics/run-spec.ts';
 import { mixSeed } from '../random.ts';
 import type { Observations } from './observations.ts';
 import { stageOptimizer } from './optimizers.ts';
@@ -50,6 +53,8 @@ export interface StageContext {
   /** Mass (kg) of the simulated body (its feet are heavier than the skeleton's): the unit of the accounting. */
   massKg: number;
   windows: FrameWindow[];
+  /** The fully physical controller's reference (the kinematic motion, feet planted) and its landmarks (T × 99), or null for PD alone. */
+  control: { reference: ControlReference; landmarks: Float64Array; pool: RolloutPool | null } | null;
 }
 
 /** One window's fixed quantities: its frames, reference, and the layout of its control vector. */
@@ -70,6 +75,11 @@ export interface WindowContext {
   /** Dimension of the optimized vector. */
   dim: number;
   fullGains: number;
+  /**
+   * With the fully physical controller: its reference over the window's KL + 1 frames and the
+   * PD-target offsets ((KL + 1) × D) the sampling search found, under the optimizer's.
+   */
+  physical?: { reference: ControlReference; base: Float64Array };
 }
 
 /** One window's optimization from a start state: given up, or its best rollout. */
@@ -129,6 +139,21 @@ function expandControls(w: WindowContext, carry: Float64Array, xRaw: Float64Arra
   return x;
 }
 
+/** The rollout of a window's controls: plain PD (rolloutSpec) or the fully physical controller's. */
+function windowSpec(w: WindowContext, x: Float64Array, gainScale: number): PoolSpec {
+  const spec = rolloutSpec(w, x, gainScale);
+  const p = w.physical;
+  const layer = w.stage.o.controller.physical?.layer;
+  if (!p || !layer) return spec;
+  // The controller follows its reference; the optimizer's (and the search's) controls are offsets of its PD targets.
+  const offsets = Float64Array.from(spec.targets, (v, i) => v - p.reference.angles[i]! + p.base[i]!);
+  const controlled: ControlledSpec = {
+    kind: 'controlled', reference: p.reference, offsets, intervals: w.KL, stepsPerControl: w.stage.S,
+    controller: { ...layer, gainScale }, snapshotAfter: w.K,
+  };
+  return controlled;
+}
+
 /** The rollout of a window's controls (all knots' offsets) at a gain scale. */
 function rolloutSpec(w: WindowContext, x: Float64Array, gainScale: number): RolloutSpec {
   const { stage: s, K, KL, nc, perKnot } = w;
@@ -177,14 +202,14 @@ class WindowRollouts {
   one(x: Float64Array, endSnapshot = false): RolloutResult {
     this.counter.rollouts++;
     const s = this.w.stage;
-    return rolloutWith(s.R, s.layout, this.snapshot, { ...rolloutSpec(this.w, this.expand(x), this.gainScale), endSnapshot });
+    return runSpec(s.R, s.layout, this.snapshot, { ...windowSpec(this.w, this.expand(x), this.gainScale), endSnapshot });
   }
 
   batch(xs: Float64Array[]): RolloutResult[] {
     this.counter.rollouts += xs.length;
     const s = this.w.stage;
-    const specs = xs.map((x) => rolloutSpec(this.w, this.expand(x), this.gainScale));
-    if (!s.pool) return specs.map((spec) => rolloutWith(s.R, s.layout, this.snapshot, spec));
+    const specs = xs.map((x) => windowSpec(this.w, this.expand(x), this.gainScale));
+    if (!s.pool) return specs.map((spec) => runSpec(s.R, s.layout, this.snapshot, spec));
     return s.pool.runBatchSync(s.layout, this.snapshot, specs);
   }
 
@@ -262,7 +287,7 @@ export function solveWindow(w: WindowContext, snapshot: Uint8Array, carryIn: num
   if (base.blowUp) {
     rollouts.gainScale = w.fullGains / 2;
     base = rollouts.one(zero);
-    blowUps.push({ window: w.index, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp });
+    blowUps.push({ window: w.index, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp, ...(base.blowUp ? { frame: w.win.start + base.frames + 1 } : {}) });
   }
   if (base.blowUp) return { gaveUp: true, loss: rollouts.loss(zero, base), blowUps };
   let iteration = 0;

@@ -10,7 +10,11 @@ import { footSkatePct } from '../../src/eval/metrics.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
 import { footCentreShift } from '../../src/reconstruct/physics-loss.ts';
 import { controlledAngles, runPhysics } from '../../src/reconstruct/physics-stage.ts';
+import { PUPPET } from '../../src/reconstruct/physics-options.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
+
+/** The puppet's controller (root PD, PD alone): what the window and optimizer mechanics below were written against. */
+const PUPPET_PD = PUPPET.controller!;
 
 describe('physics stage', () => {
   const skel = createSkeleton({ height: 1.75 });
@@ -25,7 +29,7 @@ describe('physics stage', () => {
     // Smoothing σ 1, not the stage's default 2: on this 5-frame clip with σ 2 SGD's two steps
     // did not descend (measured). Joint gains ×1, not the stage's former default ×3: on this 4-frame window at ×3 the
     // adafac-mlp checkpoint's first three steps all went uphill (measured), the others descend at both.
-    const r = await runPhysics(obs, skel, camera, 3.6, poses, { optimizer, iterations, windows: { knots: 1, size: 4 }, gradient: { centralShare: 0 }, controller: { rootWrench: false, gainScale: 1, smoothing: 1 } });
+    const r = await runPhysics(obs, skel, camera, 3.6, poses, { optimizer, iterations, windows: { knots: 1, size: 4 }, gradient: { centralShare: 0 }, controller: { ...PUPPET_PD, rootWrench: false, gainScale: 1, smoothing: 1 } });
     expect(r.windowCurves).toHaveLength(1);
     expect(r.blowUps).toEqual([]);
     expect(r.poses).toHaveLength(5);
@@ -36,7 +40,7 @@ describe('physics stage', () => {
   it('with continuous controls carries the last knot across window seams and optimizes one knot less', async () => {
     const poses9 = squatPoses(skel, 9);
     const obs9 = prepareObservations(keypointsFromLandmarks(poses9.map((p) => landmarkPositions(skel, p)), camera), 'synthetic');
-    const options = { optimizer: 'adam', iterations: 2, gradient: { centralShare: 0 }, controller: { rootWrench: false, gainScale: 1 } };
+    const options = { optimizer: 'adam', iterations: 2, gradient: { centralShare: 0 }, controller: { ...PUPPET_PD, rootWrench: false, gainScale: 1 } };
     const windows = { knots: 2, size: 4 };
     const carries: Array<number[] | undefined> = [];
     const cont = await runPhysics(obs9, skel, camera, 3.6, poses9, { ...options, windows: { ...windows, continuous: true }, onWindow: (s) => { carries.push(s.carry); } });
@@ -66,9 +70,9 @@ describe('physics stage lookahead and rewind', () => {
   const camera = testCamera();
   const poses = squatPoses(skel, 13);
   const obs = prepareObservations(keypointsFromLandmarks(poses.map((p) => landmarkPositions(skel, p)), camera), 'synthetic');
-  const base = { optimizer: 'adam', gradient: { centralShare: 0 }, controller: { rootWrench: false, gainScale: 1 } };
+  const base = { optimizer: 'adam', gradient: { centralShare: 0 }, controller: { ...PUPPET_PD, rootWrench: false, gainScale: 1 } };
   const windows = (lookahead: number) => ({ knots: 2, size: 4, lookahead });
-  const recovery = { rewind: false, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10, seamBlend: 0 };
+  const recovery = { rewind: false, reset: true, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10, seamBlend: 0 };
 
   it('a lookahead changes what is scored, not what is kept: with no iterations the motion is the same, with iterations it differs', async () => {
     const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, windows: windows(0), recovery: { rewind: false } });
@@ -164,7 +168,7 @@ describe('physics stage tracking a jittery kinematic squat', () => {
 
   it('keeps the body up through the squat, closer to the truth and smoother than its input', async () => {
     // The controller alone, without rewinds: a restart from the kinematic state would hide a fall.
-    const r = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false } });
+    const r = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 0, windows: { size: 10 }, controller: PUPPET_PD, recovery: { rewind: false } });
     expect(r.poses).toHaveLength(31);
     expect(r.resets).toEqual([]);
     expect(r.blowUps).toEqual([]);
@@ -191,7 +195,7 @@ describe('physics stage tracking a jittery kinematic squat', () => {
   }, 60_000);
 
   it('with no root PD applies no external force (read from the rollouts) and the ground carries the weight', async () => {
-    const r = await runPhysics(obs, skel, camera, 3.6, truth, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false }, controller: { rootPd: null } });
+    const r = await runPhysics(obs, skel, camera, 3.6, truth, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false }, controller: { ...PUPPET_PD, rootPd: null } });
     const simulated = r.frameForces.filter((f) => f !== null);
     expect(simulated).toHaveLength(30);
     for (const f of simulated) expect(f.slice(0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
@@ -206,7 +210,7 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     // The kinematic root glides sideways at 0.9 m/s with the legs still: without a root PD the
     // simulated body cannot follow, its pelvis ends windows far off and is reset.
     const gliding = truth.map((p, t) => ({ ...p, rootPosition: [p.rootPosition[0] + 0.03 * t, p.rootPosition[1], p.rootPosition[2]] as Vec3 }));
-    const r = await runPhysics(obs, skel, camera, 3.6, gliding, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false, seamBlend: 0 }, controller: { rootPd: null } });
+    const r = await runPhysics(obs, skel, camera, 3.6, gliding, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false, reset: true, seamBlend: 0 }, controller: { ...PUPPET_PD, rootPd: null } });
     expect(r.falls.length).toBeGreaterThan(0);
     expect(r.accounting.falls).toBe(r.falls.length);
     expect(r.restartEvents.length).toBeGreaterThan(0);
@@ -215,6 +219,30 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     expect(r.accounting.restarts).toBe(r.restartEvents.length);
     expect(r.accounting.residual.meanN).toBe(0);
   }, 60_000);
+
+  it('by default is fully physical: no external force, no restart; a motion it cannot follow is a fall, still simulated', async () => {
+    const jit = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 1, windows: { size: 10 }, controller: { physical: { sampling: { samples: 8, beam: 2 } } } });
+    expect(jit.poses).toHaveLength(31);
+    expect(jit.accounting.residual.meanN).toBe(0);
+    expect(jit.accounting.restarts).toBe(0);
+    expect(jit.accounting.falls).toBe(0);
+    expect(jit.accounting.simulatedFrames).toBe(30);
+    expect(jit.accounting.contactSupportPct).toBeGreaterThan(80);
+    const compute = (jit.accounting as { compute?: { samplingRollouts: number; optimizerRollouts: number } }).compute!;
+    expect(compute.samplingRollouts).toBeGreaterThan(0);
+    expect(compute.optimizerRollouts).toBeGreaterThan(0);
+    const gliding = truth.map((p, t) => ({ ...p, rootPosition: [p.rootPosition[0] + 0.03 * t, p.rootPosition[1], p.rootPosition[2]] as Vec3 }));
+    const r = await runPhysics(obs, skel, camera, 3.6, gliding, { iterations: 0, windows: { size: 10 }, controller: { physical: { sampling: null } } });
+    expect(r.falls.length).toBeGreaterThan(0);
+    expect(r.accounting.falls).toBe(r.falls.length);
+    expect(r.restartEvents).toEqual([]);
+    expect(r.accounting.simulatedFrames).toBe(30);
+    // Simulated all along: the pelvis never jumps between frames.
+    for (let t = 2; t < r.poses.length; t++) {
+      const a = r.poses[t - 1]!.rootPosition, b = r.poses[t]!.rootPosition;
+      expect(Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2])).toBeLessThan(0.1);
+    }
+  }, 90_000);
 });
 
 describe('physics stage foot-skate term', () => {
