@@ -26,7 +26,7 @@ function withForces(motion: MotionFile): MotionFile {
     return {
       ...f,
       groundForce: { leftFoot: f.contacts.leftFoot ? share : 0, rightFoot: f.contacts.rightFoot ? share : 0 },
-      residual: { force: [0, t % 2 ? 0.2 * WEIGHT : 0, 0], torque: [0, 0, 0] },
+      residual: { force: [0, t % 2 ? 0.2 * WEIGHT : 0, 0] as [number, number, number], torque: [0, 0, 0] as [number, number, number] },
     };
   });
   const accounting = {
@@ -95,5 +95,8 @@ describe.skipIf(skip)('viewer force arrows in headless chromium', () => {
       return lit;
     });
     expect(drawn).toBeGreaterThan(20);
+    // The page says how physical the result is: a residual held the body, so not fully physical.
+    const messages = await page.evaluate(() => window.__viewer.messages);
+    expect(messages.filter((m) => m.level === 'warning' && /residual force 10\.0 % of body weight.*0 restarts, 0 falls.*not fully physical/.test(m.text))).toHaveLength(1);
   }, 60_000);
 });

@@ -6,6 +6,7 @@
  */
 import * as THREE from 'three';
 import type { MotionFile, MotionFrame } from '../../src/formats/motion.ts';
+import type { Message } from './load.ts';
 import type { Series } from './plots.ts';
 
 /** Arrow length (m) of a force of one body weight. */
@@ -118,4 +119,21 @@ export class ForceArrows {
     const s = (a: Arrow): ArrowState => ({ visible: a.group.visible, length: a.group.visible ? a.length : 0 });
     return { leftFoot: s(this.arrows.leftFoot), rightFoot: s(this.arrows.rightFoot), residual: s(this.arrows.residual) };
   }
+}
+
+/**
+ * What the physics stage reported about how physical the result is (stages.physics.accounting):
+ * a warning when a residual force held the body or the simulation was restarted or fell, null
+ * without an accounting.
+ */
+export function accountingMessage(motion: MotionFile | null): Message | null {
+  const a = (motion?.stages?.physics as { accounting?: unknown } | undefined)?.accounting as
+    { residual?: { meanPctBodyWeight?: number; maxPctBodyWeight?: number }; restarts?: number; falls?: number; contactSupportPct?: number } | undefined;
+  const r = a?.residual;
+  if (!a || typeof r?.meanPctBodyWeight !== 'number' || typeof a.restarts !== 'number' || typeof a.falls !== 'number') return null;
+  const physical = r.meanPctBodyWeight === 0 && a.restarts === 0;
+  const text = `Physics: residual force ${r.meanPctBodyWeight.toFixed(1)} % of body weight on average (max ${(r.maxPctBodyWeight ?? 0).toFixed(0)} %), `
+    + `ground support ${(a.contactSupportPct ?? 0).toFixed(0)} %, ${a.restarts} restart${a.restarts === 1 ? '' : 's'}, ${a.falls} fall${a.falls === 1 ? '' : 's'}`
+    + (physical ? ' — fully physical.' : ' — not fully physical (orange arrows: the residual).');
+  return { level: physical && a.falls === 0 ? 'info' : 'warning', text };
 }

@@ -2,7 +2,7 @@ import type { ExportFormat } from '../../src/export/index.ts';
 import type { ViewerHandle } from './handle.ts';
 import { clipTiming, fetchManifest, fetchResultTexts, loadFromFiles, loadFromServer, type Message, type ResultBundle } from './load.ts';
 import { mpjpePerFrame, reprojectionErrorPerFrame } from './metrics.ts';
-import { forceSeries, hasForces } from './forces.ts';
+import { accountingMessage, forceSeries, hasForces } from './forces.ts';
 import { CursorPlot, plotIndexAt, type Series } from './plots.ts';
 import { SceneView } from './scene.ts';
 import { VideoPanel } from './video-panel.ts';
@@ -89,7 +89,8 @@ class App {
     this.setPlaying(false);
     $('title').textContent = bundle.name;
     $('dropzone').hidden = !!(bundle.motion || bundle.truth || bundle.keypoints);
-    this.setMessages(bundle.messages);
+    const physics = accountingMessage(bundle.motion);
+    this.setMessages(physics ? [...bundle.messages, physics] : bundle.messages);
     const t1 = performance.now();
     try {
       this.scene.setBundle(bundle);
