@@ -25,10 +25,9 @@ describe('physics stage', () => {
   it.each(OPTIMIZER_NAMES)('reduces its loss on a short synthetic window with %s', async (optimizer) => {
     // Quasi-Newton line searches spend several rollouts batches per iteration: one iteration is their budget.
     const iterations = optimizer === 'lbfgs' || optimizer === 'bfgs' ? 1 : 2;
-    // Forward differences only (centralShare 0): half the rollouts of central ones.
-    // Smoothing σ 1, not the stage's default 2: on this 5-frame clip with σ 2 SGD's two steps
-    // did not descend (measured). Joint gains ×1, not the stage's former default ×3: on this 4-frame window at ×3 the
-    // adafac-mlp checkpoint's first three steps all went uphill (measured), the others descend at both.
+    // Forward differences only (centralShare 0): half the rollouts of central ones. Smoothing σ 1
+    // and joint gains ×1: on this 5-frame clip SGD's two steps did not descend at σ 2, nor the
+    // adafac-mlp checkpoint's first three at ×3 (measured).
     const r = await runPhysics(obs, skel, camera, 3.6, poses, { optimizer, iterations, windows: { knots: 1, size: 4 }, gradient: { centralShare: 0 }, controller: { ...PUPPET_PD, rootWrench: false, gainScale: 1, smoothing: 1 } });
     expect(r.windowCurves).toHaveLength(1);
     expect(r.blowUps).toEqual([]);
