@@ -33,7 +33,7 @@ export function registerDemo(program: Command): void {
       const m = r.metrics;
       const scores = (label: string, e: typeof m) => [
         `  ${label}MPJPE ${e.mpjpe.toFixed(1)} mm, PA-MPJPE ${e.paMpjpe.toFixed(1)} mm, MPJPE-G ${e.mpjpeG.toFixed(1)} mm`,
-        `  ${' '.repeat(label.length)}acceleration error ${e.accelError.toFixed(2)} mm/frame², foot skating ${e.footSkatePct.toFixed(1)} % (truth ${e.truthFootSkatePct.toFixed(1)} %), penetration ${e.penetrationMm.toFixed(1)} mm`,
+        `  ${' '.repeat(label.length)}acceleration error ${e.accelError.toFixed(2)} mm/frame², foot skating ${e.footSkatePct.toFixed(1)} % (truth ${e.truthFootSkatePct.toFixed(1)} %), penetration ${e.penetrationMm.toFixed(1)} mm, float ${(e.floatMm ?? 0).toFixed(1)} mm`,
       ];
       process.stdout.write(summary(r.reconstruction));
       process.stdout.write([
