@@ -222,6 +222,10 @@ describe('physics stage tracking a jittery kinematic squat', () => {
   it('by default is fully physical: no external force, no restart; a motion it cannot follow is a fall, still simulated', async () => {
     const jit = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 1, windows: { size: 10 }, controller: { physical: { sampling: { samples: 8, beam: 2 } } } });
     expect(jit.poses).toHaveLength(31);
+    // Read from the rollouts' frames: no external force or torque at any simulated step.
+    const measured = jit.frameForces.filter((f) => f !== null);
+    expect(measured).toHaveLength(30);
+    for (const f of measured) expect(f.slice(0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
     expect(jit.accounting.residual.meanN).toBe(0);
     expect(jit.accounting.restarts).toBe(0);
     expect(jit.accounting.falls).toBe(0);
