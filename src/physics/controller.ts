@@ -9,7 +9,7 @@
  * what stable PD (Tan et al. 2011) buys, so stiff gains stay stable at 120 Hz.
  */
 import type { HumanoidLayout } from './humanoid.ts';
-import { BALANCE_DEFAULTS, addStanceTorques, legChains, stanceShares, virtualWrench, type BalanceOptions } from './balance.ts';
+import { BALANCE_DEFAULTS, addStanceTorques, legChains, stanceShares, supportedTarget, virtualWrench, type BalanceOptions } from './balance.ts';
 import type { ControlReference } from './control-reference.ts';
 import { addGravityCompensation, createMassState, massState } from './inverse-dynamics.ts';
 import type { Rapier } from './rapier.ts';
@@ -121,7 +121,8 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
               comVel: [at(ref.comVel, 3, 0), at(ref.comVel, 3, 1), at(ref.comVel, 3, 2)] as [number, number, number],
               rootRot: f < 0.5 ? quatAt(ref.rootRot, k) : quatAt(ref.rootRot, k + 1),
             };
-            const wrench = virtualWrench(state, mass, target, gravity, o.balance);
+            const goal = o.balance.supportTarget ? supportedTarget(layout, state, chains, contacts, target, o.balance) : target;
+            const wrench = virtualWrench(state, mass, goal, gravity, o.balance);
             addStanceTorques(layout, state, mass, chains, stanceShares(state, mass, chains, contacts), wrench, o.balance, torques);
           }
           clampTorques(torques, maxTorque);
