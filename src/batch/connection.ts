@@ -13,8 +13,8 @@ export interface ConnectionOptions {
 export const CONNECTION_DEFAULTS: ConnectionOptions = { connectTimeoutMs: 5000, maxReconnectDelayMs: 2000 };
 
 /**
- * Connects once and pings, failing within the timeout with one line naming the (masked)
- * URL. Queues and workers then get `connect`'s clients, which reconnect forever: a Redis
+ * Connects once, pings and reads INFO, failing within the timeout with one line naming the
+ * (masked) URL: unreachable, wrong password, or an ACL user without the commands BullMQ needs. Queues and workers then get `connect`'s clients, which reconnect forever: a Redis
  * restart during a batch is waited out, not fatal.
  */
 export async function probeRedis(url: string, options: Partial<ConnectionOptions> = {}): Promise<void> {
@@ -22,7 +22,7 @@ export async function probeRedis(url: string, options: Partial<ConnectionOptions
   parseRedisUrl(url);
   const client = new Redis(url, {
     lazyConnect: true, connectTimeout: o.connectTimeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false,
-    retryStrategy: () => null,
+    retryStrategy: () => null, enableReadyCheck: false,
   });
   let lastError = '';
   client.on('error', (e: Error) => { lastError = e.message; });
@@ -31,10 +31,12 @@ export async function probeRedis(url: string, options: Partial<ConnectionOptions
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${o.connectTimeoutMs / 1000} s`)), o.connectTimeoutMs);
     });
-    await Promise.race([client.connect().then(() => client.ping()), timeout]);
+    // BullMQ reads INFO (the server version): an ACL user without it fails here, in one line.
+    await Promise.race([client.connect().then(() => client.ping()).then(() => client.info('server')), timeout]);
   } catch (err) {
-    const reason = redact((err as Error).message || lastError || String(err), url);
-    throw new UserError(`cannot reach Redis at ${maskUrl(url)}: ${reason}`);
+    // The client's own error (e.g. WRONGPASS) says more than the "Connection is closed" that follows it.
+    const reason = redact(lastError || (err as Error).message || String(err), url);
+    throw new UserError(`${/NOPERM|WRONGPASS|NOAUTH/.test(reason) ? 'cannot use' : 'cannot reach'} Redis at ${maskUrl(url)}: ${reason}`);
   } finally {
     clearTimeout(timer);
     client.disconnect();
