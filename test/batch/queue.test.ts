@@ -78,14 +78,19 @@ describe.skipIf(!HAVE_REDIS)('batch on Redis (real redis-server, BullMQ)', () =>
     expect(allText(out)).not.toContain(PASSWORD);
   }, 120_000);
 
-  it('fails fast in one line, naming the masked URL, when Redis cannot be reached', async () => {
+  it('fails fast in one line, naming the masked URL, when Redis cannot be reached or refuses the password', async () => {
     const url = `redis://ops:${PASSWORD}@127.0.0.1:1`;
-    for (const args of [['status', '--redis', url], ['batch', join(dir, 'in'), '--out', join(dir, 'o'), '--redis', url, ...FAST]]) {
+    const input = badClip(join(dir, 'never-read.json'));
+    for (const args of [['status', '--redis', url], ['batch', input, '--out', join(dir, 'o'), '--redis', url, ...FAST]]) {
       const r = await cli(args, 30_000);
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/^optimus-motion: error: cannot reach Redis at redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:1\/?: .+\n$/);
       expect(r.stderr + r.stdout).not.toContain(PASSWORD);
       expect(r.ms).toBeLessThan(15_000);
     }
+    const wrong = await cli(['status', '--redis', redis.url.replace(PASSWORD, 'Wrong-Password-99')], 30_000);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/^optimus-motion: error: cannot use Redis at redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/?: WRONGPASS .+\n$/);
+    expect(wrong.stderr).not.toContain('Wrong-Password-99');
   }, 60_000);
 });
