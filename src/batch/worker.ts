@@ -2,6 +2,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { writeIndex } from './batch-index.ts';
 import { writeClipStatus } from './clip-status.ts';
 import { connect, probeRedis, type ConnectionOptions } from './connection.ts';
+import { redact } from './redis-url.ts';
 import { defaultConcurrency, physicsThreads } from './cores.ts';
 import { withIndexLock } from './index-lock.ts';
 import { clipOut, jobData, type JobData } from './job.ts';
@@ -39,7 +40,8 @@ export type WorkerEvent =
   | { type: 'progress'; clip: string; stage: string; done: number; total: number }
   | { type: 'done'; clip: string; jobId: string; seconds: number }
   | { type: 'failed'; clip: string; jobId: string; error: string; final: boolean }
-  | { type: 'redis-error'; message: string };
+  | { type: 'redis-error'; message: string }
+  | { type: 'warning'; message: string };
 
 export interface RunningWorker {
   /** Stops taking jobs; clips still running go back to the queue for another worker. */
@@ -49,7 +51,7 @@ export interface RunningWorker {
 /**
  * A BullMQ worker that reconstructs clips, each in its own thread (run-clip.ts), with the
  * pipeline's resume: a retried or stalled job continues from its last finished stage or
- * window. Every clip that ends is recorded beside its outputs and in OUT/index.json.
+ * window. Every clip that ends is recorded in OUT/.batch-status/ and OUT/index.json.
  */
 export async function startWorker(url: string, options: Partial<BatchWorkerOptions>, onEvent: (e: WorkerEvent) => void = () => {}): Promise<RunningWorker> {
   const o = { ...WORKER_DEFAULTS, physicsWorkers: physicsThreads(options.concurrency ?? WORKER_DEFAULTS.concurrency), ...options };
@@ -94,22 +96,26 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
     stalledInterval: Math.max(1000, Math.round(o.lockMs / 2)), maxStalledCount: o.maxStalledCount,
     autorun: false,
   });
-  worker.on('error', (e) => onEvent({ type: 'redis-error', message: e.message }));
+  worker.on('error', (e) => onEvent({ type: 'redis-error', message: redact(e.message, url) }));
   worker.on('failed', (job, err) => {
     if (!job || closing) return;
-    void finalFailure(job, err.message);
+    finalFailure(job, err.message).catch(() => {});
   });
   const finalFailure = async (job: Job, error: string) => {
     const data = jobData.safeParse(job.data);
     if (!data.success) return;
     const final = (await job.getState()) === 'failed';
-    if (final) {
+    onEvent({ type: 'failed', clip: data.data.rel, jobId: job.id!, error, final });
+    if (!final) return;
+    try {
       await withIndexLock(redis, data.data.out, () => {
         recordFailure(data.data, job.id!, error, job.attemptsMade);
         writeIndex(data.data.out);
       });
+    } catch (err) {
+      // OUT itself may be what failed: the error stays in the failed set.
+      onEvent({ type: 'warning', message: `could not update ${data.data.out}/index.json: ${redact((err as Error).message, url)}` });
     }
-    onEvent({ type: 'failed', clip: data.data.rel, jobId: job.id!, error, final });
   };
   void worker.run();
   await worker.waitUntilReady();

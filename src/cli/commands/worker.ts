@@ -41,6 +41,7 @@ function logger(url: string, queue: string, quiet?: boolean): (e: WorkerEvent) =
     else if (e.type === 'start') log(`start ${e.clip} (job ${e.jobId}, attempt ${e.attempt})`);
     else if (e.type === 'done') log(`done ${e.clip} in ${formatSeconds(e.seconds)}`);
     else if (e.type === 'failed') log(`${e.final ? 'failed' : 'will retry'} ${e.clip}: ${e.error}`);
+    else if (e.type === 'warning') process.stderr.write(`[worker] ${e.message}\n`);
     else if (e.type === 'redis-error' && Date.now() - lastRedisError > 5000) {
       // While Redis is away the client retries every moment; one line every few seconds says so.
       lastRedisError = Date.now();
