@@ -89,3 +89,12 @@ export function motionFrameForces(f: FrameForces | null): { groundForce?: { left
     residual: { force: [f[0], f[1], f[2]], torque: [f[3], f[4], f[5]] },
   };
 }
+
+/**
+ * The accounting motion.json keeps: what the run cost (`compute`, wall times) stays in
+ * report.json, so a resumed or repeated run writes the same motion.json bytes.
+ */
+export function motionAccounting(a: PhysicsAccounting): PhysicsAccounting {
+  const { compute: _cost, ...kept } = a as PhysicsAccounting & { compute?: unknown };
+  return kept;
+}

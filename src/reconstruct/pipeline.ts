@@ -20,7 +20,7 @@ import { KINEMATIC_DEFAULTS, runKinematic, transformParams, type KinematicCheckp
 import { buildMotion } from './motion.ts';
 import { OBSERVATION_DEFAULTS, prepareObservations, type ObservationOptions, type Observations } from './observations.ts';
 import { describeOptimizer } from './optimizers.ts';
-import { motionFrameForces } from './physics-accounting.ts';
+import { motionAccounting, motionFrameForces } from './physics-accounting.ts';
 import { PHYSICS_WEIGHTS } from './physics-loss.ts';
 import { PHYSICS_STAGE_DEFAULTS, runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
 import { SCENE_DEFAULTS, buildScene, type Scene } from './scene.ts';
@@ -337,7 +337,7 @@ async function simulatePhysics(ctx: RunContext, kin: KinematicOutcome, physOptio
     physics: {
       loss: result.loss, iterations: result.iterations, ms: result.ms, lossCurve: result.lossCurve, optimizer,
       rollouts: result.rollouts, residualForce: result.residualForce, residualTorque: result.residualTorque, blowUps: result.blowUps, resets: result.resets, blendedFrames: result.blendedFrames, restartShifts: result.restartShifts,
-      windowCurves: result.windowCurves, accounting: result.accounting,
+      windowCurves: result.windowCurves, accounting: motionAccounting(result.accounting),
     },
   }, { reconstruct: { inputsHash: physHash }, framesWithoutPerson: obs.filledFrames });
   motion.frames.forEach((f, t) => Object.assign(f, motionFrameForces(result.frameForces[t] ?? null)));
