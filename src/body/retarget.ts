@@ -719,7 +719,13 @@ export function retargetBvh(clip: BvhClip, options: RetargetOptions = {}): Retar
 
 /** For tests and diagnostics: the y-up source body of a frame, with the prepared retarget state. */
 export function sourceBodyAt(clip: BvhClip, frame: number, options: RetargetOptions = {}): SourceBody {
-  const skel = createSkeleton({ height: options.height ?? RETARGET_DEFAULTS.height });
-  const prep = prepare(clip, mapBvhJoints(clip, options.jointMap), skel);
+  // Reading the rig (standing pose, frames, leans) scans the clip: once per clip and options, not per frame.
+  const key = JSON.stringify([options.height ?? RETARGET_DEFAULTS.height, options.jointMap ?? {}]);
+  const cached = PREPARED.get(clip)?.get(key);
+  const skel = cached?.skel ?? createSkeleton({ height: options.height ?? RETARGET_DEFAULTS.height });
+  const prep = cached?.prep ?? prepare(clip, mapBvhJoints(clip, options.jointMap), skel);
+  if (!cached) PREPARED.set(clip, (PREPARED.get(clip) ?? new Map()).set(key, { skel, prep }));
   return sourceBody(prep, skel, frame);
 }
+
+const PREPARED = new WeakMap<BvhClip, Map<string, { skel: Skeleton; prep: Prepared }>>();
