@@ -1,4 +1,4 @@
-import { LANDMARK_COUNT, LANDMARK_INDEX, MEDIAPIPE_33 } from '../formats/landmarks.ts';
+import { LANDMARK_COUNT, LANDMARK_INDEX, LANDMARK_MIRROR as MIRROR } from '../formats/landmarks.ts';
 import type { KeypointsFile } from '../formats/keypoints.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { projectCalibrated, triangulatePoint, weightedDlt, undistortPixel, type TriangulateOptions, type ViewCamera } from '../geometry/triangulate.ts';
@@ -36,11 +36,6 @@ export const TRUTH_DEFAULTS = {
 
 /** Landmarks that decide the association and the left/right labels: large, reliably detected body points. */
 const ASSOCIATION_LANDMARKS = ['left_shoulder', 'right_shoulder', 'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle'].map((n) => LANDMARK_INDEX[n as keyof typeof LANDMARK_INDEX]);
-/** Landmark index → its mirror (left ↔ right), for detections whose sides are swapped. */
-export const MIRROR: number[] = MEDIAPIPE_33.map((name) => {
-  const other = name.includes('left') ? name.replace('left', 'right') : name.replace('right', 'left');
-  return LANDMARK_INDEX[other as keyof typeof LANDMARK_INDEX];
-});
 /** Reprojection cost (px) of swapping one view's sides, so that swaps are made only when they clearly fit better. */
 const SWAP_PENALTY_PX = 3;
 

@@ -25,3 +25,9 @@ export const LANDMARK_EDGES: ReadonlyArray<readonly [number, number]> = [
   [11, 23], [12, 24], [23, 24], [23, 25], [25, 27], [24, 26], [26, 28], [27, 29], [29, 31], [27, 31], [28, 30],
   [30, 32], [28, 32], [0, 2], [0, 5], [2, 7], [5, 8], [9, 10],
 ];
+
+/** Each landmark's mirror image (left ↔ right; the nose is its own), for detections whose sides are swapped. */
+export const LANDMARK_MIRROR: readonly number[] = MEDIAPIPE_33.map((name) => {
+  const other = name.includes('left') ? name.replace('left', 'right') : name.replace('right', 'left');
+  return LANDMARK_INDEX[other as LandmarkName];
+});

@@ -6,6 +6,7 @@ import { createSkeleton, type Proportions, type Skeleton } from '../body/skeleto
 import { UserError } from '../errors.ts';
 import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../formats/io.ts';
 import { readKeypoints, type KeypointsFile } from '../formats/keypoints.ts';
+import type { IngestOptions } from '../ingest/ingest.ts';
 import { motionFile, physicsStageReport, type MotionFile, type PhysicsAccounting } from '../formats/motion.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatFromRotationVector, type Quat, type Vec3 } from '../geometry/quaternion.ts';
@@ -62,11 +63,18 @@ export interface ReconstructOptions {
   observations?: ObservationOptions;
   /** Stature of the subject (m) when known. */
   subjectHeight?: number;
+  /** Detection options for a video input, passed to ingest (model, camera, person, frame range). */
+  ingest?: ReconstructIngestOptions;
   /** Progress of a stage: done of total windows (ETA is the caller's). */
   onProgress?: (stage: 'ingest' | 'kinematic' | 'physics', done: number, total: number, detail?: string) => void;
   /** Test hook: stop after this many windows of a stage, as an interruption would. */
   stopAfter?: { stage: 'kinematic' | 'physics'; windows: number };
 }
+
+export type ReconstructIngestOptions = Pick<IngestOptions, 'model' | 'fovDeg' | 'focalPx' | 'person' | 'start' | 'end' | 'maxFrames'>;
+
+/** Ingest options that a keypoints.json input cannot honour, by their command-line flags. */
+const VIDEO_ONLY_FLAGS: Record<string, string> = { fovDeg: '--fov', focalPx: '--focal', person: '--person', start: '--start', end: '--end', maxFrames: '--max-frames' };
 
 export const RECONSTRUCT_DEFAULTS = {
   physics: true,
@@ -85,7 +93,8 @@ export interface ReconstructReport {
   framesWithoutPerson: number[];
   /** massKg: the simulated body's mass when the physics stage ran (its feet are heavier), else the skeleton's. */
   subject: { height: number; proportions: Proportions; massKg: number };
-  camera: { pitchDeg: number; height: number };
+  /** The camera as fitted, and where its focal length came from (with the warning when it is the default). */
+  camera: { pitchDeg: number; height: number; focalPx?: number; intrinsicsFrom?: string; warning?: string };
   stages: Record<string, { skipped: boolean; ms: number; iterations: number; loss: number; optimizer: string; evaluations?: number; rollouts?: number; windows: number }>;
   residualForce: { meanN: number; meanNm: number } | null;
   /** How physical the result is (DESIGN §4.6): residual, contact support, restarts, falls; null without physics. */
@@ -165,14 +174,19 @@ export async function reconstruct(input: string, options: ReconstructOptions): P
  * a different video under the same --out is detected afresh.
  */
 async function ingestStage(input: string, out: string, o: Resolved): Promise<string> {
-  if (extname(input).toLowerCase() === '.json') return input;
+  const given = Object.fromEntries(Object.entries(o.ingest ?? {}).filter(([, v]) => v !== undefined));
+  if (extname(input).toLowerCase() === '.json') {
+    const videoOnly = Object.entries(VIDEO_ONLY_FLAGS).filter(([k]) => k in given).map(([, flag]) => flag);
+    if (videoOnly.length) throw new UserError(`${input}: ${videoOnly.join(', ')} apply when reconstructing from a video; run ingest with them, or give the video`);
+    return input;
+  }
   const { ingest } = await import('../ingest/ingest.ts');
   const target = join(out, 'keypoints.json');
   const stampPath = join(out, '.ingest.json');
-  const ingestHash = digest('ingest@1', codeVersion(), fingerprintPath(input), JSON.stringify({ backend: o.backend }));
+  const ingestHash = digest('ingest@1', codeVersion(), fingerprintPath(input), JSON.stringify({ backend: o.backend, ...given }));
   if (!existsSync(target) || readCheckpoint<true>(stampPath, ingestHash) !== true || o.force) {
     rmSync(stampPath, { force: true });
-    await ingest(input, out, { backend: o.backend, onProgress: (d, t) => o.onProgress?.('ingest', d, t) });
+    await ingest(input, out, { ...given, backend: o.backend, onProgress: (d, t) => o.onProgress?.('ingest', d, t) });
     writeJsonAtomic(stampPath, { inputsHash: ingestHash, state: true });
   }
   return target;
@@ -203,6 +217,16 @@ export function physicsStamp(kinHash: string, options: ReconstructOptions): stri
     tracking: TRACKING_DEFAULTS,
     weights: PHYSICS_WEIGHTS,
   }));
+}
+
+/** Where keypoints.json says its focal length came from, for report.json. */
+function intrinsicsSource(kp: KeypointsFile): { focalPx?: number; intrinsicsFrom?: string; warning?: string } {
+  const source = kp.source as { cameraFrom?: unknown; cameraWarning?: unknown };
+  return {
+    ...(kp.camera ? { focalPx: kp.camera.fx } : {}),
+    ...(typeof source.cameraFrom === 'string' ? { intrinsicsFrom: source.cameraFrom } : {}),
+    ...(typeof source.cameraWarning === 'string' ? { warning: source.cameraWarning } : {}),
+  };
 }
 
 function emptyReport(input: string, out: string, obs: Observations): ReconstructReport {
@@ -237,7 +261,7 @@ function kinematicStage(ctx: RunContext): KinematicOutcome {
   const skel = createSkeleton({ height: extra.subject.heightOption, proportions: extra.subject.proportions });
   const camera: PinholeCamera = { ...kinematic.camera, rotation: kinematic.camera.rotation as Quat, position: kinematic.camera.position as Vec3 };
   report.subject = { height: skel.height, proportions: extra.subject.proportions, massKg: skel.mass };
-  report.camera = { pitchDeg: (extra.ground.pitch * 180) / Math.PI, height: camera.position[1] };
+  report.camera = { pitchDeg: (extra.ground.pitch * 180) / Math.PI, height: camera.position[1], ...intrinsicsSource(ctx.kp) };
   return { kinematic, kinHash, kinPath, skel, camera };
 }
 

@@ -4,7 +4,7 @@ import type { PersonReport, ViewRun } from './real-bench.ts';
 export function realBenchTables(reports: PersonReport[]): string {
   const out: string[] = [];
   for (const r of reports) {
-    out.push(`### ${r.name}: monocular, each view against the 4-view triangulation (${r.frames} frames, 60 fps)`, '');
+    out.push(`### ${r.name}: monocular, each view against the multi-view triangulation (${r.frames} frames, ${r.fps} fps)`, '');
     out.push('| view | BlazePose 3D PA-MPJPE | root-rel. after 1 rotation | kinematic PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size | lowest foot in stance | with true focal: PA / WA / size | focal used / true |');
     out.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const q of r.views) {

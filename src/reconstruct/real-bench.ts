@@ -70,6 +70,7 @@ export interface ViewQuality {
 export interface PersonReport {
   name: string;
   frames: number;
+  fps: number;
   views: ViewQuality[];
   perLandmarkPx: Array<{ landmark: string; medianPx: number }>;
   /** Mean lowest-foot height of the triangulated truth above the lab floor in stance (mm). */
@@ -117,7 +118,7 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
   const reports: PersonReport[] = [];
   for (const [name, truth] of truths) {
     if (!o.people.includes(name)) continue;
-    const report = describeTruth(name, truth, cams);
+    const report = { ...describeTruth(name, truth, cams), fps: views[0]!.tracks[0]!.source.fps };
     log(`${name}: ${report.views.map((v) => `${v.view} ${v.matched} frames, ${v.medianPx.toFixed(1)} px${v.missing.length ? `, missing in ${v.missing.length}` : ''}${v.trackSwitches ? `, ${v.trackSwitches} track switches` : ''}`).join('; ')}`);
     for (let v = 0; v < cams.length; v++) {
       const q = report.views[v]!;
@@ -147,7 +148,7 @@ function nameByFirstCamera(people: PersonTruth[], cams: CalibratedCamera[]): Arr
   return distance(a) < distance(b) ? [['woman', a], ['man', b]] : [['man', a], ['woman', b]];
 }
 
-function describeTruth(name: string, truth: PersonTruth, cams: CalibratedCamera[]): PersonReport {
+function describeTruth(name: string, truth: PersonTruth, cams: CalibratedCamera[]): Omit<PersonReport, 'fps'> {
   const frames = truth.frames.length;
   const views: ViewQuality[] = cams.map((c, v) => {
     const errs: number[] = [];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readBvh } from '../../src/body/bvh.ts';
-import { buildMultiviewTruth, MIRROR } from '../../src/eval/multiview-truth.ts';
+import { buildMultiviewTruth } from '../../src/eval/multiview-truth.ts';
+import { LANDMARK_MIRROR as MIRROR } from '../../src/formats/landmarks.ts';
 import { synthesize } from '../../src/eval/synth.ts';
 import type { KeypointsFile } from '../../src/formats/keypoints.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';

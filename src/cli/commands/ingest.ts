@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
-import { ingest } from '../../ingest/ingest.ts';
+import { ingest, type IngestOptions } from '../../ingest/ingest.ts';
 import { INTRINSICS_DEFAULTS, type CameraSource } from '../../ingest/intrinsics.ts';
 import { KEYPOINT_FORMATS, type KeypointFormat } from '../../ingest/importers/index.ts';
 import { LANDMARK_MODELS, type LandmarkModel } from '../../ingest/models.ts';
@@ -34,18 +34,12 @@ export const CAMERA_FROM: Record<CameraSource, string> = {
   guess: `default (${INTRINSICS_DEFAULTS.longSideFovDeg}° across the long side)`,
 };
 
-export function registerIngest(program: Command): void {
-  program
-    .command('ingest')
-    .description('detect 33 body landmarks (2D pixels + 3D metres) in a video, image or image folder with BlazePose, or import another tool\'s keypoints; writes OUT/keypoints.json and OUT/overlay.jpg')
-    .argument('<input>', 'video (mp4, webm, mov, avi, …), image, folder of images, or keypoint JSON (MediaPipe, COCO-17, OpenPose BODY_25; a folder of OpenPose files)')
-    .requiredOption('--out <dir>', 'output folder')
+/** The options of ingest that `reconstruct` also takes and passes on: model, camera, person and frame range. */
+export function withDetectionOptions(cmd: Command): Command {
+  return cmd
     .option('--model <name>', 'BlazePose landmark model: lite, full or heavy', choice('--model', LANDMARK_MODELS), 'full' as LandmarkModel)
-    .option('--format <name>', 'keypoint file format: auto, mediapipe, coco or openpose', choice('--format', KEYPOINT_FORMATS), 'auto' as KeypointFormat)
     .option('--fov <deg>', `horizontal field of view of the camera in degrees (default: from metadata, else ${INTRINSICS_DEFAULTS.longSideFovDeg}° across the long side)`, positiveNumber('--fov'))
     .option('--focal <px>', 'focal length of the camera in pixels (wins over --fov)', positiveNumber('--focal'))
-    .option('--no-tracking', 'run the person detector on every frame instead of following the previous pose')
-    .option('--no-filter', 'turn off the One-Euro smoothing of landmarks over time')
     .option('--person <i>', 'which person: "largest" (default) or i ≥ 0, counted from the left (in imports: as listed in the file)', (v: string) => {
       if (v === 'largest') return 'largest' as const;
       const n = Number(v);
@@ -54,8 +48,25 @@ export function registerIngest(program: Command): void {
     })
     .option('--start <s>', 'first time to process, seconds', nonNegativeNumber('--start'))
     .option('--end <s>', 'time to stop before, seconds', positiveNumber('--end'))
+    .option('--max-frames <n>', 'stop after n frames', positiveInt('--max-frames'));
+}
+
+/** withDetectionOptions' values as ingest options (undefined where not given). */
+export function detectionOptionsFrom(o: Record<string, any>): Pick<IngestOptions, 'model' | 'fovDeg' | 'focalPx' | 'person' | 'start' | 'end' | 'maxFrames'> {
+  return { model: o.model, fovDeg: o.fov, focalPx: o.focal, person: o.person, start: o.start, end: o.end, maxFrames: o.maxFrames };
+}
+
+export function registerIngest(program: Command): void {
+  const cmd = program
+    .command('ingest')
+    .description('detect 33 body landmarks (2D pixels + 3D metres) in a video, image or image folder with BlazePose, or import another tool\'s keypoints; writes OUT/keypoints.json and OUT/overlay.jpg')
+    .argument('<input>', 'video (mp4, webm, mov, avi, …), image, folder of images, or keypoint JSON (MediaPipe, COCO-17, OpenPose BODY_25; a folder of OpenPose files)')
+    .requiredOption('--out <dir>', 'output folder');
+  withDetectionOptions(cmd)
+    .option('--format <name>', 'keypoint file format: auto, mediapipe, coco or openpose', choice('--format', KEYPOINT_FORMATS), 'auto' as KeypointFormat)
+    .option('--no-tracking', 'run the person detector on every frame instead of following the previous pose')
+    .option('--no-filter', 'turn off the One-Euro smoothing of landmarks over time')
     .option('--every <n>', 'keep every n-th frame', positiveInt('--every'))
-    .option('--max-frames <n>', 'stop after n frames', positiveInt('--max-frames'))
     .option('--max-side <px>', 'scale frames down to this longer side for detection (default 960; raise it for small people in large frames; keypoints stay in source pixels)', positiveInt('--max-side'))
     .option('--fps <n>', 'frame rate of an image folder or of imported keypoints (default 30)', positiveNumber('--fps'))
     .option('--size <WxH>', 'frame size of imported keypoints that do not carry it', size)
@@ -65,8 +76,7 @@ export function registerIngest(program: Command): void {
       const progress = new Progress('ingest', 0, { quiet: o.quiet });
       let bar: Progress | null = null;
       const summary = await ingest(input, o.out, {
-        model: o.model, format: o.format, fovDeg: o.fov, focalPx: o.focal, tracking: o.tracking, filter: o.filter,
-        person: o.person, start: o.start, end: o.end, every: o.every, maxFrames: o.maxFrames, maxSide: o.maxSide,
+        ...detectionOptionsFrom(o), format: o.format, tracking: o.tracking, filter: o.filter, every: o.every, maxSide: o.maxSide,
         fps: o.fps, width: o.size?.width, height: o.size?.height, backend: o.backend,
         onProgress: (done, total) => {
           bar ??= new Progress('ingest: frames', total, { quiet: o.quiet });

@@ -10,6 +10,7 @@ import type { PhysicsAccounting } from '../../formats/motion.ts';
 import { reconstruct, type ReconstructReport } from '../../reconstruct/pipeline.ts';
 import { nonNegativeInt, positiveInt, stringList } from '../parse.ts';
 import { Progress } from '../progress.ts';
+import { detectionOptionsFrom, withDetectionOptions } from './ingest.ts';
 
 function exportList(value: string): ExportFormat[] {
   if (value === 'none') return [];
@@ -19,11 +20,13 @@ function exportList(value: string): ExportFormat[] {
 }
 
 export function registerReconstruct(program: Command): void {
-  program
+  const cmd = program
     .command('reconstruct')
     .description('reconstruct physically plausible 3D motion from a video or a keypoints.json: kinematic fit, then physics fit by the chosen optimizer')
     .argument('<input>', 'a video (ingested first) or a keypoints.json')
-    .requiredOption('--out <dir>', 'output folder (keypoints.json, kinematic.json, motion.json, exports, report.json)')
+    .requiredOption('--out <dir>', 'output folder (keypoints.json, kinematic.json, motion.json, exports, report.json)');
+  // A video is ingested first: the detection options pass through to ingest.
+  withDetectionOptions(cmd)
     .option('--no-physics', 'stop after the kinematic stage (motion.json = kinematic fit)')
     .option('--optimizer <name>', `optimizer of the physics stage: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
     .option('--kinematic-optimizer <name>', 'optimizer of the kinematic stage (exact gradients)', parseOptimizerName, 'lbfgs')
@@ -36,7 +39,7 @@ export function registerReconstruct(program: Command): void {
     .option('--resume', 'continue an interrupted run from its last finished window')
     .option('--force', 'redo every stage even when its output is up to date')
     .option('--quiet', 'no progress output')
-    .action(async (input: string, opts: {
+    .action(async (input: string, opts: Record<string, any> & {
       out: string; physics: boolean; optimizer: string; kinematicOptimizer: string; iterations?: number; kinematicIterations?: number; workers?: number;
       height?: number; exports: ExportFormat[]; backend: 'wasm' | 'cpu' | 'tensorflow'; resume?: boolean; force?: boolean; quiet?: boolean;
     }) => {
@@ -51,6 +54,7 @@ export function registerReconstruct(program: Command): void {
         workers: opts.workers,
         kinematic: opts.kinematicIterations ? { iterations: opts.kinematicIterations } : undefined,
         subjectHeight: opts.height,
+        ingest: detectionOptionsFrom(opts),
         exports: opts.exports,
         backend: opts.backend,
         resume: opts.resume,
@@ -68,7 +72,8 @@ export function registerReconstruct(program: Command): void {
 export function summary(r: ReconstructReport): string {
   const lines = [`reconstructed ${r.frames} frames (${(r.frames / r.fps).toFixed(1)} s at ${r.fps} fps) into ${r.out}`];
   if (r.framesWithoutPerson.length) lines.push(`  frames without a person (filled, flagged in motion.json): ${r.framesWithoutPerson.length}`);
-  lines.push(`  subject ${r.subject.height.toFixed(2)} m; camera ${r.camera.height.toFixed(2)} m high, pitched ${r.camera.pitchDeg.toFixed(1)}° down`);
+  lines.push(`  subject ${r.subject.height.toFixed(2)} m; camera ${r.camera.height.toFixed(2)} m high, pitched ${r.camera.pitchDeg.toFixed(1)}° down${r.camera.focalPx ? `, f = ${r.camera.focalPx.toFixed(0)} px${r.camera.intrinsicsFrom ? ` (${r.camera.intrinsicsFrom === 'guess' ? 'default' : `from ${r.camera.intrinsicsFrom}`})` : ''}` : ''}`);
+  if (r.camera.warning) lines.push(`  warning: ${r.camera.warning}`);
   for (const [name, s] of Object.entries(r.stages)) {
     lines.push(s.skipped
       ? `  ${name}: up to date (skipped)`
