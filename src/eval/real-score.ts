@@ -22,6 +22,8 @@ export interface RealScore {
   /** null when the prediction has no trajectory (hip-centred). */
   waMpjpe: number | null;
   waScale: number | null;
+  /** Median over frames of the per-frame similarity's scale: the body's size alone (the WA scale also absorbs a trajectory that wanders too much or too little). */
+  poseScale: number;
 }
 
 export interface ScoreOptions {
@@ -65,6 +67,7 @@ export function scoreSequence(pred: ReadonlyArray<Frame33 | null>, truth: Readon
   const both = pred.flatMap((p, f) => (p && truth[f] ? [[p, truth[f]!] as const] : []));
   let pa = 0;
   let paN = 0;
+  const scales: number[] = [];
   const rootA: Vec3[] = [];
   const rootB: Vec3[] = [];
   const allA: Vec3[] = [];
@@ -75,6 +78,7 @@ export function scoreSequence(pred: ReadonlyArray<Frame33 | null>, truth: Readon
       const T = fitSimilarity(a, b);
       pa += meanDist(a.map((q) => applySimilarity(T, q)), b);
       paN += 1;
+      scales.push(T.scale);
     }
     allA.push(...a);
     allB.push(...b);
@@ -95,7 +99,9 @@ export function scoreSequence(pred: ReadonlyArray<Frame33 | null>, truth: Readon
     waMpjpe = MM * meanDist(allA.map((q) => applySimilarity(wa, q)), allB);
     waScale = wa.scale;
   }
-  return { frames: both.length, paMpjpe: paN ? (MM * pa) / paN : NaN, rootRotMpjpe: MM * rootRotMpjpe, waMpjpe, waScale };
+  scales.sort((x, y) => x - y);
+  const poseScale = scales.length ? scales[scales.length >> 1]! : NaN;
+  return { frames: both.length, paMpjpe: paN ? (MM * pa) / paN : NaN, rootRotMpjpe: MM * rootRotMpjpe, waMpjpe, waScale, poseScale };
 }
 
 /**

@@ -5,16 +5,16 @@ export function realBenchTables(reports: PersonReport[]): string {
   const out: string[] = [];
   for (const r of reports) {
     out.push(`### ${r.name}: monocular, each view against the multi-view triangulation (${r.frames} frames, ${r.fps} fps)`, '');
-    out.push('| view | BlazePose 3D PA-MPJPE | root-rel. after 1 rotation | kinematic PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size | lowest foot in stance | with true focal: PA / WA / size | focal used / true |');
+    out.push('| view | BlazePose 3D PA-MPJPE | root-rel. after 1 rotation | kinematic PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size: body / WA | lowest foot in stance | with true focal: PA / WA / body size | focal used / true |');
     out.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const q of r.views) {
       const v = r.runs.find((x) => x.view === q.view);
       out.push(v ? row(v) : `| ${q.view} | not scored: BlazePose found this person in ${q.matched} of ${r.frames} frames |||||||||`);
     }
     if (r.runs.some((v) => v.physics || v.physicsError)) {
-      out.push('', '| view | physics PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size | lowest foot in stance |', '|---|---|---|---|---|---|');
+      out.push('', '| view | physics PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size: body / WA | lowest foot in stance |', '|---|---|---|---|---|---|');
       for (const v of r.runs) {
-        if (v.physics) out.push(`| ${v.view} | ${mm(v.physics.paMpjpe)} | ${mm(v.physics.rootRotMpjpe)} | ${mm(v.physics.waMpjpe)} | ${size(v.physics.waScale)} | ${mm(v.physics.footMm)} |`);
+        if (v.physics) out.push(`| ${v.view} | ${mm(v.physics.paMpjpe)} | ${mm(v.physics.rootRotMpjpe)} | ${mm(v.physics.waMpjpe)} | ${size(v.physics.poseScale)} / ${size(v.physics.waScale)} | ${mm(v.physics.footMm)} |`);
         else if (v.physicsError) out.push(`| ${v.view} | failed: ${v.physicsError.replace(/\|/g, '/')} |||||`);
       }
     }
@@ -29,13 +29,13 @@ export function realBenchTables(reports: PersonReport[]): string {
 function row(v: ViewRun): string {
   const k = v.kinematic;
   const t = v.trueFocal;
-  const tf = t ? `${mm(t.paMpjpe)} / ${mm(t.waMpjpe)} / ${size(t.waScale)}` : '—';
-  return `| ${v.view} | ${mm(v.blazepose.paMpjpe)} | ${mm(v.blazepose.rootRotMpjpe)} | ${mm(k.paMpjpe)} | ${mm(k.rootRotMpjpe)} | ${mm(k.waMpjpe)} | ${size(k.waScale)} | ${mm(k.footMm)} | ${tf} | ${v.focalPx.used.toFixed(0)} / ${v.focalPx.true.toFixed(0)} px |`;
+  const tf = t ? `${mm(t.paMpjpe)} / ${mm(t.waMpjpe)} / ${size(t.poseScale)}` : '—';
+  return `| ${v.view} | ${mm(v.blazepose.paMpjpe)} | ${mm(v.blazepose.rootRotMpjpe)} | ${mm(k.paMpjpe)} | ${mm(k.rootRotMpjpe)} | ${mm(k.waMpjpe)} | ${size(k.poseScale)} / ${size(k.waScale)} | ${mm(k.footMm)} | ${tf} | ${v.focalPx.used.toFixed(0)} / ${v.focalPx.true.toFixed(0)} px |`;
 }
 
 const mm = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : `${v.toFixed(0)} mm`);
 
-/** The WA transform's scale says how much larger the truth is: the prediction's size error is 1/scale − 1. */
+/** A fitted scale says how much larger the truth is: the prediction's size error is 1/scale − 1. */
 const size = (scale: number | null | undefined) => (scale == null ? '—' : `${(100 * (1 / scale - 1)) >= 0 ? '+' : ''}${(100 * (1 / scale - 1)).toFixed(1)} %`);
 
 function ranges(xs: number[]): string {

@@ -16,6 +16,7 @@ describe('scoreSequence (alignments that say what they forgive)', () => {
     expect(s.paMpjpe).toBeLessThan(1e-6);
     expect(s.waMpjpe!).toBeLessThan(1e-6);
     expect(s.waScale!).toBeCloseTo(1.1, 9);
+    expect(s.poseScale).toBeCloseTo(1.1, 9);
     // Root-relative after one rotation keeps the size: a 10 % smaller body is off by centimetres.
     expect(s.rootRotMpjpe).toBeGreaterThan(10);
     expect(scoreSequence(truth.map((f) => f.map((p) => applySimilarity({ scale: 1, R: rotZ(0.8), t: [1, 2, 3] }, p))), truth).rootRotMpjpe).toBeLessThan(1e-6);
