@@ -8,7 +8,8 @@ import { retargetBvh } from '../../src/body/retarget.ts';
 import { rigFamily } from '../../src/body/rig-family.ts';
 import { evaluateFiles } from '../../src/eval/evaluate.ts';
 import { mpjpe, paMpjpe } from '../../src/eval/metrics.ts';
-import { proceduralBvh } from '../../src/eval/procedural.ts';
+import { eulerZXY, proceduralBvh } from '../../src/eval/procedural.ts';
+import { quatFromAxisAngle, quatFromEuler, quatMultiply } from '../../src/geometry/quaternion.ts';
 import { synthToDirectory } from '../../src/eval/synth.ts';
 import { reconstruct } from '../../src/reconstruct/pipeline.ts';
 import { sharedDataPath } from '../helpers/shared-data.ts';
@@ -29,6 +30,50 @@ describe('retargeting across rig families', () => {
       const path = sharedDataPath('mocap', `${name}.bvh`);
       if (path) expect(rigFamily(readBvh(path)), name).toBe(family);
     }
+  });
+
+  it('retargets a rig whose zero pose has its legs up and its feet turned over (as CC_Base) to the same motion', () => {
+    // The demo clip rewritten so each leg's zero pose is its real one turned 180° about z: every leg
+    // offset below the hip flipped (x, y → −x, −y), the thigh rotation followed by that turn and the
+    // shin and foot rotations conjugated by it. Forward kinematics gives the same positions.
+    const text = proceduralBvh();
+    const clip = parseBvh(text, 'demo.bvh');
+    const Rz = quatFromAxisAngle([0, 0, 1], Math.PI);
+    const legs = ['left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'];
+    const flipOffset = new Set(['left_shin', 'left_foot', 'right_shin', 'right_foot', 'left_foot_End', 'right_foot_End']);
+    let joint = '';
+    let motion = false;
+    const flipped = text.split('\n').map((line) => {
+      if (line.startsWith('MOTION')) motion = true;
+      if (!motion) {
+        const named = /^\s*(?:ROOT|JOINT) (\S+)/.exec(line);
+        if (named) joint = named[1]!;
+        if (/^\s*End Site/.test(line)) joint = `${joint}_End`;
+        return flipOffset.has(joint) ? line.replace(/OFFSET (\S+) (\S+) (\S+)/, (_, x: string, y: string, z: string) => `OFFSET ${-Number(x)} ${-Number(y)} ${z}`) : line;
+      }
+      const v = line.trim().split(/\s+/).map(Number);
+      if (v.length !== clip.channelCount) return line;
+      for (const name of legs) {
+        const j = clip.joints.find((b) => b.name === name)!;
+        const order = j.channels.map((c) => c[0]).join('');
+        const q = quatFromEuler(j.channels.map((_, c) => (v[j.channelStart + c]! * Math.PI) / 180), order);
+        const q2 = name.endsWith('thigh') ? quatMultiply(q, Rz) : quatMultiply(quatMultiply(Rz, q), Rz);
+        expect(order).toBe('ZXY');
+        eulerZXY(q2).forEach((d, c) => { v[j.channelStart + c] = d; });
+      }
+      return v.join(' ');
+    }).join('\n');
+    const upLegs = parseBvh(flipped, 'legs-up.bvh');
+    const plain = retargetBvh(clip, { fps: 30 });
+    const r = retargetBvh(upLegs, { fps: 30 });
+    expect(r.rigFrames.origin.left_foot).toBe('motion');
+    expect(r.upAxis).toBe('+y');
+    expect(r.metresPerUnit).toBeCloseTo(plain.metresPerUnit, 3);
+    const a = plain.poses.map((p) => landmarkPositions(plain.skeleton, p));
+    const b = r.poses.map((p) => landmarkPositions(r.skeleton, p));
+    let worst = 0;
+    a.forEach((f, k) => f.forEach((p, i) => { worst = Math.max(worst, Math.hypot(p[0] - b[k]![i]![0], p[1] - b[k]![i]![1], p[2] - b[k]![i]![2])); }));
+    expect(worst).toBeLessThan(0.005);
   });
 
   it('skips a leading bind pose (a T-pose the motion jumps away from), as iClone exports start', () => {
