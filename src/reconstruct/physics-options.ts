@@ -150,47 +150,54 @@ export interface PhysicsStageOptions {
   resume?: PhysicsCheckpoint;
 }
 
-export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
-  optimizer: 'optimus',
-  iterations: 8,
-  seed: 0,
-  workers: 0,
-  controller: {
-    // Fully physical by default: no hand on the pelvis (ROOT_PD below is the old puppet, an option).
-    rootPd: null,
-    rootWrench: false,
-    // The fully physical controller tracks best at src/physics' gains (×1.5 lost 23–63 mm tracking
-    // the truth, docs/notebook/physics-controller.md); the puppet used ×1.5 and knees at 6000.
-    gainScale: 1,
-    lowFpsGainScale: 1,
-    leadSeconds: 0,
-    smoothing: 2,
-    spline: true,
-    humanoid: {} as Partial<PhysicsOptions>,
-    physical: { layer: CONTROLLER_DEFAULTS, sampling: {}, plantFeet: true },
-  },
-  windows: { size: 10, knots: 2, continuous: true, lookahead: 10, lookaheadWeight: 1 },
-  gradient: { fdStep: 0.01, paramScale: 0.02, centralShare: 0.34 },
-  loss: { weights: PHYSICS_WEIGHTS, contactBand: 0.05, skateMargin: 0.01 },
-  // Restarts replace the simulated state: off by default, a fall is counted instead.
-  recovery: { rewind: false, reset: false, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
-};
-
-/**
- * The closed-loop root wrench of the puppet controller (before the fully physical one): give it
- * as `controller.rootPd`, with `controller.physical: null` and `recovery.rewind` / `reset` on, for
- * the old behaviour. Weak sideways pull: a stiff one drags planted feet.
- */
+/** The closed-loop root wrench of the puppet controller. Weak sideways pull: a stiff one drags planted feet. */
 export const ROOT_PD: Omit<RootGains, 'mass'> = {
   stiffness: TRACKING_DEFAULTS.rootStiffness, damping: TRACKING_DEFAULTS.rootDamping,
   rotStiffness: TRACKING_DEFAULTS.rotStiffness, rotDamping: TRACKING_DEFAULTS.rotDamping, inertia: TRACKING_DEFAULTS.rotInertia,
   horizontal: 0.3,
 };
 
+export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
+  optimizer: 'optimus',
+  iterations: 8,
+  seed: 0,
+  workers: 0,
+  controller: {
+    // The puppet (a hand on the pelvis) stays the default: the fully physical controller
+    // (FULLY_PHYSICAL below) is physical but fell on the CMU walk and lost 20–200 mm
+    // (docs/physics.md, Controller).
+    rootPd: ROOT_PD,
+    rootWrench: false,
+    gainScale: 1.5,
+    lowFpsGainScale: 1,
+    leadSeconds: 0,
+    smoothing: 2,
+    spline: true,
+    // Stiffer knees than src/physics' default (measured: docs/notebook/physics-stage.md).
+    humanoid: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions>,
+    physical: null,
+  },
+  windows: { size: 10, knots: 2, continuous: true, lookahead: 10, lookaheadWeight: 1 },
+  gradient: { fdStep: 0.01, paramScale: 0.02, centralShare: 0.34 },
+  loss: { weights: PHYSICS_WEIGHTS, contactBand: 0.05, skateMargin: 0.01 },
+  recovery: { rewind: true, reset: true, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
+};
+
+
+/** The fully physical controller's layers when `controller.physical` is given (src/physics/controller.ts, sampling.ts). */
+export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: {}, plantFeet: true };
+
 /**
- * The puppet: the physics stage before the fully physical controller (root PD on, PD alone,
- * joint gains × 1.5 with stiffer knees, rewinds and resets on). Not physical: kept to compare.
+ * The fully physical stage: no hand on the pelvis, the controller's balance layer and sampling
+ * search under the optimizer, src/physics' joint gains (× 1.5 lost 23–63 mm tracking the truth,
+ * docs/notebook/physics-controller.md), no rewinds or resets (a fall is counted, never hidden).
  */
+export const FULLY_PHYSICAL: PhysicsStageOptions = {
+  controller: { rootPd: null, physical: PHYSICAL_DEFAULTS, gainScale: 1, humanoid: { stiffness: { knee: PHYSICS_DEFAULTS.stiffness.knee } } as Partial<PhysicsOptions> },
+  recovery: { rewind: false, reset: false },
+};
+
+/** The puppet (root PD, PD alone, rewinds and resets): the defaults, spelled out for tests and comparisons. */
 export const PUPPET: PhysicsStageOptions = {
   controller: { rootPd: ROOT_PD, physical: null, gainScale: 1.5, humanoid: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions> },
   recovery: { rewind: true, reset: true },
@@ -212,16 +219,21 @@ export function resolvePhysicsOptions(options: PhysicsStageOptions = {}): Physic
     workers: options.workers ?? d.workers,
     controller: {
       ...d.controller, ...options.controller, humanoid: humanoidOptions(options.controller?.humanoid),
-      physical: options.controller?.physical === null ? null : {
-        ...d.controller.physical!, ...options.controller?.physical,
-        layer: { ...d.controller.physical!.layer, ...options.controller?.physical?.layer },
-      },
+      physical: physicalControl(d.controller.physical, options.controller?.physical),
     },
     windows: { ...d.windows, ...options.windows },
     gradient: { ...d.gradient, ...options.gradient },
     loss: { ...d.loss, ...options.loss, weights: { ...d.loss.weights, ...options.loss?.weights } },
     recovery: { ...d.recovery, ...options.recovery },
   };
+}
+
+/** The fully physical controller's options: null turns it off, a partial one is laid over PHYSICAL_DEFAULTS. */
+function physicalControl(base: PhysicalControl | null, given: Partial<PhysicalControl> | null | undefined): PhysicalControl | null {
+  if (given === null) return null;
+  if (given === undefined) return base;
+  const from = base ?? PHYSICAL_DEFAULTS;
+  return { ...from, ...given, layer: { ...from.layer, ...given.layer } };
 }
 
 /** Indices (in the packed angle vector) of the angles the stage controls. */

@@ -10,7 +10,7 @@ import { footSkatePct } from '../../src/eval/metrics.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
 import { footCentreShift } from '../../src/reconstruct/physics-loss.ts';
 import { controlledAngles, runPhysics } from '../../src/reconstruct/physics-stage.ts';
-import { PUPPET } from '../../src/reconstruct/physics-options.ts';
+import { FULLY_PHYSICAL, PUPPET } from '../../src/reconstruct/physics-options.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
 /** The puppet's controller (root PD, PD alone): what the window and optimizer mechanics below were written against. */
@@ -219,8 +219,9 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     expect(r.accounting.residual.meanN).toBe(0);
   }, 60_000);
 
-  it('by default is fully physical: no external force, no restart; a motion it cannot follow is a fall, still simulated', async () => {
-    const jit = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 1, windows: { size: 10 }, controller: { physical: { sampling: { samples: 8, beam: 2 } } } });
+  it('with the fully physical controller: no external force, no restart; a motion it cannot follow is a fall, still simulated', async () => {
+    const physical = (sampling: object | null) => ({ ...FULLY_PHYSICAL, controller: { ...FULLY_PHYSICAL.controller, physical: { sampling } } });
+    const jit = await runPhysics(obs, skel, camera, 3.6, jittery, { ...physical({ samples: 8, beam: 2 }), iterations: 1, windows: { size: 10 } });
     expect(jit.poses).toHaveLength(31);
     // Read from the rollouts' frames: no external force or torque at any simulated step.
     const measured = jit.frameForces.filter((f) => f !== null);
@@ -235,7 +236,7 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     expect(compute.samplingRollouts).toBeGreaterThan(0);
     expect(compute.optimizerRollouts).toBeGreaterThan(0);
     const gliding = truth.map((p, t) => ({ ...p, rootPosition: [p.rootPosition[0] + 0.03 * t, p.rootPosition[1], p.rootPosition[2]] as Vec3 }));
-    const r = await runPhysics(obs, skel, camera, 3.6, gliding, { iterations: 0, windows: { size: 10 }, controller: { physical: { sampling: null } } });
+    const r = await runPhysics(obs, skel, camera, 3.6, gliding, { ...physical(null), iterations: 0, windows: { size: 10 } });
     expect(r.falls.length).toBeGreaterThan(0);
     expect(r.accounting.falls).toBe(r.falls.length);
     expect(r.restartEvents).toEqual([]);
