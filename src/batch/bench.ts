@@ -167,9 +167,17 @@ function stop(proc: ChildProcess): Promise<void> {
   return exited;
 }
 
-/** motion.json of two runs, equal byte for byte once wall-clock timings (`ms`) are set aside. */
+/**
+ * motion.json text with its wall-clock timings (`ms`, `…Ms`) set to 0: the only fields in which
+ * two runs of the same clip may differ (motion.json records what each stage cost).
+ */
+export function withoutTimings(motionJson: string): string {
+  return motionJson.replace(/"(ms|[A-Za-z]+Ms)":[0-9.e+-]+/g, '"$1":0');
+}
+
+/** motion.json of two runs, equal byte for byte once wall-clock timings are set aside. */
 function sameMotion(a: string, b: string): boolean {
-  const read = (d: string) => existsSync(join(d, 'motion.json')) ? readFileSync(join(d, 'motion.json'), 'utf8').replace(/"ms":[0-9.e+-]+/g, '"ms":0') : null;
+  const read = (d: string) => existsSync(join(d, 'motion.json')) ? withoutTimings(readFileSync(join(d, 'motion.json'), 'utf8')) : null;
   const x = read(a);
   return x !== null && x === read(b);
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutTimings } from '../../src/batch/bench.ts';
 import { startLocalRedis, type LocalRedis } from '../../src/batch/redis-server.ts';
 import { cli, HAVE_REDIS, spawnCli, stopProcess, synthClip, until } from './helpers.ts';
 
@@ -15,10 +16,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** motion.json with its wall-clock timings (`ms`, the only fields two runs may differ in) zeroed. */
-function withoutTimings(path: string): string {
-  return readFileSync(path, 'utf8').replace(/"ms":[0-9.e+-]+/g, '"ms":0');
-}
+const motionText = (path: string) => withoutTimings(readFileSync(path, 'utf8'));
 
 describe.skipIf(!HAVE_REDIS)('a worker killed with SIGKILL mid-job', () => {
   it('another worker finishes the job once, from the last finished stage, with the undisturbed result', async () => {
@@ -52,7 +50,7 @@ describe.skipIf(!HAVE_REDIS)('a worker killed with SIGKILL mid-job', () => {
     }
     expect(second.log().match(/\bdone keypoints\b/g)).toHaveLength(1);
     expect((await reference).code).toBe(0);
-    expect(withoutTimings(join(clipDir, 'motion.json'))).toBe(withoutTimings(join(dir, 'reference/keypoints/motion.json')));
+    expect(motionText(join(clipDir, 'motion.json'))).toBe(motionText(join(dir, 'reference/keypoints/motion.json')));
     expect(readdirSync(clipDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     // Continued after the finished stage (the stage stamps hold the code's digest: an edit of
     // src/ during the test would redo it).
