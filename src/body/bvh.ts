@@ -63,13 +63,39 @@ export function readBvh(path: string): BvhClip {
 
 interface Token { text: string; line: number }
 
+/** Throws the UserError a BVH problem becomes, naming the file and line (`source:line: problem`). */
+type Fail = (line: number, problem: string) => never;
+
+/** The hierarchy's tokens being read, and the joints and channel columns found so far. */
+interface HierarchyReader {
+  tokens: Token[];
+  /** Next token to read. */
+  pos: number;
+  /** 0-based line of MOTION: running out of tokens is reported there. */
+  motionLine: number;
+  fail: Fail;
+  joints: BvhJoint[];
+  channelCount: number;
+}
+
 /** Parses BVH text (LF or CRLF, tabs or spaces). `source` names the file in errors. */
 export function parseBvh(text: string, source = 'BVH'): BvhClip {
   const lines = text.split(/\r\n|\r|\n/);
-  const fail = (line: number, problem: string): never => {
+  const fail: Fail = (line, problem) => {
     throw new UserError(`${source}:${line}: ${problem}`);
   };
+  const { tokens, motionLine } = tokenizeHierarchy(lines, fail);
+  // Token 0 is HIERARCHY (checked by tokenizeHierarchy).
+  const reader: HierarchyReader = { tokens, pos: 1, motionLine, fail, joints: [], channelCount: 0 };
+  parseHierarchy(reader);
+  const { joints, channelCount } = reader;
+  const { frameCount, frameTime, firstFrameLine } = parseMotionHeader(lines, motionLine, fail);
+  const data = parseFrames(lines, firstFrameLine, frameCount, channelCount, fail);
+  return { source, joints, channelCount, frameCount, frameTime, data };
+}
 
+/** Tokens of the lines before MOTION, which must start with HIERARCHY, and MOTION's 0-based line. */
+function tokenizeHierarchy(lines: string[], fail: Fail): { tokens: Token[]; motionLine: number } {
   // The hierarchy is free-form (braces may share lines), so tokenize it; the motion is line-based.
   let motionLine = -1;
   const tokens: Token[] = [];
@@ -81,109 +107,123 @@ export function parseBvh(text: string, source = 'BVH'): BvhClip {
   if (tokens.length === 0) fail(1, 'empty file, expected HIERARCHY');
   if (tokens[0]!.text.toUpperCase() !== 'HIERARCHY') fail(tokens[0]!.line, `expected HIERARCHY, found "${tokens[0]!.text}"`);
   if (motionLine < 0) fail(lines.length, 'no MOTION section');
+  return { tokens, motionLine };
+}
 
-  const joints: BvhJoint[] = [];
-  let pos = 1;
-  let channelCount = 0;
-  const peek = (): Token | undefined => tokens[pos];
-  const next = (what: string): Token => {
-    const t = tokens[pos++];
-    if (!t) fail(motionLine + 1, `unexpected MOTION, expected ${what}`);
-    return t!;
-  };
-  const number = (what: string): number => {
-    const t = next(what);
-    const v = Number(t.text);
-    if (!Number.isFinite(v)) fail(t.line, `expected a number for ${what}, found "${t.text}"`);
-    return v;
-  };
-  const expect = (word: string): void => {
-    const t = next(`"${word}"`);
-    if (t.text !== word) fail(t.line, `expected "${word}", found "${t.text}"`);
-  };
+function nextToken(r: HierarchyReader, what: string): Token {
+  const t = r.tokens[r.pos++];
+  if (!t) r.fail(r.motionLine + 1, `unexpected MOTION, expected ${what}`);
+  return t!;
+}
 
-  /** Parses `{ OFFSET … CHANNELS … children }` for a joint (or End Site) already named. */
-  const parseJointBody = (name: string, parent: number, endSite: boolean, line: number): void => {
-    expect('{');
-    const index = joints.length;
-    const joint: BvhJoint = { name, parent, offset: [0, 0, 0], channels: [], channelStart: channelCount, endSite, line };
-    joints.push(joint);
-    let sawOffset = false;
-    for (;;) {
-      const t = next('"}"');
-      const word = t.text.toUpperCase();
-      if (t.text === '}') break;
-      if (word === 'OFFSET') {
-        joint.offset = [number('OFFSET x'), number('OFFSET y'), number('OFFSET z')];
-        sawOffset = true;
-      } else if (word === 'CHANNELS') {
-        if (endSite) fail(t.line, 'End Site cannot have CHANNELS');
-        const countTok = next('channel count');
-        const count = Number(countTok.text);
-        if (!Number.isInteger(count) || count < 0 || count > 6) fail(countTok.line, `bad channel count "${countTok.text}"`);
-        for (let c = 0; c < count; c++) {
-          const ct = next('channel name');
-          const ch = CHANNEL_NAMES.find((n) => n.toLowerCase() === ct.text.toLowerCase());
-          if (!ch) fail(ct.line, `unknown channel "${ct.text}" (expected one of ${CHANNEL_NAMES.join(', ')})`);
-          if (joint.channels.includes(ch!)) fail(ct.line, `channel ${ch} listed twice for joint "${name}"`);
-          joint.channels.push(ch!);
-        }
-        joint.channelStart = channelCount;
-        channelCount += count;
-      } else if (word === 'JOINT') {
-        if (endSite) fail(t.line, 'End Site cannot have children');
-        const nameTok = next('joint name');
-        parseJointBody(nameTok.text, index, false, nameTok.line);
-      } else if (word === 'END') {
-        if (endSite) fail(t.line, 'End Site cannot have children');
-        const site = next('"Site"');
-        if (site.text.toUpperCase() !== 'SITE') fail(site.line, `expected "End Site", found "End ${site.text}"`);
-        parseJointBody(`${name}_End`, index, true, site.line);
-      } else {
-        fail(t.line, `unexpected "${t.text}" in joint "${name}"`);
-      }
-    }
-    if (!sawOffset) fail(line, `joint "${name}" has no OFFSET`);
-  };
+function nextNumber(r: HierarchyReader, what: string): number {
+  const t = nextToken(r, what);
+  const v = Number(t.text);
+  if (!Number.isFinite(v)) r.fail(t.line, `expected a number for ${what}, found "${t.text}"`);
+  return v;
+}
 
-  const rootTok = next('ROOT');
-  if (rootTok.text.toUpperCase() !== 'ROOT') fail(rootTok.line, `expected ROOT, found "${rootTok.text}"`);
-  const rootName = next('root name');
-  parseJointBody(rootName.text, -1, false, rootName.line);
-  if (peek()) {
-    const extra = peek()!;
-    fail(extra.line, extra.text.toUpperCase() === 'ROOT' ? 'more than one ROOT is not supported' : `unexpected "${extra.text}" after the hierarchy`);
+function expectToken(r: HierarchyReader, word: string): void {
+  const t = nextToken(r, `"${word}"`);
+  if (t.text !== word) r.fail(t.line, `expected "${word}", found "${t.text}"`);
+}
+
+/** `ROOT name { … }` and nothing after it; the joints must have channels and distinct names. */
+function parseHierarchy(r: HierarchyReader): void {
+  const rootTok = nextToken(r, 'ROOT');
+  if (rootTok.text.toUpperCase() !== 'ROOT') r.fail(rootTok.line, `expected ROOT, found "${rootTok.text}"`);
+  const rootName = nextToken(r, 'root name');
+  parseJointBody(r, rootName.text, -1, false, rootName.line);
+  const extra = r.tokens[r.pos];
+  if (extra) {
+    r.fail(extra.line, extra.text.toUpperCase() === 'ROOT' ? 'more than one ROOT is not supported' : `unexpected "${extra.text}" after the hierarchy`);
   }
-  if (channelCount === 0) fail(rootName.line, 'the hierarchy has no CHANNELS');
+  if (r.channelCount === 0) r.fail(rootName.line, 'the hierarchy has no CHANNELS');
   const names = new Set<string>();
-  for (const j of joints) {
-    if (!j.endSite && names.has(j.name)) fail(rootName.line, `joint name "${j.name}" is used twice`);
+  for (const j of r.joints) {
+    // End Sites may share a name: only real joints are looked up by name.
+    if (!j.endSite && names.has(j.name)) r.fail(rootName.line, `joint name "${j.name}" is used twice`);
     names.add(j.name);
   }
+}
 
-  // MOTION: "Frames: n", "Frame Time: t", then one line of values per frame.
-  let li = motionLine + 1;
-  const nextNonEmpty = (): number => {
-    while (li < lines.length && lines[li]!.trim() === '') li++;
-    return li;
-  };
-  nextNonEmpty();
+/** Parses `{ OFFSET … CHANNELS … children }` for a joint (or End Site) already named. */
+function parseJointBody(r: HierarchyReader, name: string, parent: number, endSite: boolean, line: number): void {
+  expectToken(r, '{');
+  const index = r.joints.length;
+  const joint: BvhJoint = { name, parent, offset: [0, 0, 0], channels: [], channelStart: r.channelCount, endSite, line };
+  r.joints.push(joint);
+  let sawOffset = false;
+  for (;;) {
+    const t = nextToken(r, '"}"');
+    const word = t.text.toUpperCase();
+    if (t.text === '}') break;
+    if (word === 'OFFSET') {
+      joint.offset = [nextNumber(r, 'OFFSET x'), nextNumber(r, 'OFFSET y'), nextNumber(r, 'OFFSET z')];
+      sawOffset = true;
+    } else if (word === 'CHANNELS') {
+      parseChannels(r, joint, t);
+    } else if (word === 'JOINT') {
+      if (endSite) r.fail(t.line, 'End Site cannot have children');
+      const nameTok = nextToken(r, 'joint name');
+      parseJointBody(r, nameTok.text, index, false, nameTok.line);
+    } else if (word === 'END') {
+      if (endSite) r.fail(t.line, 'End Site cannot have children');
+      const site = nextToken(r, '"Site"');
+      if (site.text.toUpperCase() !== 'SITE') r.fail(site.line, `expected "End Site", found "End ${site.text}"`);
+      parseJointBody(r, `${name}_End`, index, true, site.line);
+    } else {
+      r.fail(t.line, `unexpected "${t.text}" in joint "${name}"`);
+    }
+  }
+  if (!sawOffset) r.fail(line, `joint "${name}" has no OFFSET`);
+}
+
+/** `CHANNELS n name…` after `keyword`: the joint's channels take the next n columns of a frame line. */
+function parseChannels(r: HierarchyReader, joint: BvhJoint, keyword: Token): void {
+  if (joint.endSite) r.fail(keyword.line, 'End Site cannot have CHANNELS');
+  const countTok = nextToken(r, 'channel count');
+  const count = Number(countTok.text);
+  if (!Number.isInteger(count) || count < 0 || count > 6) r.fail(countTok.line, `bad channel count "${countTok.text}"`);
+  for (let c = 0; c < count; c++) {
+    const ct = nextToken(r, 'channel name');
+    const ch = CHANNEL_NAMES.find((n) => n.toLowerCase() === ct.text.toLowerCase());
+    if (!ch) r.fail(ct.line, `unknown channel "${ct.text}" (expected one of ${CHANNEL_NAMES.join(', ')})`);
+    if (joint.channels.includes(ch!)) r.fail(ct.line, `channel ${ch} listed twice for joint "${joint.name}"`);
+    joint.channels.push(ch!);
+  }
+  joint.channelStart = r.channelCount;
+  r.channelCount += count;
+}
+
+/** First line at or after `from` that is not blank (`lines.length` when none). */
+function skipBlankLines(lines: string[], from: number): number {
+  let li = from;
+  while (li < lines.length && lines[li]!.trim() === '') li++;
+  return li;
+}
+
+/** MOTION's "Frames: n" and "Frame Time: t" lines, and the 0-based line after them. */
+function parseMotionHeader(lines: string[], motionLine: number, fail: Fail): { frameCount: number; frameTime: number; firstFrameLine: number } {
+  let li = skipBlankLines(lines, motionLine + 1);
   const framesMatch = /^Frames\s*:\s*(\S+)\s*$/i.exec(lines[li]?.trim() ?? '');
   if (!framesMatch) fail(li + 1, 'expected "Frames: <count>"');
   const frameCount = Number(framesMatch![1]);
   if (!Number.isInteger(frameCount) || frameCount < 0) fail(li + 1, `bad frame count "${framesMatch![1]}"`);
   if (frameCount === 0) fail(li + 1, 'the clip has zero frames');
-  li++;
-  nextNonEmpty();
+  li = skipBlankLines(lines, li + 1);
   const timeMatch = /^Frame\s+Time\s*:\s*(\S+)\s*$/i.exec(lines[li]?.trim() ?? '');
   if (!timeMatch) fail(li + 1, 'expected "Frame Time: <seconds>"');
   const frameTime = Number(timeMatch![1]);
   if (!Number.isFinite(frameTime) || frameTime <= 0) fail(li + 1, `bad frame time "${timeMatch![1]}" (must be a positive number of seconds)`);
-  li++;
+  return { frameCount, frameTime, firstFrameLine: li + 1 };
+}
 
+/** The frame lines from `first` on (blank lines skipped): exactly frameCount rows of channelCount finite numbers. */
+function parseFrames(lines: string[], first: number, frameCount: number, channelCount: number, fail: Fail): Float64Array {
   const data = new Float64Array(frameCount * channelCount);
   let frame = 0;
-  for (; li < lines.length; li++) {
+  for (let li = first; li < lines.length; li++) {
     const trimmed = lines[li]!.trim();
     if (trimmed === '') continue;
     if (frame >= frameCount) fail(li + 1, `more frame lines than "Frames: ${frameCount}"`);
@@ -197,8 +237,7 @@ export function parseBvh(text: string, source = 'BVH'): BvhClip {
     frame++;
   }
   if (frame < frameCount) fail(lines.length, `"Frames: ${frameCount}" but only ${frame} frame lines`);
-
-  return { source, joints, channelCount, frameCount, frameTime, data };
+  return data;
 }
 
 /** Local transform of one joint at one frame: translation (offset + position channels) and rotation. */

@@ -164,10 +164,24 @@ type Part = keyof typeof DE_LEVA_SHAPE;
 const scale = (v: Vec3, s: number): Vec3 => [v[0] * s, v[1] * s, v[2] * s];
 const norm = (v: Vec3): number => Math.hypot(v[0], v[1], v[2]);
 
+type FullProportions = Required<Proportions>;
+type Sex = 'male' | 'female';
+type Lengths = ReturnType<typeof segmentLengths>;
+
 /**
  * Builds the humanoid for a subject of the given stature (default 1.70 m, T-pose rest).
  */
 export function createSkeleton(options: SkeletonOptions = {}): Skeleton {
+  const { H, p, sex, mass } = resolveSkeletonOptions(options);
+  const len = segmentLengths(H, p);
+  const joints = buildJoints(len);
+  const segments = buildSegments(len, DE_LEVA[sex], mass, H);
+  const landmarks = buildLandmarks(len, H, p);
+  return { joints, segments, landmarks, height: len.stature, mass, rootHeight: len.rootHeight };
+}
+
+/** The options with their defaults, each checked to be in range (UserError otherwise). */
+function resolveSkeletonOptions(options: SkeletonOptions): { H: number; p: FullProportions; sex: Sex; mass: number } {
   const H0 = options.height ?? SKELETON_DEFAULTS.height;
   if (!(H0 > 0.3 && H0 < 3)) throw new UserError(`skeleton height must be between 0.3 and 3 metres, got ${H0}`);
   const p = { arms: 1, legs: 1, trunk: 1, shoulderWidth: 1, hipWidth: 1, head: 1, ...(options.proportions ?? {}) };
@@ -175,11 +189,13 @@ export function createSkeleton(options: SkeletonOptions = {}): Skeleton {
     if (!(v > 0.3 && v < 3)) throw new UserError(`skeleton proportion "${k}" must be between 0.3 and 3, got ${v}`);
   }
   const sex = options.sex ?? SKELETON_DEFAULTS.sex;
-  const H = H0;
   const mass = options.mass ?? SKELETON_DEFAULTS.bmi * H0 * H0;
   if (!(mass > 1 && mass < 500)) throw new UserError(`skeleton mass must be between 1 and 500 kg, got ${mass}`);
+  return { H: H0, p, sex, mass };
+}
 
-  // Lengths (fractions of stature, see the header).
+/** Bone lengths in metres (fractions of stature, see the header), the root height and the resulting stature. */
+function segmentLengths(H: number, p: FullProportions) {
   const ankleH = 0.039 * H;
   const shank = 0.246 * H * p.legs;
   const thigh = 0.245 * H * p.legs;
@@ -198,8 +214,15 @@ export function createSkeleton(options: SkeletonOptions = {}): Skeleton {
   const toeFront = 0.112 * H;
   const rootHeight = ankleH + shank + thigh;
   const stature = rootHeight + pelvisLen + spineLen + chestLen + neckLen + headLen;
+  return {
+    ankleH, shank, thigh, hipHalf, pelvisLen, spineLen, chestLen, shoulderUp, shoulderHalf,
+    neckLen, headLen, upperArm, forearm, hand, heelBack, toeFront, rootHeight, stature,
+  };
+}
 
-  const sym = (side: 1 | -1, v: Vec3): Vec3 => [side * v[0], v[1], v[2]];
+/** The 17 joints in JOINT_NAMES order: rest offsets, rotation axes and limits. */
+function buildJoints(len: Lengths): JointDef[] {
+  const { rootHeight, pelvisLen, spineLen, chestLen, neckLen, shoulderHalf, shoulderUp, upperArm, forearm, hipHalf, thigh, shank } = len;
   const joints: JointDef[] = [];
   const add = (name: JointName, parent: JointName | null, offset: Vec3, axes: Vec3[], limits: Array<[number, number]>): void => {
     const dof = (parent === null ? 6 : axes.length) as Dof;
@@ -227,10 +250,22 @@ export function createSkeleton(options: SkeletonOptions = {}): Skeleton {
     add(`${side}_shin`, `${side}_thigh`, [0, -thigh, 0], [X], [[0, 2.6]]); // knee: +x bends the shin back
     add(`${side}_foot`, `${side}_shin`, [0, -shank, 0], [X, Y, Z], [[-0.9, 0.8], [-0.5, 0.5], [-0.5, 0.5]]);
   }
+  return joints;
+}
 
-  // Segments: bone end, mass properties (de Leva), capsule radius.
-  const m = DE_LEVA[sex];
-  const ends: Record<JointName, Vec3> = {
+/** Collision capsule radius of each segment at the 1.70 m reference stature, metres. */
+const SEGMENT_RADII: Record<JointName, number> = {
+  pelvis: 0.075, spine: 0.075, chest: 0.085, neck: 0.035, head: 0.058,
+  left_upper_arm: 0.030, left_forearm: 0.025, left_hand: 0.022,
+  right_upper_arm: 0.030, right_forearm: 0.025, right_hand: 0.022,
+  left_thigh: 0.050, left_shin: 0.038, left_foot: 0.030,
+  right_thigh: 0.050, right_shin: 0.038, right_foot: 0.030,
+};
+
+/** Far end of each bone in its joint's frame: the child joint, or the tip (vertex, fingertips, toes). */
+function boneEnds(len: Lengths): Record<JointName, Vec3> {
+  const { pelvisLen, spineLen, chestLen, neckLen, headLen, upperArm, forearm, hand, thigh, shank, ankleH, toeFront } = len;
+  return {
     pelvis: [0, pelvisLen, 0], spine: [0, spineLen, 0], chest: [0, chestLen, 0], neck: [0, neckLen, 0],
     head: [0, headLen, 0],
     left_upper_arm: [upperArm, 0, 0], left_forearm: [forearm, 0, 0], left_hand: [hand, 0, 0],
@@ -238,31 +273,33 @@ export function createSkeleton(options: SkeletonOptions = {}): Skeleton {
     left_thigh: [0, -thigh, 0], left_shin: [0, -shank, 0], left_foot: [0, -ankleH, toeFront],
     right_thigh: [0, -thigh, 0], right_shin: [0, -shank, 0], right_foot: [0, -ankleH, toeFront],
   };
-  const radii: Record<JointName, number> = {
-    pelvis: 0.075, spine: 0.075, chest: 0.085, neck: 0.035, head: 0.058,
-    left_upper_arm: 0.030, left_forearm: 0.025, left_hand: 0.022,
-    right_upper_arm: 0.030, right_forearm: 0.025, right_hand: 0.022,
-    left_thigh: 0.050, left_shin: 0.038, left_foot: 0.030,
-    right_thigh: 0.050, right_shin: 0.038, right_foot: 0.030,
-  };
-  type Spec = { part: Part; massPct: number; comFromProximal: boolean; longAxis: 0 | 1 | 2 };
-  const spec = (name: JointName): Spec => {
-    if (name === 'pelvis') return { part: 'lowerTrunk', massPct: m.lowerTrunk.mass, comFromProximal: false, longAxis: 1 };
-    if (name === 'spine') return { part: 'middleTrunk', massPct: m.middleTrunk.mass, comFromProximal: false, longAxis: 1 };
-    if (name === 'chest') return { part: 'upperTrunk', massPct: m.upperTrunk.mass, comFromProximal: false, longAxis: 1 };
-    if (name === 'neck') return { part: 'head', massPct: 0.2 * m.head.mass, comFromProximal: true, longAxis: 1 };
-    if (name === 'head') return { part: 'head', massPct: 0.8 * m.head.mass, comFromProximal: false, longAxis: 1 };
-    if (name.endsWith('upper_arm')) return { part: 'upperArm', massPct: m.upperArm.mass, comFromProximal: true, longAxis: 0 };
-    if (name.endsWith('forearm')) return { part: 'forearm', massPct: m.forearm.mass, comFromProximal: true, longAxis: 0 };
-    if (name.endsWith('hand')) return { part: 'hand', massPct: m.hand.mass, comFromProximal: true, longAxis: 0 };
-    if (name.endsWith('thigh')) return { part: 'thigh', massPct: m.thigh.mass, comFromProximal: true, longAxis: 1 };
-    if (name.endsWith('shin')) return { part: 'shank', massPct: m.shank.mass, comFromProximal: true, longAxis: 1 };
-    return { part: 'foot', massPct: m.foot.mass, comFromProximal: true, longAxis: 2 };
-  };
-  const segments: SegmentDef[] = JOINT_NAMES.map((name) => {
+}
+
+type SegmentSpec = { part: Part; massPct: number; comFromProximal: boolean; longAxis: 0 | 1 | 2 };
+
+/** Which de Leva segment a bone takes, its mass %, where its COM is measured from and its long axis. */
+function segmentSpec(name: JointName, m: (typeof DE_LEVA)[Sex]): SegmentSpec {
+  if (name === 'pelvis') return { part: 'lowerTrunk', massPct: m.lowerTrunk.mass, comFromProximal: false, longAxis: 1 };
+  if (name === 'spine') return { part: 'middleTrunk', massPct: m.middleTrunk.mass, comFromProximal: false, longAxis: 1 };
+  if (name === 'chest') return { part: 'upperTrunk', massPct: m.upperTrunk.mass, comFromProximal: false, longAxis: 1 };
+  if (name === 'neck') return { part: 'head', massPct: 0.2 * m.head.mass, comFromProximal: true, longAxis: 1 };
+  if (name === 'head') return { part: 'head', massPct: 0.8 * m.head.mass, comFromProximal: false, longAxis: 1 };
+  if (name.endsWith('upper_arm')) return { part: 'upperArm', massPct: m.upperArm.mass, comFromProximal: true, longAxis: 0 };
+  if (name.endsWith('forearm')) return { part: 'forearm', massPct: m.forearm.mass, comFromProximal: true, longAxis: 0 };
+  if (name.endsWith('hand')) return { part: 'hand', massPct: m.hand.mass, comFromProximal: true, longAxis: 0 };
+  if (name.endsWith('thigh')) return { part: 'thigh', massPct: m.thigh.mass, comFromProximal: true, longAxis: 1 };
+  if (name.endsWith('shin')) return { part: 'shank', massPct: m.shank.mass, comFromProximal: true, longAxis: 1 };
+  return { part: 'foot', massPct: m.foot.mass, comFromProximal: true, longAxis: 2 };
+}
+
+/** Segments: bone end, mass properties (de Leva, mass table `m`), capsule radius. */
+function buildSegments(len: Lengths, m: (typeof DE_LEVA)[Sex], mass: number, H: number): SegmentDef[] {
+  const { ankleH, heelBack, toeFront } = len;
+  const ends = boneEnds(len);
+  return JOINT_NAMES.map((name) => {
     const end = ends[name];
     const length = norm(end);
-    const sp = spec(name);
+    const sp = segmentSpec(name, m);
     const shape = DE_LEVA_SHAPE[sp.part];
     const segMass = (sp.massPct / 100) * mass;
     // Trunk and head fractions are measured from the cranial end (the far end of our bones, which point up).
@@ -281,13 +318,18 @@ export function createSkeleton(options: SkeletonOptions = {}): Skeleton {
       : sp.longAxis === 0
         ? [segMass * rl * rl, segMass * rs * rs, segMass * rt * rt]
         : [segMass * rs * rs, segMass * rt * rt, segMass * rl * rl];
-    return { name, mass: segMass, com, inertia, end, length, radius: radii[name] * (H / 1.70) };
+    return { name, mass: segMass, com, inertia, end, length, radius: SEGMENT_RADII[name] * (H / 1.70) };
   });
+}
 
-  // The 33 MediaPipe landmarks as points of the segments (T-pose, subject faces +z, left = +x).
+const landmark = (name: string, joint: number, offset: Vec3): LandmarkDef => ({ name, joint, offset });
+
+/** The 33 MediaPipe landmarks as points of the segments (T-pose, subject faces +z, left = +x), in MediaPipe order. */
+function buildLandmarks(len: Lengths, H: number, p: FullProportions): LandmarkDef[] {
+  const { ankleH, heelBack, toeFront } = len;
   const h = H * p.head;
   const J = JOINT_INDEX;
-  const L = (name: string, joint: number, offset: Vec3): LandmarkDef => ({ name, joint, offset });
+  const L = landmark;
   const head = J.head;
   const lm: Record<string, LandmarkDef> = {
     nose: L('nose', head, [0, 0.020 * h, 0.066 * h]),
@@ -312,9 +354,7 @@ export function createSkeleton(options: SkeletonOptions = {}): Skeleton {
     lm[`${side}_heel`] = L(`${side}_heel`, J[`${side}_foot`], [0, -ankleH + 0.009 * H, -heelBack]);
     lm[`${side}_foot_index`] = L(`${side}_foot_index`, J[`${side}_foot`], [0, -ankleH + 0.012 * H, toeFront]);
   }
-  const landmarks = MEDIAPIPE_33.map((n) => lm[n]!);
-
-  return { joints, segments, landmarks, height: stature, mass, rootHeight };
+  return MEDIAPIPE_33.map((n) => lm[n]!);
 }
 
 /** Number of entries of the packed angle vector (all rotational DoF except the root's). */
