@@ -73,9 +73,12 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
       mkdirSync(out, { recursive: true });
       const conn = connect(redis.url, () => {});
       try {
-        await submitJobs(conn, out, inputs.map((i) => makeJob(i, out, clip)), { queue: name });
-        const started = Date.now();
+        // Workers are long-running: the batch is timed from its submission to workers already
+        // waiting, so their start-up (seconds of module loading) is not counted against it.
         const procs = Array.from({ length: workers }, () => startWorkerProcess(redis, name));
+        await until(() => procs.every((p) => /waiting for clips/.test(p.log())));
+        const started = Date.now();
+        await submitJobs(conn, out, inputs.map((i) => makeJob(i, out, clip)), { queue: name });
         const disturbed = disturb?.(procs, out);
         const s = await waitForJobs(conn, name, undefined, () => {}, 250);
         const seconds = (Date.now() - started) / 1000;
