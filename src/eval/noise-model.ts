@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { UserError } from '../errors.ts';
 import { readValidated } from '../formats/io.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX, MEDIAPIPE_33 } from '../formats/landmarks.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
@@ -51,7 +53,9 @@ export const NOISE_MODELS: Record<string, string> = {
 /** 'none' → null; a name of NOISE_MODELS or a path to a noise-model JSON → the model. */
 export function resolveNoiseModel(nameOrPath: string): NoiseModel | null {
   if (nameOrPath === 'none') return null;
-  return readNoiseModel(NOISE_MODELS[nameOrPath] ?? nameOrPath);
+  const path = NOISE_MODELS[nameOrPath] ?? nameOrPath;
+  if (!existsSync(path)) throw new UserError(`noise model "${nameOrPath}": not one of ${[...Object.keys(NOISE_MODELS), 'none'].join(', ')}, and no such file`);
+  return readNoiseModel(path);
 }
 
 /** One sequence of a detector against the truth, both in one camera's frame. */
