@@ -39,7 +39,10 @@
  * restart: never rebuild worlds or reset bodies with setters between rollouts you compare.
  *
  * `trackMotion(skel, poses, fps, { residual })` (tracking.ts) follows a reference motion closed-loop
- * and reports MPJPE, falls and residual forces.
+ * and reports MPJPE, falls and residual forces. `trackPhysically(skel, poses, fps)` follows it with
+ * the fully physical controller (controller.ts: PD, gravity compensation, stance-leg balance, no
+ * external force) and its sampling search (sampling.ts) on a worker pool; `controlledRollout` is
+ * one rollout of that controller, and pools run it for specs of `kind: 'controlled'`.
  *
  * Defaults (PHYSICS_DEFAULTS): 120 Hz, 8 solver iterations (fewer leave the motors short of their
  * targets under load: the PGS solver does not converge along the loaded chain), force-based motors
@@ -54,7 +57,15 @@ export { runRollout, rolloutWith } from './rollout.ts';
 export type { RolloutSpec, RolloutResult, RootGains } from './rollout.ts';
 export { RolloutPool, createSyncRolloutPool, POOL_DEFAULTS } from './pool.ts';
 export type { PoolOptions } from './pool.ts';
-export { trackMotion, rootGains, TRACKING_DEFAULTS } from './tracking.ts';
-export type { TrackingOptions, TrackingResult } from './tracking.ts';
+export { trackMotion, rootGains, TRACKING_DEFAULTS, trackPhysically, PHYSICAL_TRACKING_DEFAULTS } from './tracking.ts';
+export type { TrackingOptions, TrackingResult, PhysicalTrackingOptions, PhysicalTrackingResult } from './tracking.ts';
+export { controlledRollout, CONTROLLER_DEFAULTS } from './controller.ts';
+export type { ControllerOptions, ControlledSpec, ControlledResult } from './controller.ts';
+export { BALANCE_DEFAULTS } from './balance.ts';
+export type { BalanceOptions } from './balance.ts';
+export { controlReference, referenceSlice } from './control-reference.ts';
+export type { ControlReference } from './control-reference.ts';
+export { searchControls, SAMPLING_DEFAULTS } from './sampling.ts';
+export type { SamplingOptions, SearchResult } from './sampling.ts';
 export { loadRapier } from './rapier.ts';
 export type { Rapier } from './rapier.ts';
