@@ -4,7 +4,9 @@
  * feed-forward), optionally helped by a residual root wrench — a PD "hand of God" on the pelvis
  * towards the reference root, always reported. One rollout (rollout.ts, the same the physics
  * stage runs) over the whole motion; measures MPJPE of the 33 simulated landmarks against the
- * reference landmarks (global, no alignment) and detects falls.
+ * reference landmarks (global, no alignment) and detects falls. `trackPhysically` (below) follows
+ * the same reference with the fully physical controller and its sampling search instead: no
+ * residual, no restart, falls counted.
  */
 import { landmarkPositions } from '../body/fk.ts';
 import { anglesFromPose, samplePose, type Pose } from '../body/pose.ts';
