@@ -203,6 +203,10 @@ export const PUPPET: PhysicsStageOptions = {
   recovery: { rewind: true, reset: true },
 };
 
+/** The controllers a user chooses by name (`reconstruct --controller`). */
+export const CONTROLLERS = { puppet: PUPPET, physical: FULLY_PHYSICAL } as const;
+export type ControllerName = keyof typeof CONTROLLERS;
+
 /** The stage's humanoid options: its defaults, then the caller's (per-joint stiffness merged). */
 export function humanoidOptions(humanoid: Partial<PhysicsOptions> = {}): Partial<PhysicsOptions> {
   const base = PHYSICS_STAGE_DEFAULTS.controller.humanoid;
