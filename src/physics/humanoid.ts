@@ -194,33 +194,48 @@ export async function buildHumanoid(
     const body = world.createRigidBody(desc);
     bodies.push(body.handle);
 
-    let cd: RAPIER_NS.ColliderDesc;
-    const e = seg.end;
-    if (isFoot) {
-      // Sole box from heel to toe, bottom at the sole (y = −ankle height in the joint frame).
-      const { heel, toe, ankleHeight: ankleH } = sole;
-      cd = R.ColliderDesc.cuboid(sole.halfWidth, ankleH / 2, (toe - heel) / 2)
-        .setTranslation(0, -ankleH / 2, (toe + heel) / 2);
-    } else if (seg.name === 'head') {
-      cd = R.ColliderDesc.ball(seg.radius * 1.6).setTranslation(0, e[1] * 0.55, 0.01 * H);
-    } else if (seg.name === 'pelvis' || seg.name === 'spine' || seg.name === 'chest') {
-      const halfWidth = seg.name === 'chest' ? 0.09 * H : 0.075 * H;
-      cd = R.ColliderDesc.capsule(Math.max(0.01, halfWidth - seg.radius), seg.radius)
-        .setTranslation(0, e[1] / 2, 0)
-        .setRotation({ x: 0, y: 0, z: Math.SQRT1_2, w: Math.SQRT1_2 }); // capsule across x
-    } else {
-      const len = seg.length;
-      const dir = quatFromTo([0, 1, 0], e);
-      cd = R.ColliderDesc.capsule(Math.max(0.005, len / 2 - seg.radius), seg.radius)
-        .setTranslation(e[0] / 2, e[1] / 2, e[2] / 2)
-        .setRotation({ x: dir[0], y: dir[1], z: dir[2], w: dir[3] });
-    }
+    const cd = segmentCollider(R, seg, sole, H);
     cd.setDensity(0).setFriction(o.friction).setCollisionGroups(bodyGroups);
     const col = world.createCollider(cd, body);
     if (seg.name === 'left_foot') footColliders[0] = col.handle;
     if (seg.name === 'right_foot') footColliders[1] = col.handle;
   });
 
+  const { joints, kinds, stiffness, damping } = createJoints(R, world, skel, bodies, o);
+
+  const layout: HumanoidLayout = {
+    skeleton: skel, options: o, bodies, joints, kinds, stiffness, damping,
+    angleOffsets: angleOffsets(skel), groundCollider: groundCollider.handle, footColliders, coms, masses, sole,
+  };
+  return { world, layout, R };
+}
+
+/** The collision shape of one segment in its joint frame: a sole box for feet, a ball for the head, capsules elsewhere. */
+function segmentCollider(R: Rapier, seg: Skeleton['segments'][number], sole: HumanoidLayout['sole'], H: number): RAPIER_NS.ColliderDesc {
+  const e = seg.end;
+  if (seg.name.endsWith('foot')) {
+    // Sole box from heel to toe, bottom at the sole (y = −ankle height in the joint frame).
+    const { heel, toe, ankleHeight: ankleH } = sole;
+    return R.ColliderDesc.cuboid(sole.halfWidth, ankleH / 2, (toe - heel) / 2)
+      .setTranslation(0, -ankleH / 2, (toe + heel) / 2);
+  }
+  if (seg.name === 'head') return R.ColliderDesc.ball(seg.radius * 1.6).setTranslation(0, e[1] * 0.55, 0.01 * H);
+  if (seg.name === 'pelvis' || seg.name === 'spine' || seg.name === 'chest') {
+    const halfWidth = seg.name === 'chest' ? 0.09 * H : 0.075 * H;
+    return R.ColliderDesc.capsule(Math.max(0.01, halfWidth - seg.radius), seg.radius)
+      .setTranslation(0, e[1] / 2, 0)
+      .setRotation({ x: 0, y: 0, z: Math.SQRT1_2, w: Math.SQRT1_2 }); // capsule across x
+  }
+  const dir = quatFromTo([0, 1, 0], e);
+  return R.ColliderDesc.capsule(Math.max(0.005, seg.length / 2 - seg.radius), seg.radius)
+    .setTranslation(e[0] / 2, e[1] / 2, e[2] / 2)
+    .setRotation({ x: dir[0], y: dir[1], z: dir[2], w: dir[3] });
+}
+
+/** One motorised impulse joint per non-root skeleton joint, in skeleton order (creation order is part of determinism). */
+function createJoints(
+  R: Rapier, world: RAPIER_NS.World, skel: Skeleton, bodies: number[], o: PhysicsOptions,
+): { joints: number[]; kinds: JointKind[]; stiffness: number[]; damping: number[] } {
   const joints: number[] = [];
   const kinds: JointKind[] = [];
   const stiffness: number[] = [];
@@ -257,12 +272,7 @@ export async function buildHumanoid(
     }
     joints.push(joint.handle); kinds.push(kind); stiffness.push(k); damping.push(d);
   });
-
-  const layout: HumanoidLayout = {
-    skeleton: skel, options: o, bodies, joints, kinds, stiffness, damping,
-    angleOffsets: angleOffsets(skel), groundCollider: groundCollider.handle, footColliders, coms, masses, sole,
-  };
-  return { world, layout, R };
+  return { joints, kinds, stiffness, damping };
 }
 
 /** Builds the world for a state and returns its snapshot and layout (the world is freed). */
