@@ -29,6 +29,9 @@ export function registerWorker(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      // With Redis gone, BullMQ's connections keep trying to reconnect and would hold the
+      // process open: a stopped worker has nothing left to do.
+      process.exit(process.exitCode ?? 0);
     });
 }
 
