@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { typescriptThreadSource } from '../ts-thread.ts';
 import type { JobData } from './job.ts';
 
 /** What a clip thread reports. */
@@ -29,21 +28,8 @@ export interface RunningClip {
   cancel(): Promise<void>;
 }
 
-/**
- * The thread is TypeScript: Node 20 does not pass tsx's loader on to worker threads, so a
- * bootstrap registers it through tsx's API before importing clip-thread.ts.
- */
-function bootstrap(): string {
-  let api = 'tsx/esm/api';
-  try {
-    api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  } catch {
-    // bare resolution from the working directory
-  }
-  const entry = new URL('./clip-thread.ts', import.meta.url).href;
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-}
-const BOOTSTRAP = bootstrap();
+/** The clip runs in a TypeScript thread (clip-thread.ts). */
+const BOOTSTRAP = typescriptThreadSource(new URL('./clip-thread.ts', import.meta.url));
 
 /** Runs one clip's reconstruction in a worker thread. */
 export function runClip(job: JobData, onProgress: (stage: string, done: number, total: number) => void = () => {}): RunningClip {

@@ -15,8 +15,7 @@
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { typescriptThreadSource } from '../ts-thread.ts';
 import type { HumanoidLayout } from './humanoid.ts';
 import { loadRapier, type Rapier } from './rapier.ts';
 import type { RolloutResult, RolloutSpec } from './rollout.ts';
@@ -33,26 +32,11 @@ export interface PoolOptions {
 
 export const POOL_DEFAULTS: PoolOptions = { workers: availableParallelism(), timeoutMs: 10 * 60_000 };
 
-/**
- * Workers are TypeScript: `execArgv: ['--import', 'tsx']` does not register tsx's loader in a
- * worker on Node 20, so a tiny bootstrap registers it through tsx's API, then imports worker.ts.
- * A failed start is reported through shared memory, because the main thread may be blocked.
- */
-function workerBootstrap(): string {
-  let api = 'tsx/esm/api';
-  try {
-    // require.resolve finds the CommonJS entry; the ESM one sits beside it.
-    api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  } catch {
-    // fall back to bare resolution from the working directory
-  }
-  const worker = new URL('./worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); })` +
-    `.catch((e) => import('node:worker_threads').then(({ workerData: d }) => {` +
-    ` d.port.postMessage({ bootError: String((e && e.stack) || e) });` +
-    ` const c = new Int32Array(d.control); Atomics.add(c, ${CTL.failed}, 1); Atomics.notify(c, ${CTL.ready}); }))`;
-}
-const WORKER_BOOTSTRAP = workerBootstrap();
+/** Workers are TypeScript (worker.ts); a failed start is reported through shared memory, because the main thread may be blocked. */
+const WORKER_BOOTSTRAP = typescriptThreadSource(new URL('./worker.ts', import.meta.url),
+  `.catch((e) => import('node:worker_threads').then(({ workerData: d }) => {` +
+  ` d.port.postMessage({ bootError: String((e && e.stack) || e) });` +
+  ` const c = new Int32Array(d.control); Atomics.add(c, ${CTL.failed}, 1); Atomics.notify(c, ${CTL.ready}); }))`);
 
 interface Slot {
   worker: Worker;

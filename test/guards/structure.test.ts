@@ -24,7 +24,7 @@ const FLOORS: Record<string, number> = {
   optimus: 0, ingest: 0, body: 0, geometry: 0, formats: 0,
 };
 /** Leaf utilities at the top of src/ (they import nothing): every room may use them. */
-const BASE = new Set(['src/errors.ts', 'src/random.ts']);
+const BASE = new Set(['src/errors.ts', 'src/random.ts', 'src/ts-thread.ts']);
 /** What the viewer may import from src/: pure, browser-safe ground floors. */
 const VIEWER_MAY_IMPORT = new Set(['formats', 'geometry', 'export']);
 
