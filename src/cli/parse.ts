@@ -1,4 +1,5 @@
 import { UserError } from '../errors.ts';
+import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../export/index.ts';
 
 /** Option parsers shared by the sub-commands: each refuses bad values with one clear line. */
 export function positiveInt(name: string) {
@@ -35,6 +36,14 @@ export function intList(name: string) {
 
 export function stringList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** `--exports`: a comma-separated list of export formats, or `none`. */
+export function exportList(value: string): ExportFormat[] {
+  if (value === 'none') return [];
+  const list = stringList(value);
+  for (const f of list) if (!isExportFormat(f)) throw new UserError(`--exports: unknown format "${f}" (choose from ${Object.keys(EXPORT_FORMATS).join(', ')}, or none)`);
+  return list as ExportFormat[];
 }
 
 export function collect(value: string, previous: string[] = []): string[] {

@@ -10,23 +10,16 @@ import { ensureWritableOut } from '../../batch/out-dir.ts';
 import { QUEUE_DEFAULTS, submitJobs, waitForJobs, type QueueStatus } from '../../batch/queue.ts';
 import { maskUrl, parseRedisUrl } from '../../batch/redis-url.ts';
 import { UserError } from '../../errors.ts';
-import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../../export/index.ts';
+import type { ExportFormat } from '../../export/index.ts';
 import { parseBackend } from '../../optimus/backend.ts';
 import { OPTIMIZER_NAMES, parseOptimizerName } from '../../reconstruct/optimizers.ts';
-import { nonNegativeInt, positiveInt, stringList } from '../parse.ts';
+import { exportList, nonNegativeInt, positiveInt } from '../parse.ts';
 import { formatSeconds } from '../progress.ts';
 
 interface BatchFlags {
   out: string; concurrency: number; redis?: string; wait?: boolean; queue: string; attempts: number; retryFailed?: boolean;
   physics: boolean; optimizer: string; kinematicOptimizer: string; iterations?: number; kinematicIterations?: number;
   workers?: number; height?: number; exports: ExportFormat[]; backend: 'wasm' | 'cpu' | 'tensorflow'; checkSheet: boolean; quiet?: boolean;
-}
-
-function exportFormats(value: string): ExportFormat[] {
-  const list = value === 'none' ? [] : stringList(value);
-  const bad = list.find((f) => !isExportFormat(f));
-  if (bad !== undefined) throw new UserError(`--exports: unknown format "${bad}" (choose from ${Object.keys(EXPORT_FORMATS).join(', ')}, or none)`);
-  return list as ExportFormat[];
 }
 
 export function registerBatch(program: Command): void {
@@ -48,7 +41,7 @@ export function registerBatch(program: Command): void {
     .option('--kinematic-iterations <n>', 'kinematic iterations per window', positiveInt('--kinematic-iterations'))
     .option('--workers <w>', 'physics threads per clip (default: the cores divided among the concurrent clips)', nonNegativeInt('--workers'))
     .option('--height <m>', 'subject stature in metres, when known', Number)
-    .option('--exports <list>', 'export formats per clip: bvh,glb,csv or none', exportFormats, CLIP_DEFAULTS.exports)
+    .option('--exports <list>', 'export formats per clip: bvh,glb,csv or none', exportList, CLIP_DEFAULTS.exports)
     .option('--backend <name>', 'tfjs backend: wasm, cpu, tensorflow', parseBackend, CLIP_DEFAULTS.backend)
     .option('--no-check-sheet', 'do not render check.jpg per clip')
     .option('--quiet', 'print nothing but errors')

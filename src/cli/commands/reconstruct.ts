@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
-import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../../export/index.ts';
+import type { ExportFormat } from '../../export/index.ts';
 import { parseBackend } from '../../optimus/backend.ts';
 import { KINEMATIC_DEFAULTS } from '../../reconstruct/kinematic.ts';
 import { OPTIMIZER_NAMES, parseOptimizerName } from '../../optimus/optimizers.ts';
@@ -9,16 +9,9 @@ import { PHYSICS_STAGE_DEFAULTS } from '../../reconstruct/physics-stage.ts';
 import { CONTROLLERS, type ControllerName } from '../../reconstruct/physics-options.ts';
 import type { PhysicsAccounting } from '../../formats/motion.ts';
 import { reconstruct, type ReconstructReport } from '../../reconstruct/pipeline.ts';
-import { nonNegativeInt, positiveInt, stringList } from '../parse.ts';
+import { exportList, nonNegativeInt, positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
 import { detectionOptionsFrom, withDetectionOptions } from './ingest.ts';
-
-function exportList(value: string): ExportFormat[] {
-  if (value === 'none') return [];
-  const list = stringList(value);
-  for (const f of list) if (!isExportFormat(f)) throw new UserError(`--exports: unknown format "${f}" (choose from ${Object.keys(EXPORT_FORMATS).join(', ')}, or none)`);
-  return list as ExportFormat[];
-}
 
 export function registerReconstruct(program: Command): void {
   const cmd = program
