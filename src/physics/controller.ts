@@ -87,7 +87,7 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
   const pos = new Float64Array(M), vel = new Float64Array(M);
   const state: BodyState = { pose: new Float64Array(J * 7), velocity: new Float64Array(J * 6) };
   const mass = createMassState(layout);
-  const torques = new Float64Array(J * 3);
+  const torques = new Float64Array(J * 3), perBody = new Float64Array(J * 3);
   const chains = legChains(layout);
   const skip = new Array<boolean>(J).fill(false);
   const gravity = layout.options.gravity;
@@ -102,13 +102,14 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
         const t = s / S;
         for (let m = 0; m < M; m++) pos[m] = knots[k * M + m]! + t * (knots[(k + 1) * M + m]! - knots[k * M + m]!);
         sim.setMotorTargets(pos, vel, 0, 0, o.gainScale);
-        torques.fill(0);
         const contacts = sim.footContacts();
-        if (o.feedForward || o.balance) {
-          sim.readState(state);
-          massState(layout, state, mass);
-        }
+        // In flight nothing is applied (a falling body needs no torque against gravity): no state to read.
         if (contacts[0] || contacts[1]) {
+          torques.fill(0);
+          if (o.feedForward || o.balance) {
+            sim.readState(state);
+            massState(layout, state, mass);
+          }
           // A leg on the ground is carried by the balance layer, not held up like a limb.
           skip.fill(false);
           for (let side = 0; side < 2; side++) if (contacts[side]) for (const j of chains[side]!) skip[j] = true;
@@ -126,7 +127,7 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
             addStanceTorques(layout, state, mass, chains, stanceShares(state, mass, chains, contacts), wrench, o.balance, torques);
           }
           clampTorques(torques, maxTorque);
-          netTorque = Math.max(netTorque, netInjected(torques, layout));
+          netTorque = Math.max(netTorque, netInjected(torques, layout, perBody));
           sim.applyJointTorques(torques);
         }
         sim.step();
@@ -164,8 +165,8 @@ function clampTorques(torques: Float64Array, max: number): void {
  * What the controller adds to the body as a whole: each joint torque is applied as +τ on the
  * child and −τ on the parent, so the sum is zero up to rounding; measured, not assumed.
  */
-function netInjected(torques: Float64Array, layout: HumanoidLayout): number {
-  const perBody = new Float64Array(torques.length);
+function netInjected(torques: Float64Array, layout: HumanoidLayout, perBody: Float64Array): number {
+  perBody.fill(0);
   const joints = layout.skeleton.joints;
   for (let j = 1; j < joints.length; j++) {
     const par = joints[j]!.parent;
