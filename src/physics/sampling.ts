@@ -151,9 +151,13 @@ export async function searchControls(
     const results = (await pool.runBatch(layout, snapshot, specs)) as ControlledResult[];
     rollouts += results.length;
     const scored = results.map((r, i) => {
-      let cost = 0;
-      for (let f = 0; f < LA; f++) cost += f < r.frames && (r.fellAt === null || f < r.fellAt) ? frameCost(r, f, refLandmarks, k0 + f + 1) : o.fallPenalty;
-      const committed = Array.from({ length: Math.min(L, r.frames) }, (_, f) => frameCost(r, f, refLandmarks, k0 + f + 1)).reduce((a, b) => a + b, 0);
+      // Look-ahead cost (fallen or missing frames at the penalty) and the committed frames' own cost, fallen or not.
+      let cost = 0, committed = 0;
+      for (let f = 0; f < LA; f++) {
+        const e = f < r.frames ? frameCost(r, f, refLandmarks, k0 + f + 1) : 0;
+        if (f < L && f < r.frames) committed += e;
+        cost += f < r.frames && (r.fellAt === null || f < r.fellAt) ? e : o.fallPenalty;
+      }
       return { i, r, total: drawn[i]!.parent.cost + cost, committed };
     }).filter((s) => s.r.frames >= L && s.r.endSnapshot);
     if (scored.length === 0) throw new Error(`sampling search: every candidate of segment ${seg} blew up (frame ${k0})`);
