@@ -193,7 +193,7 @@ export class HumanoidSim {
    */
   addGroundForces(out: Float64Array, offset = 0): void {
     const rate = this.layout.options.rate;
-    const [left, right] = this.feet.map((f) => f.handle);
+    const [left, right] = this.layout.footColliders;
     this.world.contactPairsWith(this.ground, (other) => {
       const slot = offset + (other.handle === left ? 0 : other.handle === right ? 1 : 2);
       this.world.contactPair(this.ground, other, (m) => {
