@@ -14,20 +14,33 @@ import { centroid, unit } from './vec3.ts';
 /** Share of frames whose lowest foot point may lie below the stance level that defines the ground. */
 export const GROUND_PERCENTILE = 0.05;
 
+/** Local sole points (foot frame) under the heel and the toe tip. */
+export function solePoints(skel: Skeleton, side: 'left' | 'right'): { heel: Vec3; toe: Vec3 } {
+  const toe = skel.segments[JOINT_INDEX[`${side}_foot`]]!.end;
+  const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
+  return { heel: [toe[0], toe[1], heelZ], toe: [...toe] as Vec3 };
+}
+
+/** World [toe, heel] sole points of each foot ([left, right]) of a pose. */
+function worldSoles(skel: Skeleton, pose: Pose): Array<readonly [Vec3, Vec3]> {
+  const world = forwardKinematics(skel, pose);
+  return (['left', 'right'] as const).map((side) => {
+    const foot = JOINT_INDEX[`${side}_foot`];
+    const sole = solePoints(skel, side);
+    return [segmentPoint(world, foot, sole.toe), segmentPoint(world, foot, sole.heel)] as const;
+  });
+}
+
+/** The lowest of a pose's world sole points (left toe, left heel, right toe, right heel: the first lowest). */
+function lowestOf(soles: Array<readonly [Vec3, Vec3]>): Vec3 {
+  let best: Vec3 = [0, Infinity, 0];
+  for (const foot of soles) for (const p of foot) if (p[1] < best[1]) best = p;
+  return best;
+}
+
 /** Lowest sole point of a pose (world position). */
 function lowestSole(skel: Skeleton, pose: Pose): Vec3 {
-  const world = forwardKinematics(skel, pose);
-  let best: Vec3 = [0, Infinity, 0];
-  for (const side of ['left', 'right'] as const) {
-    const foot = JOINT_INDEX[`${side}_foot`];
-    const toe = skel.segments[foot]!.end;
-    const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
-    for (const local of [toe, [toe[0], toe[1], heelZ] as Vec3]) {
-      const p = segmentPoint(world, foot, local);
-      if (p[1] < best[1]) best = p;
-    }
-  }
-  return best;
+  return lowestOf(worldSoles(skel, pose));
 }
 
 /**
@@ -118,26 +131,17 @@ const FLAT_PERCENTILE = 0.5;
 /** Fewer flat standing foot-frames than this share of frames: fall back to the lowest sole points. */
 const MIN_FLAT_SHARE = 0.05;
 
-/** Height of the sole where feet stand flat and still, or null when too few frames do. */
-function flatStanceLevel(skel: Skeleton, poses: Pose[], fps: number): number | null {
-  const soles = poses.map((p) => {
-    const world = forwardKinematics(skel, p);
-    return (['left', 'right'] as const).map((side) => {
-      const foot = JOINT_INDEX[`${side}_foot`];
-      const toe = skel.segments[foot]!.end;
-      const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
-      return [segmentPoint(world, foot, toe), segmentPoint(world, foot, [toe[0], toe[1], heelZ])] as const;
-    });
-  });
+/** Height of the sole where feet stand flat and still (per frame, worldSoles), or null when too few frames do. */
+function flatStanceLevel(soles: Array<Array<readonly [Vec3, Vec3]>>, fps: number): number | null {
   const levels: number[] = [];
   soles.forEach((feet, k) => feet.forEach(([toe, heel], s) => {
-    const a = soles[Math.max(0, k - 1)]![s]!, b = soles[Math.min(poses.length - 1, k + 1)]![s]!;
-    const span = Math.min(poses.length - 1, k + 1) - Math.max(0, k - 1);
+    const a = soles[Math.max(0, k - 1)]![s]!, b = soles[Math.min(soles.length - 1, k + 1)]![s]!;
+    const span = Math.min(soles.length - 1, k + 1) - Math.max(0, k - 1);
     const centre = (q: typeof a): [number, number] => [(q[0][0] + q[1][0]) / 2, (q[0][2] + q[1][2]) / 2];
     const speed = span > 0 ? Math.hypot(centre(b)[0] - centre(a)[0], centre(b)[1] - centre(a)[1]) * fps / span : 0;
     if (Math.abs(toe[1] - heel[1]) < FLAT_HEIGHT && speed < FLAT_SPEED) levels.push((toe[1] + heel[1]) / 2);
   }));
-  if (levels.length < MIN_FLAT_SHARE * poses.length) return null;
+  if (levels.length < MIN_FLAT_SHARE * soles.length) return null;
   return [...levels].sort((x, y) => x - y)[Math.floor(FLAT_PERCENTILE * (levels.length - 1))]!;
 }
 
@@ -148,9 +152,10 @@ function flatStanceLevel(skel: Skeleton, poses: Pose[], fps: number): number | n
  * frame's hip centre goes above the origin.
  */
 export function placeOnGround(skel: Skeleton, poses: Pose[], fps: number): void {
-  const lowest = poses.map((p) => lowestSolePoint(skel, p));
+  const soles = poses.map((p) => worldSoles(skel, p));
+  const lowest = soles.map((s) => lowestOf(s)[1]);
   const sorted = [...lowest].sort((a, b) => a - b);
-  const ground = flatStanceLevel(skel, poses, fps) ?? sorted[Math.floor(GROUND_PERCENTILE * (sorted.length - 1))]!;
+  const ground = flatStanceLevel(soles, fps) ?? sorted[Math.floor(GROUND_PERCENTILE * (sorted.length - 1))]!;
   const x0 = poses[0]!.rootPosition[0];
   const z0 = poses[0]!.rootPosition[2];
   poses.forEach((p, k) => {

@@ -11,9 +11,8 @@ import { rigFamily, type RigFamily } from './rig-family.ts';
 import { standingReference } from './rig-stance.ts';
 import { leadingBindFrames } from './bind-frames.ts';
 import { trunkLeans, type TrunkPoints, unleanTrunk } from './rig-trunk.ts';
-import { GROUND_PERCENTILE, levelGround, lowestSolePoint, placeOnGround } from './retarget-ground.ts';
+import { GROUND_PERCENTILE, levelGround, lowestSolePoint, placeOnGround, solePoints } from './retarget-ground.ts';
 import { add, alignTwo, centroid, cross, dot, len, mid, mul, sub, unit } from './vec3.ts';
-import { LANDMARK_INDEX } from '../formats/landmarks.ts';
 import { type Pose, samplePose } from './pose.ts';
 import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
 
@@ -431,13 +430,6 @@ export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contactHeight: 0.025, conta
 
 /** Source foot points of one frame relative to the source hip centre, file units (y up). */
 interface SourceFeet { ankle: [Vec3, Vec3]; toe: [Vec3 | null, Vec3 | null] }
-
-/** Local sole points (foot frame) under the heel and the toe tip. */
-function solePoints(skel: Skeleton, side: 'left' | 'right'): { heel: Vec3; toe: Vec3 } {
-  const toe = skel.segments[JOINT_INDEX[`${side}_foot`]]!.end;
-  const heelZ = skel.landmarks[LANDMARK_INDEX[`${side}_heel`]]!.offset[2];
-  return { heel: [toe[0], toe[1], heelZ], toe: [...toe] as Vec3 };
-}
 
 /**
  * Per frame and foot: is the source heel (ankle joint) / toe planted? Heights are measured above
