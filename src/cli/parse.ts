@@ -34,6 +34,14 @@ export function intList(name: string) {
   };
 }
 
+/** One of `values`, by name. */
+export function choice<T extends string>(name: string, values: readonly T[]) {
+  return (value: string): T => {
+    if ((values as readonly string[]).includes(value)) return value as T;
+    throw new UserError(`${name} must be one of ${values.join(', ')}, got "${value}"`);
+  };
+}
+
 export function stringList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
 }

@@ -4,15 +4,8 @@ import { ingest, type IngestOptions } from '../../ingest/ingest.ts';
 import { INTRINSICS_DEFAULTS, type CameraSource } from '../../ingest/intrinsics.ts';
 import { KEYPOINT_FORMATS, type KeypointFormat } from '../../ingest/importers/index.ts';
 import { LANDMARK_MODELS, type LandmarkModel } from '../../ingest/models.ts';
-import { nonNegativeNumber, positiveInt } from '../parse.ts';
+import { choice, nonNegativeNumber, positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
-
-function choice<T extends string>(name: string, values: readonly T[]) {
-  return (value: string): T => {
-    if ((values as readonly string[]).includes(value)) return value as T;
-    throw new UserError(`${name} must be one of ${values.join(', ')}, got "${value}"`);
-  };
-}
 
 function size(value: string): { width: number; height: number } {
   const m = /^(\d+)x(\d+)$/i.exec(value.trim());

@@ -9,7 +9,7 @@ import { PHYSICS_STAGE_DEFAULTS } from '../../reconstruct/physics-stage.ts';
 import { CONTROLLERS, type ControllerName } from '../../reconstruct/physics-options.ts';
 import type { PhysicsAccounting } from '../../formats/motion.ts';
 import { reconstruct, type ReconstructReport } from '../../reconstruct/pipeline.ts';
-import { exportList, nonNegativeInt, positiveInt } from '../parse.ts';
+import { choice, exportList, nonNegativeInt, positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
 import { detectionOptionsFrom, withDetectionOptions } from './ingest.ts';
 
@@ -24,7 +24,7 @@ export function registerReconstruct(program: Command): void {
     .option('--no-physics', 'stop after the kinematic stage (motion.json = kinematic fit)')
     .option('--optimizer <name>', `optimizer of the physics stage: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
     .option('--kinematic-optimizer <name>', 'optimizer of the kinematic stage (exact gradients)', parseOptimizerName, 'lbfgs')
-    .option('--controller <name>', 'physics controller: puppet (a root PD force holds the pelvis up, reported as residual) or physical (no external force: balance layer and sampling search; slower and, today, less accurate)', parseController, 'puppet')
+    .option('--controller <name>', 'physics controller: puppet (a root PD force holds the pelvis up, reported as residual) or physical (no external force: balance layer and sampling search; slower and, today, less accurate)', choice('--controller', Object.keys(CONTROLLERS) as ControllerName[]), 'puppet')
     .option('--iterations <n>', `physics iterations per window (default ${PHYSICS_STAGE_DEFAULTS.iterations})`, positiveInt('--iterations'))
     .option('--kinematic-iterations <n>', `kinematic iterations per window (default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--kinematic-iterations'))
     .option('--workers <w>', 'rollout worker threads for the physics stage (0: main thread only; the result does not depend on it)', nonNegativeInt('--workers'), availableParallelism())
@@ -95,9 +95,4 @@ function physicsLines(p: PhysicsAccounting): string[] {
     `  residual (external force other than gravity and contact): ${r.meanPctBodyWeight.toFixed(1)} % of body weight mean, ${r.maxPctBodyWeight.toFixed(1)} % max, ${r.framesAbove10Pct} of ${p.simulatedFrames} frames above 10 % (${r.meanN.toFixed(1)} N, ${r.meanNm.toFixed(1)} N·m; body ${p.massKg.toFixed(1)} kg)`,
     `  contact support ${p.contactSupportPct.toFixed(0)} % of body weight over stance frames; restarts ${p.restarts}, falls ${p.falls}${physical ? ' (fully physical)' : ''}`,
   ];
-}
-
-function parseController(value: string): ControllerName {
-  if (!Object.hasOwn(CONTROLLERS, value)) throw new UserError(`--controller must be one of ${Object.keys(CONTROLLERS).join(', ')}, got "${value}"`);
-  return value as ControllerName;
 }
