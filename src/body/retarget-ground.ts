@@ -4,7 +4,7 @@ import { LANDMARK_INDEX } from '../formats/landmarks.ts';
 import { forwardKinematics, segmentPoint } from './fk.ts';
 import type { Pose } from './pose.ts';
 import { JOINT_INDEX, type Skeleton } from './skeleton.ts';
-import { centroid, unit } from './vec3.ts';
+import { centroid, unit } from '../geometry/vec3.ts';
 
 /**
  * The floor of a retargeted clip: a tilted capture floor is levelled, then the ground is set at

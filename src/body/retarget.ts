@@ -12,7 +12,7 @@ import { standingReference } from './rig-stance.ts';
 import { leadingBindFrames } from './bind-frames.ts';
 import { trunkLeans, type TrunkPoints, unleanTrunk } from './rig-trunk.ts';
 import { GROUND_PERCENTILE, levelGround, lowestSolePoint, placeOnGround, solePoints } from './retarget-ground.ts';
-import { add, alignTwo, centroid, cross, dot, len, mid, mul, sub, unit } from './vec3.ts';
+import { add, alignTwo, centroid, cross, dot, len, mid, mul, sub, unit } from '../geometry/vec3.ts';
 import { type Pose, samplePose } from './pose.ts';
 import { createSkeleton, JOINT_INDEX, type Skeleton } from './skeleton.ts';
 

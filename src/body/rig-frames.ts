@@ -1,7 +1,7 @@
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
 import { quatConjugate, quatMultiply, quatRotate } from '../geometry/quaternion.ts';
 import { type BvhClip, bvhFramePose } from './bvh.ts';
-import { alignTwo, cross, dot, len, mul, sub, unit } from './vec3.ts';
+import { alignTwo, cross, dot, len, mul, sub, unit } from '../geometry/vec3.ts';
 
 /**
  * Local frames of the source joints that carry landmarks without a joint of their own (the

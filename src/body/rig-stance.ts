@@ -1,6 +1,6 @@
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { type BvhClip, bvhFramePose, bvhRestPositions } from './bvh.ts';
-import { dot, mid, sub } from './vec3.ts';
+import { dot, mid, sub } from '../geometry/vec3.ts';
 
 /**
  * The standing pose a rig's up axis and size are read from. Most rigs stand in their zero pose

@@ -1,6 +1,6 @@
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { quatFromAxisAngle, quatRotate } from '../geometry/quaternion.ts';
-import { add, cross, dot, len, sub, unit } from './vec3.ts';
+import { add, cross, dot, len, sub, unit } from '../geometry/vec3.ts';
 
 /**
  * Rigs disagree on where their trunk joints sit: the CMU skeleton's lower-back joint is behind

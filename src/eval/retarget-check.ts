@@ -1,4 +1,5 @@
 import type { Vec3 } from '../geometry/quaternion.ts';
+import { cross, mid, sub } from '../geometry/vec3.ts';
 import { LANDMARK_INDEX, type LandmarkName } from '../formats/landmarks.ts';
 import { footSkatePct, type LandmarkFrame, METRIC_DEFAULTS } from './metrics.ts';
 
@@ -71,9 +72,6 @@ const RIGID_PAIRS: Array<[LandmarkName, LandmarkName]> = [
 const L = LANDMARK_INDEX;
 /** Fewer frames where the source stands on a flat foot than this: judge stance by the truth's contacts. */
 const MIN_FLAT_FRAMES = 10;
-const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const mid = (a: Vec3, b: Vec3): Vec3 => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
-const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 const angleDeg = (a: Vec3, b: Vec3): number => {
   const c = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / ((Math.hypot(...a) * Math.hypot(...b)) || 1);
   return (Math.acos(Math.max(-1, Math.min(1, c))) * 180) / Math.PI;

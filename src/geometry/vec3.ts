@@ -1,7 +1,7 @@
-import type { Quat, Vec3 } from '../geometry/quaternion.ts';
-import { quatFromMatrix, quatNormalize } from '../geometry/quaternion.ts';
+import type { Quat, Vec3 } from './quaternion.ts';
+import { quatFromMatrix, quatNormalize } from './quaternion.ts';
 
-/** Small vector helpers of the retargeting code (plain tuples, no allocation tricks). */
+/** Small 3-vector helpers on plain tuples (retargeting, its checks), no allocation tricks. */
 export const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 export const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 export const mul = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
