@@ -4,7 +4,7 @@
  * orientation, and the nose height (for fall detection). Built once from a reference motion;
  * a rollout gets a slice starting at its snapshot's frame, so a batch stays small to post.
  */
-import { forwardKinematics } from '../body/fk.ts';
+import { forwardKinematics, type WorldPose } from '../body/fk.ts';
 import { anglesFromPose, type Pose } from '../body/pose.ts';
 import { angleCount, type Skeleton } from '../body/skeleton.ts';
 import { quatRotate } from '../geometry/quaternion.ts';
@@ -27,9 +27,8 @@ export interface ControlReference {
   noseY: Float64Array;
 }
 
-/** Centre of mass of a pose with the simulated body masses. */
-export function poseCom(layout: HumanoidLayout, pose: Pose): [number, number, number] {
-  const w = forwardKinematics(layout.skeleton, pose);
+/** Centre of mass of a pose (its forward kinematics) with the simulated body masses. */
+function poseCom(layout: HumanoidLayout, w: WorldPose): [number, number, number] {
   let m = 0, x = 0, y = 0, z = 0;
   layout.coms.forEach((c, i) => {
     const o = quatRotate(w.rotations[i]!, c);
@@ -50,11 +49,11 @@ export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: num
   };
   const nose = skel.landmarks[0]!;
   poses.forEach((p, k) => {
+    const w = forwardKinematics(skel, p);
     ref.angles.set(anglesFromPose(skel, p), k * D);
-    ref.com.set(poseCom(layout, p), k * 3);
+    ref.com.set(poseCom(layout, w), k * 3);
     ref.root.set(p.rootPosition, k * 3);
     ref.rootRot.set(p.rootRotation, k * 4);
-    const w = forwardKinematics(skel, p);
     ref.noseY[k] = w.positions[nose.joint]![1] + quatRotate(w.rotations[nose.joint]!, nose.offset)[1];
   });
   for (let k = 0; k < n; k++) {
