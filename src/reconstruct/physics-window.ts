@@ -190,9 +190,11 @@ function rolloutSpec(w: WindowContext, x: Float64Array, gainScale: number): Roll
 /** Rollouts of one window from one start state, counted, on the pool's workers when there are any. */
 class WindowRollouts {
   gainScale: number;
+  private readonly lossCtx: WindowLossContext;
 
   constructor(private readonly w: WindowContext, private readonly snapshot: Uint8Array, private readonly carry: Float64Array, private readonly counter: { rollouts: number }) {
     this.gainScale = w.fullGains;
+    this.lossCtx = lossContext(w);
   }
 
   expand(x: Float64Array): Float64Array {
@@ -214,7 +216,7 @@ class WindowRollouts {
   }
 
   loss(x: Float64Array, r: RolloutResult): number {
-    return windowLossValue(lossContext(this.w), r, this.expand(x));
+    return windowLossValue(this.lossCtx, r, this.expand(x));
   }
 }
 
