@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { readValidated, validate, writeJsonAtomic } from '../formats/io.ts';
 import { keypointsFile, type KeypointsFile } from '../formats/keypoints.ts';
 import { detectSource, openSource } from '../ingest/ingest.ts';
-import type { LandmarkModel } from '../ingest/models.ts';
+import { sha256File, type LandmarkModel } from '../ingest/models.ts';
 
 /**
  * BlazePose detections of a video through the project's own ingest, one track per
@@ -44,7 +43,7 @@ export interface CandidateTrack {
 }
 
 export function fileHash(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+  return sha256File(path).slice(0, 16);
 }
 
 /** Detects (or reads from the cache) every person choice of one video. */
