@@ -11,6 +11,7 @@
 import {
   quatConjugate, quatMultiply, quatRotate, quatToRotationVector, type Quat, type Vec3,
 } from '../geometry/quaternion.ts';
+import { cross } from '../geometry/vec3.ts';
 import type { HumanoidLayout } from './humanoid.ts';
 import type { MassState } from './inverse-dynamics.ts';
 import type { BodyState } from './sim.ts';
@@ -55,8 +56,6 @@ export function legChains(layout: HumanoidLayout): [number[], number[]] {
   const idx = (n: string) => layout.skeleton.joints.findIndex((j) => j.name === n);
   return (['left', 'right'] as const).map((s) => [idx(`${s}_thigh`), idx(`${s}_shin`), idx(`${s}_foot`)]) as [number[], number[]];
 }
-
-const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 
 /**
  * The virtual force and torque for this state, the force inside the friction cone (weight
