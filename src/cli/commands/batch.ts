@@ -1,20 +1,20 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeIndex } from '../../batch/batch-index.ts';
-import { connect, probeRedis } from '../../batch/connection.ts';
 import { defaultConcurrency, physicsThreads } from '../../batch/cores.ts';
 import { findInputs } from '../../batch/inputs.ts';
 import { CLIP_DEFAULTS, jobId, makeJob, type ClipOptions } from '../../batch/job.ts';
 import { runLocalBatch, type BatchEvent } from '../../batch/local.ts';
 import { ensureWritableOut } from '../../batch/out-dir.ts';
-import { QUEUE_DEFAULTS, submitJobs, waitForJobs, type QueueStatus } from '../../batch/queue.ts';
-import { maskUrl, parseRedisUrl } from '../../batch/redis-url.ts';
+import { QUEUE_DEFAULTS, submitJobs, waitForJobs } from '../../batch/queue.ts';
+import { maskUrl } from '../../batch/redis-url.ts';
 import { UserError } from '../../errors.ts';
 import type { ExportFormat } from '../../export/index.ts';
 import { parseBackend } from '../../optimus/backend.ts';
 import { OPTIMIZER_NAMES, parseOptimizerName } from '../../reconstruct/optimizers.ts';
 import { exportList, nonNegativeInt, positiveInt } from '../parse.ts';
 import { formatSeconds } from '../progress.ts';
+import { failureLines, openRedis, queueCounts } from './status.ts';
 
 interface BatchFlags {
   out: string; concurrency: number; redis?: string; wait?: boolean; queue: string; attempts: number; retryFailed?: boolean;
@@ -67,9 +67,7 @@ export function registerBatch(program: Command): void {
 }
 
 async function submit(url: string, out: string, jobs: ReturnType<typeof makeJob>[], flags: BatchFlags, say: (l: string) => void): Promise<void> {
-  parseRedisUrl(url);
-  await probeRedis(url);
-  const redis = connect(url, (m) => process.stderr.write(`optimus-motion: Redis ${maskUrl(url)}: ${m}\n`));
+  const redis = await openRedis(url);
   try {
     const r = await submitJobs(redis, out, jobs, { queue: flags.queue, attempts: flags.attempts, retryFailed: flags.retryFailed });
     say(`queued ${r.added} clip(s) on ${maskUrl(url)} (queue ${flags.queue}); ${r.existing} already there${r.retried ? `, ${r.retried} failed clip(s) retried` : ''}`);
@@ -80,22 +78,18 @@ async function submit(url: string, out: string, jobs: ReturnType<typeof makeJob>
     const ids = new Set(jobs.map(jobId));
     let last = '';
     const final = await waitForJobs(redis, flags.queue, ids, (s) => {
-      const line = `queued ${s.queued}, active ${s.active}, done ${s.done}, failed ${s.failed}`;
+      const line = queueCounts(s);
       if (line !== last && !flags.quiet && process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`);
       last = line;
     });
     if (!flags.quiet && process.stderr.isTTY) process.stderr.write('\n');
     writeIndex(out);
-    reportFailures(final, say);
+    for (const l of failureLines(final)) say(l);
     say(`done ${final.done}, failed ${final.failed}; index: ${resolve(out, 'index.json')}`);
     if (final.failed) throw new UserError(`${final.failed} of ${jobs.length} clip(s) failed (errors in ${resolve(out, 'index.json')})`, 1);
   } finally {
     redis.disconnect();
   }
-}
-
-function reportFailures(s: QueueStatus, say: (l: string) => void): void {
-  for (const j of s.jobs) if (j.state === 'failed') say(`  failed: ${j.input}: ${j.error}`);
 }
 
 /** One line per finished clip; on a TTY also a live line with the running clips' stages. */
