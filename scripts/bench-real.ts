@@ -8,14 +8,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/formats/io.ts';
+import { arg, flag } from './args.ts';
 import { benchReal, REAL_BENCH_DEFAULTS } from '../src/reconstruct/real-bench.ts';
 import { realBenchTables } from '../src/reconstruct/real-bench-table.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
 const dataDir = resolve(root, arg('data', '../shared/data/multiview/pose2sim_multiperson'));
 if (!existsSync(dataDir)) {
   console.error(`bench:real: ${dataDir} not found (the multi-view capture is shared data, not part of the repository)`);
@@ -27,8 +24,8 @@ const reports = await benchReal({
   dataDir,
   workDir: arg('work', '') || mkdtempSync(join(tmpdir(), 'om-bench-real-')),
   people: arg('people', REAL_BENCH_DEFAULTS.people.join(',')).split(','),
-  physics: process.argv.includes('--physics'),
-  trueFocal: !process.argv.includes('--no-true-focal'),
+  physics: flag('physics'),
+  trueFocal: !flag('no-true-focal'),
   writeNoiseModel: arg('write-noise-model', '') || undefined,
   command: `npm run bench:real -- ${process.argv.slice(2).join(' ')}`.trim(),
   log: (l) => console.log(l),

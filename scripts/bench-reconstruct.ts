@@ -12,15 +12,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/formats/io.ts';
+import { arg, flag } from './args.ts';
 import { benchReconstruct, RECONSTRUCT_BENCH_DEFAULTS } from '../src/reconstruct/bench.ts';
 import { DEMO_DEFAULTS } from '../src/reconstruct/demo.ts';
 import { parsePhysicsStageJson } from '../src/reconstruct/physics-options.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
 const mocap = resolve(root, '../shared/data/mocap');
 const clips = existsSync(mocap)
   ? readdirSync(mocap).filter((f) => f.endsWith('.bvh')).sort().map((f) => join(mocap, f))
@@ -42,7 +39,7 @@ const result = await benchReconstruct({
     optimizer: arg('optimizer', 'optimus'), ...(arg('iterations', '') ? { iterations: Number(arg('iterations', '')) } : {}), workers: Number(arg('workers', String(availableParallelism()))),
     // Physics-stage options as JSON, e.g. the previous defaults for a before/after table.
     physicsStage: parsePhysicsStageJson(arg('physics', '{}')),
-    ...(process.argv.includes('--kinematic-only') ? { physics: false } : {}),
+    ...(flag('kinematic-only') ? { physics: false } : {}),
   },
   compare: arg('optimizers', '') === 'none' ? undefined : {
     ...RECONSTRUCT_BENCH_DEFAULTS.compare,
