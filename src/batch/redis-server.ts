@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { maskUrl } from './redis-url.ts';
 
 /**
  * A private redis-server (Debian's package) on a free loopback port with its data in a
@@ -78,7 +79,7 @@ async function waitForPing(url: string, timeoutMs: number): Promise<void> {
       await c.ping();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`redis-server did not start on ${url.replace(/\/\/[^@]*@/, '//***@')}: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on ${maskUrl(url)}: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       c.disconnect();
