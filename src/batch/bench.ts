@@ -4,6 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthToDirectory } from '../eval/synth.ts';
+import { median } from '../optimus/bench/summary.ts';
 import { connect } from './connection.ts';
 import { findInputs } from './inputs.ts';
 import { CLIP_DEFAULTS, makeJob, type ClipOptions } from './job.ts';
@@ -200,9 +201,4 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
 
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 100));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
