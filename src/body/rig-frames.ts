@@ -61,10 +61,12 @@ export function calibrateRigFrames(clip: BvhClip, j: RigFrameJoints, up: Quat, h
   const ankles: [number[], number[]] = [[], []], toes: [number[], number[]] = [[], []], footLengths: [number[], number[]] = [[], []];
   const ankleXZ: [Array<[number, number]>, Array<[number, number]>] = [[], []];
   const hasToes = j.left_toe >= 0 && j.right_toe >= 0;
+  /** Inverse of a joint's world rotation, turned to y up. */
+  const worldInv = (rotation: Quat): Quat => quatConjugate(quatMultiply(quatMultiply(up, rotation), quatConjugate(up)));
   for (let f = 0; f < clip.frameCount; f += stride) {
     const fp = bvhFramePose(clip, f);
     const P = (i: number): Vec3 => quatRotate(up, fp.positions[i]!);
-    const Qinv = (i: number): Quat => quatConjugate(quatMultiply(quatMultiply(up, fp.rotations[i]!), quatConjugate(up)));
+    const Qinv = (i: number): Quat => worldInv(fp.rotations[i]!);
     const left = unit(sub(P(j.left_thigh), P(j.right_thigh)));
     for (const k of FRAMED_JOINTS) {
       const v = quatRotate(Qinv(j[k]), left);
@@ -73,11 +75,12 @@ export function calibrateRigFrames(clip: BvhClip, j: RigFrameJoints, up: Quat, h
     const hu = quatRotate(Qinv(j.head), unit(sub(P(j.head), P(j.neck))));
     for (let a = 0; a < 3; a++) headUpSum[a] += hu[a]!;
     if (hasToes) {
-      ([[j.left_foot, j.left_toe], [j.right_foot, j.right_toe]] as const).forEach(([a, t], s) => {
-        ankles[s].push(P(a)[1]);
-        ankleXZ[s].push([P(a)[0], P(a)[2]]);
-        toes[s].push(P(t)[1]);
-        footLengths[s].push(len(sub(P(t), P(a))));
+      ([[j.left_foot, j.left_toe], [j.right_foot, j.right_toe]] as const).forEach(([ai, ti], s) => {
+        const a = P(ai), t = P(ti);
+        ankles[s].push(a[1]);
+        ankleXZ[s].push([a[0], a[2]]);
+        toes[s].push(t[1]);
+        footLengths[s].push(len(sub(t, a)));
       });
     }
   }
@@ -96,8 +99,8 @@ export function calibrateRigFrames(clip: BvhClip, j: RigFrameJoints, up: Quat, h
     else {
       const fp = bvhFramePose(clip, 0);
       const foot = j[k], toe = j[k === 'left_foot' ? 'left_toe' : 'right_toe'];
-      const fwd = toe >= 0 ? quatRotate(quatConjugate(quatMultiply(quatMultiply(up, fp.rotations[foot]!), quatConjugate(up))),
-        quatRotate(up, sub(fp.positions[toe]!, fp.positions[foot]!))) : cross(left, unit(headUpSum));
+      const fwd = toe >= 0 ? quatRotate(worldInv(fp.rotations[foot]!), quatRotate(up, sub(fp.positions[toe]!, fp.positions[foot]!)))
+        : cross(left, unit(headUpSum));
       canonical[k] = alignTwo([1, 0, 0], [0, 0, 1], left, fwd);
     }
   }
