@@ -6,6 +6,7 @@
  */
 import * as THREE from 'three';
 import type { MotionFile, MotionFrame } from '../../src/formats/motion.ts';
+import { anchor, FOOT, MID_HIP } from './anchors.ts';
 import type { Message } from './load.ts';
 import type { Series } from './plots.ts';
 
@@ -16,8 +17,6 @@ const MIN_SHARE = 0.01;
 export const FORCE_COLORS = { ground: 0x4cc9f0, residual: 0xff9f1c };
 
 const G = 9.81;
-const FEET = { left: [29, 31] as const, right: [30, 32] as const };
-const HIPS = [23, 24] as const;
 
 /** Body weight (N) of a physics result: the accounting's mass, else the frames' mean ground force, else null. */
 export function bodyWeightN(motion: MotionFile): number | null {
@@ -98,9 +97,8 @@ export class ForceArrows {
       const arrow = this.arrows[side === 'left' ? 'leftFoot' : 'rightFoot'];
       const n = f.groundForce ? f.groundForce[side === 'left' ? 'leftFoot' : 'rightFoot'] : 0;
       const inContact = side === 'left' ? f.contacts.leftFoot : f.contacts.rightFoot;
-      const [a, b] = FEET[side];
       if (!inContact || n < MIN_SHARE * this.weightN || pts.length < 33) { arrow.set(p, UP, 0); continue; }
-      p.set((pts[a]![0] + pts[b]![0]) / 2, this.groundY, (pts[a]![2] + pts[b]![2]) / 2);
+      anchor(pts, FOOT[side], p).setY(this.groundY);
       arrow.set(p, UP, n * scale);
     }
     const r = f.residual?.force;
@@ -109,8 +107,7 @@ export class ForceArrows {
       this.arrows.residual.set(p, UP, 0);
       return;
     }
-    const [l, rh] = HIPS;
-    p.set((pts[l]![0] + pts[rh]![0]) / 2, (pts[l]![1] + pts[rh]![1]) / 2, (pts[l]![2] + pts[rh]![2]) / 2);
+    anchor(pts, MID_HIP, p);
     d.set(r[0] / mag, r[1] / mag, r[2] / mag);
     this.arrows.residual.set(p, d, mag * scale);
   }

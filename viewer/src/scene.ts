@@ -5,6 +5,7 @@ import type { MotionFile } from '../../src/formats/motion.ts';
 import { pixelRay } from '../../src/geometry/camera.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { motionFrameKinematics, skeletonTopology } from '../../src/export/pose.ts';
+import { anchor, FOOT, MID_HIP, type Anchor, type Points } from './anchors.ts';
 import { bodyWeightN, ForceArrows, hasForces, type ArrowState } from './forces.ts';
 import { FrameGovernor } from './frame-governor.ts';
 import { sourceSize, type ResultBundle } from './load.ts';
@@ -56,10 +57,7 @@ const LIGHTS = { sky: 0xdde6ff, underground: 0x2a2420, hemisphere: 1.1, sun: 2.0
 /** Radius of the ground disc the shadow camera covers: its square, stretched along the sun's azimuth by 1/sin(elevation). */
 const SHADOW_RADIUS = Math.hypot(SHADOW_EXTENT, (SHADOW_EXTENT * SUN.length()) / SUN.y);
 
-/** A landmark index, or a point between two landmarks. */
-type Anchor = number | readonly [number, number];
 const MID_SHOULDER = [11, 12] as const;
-const MID_HIP = [23, 24] as const;
 const MID_EAR = [7, 8] as const;
 
 /** Capsules of the body drawn between landmarks: [from, to, radius in metres]. */
@@ -69,7 +67,6 @@ const CAPSULES: ReadonlyArray<readonly [Anchor, Anchor, number]> = [
   [23, 25, 0.068], [25, 27, 0.05], [24, 26, 0.068], [26, 28, 0.05], [29, 31, 0.035], [30, 32, 0.035], [27, 29, 0.04], [28, 30, 0.04],
 ];
 const HEAD_RADIUS = 0.1;
-const FOOT = { left: [29, 31] as const, right: [30, 32] as const };
 
 /** What a mesh is drawn with. */
 interface Look { material: THREE.Material; geometry: THREE.BufferGeometry }
@@ -110,16 +107,6 @@ const SCRATCH = {
   va: new THREE.Vector3(), vb: new THREE.Vector3(), mid: new THREE.Vector3(), scale: new THREE.Vector3(),
   up: new THREE.Vector3(0, 1, 0), m: new THREE.Matrix4(), q: new THREE.Quaternion(), size: new THREE.Vector2(),
 };
-
-/** Landmark positions of one frame, from joints3d. */
-type Points = ReadonlyArray<readonly number[]>;
-
-function anchor(points: Points, a: Anchor, out: THREE.Vector3): THREE.Vector3 {
-  if (typeof a === 'number') return out.fromArray(points[a] as number[]);
-  const p = points[a[0]]!;
-  const q = points[a[1]]!;
-  return out.set((p[0]! + q[0]!) / 2, (p[1]! + q[1]!) / 2, (p[2]! + q[2]!) / 2);
-}
 
 /**
  * The 3D view: the reconstruction as capsules and landmark points, its skeleton
