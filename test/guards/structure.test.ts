@@ -63,7 +63,7 @@ const modules = [...tsFiles('src'), ...tsFiles('viewer/src')].map(parse);
 
 /** Strongly connected components of more than one module (or a module importing itself). */
 function cycles(mods: Module[]): string[][] {
-  const graph = new Map(mods.map((m) => [m.file, m.imports.map((i) => i.target).filter((t) => t !== m.file || true)]));
+  const graph = new Map(mods.map((m) => [m.file, m.imports.map((i) => i.target)]));
   let counter = 0;
   const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], on = new Set<string>();
   const found: string[][] = [];
