@@ -5,7 +5,7 @@ import { poseFromAngles, restPose, type Pose } from '../body/pose.ts';
 import { createSkeleton, type Proportions, type Skeleton } from '../body/skeleton.ts';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic, writeJsonAtomic, readJsonFile } from '../formats/io.ts';
-import { readKeypoints, type KeypointsFile } from '../formats/keypoints.ts';
+import { KEYPOINTS_FORMAT, readKeypoints, type KeypointsFile } from '../formats/keypoints.ts';
 import type { IngestOptions } from '../ingest/ingest.ts';
 import { motionFile, physicsStageReport, type MotionFile, type PhysicsAccounting } from '../formats/motion.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
@@ -147,10 +147,9 @@ interface KinematicOutcome {
 export async function reconstruct(input: string, options: ReconstructOptions): Promise<ReconstructReport> {
   const o: Resolved = { ...RECONSTRUCT_DEFAULTS, ...options };
   const out = resolve(o.out);
-  mkdirSync(out, { recursive: true });
   if (!existsSync(input)) throw new UserError(`${input}: file not found`);
-
   const keypointsPath = await ingestStage(input, out, o);
+  mkdirSync(out, { recursive: true });
   const kpBytes = readFileSync(keypointsPath);
   const kp = readKeypoints(keypointsPath);
   const obs = prepareObservations(kp, keypointsPath, o.observations);
@@ -178,9 +177,15 @@ async function ingestStage(input: string, out: string, o: Resolved): Promise<str
   if (extname(input).toLowerCase() === '.json') {
     const videoOnly = Object.entries(VIDEO_ONLY_FLAGS).filter(([k]) => k in given).map(([, flag]) => flag);
     if (videoOnly.length) throw new UserError(`${input}: ${videoOnly.join(', ')} apply when reconstructing from a video; run ingest with them, or give the video`);
+    const json = readJsonFile(input) as { format?: unknown } | null;
+    // Another tool's keypoints go through ingest, which knows their formats and asks for what they lack.
+    if (json?.format !== KEYPOINTS_FORMAT) {
+      throw new UserError(`${input}: not a keypoints.json (${KEYPOINTS_FORMAT}); convert another tool's keypoints first with \`optimus-motion ingest ${input} --out DIR\` and reconstruct DIR/keypoints.json`);
+    }
     return input;
   }
   const { ingest } = await import('../ingest/ingest.ts');
+  mkdirSync(out, { recursive: true });
   const target = join(out, 'keypoints.json');
   const stampPath = join(out, '.ingest.json');
   const ingestHash = digest('ingest@1', codeVersion(), fingerprintPath(input), JSON.stringify({ backend: o.backend, ...given }));

@@ -6,6 +6,7 @@ import { readKeypoints } from '../../src/formats/keypoints.ts';
 import { LANDMARK_INDEX as L } from '../../src/formats/landmarks.ts';
 import { importKeypoints } from '../../src/ingest/importers/index.ts';
 import { ingest } from '../../src/ingest/ingest.ts';
+import { sharedDataPath } from '../helpers/shared-data.ts';
 import { tempDir } from './fixtures.ts';
 
 const tmp = tempDir();
@@ -104,6 +105,55 @@ describe('OpenPose BODY_25 JSON', () => {
   it('names the frame with a malformed person', () => {
     const p = write('op-bad.json', { people: [{ face_keypoints_2d: [] }] });
     expect(() => importKeypoints(p, 'auto', { width: 4, height: 4 })).toThrow(/op-bad\.json: person 0 has no pose_keypoints_2d/);
+  });
+});
+
+describe('tfjs pose-detection JSON', () => {
+  const named = (dx: number, score?: number) => ({ keypoints: ['nose', 'left_wrist', 'right_ankle', 'tail'].map((name, k) => ({ x: 10 * k + dx, y: 5 * k, name, ...(score === undefined ? {} : { score }) })) });
+
+  it('reads estimatePoses results by keypoint name, choosing the largest person', () => {
+    const small = { keypoints: [{ name: 'nose', x: 1, y: 1, score: 0.9 }, { name: 'left_hip', x: 2, y: 2, score: 0.9 }] };
+    const p = write('tfjs.json', [[small, named(0, 0.7)], [], null]);
+    const r = importKeypoints(p, 'auto', { width: 100, height: 80, fps: 10 });
+    expect(r).toMatchObject({ format: 'tfjs', width: 100, height: 80, fps: 10 });
+    const kp = r.frames[0]!.keypoints!;
+    expect(kp[L.nose]).toEqual([0, 0, 0.7]);
+    expect(kp[L.left_wrist]).toEqual([10, 5, 0.7]);
+    expect(kp[L.right_ankle]).toEqual([20, 10, 0.7]);
+    expect(kp[L.left_hip]![2]).toBe(0); // not in the chosen pose; 'tail' is not a landmark and is dropped
+    expect(r.frames[1]).toMatchObject({ time: 0.1, keypoints: null });
+    expect(r.frames[2]!.keypoints).toBeNull();
+  });
+
+  it('reads name maps (tfjs-models golden files), single poses and unnamed COCO-order lists', () => {
+    const p = write('tfjs-map.json', [{ nose: { x: 3, y: 4 }, right_knee: { x: 5, y: 6, score: 0.25 } }, named(1)]);
+    const r = importKeypoints(p, 'tfjs', { width: 10, height: 10 });
+    expect(r.frames[0]!.keypoints![L.nose]).toEqual([3, 4, 1]);
+    expect(r.frames[0]!.keypoints![L.right_knee]).toEqual([5, 6, 0.25]);
+    expect(r.frames[1]!.keypoints![L.nose]).toEqual([1, 0, 1]);
+    const coco = { keypoints: Array.from({ length: 17 }, (_, k) => ({ x: k, y: 2 * k, score: 0.5 })) };
+    const c = importKeypoints(write('tfjs-coco.json', [coco]), 'auto', { width: 10, height: 10 });
+    expect(c.frames[0]!.keypoints![L.left_shoulder]).toEqual([5, 10, 0.5]);
+  });
+
+  it('refuses an unnamed list of another length and points without coordinates', () => {
+    const p = write('tfjs-20.json', [{ keypoints: Array.from({ length: 20 }, () => ({ x: 1, y: 1 })) }]);
+    expect(() => importKeypoints(p, 'auto', { width: 4, height: 4 })).toThrow(/tfjs-20\.json: frame 0 person 0: 20 unnamed keypoints/);
+    const q = write('tfjs-nan.json', [{ keypoints: [{ name: 'nose', x: 'a', y: 1 }] }]);
+    expect(() => importKeypoints(q, 'auto', { width: 4, height: 4 })).toThrow(/tfjs-nan\.json: frame 0 person 0: keypoint 0 has no numeric x and y/);
+  });
+
+  it('imports the golden MoveNet output of tfjs-models (pose_1.json)', (ctx) => {
+    const golden = sharedDataPath('video', 'pose_1.json');
+    if (!golden) return ctx.skip();
+    const r = importKeypoints(golden, 'auto', { width: 576, height: 576 });
+    expect(r.frames).toHaveLength(120);
+    expect(r.frames.every((f) => f.keypoints !== null)).toBe(true);
+    const kp = r.frames[0]!.keypoints!;
+    expect(kp[L.nose]![0]).toBeCloseTo(287.77, 2);
+    expect(kp[L.nose]![1]).toBeCloseTo(203.77, 2);
+    expect(kp[L.left_shoulder]![0]).toBeGreaterThan(kp[L.right_shoulder]![0]); // facing the camera
+    expect(kp.filter((k) => k[2] > 0)).toHaveLength(17);
   });
 });
 

@@ -56,7 +56,7 @@ export function registerIngest(program: Command): void {
     .argument('<input>', 'video (mp4, webm, mov, avi, …), image, folder of images, or keypoint JSON (MediaPipe, COCO-17, OpenPose BODY_25; a folder of OpenPose files)')
     .requiredOption('--out <dir>', 'output folder');
   withDetectionOptions(cmd)
-    .option('--format <name>', 'keypoint file format: auto, mediapipe, coco or openpose', choice('--format', KEYPOINT_FORMATS), 'auto' as KeypointFormat)
+    .option('--format <name>', 'keypoint file format: auto, mediapipe, coco, openpose or tfjs', choice('--format', KEYPOINT_FORMATS), 'auto' as KeypointFormat)
     .option('--no-tracking', 'run the person detector on every frame instead of following the previous pose')
     .option('--no-filter', 'turn off the One-Euro smoothing of landmarks over time')
     .option('--every <n>', 'keep every n-th frame', positiveInt('--every'))

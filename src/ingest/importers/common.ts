@@ -11,7 +11,7 @@ export interface ImportedFrame {
 }
 
 export interface ImportedKeypoints {
-  format: 'mediapipe' | 'coco' | 'openpose';
+  format: 'mediapipe' | 'coco' | 'openpose' | 'tfjs';
   /** Detector named in keypoints.json (e.g. "openpose-body25"). */
   detector: string;
   width: number;

@@ -7,9 +7,10 @@ import { importCoco, looksLikeCoco } from './coco.ts';
 import type { ImportOptions, ImportedKeypoints } from './common.ts';
 import { importMediapipe, looksLikeMediapipe } from './mediapipe.ts';
 import { importOpenpose, looksLikeOpenpose } from './openpose.ts';
+import { importTfjs, looksLikeTfjs } from './tfjs.ts';
 
-export type KeypointFormat = 'auto' | 'mediapipe' | 'coco' | 'openpose';
-export const KEYPOINT_FORMATS: readonly KeypointFormat[] = ['auto', 'mediapipe', 'coco', 'openpose'];
+export type KeypointFormat = 'auto' | 'mediapipe' | 'coco' | 'openpose' | 'tfjs';
+export const KEYPOINT_FORMATS: readonly KeypointFormat[] = ['auto', 'mediapipe', 'coco', 'openpose', 'tfjs'];
 export type { ImportOptions, ImportedKeypoints } from './common.ts';
 
 /** True when a path is keypoints to import (a .json file or a folder of them) rather than media. */
@@ -43,9 +44,10 @@ export function importKeypoints(path: string, format: KeypointFormat = 'auto', o
     : looksLikeOpenpose(first) ? 'openpose'
     : looksLikeCoco(first) ? 'coco'
     : looksLikeMediapipe(first) ? 'mediapipe'
+    : looksLikeTfjs(first) ? 'tfjs'
     : null;
   if (!detected) {
-    throw new UserError(`${files[0]}: unknown keypoint format (expected MediaPipe PoseLandmarker, COCO-17 or OpenPose BODY_25 JSON; or pass --format)`);
+    throw new UserError(`${files[0]}: unknown keypoint format (expected MediaPipe PoseLandmarker, COCO-17, OpenPose BODY_25 or tfjs pose-detection JSON; or pass --format)`);
   }
   if (detected !== 'openpose' && jsons.length > 1) throw new UserError(`${path}: a folder of files is only read for OpenPose; pass one ${detected} JSON file`);
   switch (detected) {
@@ -56,6 +58,9 @@ export function importKeypoints(path: string, format: KeypointFormat = 'auto', o
     case 'mediapipe':
       if (!looksLikeMediapipe(first)) throw new UserError(`${path}: not MediaPipe PoseLandmarker results (no "landmarks" list)`);
       return importMediapipe(first, path, options);
+    case 'tfjs':
+      if (!looksLikeTfjs(first)) throw new UserError(`${path}: not tfjs pose-detection results (expected a list of per-frame poses)`);
+      return importTfjs(first, path, options);
     default: throw new UserError(`unknown --format "${format}"`);
   }
 }
