@@ -54,6 +54,8 @@ const adafacMlpConfigSchema = z.object({
   baseStep: z.number().positive(),
   magScale: z.number(),
   magRange: z.number().positive(),
+  // Checkpoints written before 'adam-rms' existed added d_raw as is.
+  directionUnits: z.enum(['adam-rms', 'absolute']).default('absolute'),
 });
 
 export const checkpointSchema = z.object({

@@ -1,14 +1,16 @@
 import { FEATURE_DEFAULTS, featureCount, type FeatureConfig } from '../features.ts';
 import { initLearnedState, learnedStep, type LearnedState } from '../learned-step.ts';
 import type { Optimizer } from '../types.ts';
+import { norm } from '../vector.ts';
 import { WeightLayout, linearRows } from '../weights.ts';
 
 /**
  * The per-parameter learned baseline (Adafactor-MLP style, Metz et al. 2022): the same
  * features as Optimus, but a small MLP applied to each parameter on its own (no
  * attention, no preconditioner). Outputs a direction d_raw and a log-magnitude m per
- * parameter; step_i = baseStep · exp(magScale · m_i) · (adam_i + d_raw_i). Zero output
- * layer ⇒ the untrained network is Adam with learning rate baseStep.
+ * parameter; step_i = baseStep · exp(magScale · m_i) · (adam_i + r · d_raw_i), where r is
+ * RMS(adam) ('adam-rms') or 1 ('absolute'). Zero output layer ⇒ the untrained network is
+ * Adam with learning rate baseStep.
  */
 export interface AdafacMlpConfig {
   features: FeatureConfig;
@@ -19,6 +21,13 @@ export interface AdafacMlpConfig {
   magScale: number;
   /** The log-magnitude is clipped to ±magRange. */
   magRange: number;
+  /**
+   * Units of d_raw. Its inputs are normalised across parameters, so d_raw stays O(|w|) as f
+   * converges: 'absolute' adds it as is, a step that never vanishes and floors the gap
+   * (docs/notebook/optimus-rounds.md); 'adam-rms' scales it by RMS(adam), which shrinks
+   * with Adam's own step.
+   */
+  directionUnits: 'adam-rms' | 'absolute';
 }
 
 export const ADAFAC_MLP_DEFAULTS: AdafacMlpConfig = {
@@ -28,6 +37,7 @@ export const ADAFAC_MLP_DEFAULTS: AdafacMlpConfig = {
   baseStep: 0.03,
   magScale: 1,
   magRange: 8,
+  directionUnits: 'adam-rms',
 };
 
 export function adafacMlpConfig(partial: Partial<AdafacMlpConfig> = {}): AdafacMlpConfig {
@@ -70,9 +80,10 @@ export function createAdafacMlp(config: AdafacMlpConfig, weights: Float32Array):
         const n = s.x.length;
         const out = adafacMlpForward(config, typed, tokens, n);
         const delta = new Float64Array(n);
+        const units = config.directionUnits === 'adam-rms' ? norm(adam) / Math.sqrt(Math.max(1, n)) : 1;
         for (let i = 0; i < n; i++) {
           const mag = Math.max(-config.magRange, Math.min(config.magRange, config.magScale * out[2 * i + 1]!));
-          delta[i] = config.baseStep * Math.exp(mag) * (adam[i]! + out[2 * i]!);
+          delta[i] = config.baseStep * Math.exp(mag) * (adam[i]! + units * out[2 * i]!);
         }
         return { delta, memory: s.memory };
       }),

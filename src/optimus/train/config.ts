@@ -38,6 +38,10 @@ export const trainConfigSchema = z.object({
   metaLoss: z.object({
     epsilon: z.number().positive(),
     maxRatio: z.number().gt(1),
+    /** Score each step's value ('current') or the best so far ('best', the bench's value). */
+    value: z.enum(['current', 'best']).optional(),
+    /** Share of each task's horizon whose steps score nothing (0: all count; 0.5: the second half). */
+    countFrom: z.number().min(0).lt(1).optional(),
   }).strict().default({ epsilon: 1e-8, maxRatio: 1e3 }),
   outerAdam: z.object({
     learningRate: z.number().positive(),

@@ -1,5 +1,5 @@
 import type { Optimizer, TaskFamily } from '../types.ts';
-import { gapReference, metaLossTerm, type MetaLossOptions } from './meta-loss.ts';
+import { gapReference, isScored, metaLossTerm, scoredValue, type MetaLossOptions } from './meta-loss.ts';
 import { valueAt, disposeOptimizer } from './pes.ts';
 import { buildTask, type TaskSpec } from './task-distribution.ts';
 
@@ -32,35 +32,7 @@ export interface EvaluationResult {
 }
 
 export function evaluateOptimizer(optimizer: Optimizer, specs: readonly TaskSpec[], families: Readonly<Record<string, TaskFamily>>, options: EvaluateOptions): EvaluationResult {
-  const tasks: TaskScore[] = [];
-  const ceiling = Math.log(options.metaLoss.maxRatio + options.metaLoss.epsilon);
-  for (const spec of specs) {
-    const task = buildTask(spec, families);
-    const f0 = task.objective.valueAndGrad(task.x0).value;
-    const ref = gapReference(f0, task.objective.minimum);
-    let state = optimizer.init(task.objective, Float64Array.from(task.x0));
-    let best = f0;
-    let sum = 0;
-    let steps = 0;
-    let diverged = false;
-    while (state.gradEvals < options.gradEvals && steps < options.gradEvals) {
-      state = optimizer.step(task.objective, state);
-      steps++;
-      const value = valueAt(task.objective, state);
-      if (!Number.isFinite(value)) {
-        diverged = true;
-        break;
-      }
-      if (value < best) best = value;
-      sum += metaLossTerm(value, ref, options.metaLoss);
-    }
-    // A run cut short by divergence scores the ceiling for its remaining steps.
-    const total = Math.max(steps, 1);
-    const metaLoss = diverged ? (sum + ceiling * (options.gradEvals - steps + 1)) / (options.gradEvals + 1) : sum / total;
-    const min = task.objective.minimum;
-    const log10Gap = min === undefined ? null : Math.log10(Math.max(best - min, 0) + 1e-12);
-    tasks.push({ ...spec, metaLoss, log10Gap, diverged });
-  }
+  const tasks = specs.map((spec) => scoreTask(optimizer, spec, families, options));
   disposeOptimizer(optimizer);
   const gaps = tasks.map((t) => t.log10Gap).filter((g): g is number => g !== null);
   return {
@@ -68,6 +40,45 @@ export function evaluateOptimizer(optimizer: Optimizer, specs: readonly TaskSpec
     meanLog10Gap: gaps.length ? mean(gaps) : null,
     tasks,
   };
+}
+
+/** One task, run to the budget; the meta-loss is scored as in training, with the budget as the horizon. */
+function scoreTask(optimizer: Optimizer, spec: TaskSpec, families: Readonly<Record<string, TaskFamily>>, options: EvaluateOptions): TaskScore {
+  const task = buildTask(spec, families);
+  const f0 = task.objective.valueAndGrad(task.x0).value;
+  const ref = gapReference(f0, task.objective.minimum);
+  const horizon = options.gradEvals;
+  let state = optimizer.init(task.objective, Float64Array.from(task.x0));
+  let best = f0;
+  let sum = 0;
+  let scored = 0;
+  let steps = 0;
+  let diverged = false;
+  while (state.gradEvals < options.gradEvals && steps < options.gradEvals) {
+    state = optimizer.step(task.objective, state);
+    steps++;
+    const value = valueAt(task.objective, state);
+    if (!Number.isFinite(value)) {
+      diverged = true;
+      break;
+    }
+    const term = metaLossTerm(scoredValue(value, best, options.metaLoss), ref, options.metaLoss);
+    if (value < best) best = value;
+    if (!isScored(steps, horizon, options.metaLoss)) continue;
+    sum += term;
+    scored++;
+  }
+  // A run cut short by divergence scores the ceiling for its remaining scored steps.
+  const ceiling = Math.log(options.metaLoss.maxRatio + options.metaLoss.epsilon);
+  let metaLoss: number;
+  if (diverged) {
+    let rest = 0;
+    for (let t = steps; t <= horizon; t++) if (isScored(t, horizon, options.metaLoss)) rest++;
+    metaLoss = (sum + ceiling * rest) / Math.max(1, scored + rest);
+  } else metaLoss = sum / Math.max(scored, 1);
+  const min = task.objective.minimum;
+  const log10Gap = min === undefined ? null : Math.log10(Math.max(best - min, 0) + 1e-12);
+  return { ...spec, metaLoss, log10Gap, diverged };
 }
 
 function mean(xs: number[]): number {

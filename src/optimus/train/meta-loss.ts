@@ -10,6 +10,16 @@ export interface MetaLossOptions {
   epsilon: number;
   /** Ceiling on gap/gap0 (divergence counts as this bad, not worse). */
   maxRatio: number;
+  /**
+   * Which value each step scores: the iterate's ('current') or the best so far ('best', what
+   * the bench reports). Default 'current'.
+   */
+  value?: 'current' | 'best';
+  /**
+   * Steps in the first `countFrom` share of a task's horizon score nothing (0: every step;
+   * 0.5: the second half), so the meta-loss can weigh where the bench measures, at the end.
+   */
+  countFrom?: number;
 }
 
 export const META_LOSS_DEFAULTS: MetaLossOptions = {
@@ -35,4 +45,15 @@ export function metaLossTerm(value: number, ref: GapReference, options: MetaLoss
   if (Number.isNaN(value)) return NaN;
   const ratio = Math.max(value - ref.floor, 0) / ref.gap0;
   return Math.log(Math.min(ratio, options.maxRatio) + options.epsilon);
+}
+
+/** Whether inner step t (1-based) of a task of `horizon` steps is scored. */
+export function isScored(t: number, horizon: number, options: MetaLossOptions): boolean {
+  return t > (options.countFrom ?? 0) * horizon;
+}
+
+/** The value a step scores: the new value, or the best so far under value 'best' (NaN stays NaN). */
+export function scoredValue(value: number, bestBefore: number, options: MetaLossOptions): number {
+  if (Number.isNaN(value) || options.value !== 'best') return value;
+  return Math.min(value, bestBefore);
 }

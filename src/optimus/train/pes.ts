@@ -1,7 +1,7 @@
 import type { Rng } from '../../random.ts';
 import type { LearnedOptimizerDef } from '../learned.ts';
 import type { Objective, Optimizer, OptimizerState, Task, TaskFamily } from '../types.ts';
-import { gapReference, metaLossTerm, type GapReference, type MetaLossOptions } from './meta-loss.ts';
+import { gapReference, isScored, metaLossTerm, scoredValue, type GapReference, type MetaLossOptions } from './meta-loss.ts';
 import { sampleTrainingTask, buildTask, type TaskSpec, type TrainingTasks } from './task-distribution.ts';
 import { sampleUnrollsPerTask, type TruncationOptions } from './truncation.ts';
 
@@ -46,6 +46,9 @@ export interface PesPair {
   ref: GapReference;
   pos: OptimizerState | null;
   neg: OptimizerState | null;
+  /** Best value so far of each particle on this task (meta-loss value 'best'). */
+  bestPos: number;
+  bestNeg: number;
   /** Accumulated perturbation ξ since the task started. */
   xi: Float64Array;
 }
@@ -61,7 +64,7 @@ export interface PesState {
 export interface PesResult {
   /** Gradient estimate (not clipped); meaningless when `nanPairs` > 0. */
   grad: Float64Array;
-  /** Mean over pairs of (L⁺ + L⁻)/2: the meta-loss around θ. */
+  /** Mean of (L⁺ + L⁻)/2 over the pairs whose unroll scored steps: the meta-loss around θ (NaN when none did). */
   metaLoss: number;
   /** Pairs whose unroll produced a NaN meta-loss (their tasks are reset). */
   nanPairs: number;
@@ -78,7 +81,7 @@ export interface TaskSource {
 export function pesInit(weightCount: number, pairs: number, taskRng: Rng, noiseRng: Rng): PesState {
   const list: PesPair[] = [];
   for (let i = 0; i < pairs; i++) {
-    list.push({ task: null, unrollsLeft: 0, unrollsDone: 0, ref: { floor: 0, gap0: 1 }, pos: null, neg: null, xi: new Float64Array(weightCount) });
+    list.push({ task: null, unrollsLeft: 0, unrollsDone: 0, ref: { floor: 0, gap0: 1 }, pos: null, neg: null, bestPos: Infinity, bestNeg: Infinity, xi: new Float64Array(weightCount) });
   }
   return { pairs: list, taskRng, noiseRng };
 }
@@ -98,7 +101,17 @@ export class TaskCache {
   }
 }
 
-/** Runs K inner steps from `state` and returns the new state and the mean meta-loss term. */
+/** Where an unroll sits in its task: steps already done, the task's horizon, the particle's best value so far. */
+export interface UnrollPlace {
+  stepsDone: number;
+  horizon: number;
+  best: number;
+}
+
+/**
+ * Runs K inner steps from `state`; the loss is the sum of the scored meta-loss terms / K
+ * (every step is scored unless `metaLoss.countFrom` says otherwise).
+ */
 export function unroll(
   optimizer: Optimizer,
   objective: Objective,
@@ -106,17 +119,22 @@ export function unroll(
   steps: number,
   ref: GapReference,
   metaLoss: MetaLossOptions,
-): { state: OptimizerState; loss: number } {
+  place: UnrollPlace = { stepsDone: 0, horizon: steps, best: Infinity },
+): { state: OptimizerState; loss: number; best: number; scored: number } {
   let sum = 0;
+  let scored = 0;
+  let best = place.best;
   let s = state;
   for (let k = 0; k < steps; k++) {
     s = optimizer.step(objective, s);
-    const value = valueAt(objective, s);
-    const term = metaLossTerm(value, ref, metaLoss);
-    if (Number.isNaN(term)) return { state: s, loss: NaN };
-    sum += term;
+    const value = scoredValue(valueAt(objective, s), best, metaLoss);
+    if (Number.isNaN(value)) return { state: s, loss: NaN, best, scored };
+    best = Math.min(best, value);
+    if (!isScored(place.stepsDone + k + 1, place.horizon, metaLoss)) continue;
+    sum += metaLossTerm(value, ref, metaLoss);
+    scored++;
   }
-  return { state: s, loss: sum / steps };
+  return { state: s, loss: sum / steps, best, scored };
 }
 
 /** f at the state's point (the state's own `value` when it carries one); a non-finite point counts as NaN. */
@@ -135,7 +153,10 @@ function resetPair(pair: PesPair, def: LearnedOptimizerDef, weights: Float32Arra
   pair.task = spec;
   pair.unrollsLeft = sampleUnrollsPerTask(rng, options.truncation);
   pair.unrollsDone = 0;
-  pair.ref = gapReference(task.objective.valueAndGrad(task.x0).value, task.objective.minimum);
+  const f0 = task.objective.valueAndGrad(task.x0).value;
+  pair.ref = gapReference(f0, task.objective.minimum);
+  pair.bestPos = f0;
+  pair.bestNeg = f0;
   // Initial state does not depend on the weights of learned optimizers (arrays only), but create one per sign to be safe.
   const opt = def.create(weights);
   pair.pos = opt.init(task.objective, Float64Array.from(task.x0));
@@ -167,6 +188,7 @@ export function pesStep(
   const wNeg = new Float32Array(n);
   let lossSum = 0;
   let nanPairs = 0;
+  let scoredPairs = 0;
   let tasksFinished = 0;
   let innerSteps = 0;
   for (const pair of state.pairs) {
@@ -183,13 +205,18 @@ export function pesStep(
     }
     const optPos = def.create(wPos);
     const optNeg = def.create(wNeg);
-    const pos = unroll(optPos, task.objective, pair.pos!, k, pair.ref, options.metaLoss);
-    const neg = unroll(optNeg, task.objective, pair.neg!, k, pair.ref, options.metaLoss);
+    const horizon = (pair.unrollsDone + pair.unrollsLeft) * k;
+    const stepsDone = pair.unrollsDone * k;
+    // States saved before best values were kept start their best from here.
+    const pos = unroll(optPos, task.objective, pair.pos!, k, pair.ref, options.metaLoss, { stepsDone, horizon, best: pair.bestPos ?? Infinity });
+    const neg = unroll(optNeg, task.objective, pair.neg!, k, pair.ref, options.metaLoss, { stepsDone, horizon, best: pair.bestNeg ?? Infinity });
     disposeOptimizer(optPos);
     disposeOptimizer(optNeg);
     innerSteps += 2 * k;
     pair.pos = pos.state;
     pair.neg = neg.state;
+    pair.bestPos = pos.best;
+    pair.bestNeg = neg.best;
     pair.unrollsLeft -= 1;
     pair.unrollsDone += 1;
     if (pair.unrollsLeft <= 0) tasksFinished++;
@@ -204,10 +231,12 @@ export function pesStep(
       const xi = (pair.xi[i] = accumulate ? pair.xi[i]! + eps[i]! : eps[i]!);
       grad[i] = grad[i]! + xi * diff;
     }
-    lossSum += 0.5 * (pos.loss + neg.loss);
+    if (pos.scored > 0) {
+      lossSum += 0.5 * (pos.loss + neg.loss) * (k / pos.scored);
+      scoredPairs++;
+    }
   }
   const scale = 1 / (2 * state.pairs.length * sigma * sigma);
   for (let i = 0; i < n; i++) grad[i] = grad[i]! * scale;
-  const good = state.pairs.length - nanPairs;
-  return { grad, metaLoss: good > 0 ? lossSum / good : NaN, nanPairs, tasksFinished, innerSteps };
+  return { grad, metaLoss: scoredPairs > 0 ? lossSum / scoredPairs : NaN, nanPairs, tasksFinished, innerSteps };
 }

@@ -35,7 +35,7 @@ export interface TrainerState {
   skippedSteps: number;
   innerSteps: number;
   tasksFinished: number;
-  /** Meta-loss of every outer step (NaN where skipped). */
+  /** Meta-loss of every outer step (NaN where skipped or where no pair scored a step). */
   metaLossHistory: number[];
   evalHistory: EvalRecord[];
   /** Weights with the lowest validation meta-loss so far (what gets shipped). */
@@ -85,7 +85,8 @@ export function trainerStep(setup: TrainerSetup, state: TrainerState, cache: Tas
   state.outerStep += 1;
   state.innerSteps += result.innerSteps;
   state.tasksFinished += result.tasksFinished;
-  let finite = result.nanPairs === 0 && Number.isFinite(result.metaLoss);
+  // The meta-loss itself may be NaN with no NaN pair: no pair reached a scored step (metaLoss.countFrom).
+  let finite = result.nanPairs === 0;
   for (let i = 0; finite && i < result.grad.length; i++) if (!Number.isFinite(result.grad[i]!)) finite = false;
   if (!finite) {
     state.skippedSteps += 1;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../src/random.ts';
 import { sampleUnrollsPerTask } from '../../../src/optimus/train/truncation.ts';
-import { gapReference, metaLossTerm } from '../../../src/optimus/train/meta-loss.ts';
+import { gapReference, isScored, metaLossTerm, scoredValue } from '../../../src/optimus/train/meta-loss.ts';
 import { clipByGlobalNorm, outerAdamInit, outerAdamStep } from '../../../src/optimus/train/outer-adam.ts';
 import { decodeState, encodeState } from '../../../src/optimus/train/state-codec.ts';
 import { sampleTrainingTask, TRAIN_SEED_BASE } from '../../../src/optimus/train/task-distribution.ts';
@@ -17,6 +17,16 @@ describe('trainer pieces', () => {
       seen.add(u);
     }
     expect(seen.size).toBeGreaterThan(10);
+  });
+
+  it("meta-loss: 'best' scores the best value so far, countFrom skips the start of the horizon", () => {
+    const best = { epsilon: 1e-8, maxRatio: 1e3, value: 'best' as const, countFrom: 0.5 };
+    expect(scoredValue(5, 3, best)).toBe(3);
+    expect(scoredValue(2, 3, best)).toBe(2);
+    expect(scoredValue(NaN, 3, best)).toBeNaN();
+    expect(scoredValue(5, 3, { epsilon: 1e-8, maxRatio: 1e3 })).toBe(5);
+    expect([1, 50, 51, 100].map((t) => isScored(t, 100, best))).toEqual([false, false, true, true]);
+    expect(isScored(1, 100, { epsilon: 1e-8, maxRatio: 1e3 })).toBe(true);
   });
 
   it('meta-loss: log of the normalised gap, floored, clipped, NaN kept', () => {
