@@ -4,14 +4,17 @@
  * starts from, shifted to keep planted feet in place (`plantedFeetShift`, `shiftedPose`), and
  * the frames before a restart blended into it (`blendSeams`), and the reference put on the
  * floor where a foot is planted (`plantFeet`): a reference whose standing foot hovers or sinks
- * asks the fully physical controller for a body height it cannot have.
+ * asks the fully physical controller for a body height it cannot have; and its stance feet
+ * locked flat in one place (`physicalReference`, foot-lock.ts): a gliding or tiptoeing foot is
+ * not a motion a rigid box foot can make.
  */
 import { LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import { forwardKinematics } from '../body/fk.ts';
 import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
-import { quatNormalize, quatRotate, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
-import { PHYSICS_DEFAULTS } from '../physics/humanoid.ts';
+import { quatNormalize, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { SIDES, soleState } from './foot-contact.ts';
+import { FOOT_LOCK_DEFAULTS, lockFeet, type FootLockOptions } from './foot-lock.ts';
 import { gaussianKernel } from './scene.ts';
 
 /**
@@ -109,18 +112,7 @@ export const PLANT_DEFAULTS: PlantOptions = { contactHeight: 0.06, sigma: 2 };
 /** Height of the lowest corner of either simulated sole box (src/physics/humanoid.ts) in a pose. */
 export function lowestSole(skel: Skeleton, pose: Pose): number {
   const w = forwardKinematics(skel, pose);
-  const H = skel.height;
-  let low = Infinity;
-  skel.joints.forEach((j, i) => {
-    if (!j.name.endsWith('foot')) return;
-    const e = skel.segments[i]!.end;
-    for (const z of [-0.040 * H, e[2] * PHYSICS_DEFAULTS.toeLength]) {
-      for (const x of [-0.045 * (H / 1.7), 0.045 * (H / 1.7)]) {
-        low = Math.min(low, w.positions[i]![1] + quatRotate(w.rotations[i]!, [x, e[1], z])[1]);
-      }
-    }
-  });
-  return low;
+  return Math.min(...SIDES.map((side) => soleState(skel, w, side).low));
 }
 
 /**
@@ -151,4 +143,24 @@ export function plantFeet(skel: Skeleton, motion: Pose[], options: Partial<Plant
     }
     return { ...p, rootPosition: [p.rootPosition[0], p.rootPosition[1] + sum / wSum, p.rootPosition[2]] };
   });
+}
+
+/** How the kinematic motion is made into a reference the fully physical controller can follow. */
+export interface ReferenceOptions {
+  /** Lock each stance foot flat in one place and re-solve the legs (foot-lock.ts); off: only `plantFeet`. */
+  footLock: boolean;
+  lock: FootLockOptions;
+}
+
+export const REFERENCE_DEFAULTS: ReferenceOptions = { footLock: true, lock: FOOT_LOCK_DEFAULTS };
+
+/**
+ * The (already smoothed) kinematic motion as the fully physical controller's reference: put on
+ * the floor (`plantFeet`), then, with `footLock`, its stance feet locked. Locking after the
+ * smoothing keeps the low-pass from sliding a planted foot.
+ */
+export function physicalReference(skel: Skeleton, smooth: Pose[], fps: number, options: Partial<ReferenceOptions> = {}): Pose[] {
+  const o = { ...REFERENCE_DEFAULTS, ...options };
+  const planted = plantFeet(skel, smooth);
+  return o.footLock ? lockFeet(skel, planted, fps, o.lock).motion : planted;
 }

@@ -1,0 +1,124 @@
+/**
+ * Foot locking: a reference the simulated body can stand on. During each stance (foot-contact.ts)
+ * the foot is held at one place on the floor — flat (a rigid box foot stands on nothing else),
+ * at the stance's mean sole position and heading — and blended in and out of that lock over a
+ * few frames; a foot in the air is kept above the floor. The legs are re-solved by analytic IK
+ * (src/body/leg-ik.ts) and, where the locked feet are out of the legs' reach, the pelvis moves
+ * (least squares, then smoothed) so both reach. Planted feet then neither hover, glide nor sink.
+ */
+import { forwardKinematics, type WorldPose } from '../body/fk.ts';
+import { legJoints, pelvisShiftToReach, solveLeg, type Side } from '../body/leg-ik.ts';
+import type { Pose } from '../body/pose.ts';
+import type { Skeleton } from '../body/skeleton.ts';
+import { quatFromAxisAngle, quatRotate, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { CONTACT_DEFAULTS, detectContacts, runs, SIDES, soleBox, type ContactOptions } from './foot-contact.ts';
+import { gaussianKernel } from './scene.ts';
+
+export interface FootLockOptions {
+  contacts: ContactOptions;
+  /** Frames over which a foot moves into its lock before a stance and out of it after. */
+  blend: number;
+  /** Gaussian σ (frames) of the pelvis shift the locks ask for, so the pelvis never jerks. */
+  pelvisSigma: number;
+}
+
+export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contacts: CONTACT_DEFAULTS, blend: 3, pelvisSigma: 2 };
+
+/** Where a foot stands: its ankle joint (world) and the foot's world rotation. */
+export interface FootTarget { ankle: Vec3; rotation: Quat }
+
+/** The lock of one stance [s, e]: mean sole centre on the floor, mean heading, sole flat. */
+export function stanceLock(skel: Skeleton, worlds: readonly WorldPose[], side: Side, s: number, e: number): FootTarget {
+  const foot = legJoints(side).ankle;
+  const box = soleBox(skel, foot);
+  let x = 0, z = 0, sin = 0, cos = 0;
+  for (let t = s; t <= e; t++) {
+    const w = worlds[t]!;
+    const c = quatRotate(w.rotations[foot]!, box.centre);
+    x += w.positions[foot]![0] + c[0];
+    z += w.positions[foot]![2] + c[2];
+    const f = quatRotate(w.rotations[foot]!, [0, 0, 1]);
+    const yaw = Math.atan2(f[0], f[2]);
+    sin += Math.sin(yaw); cos += Math.cos(yaw);
+  }
+  const n = e - s + 1;
+  const rotation = quatFromAxisAngle([0, 1, 0], Math.atan2(sin, cos));
+  const c = quatRotate(rotation, box.centre);
+  return { ankle: [x / n - c[0], -c[1], z / n - c[2]], rotation };
+}
+
+const smoothstep = (u: number): number => u * u * (3 - 2 * u);
+
+/**
+ * Per frame, the target of one foot (null: leave it as the reference has it): its stance lock
+ * inside a stance, a blend of the reference foot and the nearest lock within `blend` frames of
+ * one, and anywhere the foot lifted just enough to keep its sole out of the floor.
+ */
+export function footTargets(skel: Skeleton, worlds: readonly WorldPose[], side: Side, planted: readonly boolean[], blend: number): Array<FootTarget | null> {
+  const foot = legJoints(side).ankle;
+  const corners = soleBox(skel, foot).corners;
+  const stances = runs(planted);
+  const locks = stances.map(([s, e]) => stanceLock(skel, worlds, side, s, e));
+  return worlds.map((w, t) => {
+    let weight = 0, lock: FootTarget | null = null, best = Infinity;
+    stances.forEach(([s, e], i) => {
+      const dist = t < s ? s - t : t > e ? t - e : 0;
+      if (dist < best && dist <= blend) { best = dist; lock = locks[i]!; weight = smoothstep(1 - dist / (blend + 1)); }
+    });
+    const refAnkle = w.positions[foot]!, refRot = w.rotations[foot]!;
+    const l = lock as FootTarget | null;
+    const ankle: Vec3 = l ? [0, 1, 2].map((c) => refAnkle[c]! + weight * (l.ankle[c]! - refAnkle[c]!)) as Vec3 : [...refAnkle] as Vec3;
+    const rotation = l ? quatSlerp(refRot, l.rotation, weight) : refRot;
+    const low = Math.min(...corners.map((c) => ankle[1] + quatRotate(rotation, c)[1]));
+    if (low < 0 && weight < 1) ankle[1] -= low;
+    return l || low < 0 ? { ankle, rotation } : null;
+  });
+}
+
+/** Per-frame pelvis shifts smoothed with a Gaussian of σ frames (edges renormalised). */
+function smoothShifts(shifts: readonly Vec3[], sigma: number): Vec3[] {
+  if (!(sigma > 0)) return shifts.slice();
+  const { r, kernel } = gaussianKernel(sigma);
+  return shifts.map((_, t) => {
+    const s: Vec3 = [0, 0, 0];
+    let wSum = 0;
+    for (let i = -r; i <= r; i++) {
+      const u = t + i;
+      if (u < 0 || u >= shifts.length) continue;
+      wSum += kernel[i + r]!;
+      for (let c = 0; c < 3; c++) s[c]! += kernel[i + r]! * shifts[u]![c]!;
+    }
+    return s.map((v) => v / wSum) as Vec3;
+  });
+}
+
+const shifted = (p: Pose, d: Vec3): Pose => ({ ...p, rootPosition: [p.rootPosition[0] + d[0], p.rootPosition[1] + d[1], p.rootPosition[2] + d[2]] });
+
+/**
+ * The motion with its feet locked where `contacts` (per frame, [left, right]) says they stand,
+ * or where detectContacts finds them. Bone lengths are unchanged (only rotations and the pelvis
+ * position move).
+ */
+export function lockFeet(
+  skel: Skeleton, motion: readonly Pose[], fps: number, options: Partial<FootLockOptions> = {}, contacts?: ReadonlyArray<readonly [boolean, boolean]>,
+): { motion: Pose[]; contacts: Array<[boolean, boolean]> } {
+  const o = { ...FOOT_LOCK_DEFAULTS, ...options };
+  const planted = (contacts ?? detectContacts(skel, motion, fps, o.contacts)).map((c) => [c[0], c[1]] as [boolean, boolean]);
+  const worlds = motion.map((p) => forwardKinematics(skel, p));
+  const targets = SIDES.map((side, i) => footTargets(skel, worlds, side, planted.map((c) => c[i]!), o.blend));
+  const targetsAt = (t: number): Record<Side, Vec3 | null> => ({ left: targets[0]![t]?.ankle ?? null, right: targets[1]![t]?.ankle ?? null });
+  // The pelvis moves smoothly by what the locks need, then by any remainder the smoothing left.
+  const first = smoothShifts(motion.map((_, t) => pelvisShiftToReach(skel, worlds[t]!, targetsAt(t))), o.pelvisSigma);
+  const out = motion.map((p, t) => {
+    let pose = shifted(p, first[t]!);
+    let world = forwardKinematics(skel, pose);
+    const rest = pelvisShiftToReach(skel, world, targetsAt(t));
+    if (rest.some((v) => v !== 0)) { pose = shifted(pose, rest); world = forwardKinematics(skel, pose); }
+    SIDES.forEach((side, i) => {
+      const target = targets[i]![t];
+      if (target) pose = solveLeg(skel, pose, side, target.ankle, target.rotation, world);
+    });
+    return pose;
+  });
+  return { motion: out, contacts: planted };
+}
