@@ -89,7 +89,7 @@ describe('PES on the Adafactor-MLP against finite differences', () => {
     const fd = [finiteDifference(w, bias.offset, 1e-3), finiteDifference(w, bias.offset + 1, 1e-3)];
     // The finite difference is stable in its step (the loss is smooth at this scale).
     expect(finiteDifference(w, bias.offset + 1, 3e-3)).toBeCloseTo(fd[1]!, 1);
-    const batches = pesBatches(w, 12, 150);
+    const batches = pesBatches(w, 8, 100);
     const scale = Math.hypot(fd[0]!, fd[1]!);
     for (let j = 0; j < 2; j++) {
       const xs = batches.map((b) => b[j]!);
