@@ -141,9 +141,9 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   let stepsThisRun = 0;
   let stoppedBy: TrainRunResult['stoppedBy'] = 'steps';
 
-  const save = (status: ModelProvenance['status'], extra: Record<string, unknown> = {}) => {
+  const save = (status: ModelProvenance['status'], extra: Record<string, unknown> = {}, weights?: Float32Array) => {
     writeJsonAtomic(statePath, { format: STATE_FORMAT, kind: setup.def.kind, architecture: setup.def.config, config, configSource: options.configSource, startedAt, trainer: encodeTrainer(state) });
-    const shipped = state.best?.weights ?? state.weights;
+    const shipped = weights ?? state.best?.weights ?? state.weights;
     writeModelFile(options.out, setup.def, shipped, config, { ...provenance(setup, state, config, options.configSource, startedAt, status), ...extra });
     lastCheckpoint = Date.now();
   };
@@ -193,7 +193,15 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     log('held-out evaluation …');
     const evalStart = Date.now();
     heldOut = evaluateHeldOut(setup, state, options.references ?? {});
-    save('complete', { heldOutSeconds: Math.round((Date.now() - evalStart) / 1000), heldOutWins: heldOutWins(heldOut, setup.def.kind), heldOut });
+    const gain = heldOutGain(heldOut, setup.def.kind);
+    const reject = config.acceptOnHeldOut && !gain.better;
+    const record = { heldOutSeconds: Math.round((Date.now() - evalStart) / 1000), heldOutWins: heldOutWins(heldOut, setup.def.kind), heldOutGain: gain, heldOut };
+    if (!reject) save('complete', record);
+    else {
+      const selected = provenance(setup, state, config, options.configSource, startedAt, 'complete').shippedWeights;
+      save('complete', { ...record, shippedWeights: { from: 'initWeights: the selected weights did not beat them on the held-out tasks', step: 0, rejected: selected } }, setup.def.initWeights(config.seed));
+      log(`the selected weights did not beat the untrained network on the held-out tasks (mean log10 gap ${fmt(gain.trained)} against ${fmt(gain.untrained)}); shipped the untrained weights`);
+    }
     log(`wrote ${options.out}`);
   }
   return { state, modelPath: options.out, statePath, heldOut, stoppedBy };
@@ -314,6 +322,23 @@ function evaluateHeldOut(setup: TrainerSetup, state: TrainerState, references: R
     }
   }
   return cells;
+}
+
+/**
+ * Shipped against untrained weights on the held-out cells: mean over cells of each one's mean
+ * log10 gap, and cells better / worse by at least 0.01 (closer is rounding, e.g. the same local
+ * minimum). `better` needs both a lower mean and more cells better than worse.
+ */
+export function heldOutGain(cells: readonly HeldOutCell[], kind: string): { trained: number; untrained: number; cellsBetter: number; cellsWorse: number; better: boolean } {
+  const pairs = cells
+    .map((c) => [c.meanLog10Gap[kind], c.meanLog10Gap[`${kind} (untrained)`]] as const)
+    .filter((p): p is readonly [number, number] => p[0] != null && p[1] != null);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const trained = mean(pairs.map((p) => p[0]));
+  const untrained = mean(pairs.map((p) => p[1]));
+  const cellsBetter = pairs.filter(([t, u]) => t < u - 0.01).length;
+  const cellsWorse = pairs.filter(([t, u]) => t > u + 0.01).length;
+  return { trained, untrained, cellsBetter, cellsWorse, better: trained < untrained && cellsBetter > cellsWorse };
 }
 
 /** Share of held-out cells where `kind` has a lower mean log10 gap than each other optimizer. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.ts';
 import { trainConfigSchema, type TrainConfigInput } from '../../../src/optimus/train/config.ts';
-import { runTraining, readTrainConfig } from '../../../src/optimus/train/run.ts';
+import { heldOutGain, runTraining, readTrainConfig } from '../../../src/optimus/train/run.ts';
 import { TaskCache } from '../../../src/optimus/train/pes.ts';
 import { trainerInit, trainerStep, trainerValidate, encodeTrainer, decodeTrainer, type TrainerSetup } from '../../../src/optimus/train/trainer.ts';
 import { learnedSgdDef } from '../../../src/optimus/train/learned-sgd.ts';
@@ -115,6 +115,31 @@ describe('runTraining files', () => {
     expect(model.provenance.outerSteps).toBe(14);
     expect(model.provenance.heldOut.length).toBe(2);
     expect(model.provenance.heldOutTasks[0].seeds).toEqual([10, 11]);
+  });
+
+  it('acceptOnHeldOut ships trained weights that beat the untrained ones on the held-out tasks, else the untrained ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pes-accept-'));
+    const common = { configSource: 'toy', families, learnedOptimizers };
+    // The toy's learned learning rate starts too small, so 20 steps of training win.
+    const trained = await runTraining({ ...common, config: trainConfigSchema.parse({ ...TOY, acceptOnHeldOut: true }), out: join(dir, 'a.json'), statePath: join(dir, 'a.state.json') });
+    const a = JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8'));
+    expect(a.provenance.heldOutGain.better).toBe(true);
+    expect(a.weights).toEqual(Array.from(trained.state.best!.weights));
+    // Updates too small to matter: no gain, so the untrained weights ship and the selected step is recorded.
+    const tiny = { ...TOY, acceptOnHeldOut: true, outerAdam: { ...TOY.outerAdam!, learningRate: 1e-7 } };
+    await runTraining({ ...common, config: trainConfigSchema.parse(tiny), out: join(dir, 'b.json'), statePath: join(dir, 'b.state.json') });
+    const b = JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8'));
+    expect(b.provenance.heldOutGain.better).toBe(false);
+    expect(b.weights).toEqual(Array.from(learnedSgdDef().initWeights(TOY.seed!)));
+    expect(b.provenance.shippedWeights.from).toMatch(/^initWeights/);
+    expect(b.provenance.shippedWeights.rejected.step).toBeGreaterThanOrEqual(0);
+  });
+
+  it('heldOutGain: a lower mean and more cells better than worse (by ≥ 0.01) count as a gain', () => {
+    const cell = (t: number, u: number) => ({ family: 'f', dim: 2, seeds: [0], meanLog10Gap: { k: t, 'k (untrained)': u }, metaLoss: {} });
+    expect(heldOutGain([cell(-2, -1), cell(-1, -1.005)], 'k')).toMatchObject({ better: true, cellsBetter: 1, cellsWorse: 0 });
+    // Lower mean from one cell, but worse in two: no gain.
+    expect(heldOutGain([cell(-5, -1), cell(-0.9, -1), cell(-0.9, -1)], 'k').better).toBe(false);
   });
 
   it('refuses a corrupt checkpoint on --resume and leaves it untouched', async () => {
