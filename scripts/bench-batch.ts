@@ -2,13 +2,16 @@
  * `npm run bench:batch`: 2 workers against 1 (one physics thread per clip), a worker killed
  * with kill -9 mid-batch, and Redis restarted mid-batch, on synthetic keypoints of short clips
  * (data/demo-squat.bvh and, when present, CMU clips from ../shared/data/mocap). Needs Debian's
- * redis-server. Options: --seconds S (of each clip, 1), --iterations N (physics, 1),
- * --repeats N (speed runs per worker count, 1), --json FILE. Thin wrapper: src/batch/bench.ts.
+ * redis-server. Reports the ratio (median of repeats), cores per worker, the load average, and
+ * 2 workers × 1 physics thread against 1 worker × 2 physics threads. Options: --seconds S (of
+ * each clip, 1), --iterations N (physics, 1), --repeats N (speed runs per split, 1), --json FILE.
+ * Thin wrapper: src/batch/bench.ts.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BATCH_BENCH_DEFAULTS, runBatchBench } from '../src/batch/bench.ts';
+import { median } from '../src/optimus/bench/summary.ts';
 import { redisServerAvailable } from '../src/batch/redis-server.ts';
 import { writeJsonAtomic } from '../src/formats/io.ts';
 
@@ -32,7 +35,15 @@ const result = await runBatchBench({
   repeats: num('--repeats', BATCH_BENCH_DEFAULTS.repeats),
   log: (line) => process.stdout.write(`${line}\n`),
 });
-process.stdout.write(`speed-up of 2 workers over 1 (median): ${result.speedup.toFixed(2)}× (target ≥ 1.8×)\n`);
-process.stdout.write(`load average (1 min) per phase: ${Object.entries(result.load).map(([k, [a, b]]) => `${k} ${a.toFixed(2)}→${b.toFixed(2)}`).join(', ')}\n`);
+const med = (xs: number[]) => median(xs).toFixed(2);
+const split = result.splitSpeedup >= 1 ? 'N workers (or clips) × 1 physics thread' : '1 worker × N physics threads';
+process.stdout.write([
+  `speed-up of 2 workers over 1 (median of ${result.oneWorker.length}): ${result.speedup.toFixed(2)}× (target ≥ 1.8×); ` +
+    `bound from CPU accounting on 2 idle cores: ${result.speedupBound.toFixed(2)}×`,
+  `cores per worker (CPU / wall, median): 1 worker ${med(result.oneWorker.map((r) => r.coresPerWorker))}, 2 workers ${med(result.twoWorkers.map((r) => r.coresPerWorker))}; ` +
+    `CPU per clip-thread second: ${med(result.twoWorkers.map((r) => r.cpuPerClipCpu))}`,
+  `2 workers × 1 physics thread against 1 worker × 2 physics threads: ${result.splitSpeedup.toFixed(2)}× → default split: ${split}`,
+  `load average (1 min) per phase: ${Object.entries(result.load).map(([k, [x, y]]) => `${k} ${x.toFixed(2)}→${y.toFixed(2)}`).join(', ')}`,
+].join('\n') + '\n');
 const json = value('--json');
 if (json) writeJsonAtomic(json, result, 2);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { synthToDirectory } from '../eval/synth.ts';
 import { median } from '../optimus/bench/summary.ts';
 import { connect } from './connection.ts';
+import { processCpuSeconds } from './cpu.ts';
 import { findInputs } from './inputs.ts';
 import { CLIP_DEFAULTS, makeJob, type ClipOptions } from './job.ts';
 import { runLocalBatch } from './local.ts';
@@ -31,16 +32,39 @@ export interface BatchBenchOptions {
 
 export const BATCH_BENCH_DEFAULTS = { seconds: 1, iterations: 1, repeats: 1 };
 
+/** One timed run of the batch on the queue. */
+export interface SpeedRun {
+  /** From submission to the last clip done (workers already waiting). */
+  seconds: number;
+  /** CPU seconds of the worker processes over the same span. */
+  cpuSeconds: number;
+  /** CPU seconds of the clip threads alone (their own work), from the workers' logs. */
+  clipThreadCpuSeconds: number;
+  /** cpuSeconds / seconds / workers: cores each worker kept busy (other load lowers it). */
+  coresPerWorker: number;
+  /** cpuSeconds / clipThreadCpuSeconds: a worker's CPU per second of clip work, whatever the load. */
+  cpuPerClipCpu: number;
+}
+
 export interface BatchBenchResult {
   clips: string[];
   seconds: number;
   iterations: number;
   localSeconds: number;
-  oneWorkerSeconds: number[];
-  twoWorkerSeconds: number[];
+  /** `worker --concurrency 1 --workers 1`: one physics thread (run inline) per clip. */
+  oneWorker: SpeedRun[];
+  /** Two such workers. */
+  twoWorkers: SpeedRun[];
+  /** One worker, one clip at a time, two physics threads: the other way to split two cores. */
+  oneWorkerTwoThreads: SpeedRun[];
   speedup: number;
-  /** CPU seconds the worker processes used per run: on a machine busy with other work, wall time follows the CPU share, not the cores. */
-  cpuSeconds: { one: number[]; two: number[] };
+  /** Median wall time of 2 workers × 1 physics thread against 1 worker × 2 physics threads. */
+  splitSpeedup: number;
+  /**
+   * The most 2 workers can gain over 1 on 2 idle cores, from CPU accounting alone: one worker
+   * takes the clips' thread time, two share r times that over two cores, so at most 2 / r.
+   */
+  speedupBound: number;
   kill: { seconds: number; completed: number; finishedRuns: number; identical: number };
   restart: { seconds: number; completed: number; finishedRuns: number; identical: number };
   /** 1-minute load average at the start and end of each phase. */
@@ -56,7 +80,7 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
   try {
     for (const clip of o.clips) synthToDirectory(clip, join(dir, 'in', basename(clip, '.bvh')), { seconds: o.seconds });
     const inputs = findInputs([join(dir, 'in')], join(dir, 'out'));
-    const clip: ClipOptions = { ...CLIP_DEFAULTS, iterations: o.iterations, exports: [], checkSheet: false, workers: 0 };
+    const clip: ClipOptions = { ...CLIP_DEFAULTS, iterations: o.iterations, exports: [], checkSheet: false, workers: 1 };
     const load: BatchBenchResult['load'] = {};
     const phase = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
       const before = loadavg()[0]!;
@@ -69,57 +93,65 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
     const localSeconds = await phase('local', () => timed(() => runLocalBatch(inputs, reference, clip, { concurrency: 2 })));
     o.log(`local batch (2 at a time, 1 physics thread each): ${localSeconds.toFixed(1)} s`);
 
-    const queueRun = async (name: string, workers: number, disturb?: (procs: WorkerProc[], out: string) => Promise<void>) => {
+    const queueRun = async (name: string, workers: number, physicsThreads: number, disturb?: (procs: WorkerProc[], out: string) => Promise<void>) => {
       const out = join(dir, name);
       mkdirSync(out, { recursive: true });
       const conn = connect(redis.url, () => {});
       try {
         // Workers are long-running: the batch is timed from its submission to workers already
         // waiting, so their start-up (seconds of module loading) is not counted against it.
-        const procs = Array.from({ length: workers }, () => startWorkerProcess(redis, name));
+        const procs = Array.from({ length: workers }, () => startWorkerProcess(redis, name, physicsThreads));
         await until(() => procs.every((p) => /waiting for clips/.test(p.log())));
+        const cpuAtStart = procs.reduce((t, p) => t + (processCpuSeconds(p.proc.pid!) ?? 0), 0);
         const started = Date.now();
         await submitJobs(conn, out, inputs.map((i) => makeJob(i, out, clip)), { queue: name });
         const disturbed = disturb?.(procs, out);
         const s = await waitForJobs(conn, name, undefined, () => {}, 250);
         const seconds = (Date.now() - started) / 1000;
         await disturbed;
-        const cpuSeconds = procs.reduce((t, p) => t + cpuTime(p.proc.pid), 0);
+        const cpuSeconds = procs.reduce((t, p) => t + (processCpuSeconds(p.proc.pid!) ?? 0), 0) - cpuAtStart;
         await Promise.all(procs.map((p) => stop(p.proc)));
         const finishedRuns = procs.reduce((n, p) => n + (p.log().match(/\] done /g)?.length ?? 0), 0);
+        const clipThreadCpuSeconds = procs.reduce((t, p) => t + [...p.log().matchAll(/clip thread CPU ([0-9.]+)s/g)].reduce((a, m) => a + Number(m[1]), 0), 0);
         const identical = inputs.filter((i) => sameMotion(join(out, i.rel), join(reference, i.rel))).length;
-        return { seconds, cpuSeconds, completed: s.done, failed: s.failed, finishedRuns, identical, procs };
+        const speed: SpeedRun = { seconds, cpuSeconds, clipThreadCpuSeconds, coresPerWorker: cpuSeconds / seconds / workers, cpuPerClipCpu: cpuSeconds / clipThreadCpuSeconds };
+        return { ...speed, completed: s.done, failed: s.failed, finishedRuns, identical, procs };
       } finally {
         conn.disconnect();
       }
     };
+    const speedRun = async (name: string, label: string, workers: number, physicsThreads: number): Promise<SpeedRun> => {
+      const r = await phase(name, () => queueRun(name, workers, physicsThreads));
+      if (r.identical !== inputs.length) o.log(`WARNING ${label}: only ${r.identical} of ${inputs.length} motion.json identical to the local batch`);
+      o.log(`${label}: ${r.seconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU (clip threads ${r.clipThreadCpuSeconds.toFixed(1)} s), ` +
+        `${r.coresPerWorker.toFixed(2)} cores per worker, ${r.cpuPerClipCpu.toFixed(2)} s CPU per clip-thread second, load ${load[name]!.map((l) => l.toFixed(2)).join('→')}`);
+      return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, clipThreadCpuSeconds: r.clipThreadCpuSeconds, coresPerWorker: r.coresPerWorker, cpuPerClipCpu: r.cpuPerClipCpu };
+    };
 
-    const oneWorkerSeconds: number[] = [];
-    const twoWorkerSeconds: number[] = [];
-    const cpu = { one: [] as number[], two: [] as number[] };
+    const oneWorker: SpeedRun[] = [];
+    const twoWorkers: SpeedRun[] = [];
+    const oneWorkerTwoThreads: SpeedRun[] = [];
     for (let r = 0; r < o.repeats; r++) {
-      const one = await phase(`one-worker-${r}`, () => queueRun(`one-${r}`, 1));
-      oneWorkerSeconds.push(one.seconds);
-      cpu.one.push(one.cpuSeconds);
-      o.log(`1 worker: ${one.seconds.toFixed(1)} s wall, ${one.cpuSeconds.toFixed(1)} s CPU`);
-      const two = await phase(`two-workers-${r}`, () => queueRun(`two-${r}`, 2));
-      twoWorkerSeconds.push(two.seconds);
-      cpu.two.push(two.cpuSeconds);
-      o.log(`2 workers: ${two.seconds.toFixed(1)} s wall, ${two.cpuSeconds.toFixed(1)} s CPU`);
+      oneWorker.push(await speedRun(`one-worker-${r}`, '1 worker × 1 physics thread', 1, 1));
+      twoWorkers.push(await speedRun(`two-workers-${r}`, '2 workers × 1 physics thread', 2, 1));
+      oneWorkerTwoThreads.push(await speedRun(`one-worker-two-threads-${r}`, '1 worker × 2 physics threads', 1, 2));
     }
-    const speedup = median(oneWorkerSeconds) / median(twoWorkerSeconds);
+    const wall = (runs: SpeedRun[]) => median(runs.map((x) => x.seconds));
+    const speedup = wall(oneWorker) / wall(twoWorkers);
+    const splitSpeedup = wall(oneWorkerTwoThreads) / wall(twoWorkers);
+    const speedupBound = 2 / median(twoWorkers.map((x) => x.cpuPerClipCpu));
 
     // kill -9 one of two workers once it holds a clip past its first checkpoint; a third takes over.
-    const kill = await phase('kill', () => queueRun('kill', 2, async (procs, out) => {
+    const kill = await phase('kill', () => queueRun('kill', 2, 1, async (procs, out) => {
       await until(() => midClip(procs[0]!.log(), out));
       procs[0]!.proc.kill('SIGKILL');
       o.log('killed worker 1 with SIGKILL mid-clip; starting another');
-      procs.push(startWorkerProcess(redis, 'kill'));
+      procs.push(startWorkerProcess(redis, 'kill', 1));
     }));
     o.log(`kill -9: ${kill.completed}/${inputs.length} completed, ${kill.finishedRuns} finished runs, ${kill.identical} motion.json identical, ${kill.seconds.toFixed(1)} s`);
 
     // Redis stopped (its append-only file kept) and started again once the first clip is done.
-    const restart = await phase('restart', () => queueRun('restart', 2, async (procs) => {
+    const restart = await phase('restart', () => queueRun('restart', 2, 1, async (procs) => {
       await until(() => procs.some((p) => /\] done /.test(p.log())));
       await redis.restart(2000);
       o.log('restarted redis-server (data kept)');
@@ -129,7 +161,7 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
     const strip = (r: typeof kill) => ({ seconds: r.seconds, completed: r.completed, finishedRuns: r.finishedRuns, identical: r.identical });
     return {
       clips: o.clips.map((c) => basename(c)), seconds: o.seconds, iterations: o.iterations,
-      localSeconds, oneWorkerSeconds, twoWorkerSeconds, speedup, cpuSeconds: cpu, kill: strip(kill), restart: strip(restart), load,
+      localSeconds, oneWorker, twoWorkers, oneWorkerTwoThreads, speedup, splitSpeedup, speedupBound, kill: strip(kill), restart: strip(restart), load,
     };
   } finally {
     await redis.stop();
@@ -142,26 +174,15 @@ interface WorkerProc {
   log: () => string;
 }
 
-function startWorkerProcess(redis: LocalRedis, queue: string): WorkerProc {
+function startWorkerProcess(redis: LocalRedis, queue: string, physicsThreads: number): WorkerProc {
   // A short lock so a killed worker's clip is handed over within seconds. Each worker is its own
   // session, as workers started from two terminals or services are: Linux' autogroup scheduler
   // shares the CPU between sessions, so workers of one session would share one session's part.
-  const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--workers', '0', '--lock-seconds', '5'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const proc = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--queue', queue, '--concurrency', '1', '--workers', String(physicsThreads), '--lock-seconds', '5'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   proc.stdout!.on('data', (d) => { out += d; });
   proc.stderr!.on('data', (d) => { out += d; });
   return { proc, log: () => out };
-}
-
-/** User + system CPU seconds of a live process and its threads (Linux /proc), 0 elsewhere. */
-function cpuTime(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 function stop(proc: ChildProcess): Promise<void> {

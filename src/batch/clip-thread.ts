@@ -1,27 +1,36 @@
 import { join } from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { UserError } from '../errors.ts';
 import { evaluateFiles } from '../eval/evaluate.ts';
 import { writeJsonAtomic } from '../formats/io.ts';
 import { reconstruct } from '../reconstruct/pipeline.ts';
+import { threadCpuSeconds } from './cpu.ts';
 import { clipOut, jobData, reconstructOptions } from './job.ts';
-import type { ClipMessage } from './run-clip.ts';
+import type { ClipMessage, ClipRequest } from './run-clip.ts';
 
 /**
- * One clip, in its own thread (started by run-clip.ts): the pipeline's long synchronous
- * stretches then never starve the thread that renews the job's lock in Redis.
+ * A clip thread (started by run-clip.ts) runs clips one after another: its modules, wasm and
+ * compiled code are loaded once and serve every clip it runs. In its own thread, the
+ * pipeline's long synchronous stretches never starve the thread that renews the job's lock.
  */
 const post = (m: ClipMessage) => parentPort!.postMessage(m);
-try {
-  const job = jobData.parse((workerData as { job: unknown }).job);
+
+async function runOne(request: ClipRequest): Promise<void> {
   const started = performance.now();
-  const report = await reconstruct(job.input, {
-    ...reconstructOptions(job),
-    onProgress: (stage, done, total) => post({ type: 'progress', stage, done, total }),
-  });
-  // Metrics when the input came with its truth (a synth folder): the index shows them.
-  if (job.truth) writeJsonAtomic(join(clipOut(job), 'metrics.json'), evaluateFiles(report.outputs.motion!, job.truth), 2);
-  post({ type: 'done', frames: report.frames, seconds: (performance.now() - started) / 1000 });
-} catch (err) {
-  post({ type: 'error', message: (err as Error)?.message ?? String(err), user: err instanceof UserError });
+  const cpu0 = threadCpuSeconds();
+  try {
+    const job = jobData.parse(request.job);
+    const report = await reconstruct(job.input, {
+      ...reconstructOptions(job),
+      onProgress: (stage, done, total) => post({ type: 'progress', stage, done, total }),
+    });
+    // Metrics when the input came with its truth (a synth folder): the index shows them.
+    if (job.truth) writeJsonAtomic(join(clipOut(job), 'metrics.json'), evaluateFiles(report.outputs.motion!, job.truth), 2);
+    const cpu1 = threadCpuSeconds();
+    post({ type: 'done', frames: report.frames, seconds: (performance.now() - started) / 1000, cpuSeconds: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null });
+  } catch (err) {
+    post({ type: 'error', message: (err as Error)?.message ?? String(err), user: err instanceof UserError });
+  }
 }
+
+parentPort!.on('message', (m: ClipRequest) => void runOne(m));

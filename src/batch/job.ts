@@ -72,7 +72,9 @@ export function reconstructOptions(job: JobData): ReconstructOptions {
     exports: o.exports,
     backend: o.backend,
     checkSheet: o.checkSheet,
-    workers: o.workers,
+    // One physics thread beside the clip's own would leave the clip thread waiting while it
+    // pays its own start-up: the clip thread rolls out itself (the same results).
+    workers: o.workers === 1 ? 0 : o.workers,
     // A retried job continues from the checkpoints its last attempt left.
     resume: true,
   };

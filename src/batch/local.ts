@@ -3,7 +3,7 @@ import { writeClipStatus } from './clip-status.ts';
 import { jobId, makeJob, type ClipOptions, type JobData } from './job.ts';
 import type { BatchInput } from './inputs.ts';
 import { updateManifest } from './manifest.ts';
-import { ClipError, runClip } from './run-clip.ts';
+import { ClipError, ClipThreadPool } from './run-clip.ts';
 
 /** What a batch reports while it runs (the CLI draws it). */
 export type BatchEvent =
@@ -24,7 +24,7 @@ export interface BatchSummary {
 }
 
 /**
- * Reconstructs every input on this machine, `concurrency` at a time, each in its own thread.
+ * Reconstructs every input on this machine, `concurrency` at a time, in as many clip threads.
  * A failing clip is recorded and the others go on; the index is rebuilt after every clip.
  */
 export async function runLocalBatch(inputs: BatchInput[], out: string, clip: ClipOptions, options: LocalBatchOptions): Promise<BatchSummary> {
@@ -33,6 +33,7 @@ export async function runLocalBatch(inputs: BatchInput[], out: string, clip: Cli
   updateManifest(out, jobs.map((j, i) => ({ rel: j.rel, input: j.input, truth: j.truth, jobId: ids[i]! })));
   writeIndex(out);
   const emit = options.onEvent ?? (() => {});
+  const threads = new ClipThreadPool();
   const summary: BatchSummary = { done: 0, failed: 0 };
   let next = 0;
   const runNext = async (): Promise<void> => {
@@ -44,7 +45,7 @@ export async function runLocalBatch(inputs: BatchInput[], out: string, clip: Cli
   const runOne = async (job: JobData, id: string, index: number) => {
     emit({ type: 'start', clip: job.rel, index, total: jobs.length });
     try {
-      const r = await runClip(job, (stage, done, total) => emit({ type: 'progress', clip: job.rel, stage, done, total })).result;
+      const r = await threads.run(job, (stage, done, total) => emit({ type: 'progress', clip: job.rel, stage, done, total })).result;
       writeClipStatus(out, { jobId: id, status: 'done', error: null, computeSeconds: r.seconds, attempts: 1 });
       summary.done++;
       emit({ type: 'done', clip: job.rel, seconds: r.seconds, finished: summary.done + summary.failed, total: jobs.length });
@@ -56,7 +57,11 @@ export async function runLocalBatch(inputs: BatchInput[], out: string, clip: Cli
     }
     writeIndex(out);
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, jobs.length) }, runNext));
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, jobs.length) }, runNext));
+  } finally {
+    await threads.close();
+  }
   return summary;
 }
 

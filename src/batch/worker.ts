@@ -9,7 +9,7 @@ import { clipOut, jobData, type JobData } from './job.ts';
 import { recordFailure } from './local.ts';
 import { removeStaleTemps } from './out-dir.ts';
 import { QUEUE_DEFAULTS } from './queue.ts';
-import { ClipError, runClip, type ClipResult, type RunningClip } from './run-clip.ts';
+import { ClipError, ClipThreadPool, type ClipResult, type RunningClip } from './run-clip.ts';
 
 export interface BatchWorkerOptions {
   queue: string;
@@ -38,7 +38,7 @@ export type WorkerEvent =
   | { type: 'ready' }
   | { type: 'start'; clip: string; jobId: string; attempt: number }
   | { type: 'progress'; clip: string; stage: string; done: number; total: number }
-  | { type: 'done'; clip: string; jobId: string; seconds: number }
+  | { type: 'done'; clip: string; jobId: string; seconds: number; cpuSeconds: number | null }
   | { type: 'failed'; clip: string; jobId: string; error: string; final: boolean }
   | { type: 'redis-error'; message: string }
   | { type: 'warning'; message: string };
@@ -49,7 +49,7 @@ export interface RunningWorker {
 }
 
 /**
- * A BullMQ worker that reconstructs clips, each in its own thread (run-clip.ts), with the
+ * A BullMQ worker that reconstructs clips in clip threads kept from clip to clip (run-clip.ts), with the
  * pipeline's resume: a retried or stalled job continues from its last finished stage or
  * window. Every clip that ends is recorded in OUT/.batch-status/ and OUT/index.json.
  */
@@ -58,6 +58,7 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
   await probeRedis(url, o.connection);
   const redis = connect(url, (message) => onEvent({ type: 'redis-error', message }), o.connection);
   const running = new Map<string, RunningClip>();
+  const threads = new ClipThreadPool();
   let closing = false;
 
   const processor = async (job: Job, token?: string): Promise<ClipResult> => {
@@ -68,7 +69,7 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
     const id = job.id!;
     onEvent({ type: 'start', clip: data.rel, jobId: id, attempt: job.attemptsMade + 1 });
     removeStaleTemps(clipOut(data));
-    const clip = runClip(data, (stage, done, total) => onEvent({ type: 'progress', clip: data.rel, stage, done, total }));
+    const clip = threads.run(data, (stage, done, total) => onEvent({ type: 'progress', clip: data.rel, stage, done, total }));
     running.set(id, clip);
     try {
       const r = await clip.result;
@@ -76,7 +77,7 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
         writeClipStatus(data.out, { jobId: id, status: 'done', error: null, computeSeconds: r.seconds, attempts: job.attemptsMade + 1 });
         writeIndex(data.out);
       });
-      onEvent({ type: 'done', clip: data.rel, jobId: id, seconds: r.seconds });
+      onEvent({ type: 'done', clip: data.rel, jobId: id, seconds: r.seconds, cpuSeconds: r.cpuSeconds });
       return r;
     } catch (err) {
       if (closing) {
@@ -127,6 +128,7 @@ export async function startWorker(url: string, options: Partial<BatchWorkerOptio
       await Promise.all([...running.values()].map((c) => c.cancel()));
       // With Redis gone, close() would wait for it forever: the jobs' locks lapse anyway.
       await Promise.race([worker.close(), new Promise((r) => setTimeout(r, CLOSE_TIMEOUT_MS))]);
+      await threads.close();
       redis.disconnect();
     },
   };

@@ -42,7 +42,7 @@ function logger(url: string, queue: string, quiet?: boolean): (e: WorkerEvent) =
   return (e) => {
     if (e.type === 'ready') log(`waiting for clips on ${url} (queue ${queue})`);
     else if (e.type === 'start') log(`start ${e.clip} (job ${e.jobId}, attempt ${e.attempt})`);
-    else if (e.type === 'done') log(`done ${e.clip} in ${formatSeconds(e.seconds)}`);
+    else if (e.type === 'done') log(`done ${e.clip} in ${formatSeconds(e.seconds)}${e.cpuSeconds !== null ? ` (clip thread CPU ${formatSeconds(e.cpuSeconds)})` : ''}`);
     else if (e.type === 'failed') log(`${e.final ? 'failed' : 'will retry'} ${e.clip}: ${e.error}`);
     else if (e.type === 'warning') process.stderr.write(`[worker] ${e.message}\n`);
     else if (e.type === 'redis-error' && Date.now() - lastRedisError > 5000) {
