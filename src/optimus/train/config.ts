@@ -83,8 +83,8 @@ export const trainConfigSchema = z.object({
   trainable: z.array(z.string().min(1)).min(1).optional(),
   /**
    * Ship the trained weights only if they beat the untrained network on the held-out tasks
-   * (lower mean log10 gap over the cells, and more cells better than worse by ≥ 0.01);
-   * otherwise ship the untrained weights and record the rejected ones' scores.
+   * (mean log10 gap over the cells lower by more than two paired standard errors and 0.01); otherwise
+   * ship the untrained weights and record the rejected ones' scores.
    */
   acceptOnHeldOut: z.boolean().default(false),
   /** Gradient-evaluation budget per validation task. */

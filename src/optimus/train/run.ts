@@ -325,20 +325,24 @@ function evaluateHeldOut(setup: TrainerSetup, state: TrainerState, references: R
 }
 
 /**
- * Shipped against untrained weights on the held-out cells: mean over cells of each one's mean
- * log10 gap, and cells better / worse by at least 0.01 (closer is rounding, e.g. the same local
- * minimum). `better` needs both a lower mean and more cells better than worse.
+ * Shipped against untrained weights on the held-out cells, paired per cell: the mean of each
+ * one's mean log10 gap, cells better / worse by at least 0.01 (closer is rounding), and the
+ * standard error of the per-cell differences. `better`: lower by more than two standard
+ * errors and by 0.01, so a gain that 3 seeds per cell cannot tell from noise, or rounding, does not ship.
  */
-export function heldOutGain(cells: readonly HeldOutCell[], kind: string): { trained: number; untrained: number; cellsBetter: number; cellsWorse: number; better: boolean } {
+export function heldOutGain(cells: readonly HeldOutCell[], kind: string): { trained: number; untrained: number; cellsBetter: number; cellsWorse: number; standardError: number; better: boolean } {
   const pairs = cells
     .map((c) => [c.meanLog10Gap[kind], c.meanLog10Gap[`${kind} (untrained)`]] as const)
     .filter((p): p is readonly [number, number] => p[0] != null && p[1] != null);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   const trained = mean(pairs.map((p) => p[0]));
   const untrained = mean(pairs.map((p) => p[1]));
-  const cellsBetter = pairs.filter(([t, u]) => t < u - 0.01).length;
-  const cellsWorse = pairs.filter(([t, u]) => t > u + 0.01).length;
-  return { trained, untrained, cellsBetter, cellsWorse, better: trained < untrained && cellsBetter > cellsWorse };
+  const diffs = pairs.map(([t, u]) => t - u);
+  const d = mean(diffs);
+  const standardError = diffs.length > 1 ? Math.sqrt(diffs.reduce((a, x) => a + (x - d) ** 2, 0) / (diffs.length - 1) / diffs.length) : NaN;
+  const cellsBetter = diffs.filter((x) => x < -0.01).length;
+  const cellsWorse = diffs.filter((x) => x > 0.01).length;
+  return { trained, untrained, cellsBetter, cellsWorse, standardError, better: d < -Math.max(0.01, 2 * standardError) };
 }
 
 /** Share of held-out cells where `kind` has a lower mean log10 gap than each other optimizer. */
