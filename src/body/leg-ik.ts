@@ -7,7 +7,7 @@ import { forwardKinematics, type WorldPose } from './fk.ts';
 import type { Pose } from './pose.ts';
 import { JOINT_INDEX, type Skeleton } from './skeleton.ts';
 import { quatConjugate, quatFromAxisAngle, quatFromTo, quatMultiply, quatNormalize, quatRotate, type Quat, type Vec3 } from '../geometry/quaternion.ts';
-import { add, len, sub } from '../geometry/vec3.ts';
+import { add, cross, dot, len, mul, sub, unit } from '../geometry/vec3.ts';
 
 export type Side = 'left' | 'right';
 
@@ -29,13 +29,17 @@ export function legReach(skel: Skeleton, leg: LegJoints, straight = 0.999): [num
   return [Math.abs(thigh - shank) + 0.02 * Math.min(thigh, shank), straight * (thigh + shank)];
 }
 
+/** Where the knee should point (world direction, e.g. over the toes) and how much (0: keep the pose's knee direction, 1: exactly). */
+export interface KneePole { direction: Vec3; weight: number }
+
 /**
  * The pose with one leg re-solved so its ankle joint is at `ankle` (world) and the foot's world
  * rotation is `foot`: the knee angle from the hip–ankle distance (clamped to the reach), the
  * thigh turned by the shortest rotation that points the leg at the target (so the knee keeps its
- * direction), the ankle set to give the foot its rotation. Pelvis and the other joints unchanged.
+ * direction), then, with a `pole`, twisted about the hip–ankle line toward it, and the ankle set
+ * to give the foot its rotation. Pelvis and the other joints unchanged.
  */
-export function solveLeg(skel: Skeleton, pose: Pose, side: Side, ankle: Vec3, foot: Quat, world: WorldPose = forwardKinematics(skel, pose)): Pose {
+export function solveLeg(skel: Skeleton, pose: Pose, side: Side, ankle: Vec3, foot: Quat, world: WorldPose = forwardKinematics(skel, pose), pole?: KneePole): Pose {
   const leg = legJoints(side);
   const { thigh, shank } = legLengths(skel, leg);
   const hipPos = world.positions[leg.hip]!;
@@ -50,13 +54,24 @@ export function solveLeg(skel: Skeleton, pose: Pose, side: Side, ankle: Vec3, fo
   const parentRot = world.rotations[skel.joints[leg.hip]!.parent]!;
   const thighRot = world.rotations[leg.hip]!;
   const swing = quatFromTo(quatRotate(thighRot, inThigh), sub(ankle, hipPos));
-  const newThigh = quatNormalize(quatMultiply(swing, thighRot));
+  let newThigh = quatNormalize(quatMultiply(swing, thighRot));
+  if (pole && pole.weight > 0) newThigh = quatNormalize(quatMultiply(kneeTwist(quatRotate(newThigh, knee.offset), sub(ankle, hipPos), pole), newThigh));
   const newShin = quatMultiply(newThigh, kneeLocal);
   const rotations = pose.rotations.slice();
   rotations[leg.hip] = quatNormalize(quatMultiply(quatConjugate(parentRot), newThigh));
   rotations[leg.knee] = kneeLocal;
   rotations[leg.ankle] = quatNormalize(quatMultiply(quatConjugate(newShin), foot));
   return { ...pose, rotations };
+}
+
+/** The rotation about the hip→ankle line `axis` that turns the knee (`knee`, from the hip) toward the pole, scaled by its weight. */
+function kneeTwist(knee: Vec3, axis: Vec3, pole: KneePole): Quat {
+  const u = unit(axis);
+  const off = (v: Vec3): Vec3 => sub(v, mul(u, dot(v, u)));
+  const a = off(knee), b = off(pole.direction);
+  if (len(a) < 1e-9 || len(b) < 1e-9) return [0, 0, 0, 1];
+  const angle = Math.atan2(dot(cross(a, b), u), dot(a, b));
+  return quatFromAxisAngle(u, pole.weight * angle);
 }
 
 /**

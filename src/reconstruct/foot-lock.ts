@@ -10,7 +10,7 @@ import { forwardKinematics, type WorldPose } from '../body/fk.ts';
 import { legJoints, pelvisShiftToReach, solveLeg, type Side } from '../body/leg-ik.ts';
 import type { Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
-import { quatFromAxisAngle, quatRotate, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { quatFromAxisAngle, quatMultiply, quatRotate, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { CONTACT_DEFAULTS, detectContacts, runs, SIDES, soleBox, type ContactOptions } from './foot-contact.ts';
 import { gaussianKernel } from './scene.ts';
 
@@ -20,15 +20,24 @@ export interface FootLockOptions {
   blend: number;
   /** Gaussian σ (frames) of the pelvis shift the locks ask for, so the pelvis never jerks. */
   pelvisSigma: number;
+  /** Turn each locked leg about its hip–ankle line so the knee points over the toes. */
+  kneeOverToes: boolean;
+  /** Hold a stance foot flat (what a rigid box foot stands on); off: tilted as the reference tilts it, lowest corner on the floor. */
+  flat: boolean;
 }
 
-export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contacts: CONTACT_DEFAULTS, blend: 3, pelvisSigma: 2 };
+export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contacts: CONTACT_DEFAULTS, blend: 3, pelvisSigma: 2, kneeOverToes: true, flat: true };
 
-/** Where a foot stands: its ankle joint (world) and the foot's world rotation. */
-export interface FootTarget { ankle: Vec3; rotation: Quat }
+/** Where a foot stands: its ankle joint (world), the foot's world rotation and how much it is locked (0–1). */
+export interface FootTarget { ankle: Vec3; rotation: Quat; weight: number }
 
-/** The lock of one stance [s, e]: mean sole centre on the floor, mean heading, sole flat. */
-export function stanceLock(skel: Skeleton, worlds: readonly WorldPose[], side: Side, s: number, e: number): FootTarget {
+/** Where one stance holds its foot: the sole centre's place on the floor (x, z) and the heading (yaw about +y). */
+export interface StanceLock { x: number; z: number; yaw: number }
+
+const yawOf = (q: Quat): number => { const f = quatRotate(q, [0, 0, 1]); return Math.atan2(f[0], f[2]); };
+
+/** The lock of one stance [s, e]: mean sole centre, mean heading. */
+export function stanceLock(skel: Skeleton, worlds: readonly WorldPose[], side: Side, s: number, e: number): StanceLock {
   const foot = legJoints(side).ankle;
   const box = soleBox(skel, foot);
   let x = 0, z = 0, sin = 0, cos = 0;
@@ -37,14 +46,25 @@ export function stanceLock(skel: Skeleton, worlds: readonly WorldPose[], side: S
     const c = quatRotate(w.rotations[foot]!, box.centre);
     x += w.positions[foot]![0] + c[0];
     z += w.positions[foot]![2] + c[2];
-    const f = quatRotate(w.rotations[foot]!, [0, 0, 1]);
-    const yaw = Math.atan2(f[0], f[2]);
+    const yaw = yawOf(w.rotations[foot]!);
     sin += Math.sin(yaw); cos += Math.cos(yaw);
   }
   const n = e - s + 1;
-  const rotation = quatFromAxisAngle([0, 1, 0], Math.atan2(sin, cos));
+  return { x: x / n, z: z / n, yaw: Math.atan2(sin, cos) };
+}
+
+/**
+ * The foot held by a lock: its heading, and its sole flat — or, not `flat`, tilted as `ref` (the
+ * reference foot's rotation) tilts it — with the sole centre over the lock and the lowest
+ * sole corner on the floor.
+ */
+function lockedFoot(skel: Skeleton, foot: number, lock: StanceLock, ref: Quat, flat: boolean): { ankle: Vec3; rotation: Quat } {
+  const box = soleBox(skel, foot);
+  const heading = quatFromAxisAngle([0, 1, 0], lock.yaw);
+  const rotation = flat ? heading : quatMultiply(heading, quatMultiply(quatFromAxisAngle([0, 1, 0], -yawOf(ref)), ref));
   const c = quatRotate(rotation, box.centre);
-  return { ankle: [x / n - c[0], -c[1], z / n - c[2]], rotation };
+  const low = Math.min(...box.corners.map((k) => quatRotate(rotation, k)[1]));
+  return { ankle: [lock.x - c[0], -low, lock.z - c[2]], rotation };
 }
 
 const smoothstep = (u: number): number => u * u * (3 - 2 * u);
@@ -54,24 +74,24 @@ const smoothstep = (u: number): number => u * u * (3 - 2 * u);
  * inside a stance, a blend of the reference foot and the nearest lock within `blend` frames of
  * one, and anywhere the foot lifted just enough to keep its sole out of the floor.
  */
-export function footTargets(skel: Skeleton, worlds: readonly WorldPose[], side: Side, planted: readonly boolean[], blend: number): Array<FootTarget | null> {
+export function footTargets(skel: Skeleton, worlds: readonly WorldPose[], side: Side, planted: readonly boolean[], o: Pick<FootLockOptions, 'blend' | 'flat'>): Array<FootTarget | null> {
   const foot = legJoints(side).ankle;
   const corners = soleBox(skel, foot).corners;
   const stances = runs(planted);
   const locks = stances.map(([s, e]) => stanceLock(skel, worlds, side, s, e));
   return worlds.map((w, t) => {
-    let weight = 0, lock: FootTarget | null = null, best = Infinity;
+    let weight = 0, lock: StanceLock | null = null, best = Infinity;
     stances.forEach(([s, e], i) => {
       const dist = t < s ? s - t : t > e ? t - e : 0;
-      if (dist < best && dist <= blend) { best = dist; lock = locks[i]!; weight = smoothstep(1 - dist / (blend + 1)); }
+      if (dist < best && dist <= o.blend) { best = dist; lock = locks[i]!; weight = smoothstep(1 - dist / (o.blend + 1)); }
     });
     const refAnkle = w.positions[foot]!, refRot = w.rotations[foot]!;
-    const l = lock as FootTarget | null;
+    const l = lock ? lockedFoot(skel, foot, lock, refRot, o.flat) : null;
     const ankle: Vec3 = l ? [0, 1, 2].map((c) => refAnkle[c]! + weight * (l.ankle[c]! - refAnkle[c]!)) as Vec3 : [...refAnkle] as Vec3;
     const rotation = l ? quatSlerp(refRot, l.rotation, weight) : refRot;
     const low = Math.min(...corners.map((c) => ankle[1] + quatRotate(rotation, c)[1]));
     if (low < 0 && weight < 1) ankle[1] -= low;
-    return l || low < 0 ? { ankle, rotation } : null;
+    return l || low < 0 ? { ankle, rotation, weight } : null;
   });
 }
 
@@ -105,7 +125,7 @@ export function lockFeet(
   const o = { ...FOOT_LOCK_DEFAULTS, ...options };
   const planted = (contacts ?? detectContacts(skel, motion, fps, o.contacts)).map((c) => [c[0], c[1]] as [boolean, boolean]);
   const worlds = motion.map((p) => forwardKinematics(skel, p));
-  const targets = SIDES.map((side, i) => footTargets(skel, worlds, side, planted.map((c) => c[i]!), o.blend));
+  const targets = SIDES.map((side, i) => footTargets(skel, worlds, side, planted.map((c) => c[i]!), o));
   const targetsAt = (t: number): Record<Side, Vec3 | null> => ({ left: targets[0]![t]?.ankle ?? null, right: targets[1]![t]?.ankle ?? null });
   // The pelvis moves smoothly by what the locks need, then by any remainder the smoothing left.
   const first = smoothShifts(motion.map((_, t) => pelvisShiftToReach(skel, worlds[t]!, targetsAt(t))), o.pelvisSigma);
@@ -116,7 +136,8 @@ export function lockFeet(
     if (rest.some((v) => v !== 0)) { pose = shifted(pose, rest); world = forwardKinematics(skel, pose); }
     SIDES.forEach((side, i) => {
       const target = targets[i]![t];
-      if (target) pose = solveLeg(skel, pose, side, target.ankle, target.rotation, world);
+      // A locked knee points over its toes, so the ankle is not twisted to the foot's heading.
+      if (target) pose = solveLeg(skel, pose, side, target.ankle, target.rotation, world, o.kneeOverToes ? { direction: quatRotate(target.rotation, [0, 0, 1]), weight: target.weight } : undefined);
     });
     return pose;
   });

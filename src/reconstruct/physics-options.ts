@@ -61,6 +61,8 @@ export interface PhysicalControl {
   sampling: Partial<SamplingOptions> | null;
   /** Put the reference's stance frames on the floor first (physics-reference.ts plantFeet). */
   plantFeet: boolean;
+  /** Then lock its stance feet flat in one place and re-solve the legs (physics-reference.ts physicalReference); off for A/B runs. */
+  footLock: boolean;
 }
 
 /** How the clip is cut into windows of optimized controls. */
@@ -185,7 +187,7 @@ export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
 
 
 /** The fully physical controller's layers when `controller.physical` is given (src/physics/controller.ts, sampling.ts). */
-export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: {}, plantFeet: true };
+export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: {}, plantFeet: true, footLock: false };
 
 /**
  * The fully physical stage: no hand on the pelvis, the controller's balance layer and sampling
@@ -266,7 +268,7 @@ export const physicsStageOptionsSchema = z.object({
     rootPd: gains.nullable(), rootWrench: z.boolean(), gainScale: z.number().positive(), lowFpsGainScale: z.number().positive(),
     leadSeconds: z.number(), smoothing: z.number().nonnegative(), spline: z.boolean(), humanoid: z.record(z.string(), z.unknown()),
     physical: z.object({
-      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(),
+      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(),
     }).partial().strict().nullable(),
   }).partial().strict().optional(),
   windows: z.object({

@@ -152,7 +152,7 @@ export interface ReferenceOptions {
   lock: FootLockOptions;
 }
 
-export const REFERENCE_DEFAULTS: ReferenceOptions = { footLock: true, lock: FOOT_LOCK_DEFAULTS };
+export const REFERENCE_DEFAULTS: ReferenceOptions = { footLock: false, lock: FOOT_LOCK_DEFAULTS };
 
 /**
  * The (already smoothed) kinematic motion as the fully physical controller's reference: put on

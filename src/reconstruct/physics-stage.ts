@@ -19,7 +19,7 @@ import { sumCurves } from './kinematic.ts';
 import type { Observations } from './observations.ts';
 import { physicsAccounting, rolloutFrameForces, type RestartEvent } from './physics-accounting.ts';
 import { controlledAngles, resolvePhysicsOptions, type PhysicsStageConfig, type PhysicsStageOptions } from './physics-options.ts';
-import { blendSeams, plantFeet, plantedFeetShift, seamFrames, shiftedPose, smoothMotion } from './physics-reference.ts';
+import { blendSeams, physicalReference, plantedFeetShift, seamFrames, shiftedPose, smoothMotion } from './physics-reference.ts';
 import { controlReference, referenceSlice } from '../physics/control-reference.ts';
 import type { ControlledResult } from '../physics/controller.ts';
 import { searchControls } from '../physics/sampling.ts';
@@ -69,7 +69,7 @@ async function stageContext(
   const T = kinematicIn.length;
   const physical = o.controller.physical;
   const smooth = smoothMotion(skel, kinematicIn, o.controller.smoothing);
-  const kinematic = physical?.plantFeet ? plantFeet(skel, smooth) : smooth;
+  const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, { footLock: physical.footLock }) : smooth;
   const fps = obs.fps;
   const first = await humanoidStart({ skel, kinematic, T, fps, o }, 0);
   const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));

@@ -48,6 +48,22 @@ describe('leg IK', () => {
     }
   });
 
+  it('turns the knee toward a pole about the hip–ankle line, the ankle staying on its target', () => {
+    const base = start();
+    const w0 = forwardKinematics(skel, base);
+    const leg = legJoints('right');
+    const hip = w0.positions[leg.hip]!;
+    const target: Vec3 = [hip[0] - 0.05, hip[1] - 0.6, hip[2] + 0.1];
+    const pole: Vec3 = [-1, 0, 0.2];
+    const w = forwardKinematics(skel, solveLeg(skel, base, 'right', target, [0, 0, 0, 1], w0, { direction: pole, weight: 1 }));
+    expect(len(sub(w.positions[leg.ankle]!, target))).toBeLessThan(1e-9);
+    // The knee's offset from the hip–ankle line is parallel to the pole's.
+    const u = sub(target, hip);
+    const off = (v: Vec3): Vec3 => { const k = (v[0] * u[0] + v[1] * u[1] + v[2] * u[2]) / (u[0] ** 2 + u[1] ** 2 + u[2] ** 2); return [v[0] - k * u[0], v[1] - k * u[1], v[2] - k * u[2]]; };
+    const a = off(sub(w.positions[leg.knee]!, hip)), b = off(pole);
+    expect((a[0] * b[0] + a[1] * b[1] + a[2] * b[2]) / (len(a) * len(b))).toBeGreaterThan(1 - 1e-9);
+  });
+
   it('moves the pelvis so that out-of-reach targets become reachable, and not when they are reachable', () => {
     const base = start();
     const w = forwardKinematics(skel, base);
