@@ -114,10 +114,11 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     if (options.seed !== undefined && options.seed !== saved.config.seed) {
       throw new UserError(`--seed ${options.seed} differs from the seed ${saved.config.seed} of the run in ${statePath}`);
     }
-    if (JSON.stringify(stripSeed(saved.config)) !== JSON.stringify(stripSeed(config))) {
+    if (JSON.stringify(trainingPart(saved.config)) !== JSON.stringify(trainingPart(config))) {
       throw new UserError(`${statePath}: was trained with a different config than ${options.configSource}; resume with the same config`);
     }
-    config = saved.config;
+    // The final evaluation (held-out grid, budget, acceptance) follows the config given now.
+    config = { ...saved.config, tasks: { ...saved.config.tasks, heldOut: config.tasks.heldOut }, heldOutGradEvals: config.heldOutGradEvals, acceptOnHeldOut: config.acceptOnHeldOut };
     // The architecture the run started with (library defaults may have moved since).
     const architecture = saved.architecture ?? architectureFromModel(options.out, config.kind) ?? config.architecture;
     setup = makeSetup({ ...config, architecture }, factories, families, options.configSource);
@@ -264,9 +265,11 @@ function architectureFromModel(path: string, kind: string): Record<string, unkno
   }
 }
 
-function stripSeed(c: TrainConfig): Omit<TrainConfig, 'seed'> {
-  const { seed: _seed, ...rest } = c;
-  return rest;
+/** What a resumed run must share with the saved one: all but the seed and the settings of the final evaluation. */
+function trainingPart(c: TrainConfig): unknown {
+  const { seed: _seed, heldOutGradEvals: _budget, acceptOnHeldOut: _accept, tasks, ...rest } = c;
+  const { heldOut: _heldOut, ...trainTasks } = tasks;
+  return { ...rest, tasks: trainTasks };
 }
 
 function provenance(setup: TrainerSetup, state: TrainerState, config: TrainConfig, configSource: string, startedAt: string, status: ModelProvenance['status']): ModelProvenance {

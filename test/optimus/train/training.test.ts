@@ -117,6 +117,20 @@ describe('runTraining files', () => {
     expect(model.provenance.heldOutTasks[0].seeds).toEqual([10, 11]);
   });
 
+  it('a resume may change only the final evaluation (held-out grid, budget, acceptance); --minutes 0 re-runs it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pes-reeval-'));
+    const files = { out: join(dir, 'm.json'), statePath: join(dir, 's.json') };
+    const common = { configSource: 'toy', families, learnedOptimizers, ...files };
+    const first = await runTraining({ ...common, config: trainConfigSchema.parse(TOY) });
+    const heldOut = [{ families: ['toy-quadratic'], dims: [5], seeds: [20, 21, 22] }];
+    const again = await runTraining({ ...common, config: trainConfigSchema.parse({ ...TOY, tasks: { ...TOY.tasks, heldOut } }), resume: true, minutes: 0 });
+    expect(again.state.outerStep).toBe(first.state.outerStep);
+    const model = JSON.parse(readFileSync(files.out, 'utf8'));
+    expect(model.provenance.heldOutTasks).toEqual(heldOut);
+    expect(model.weights).toEqual(Array.from(first.state.best!.weights));
+    await expect(runTraining({ ...common, config: trainConfigSchema.parse({ ...TOY, sigma: 0.1 }), resume: true, minutes: 0 })).rejects.toThrow(/different config/);
+  });
+
   it('acceptOnHeldOut ships trained weights that beat the untrained ones on the held-out tasks, else the untrained ones', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pes-accept-'));
     const common = { configSource: 'toy', families, learnedOptimizers };
