@@ -21,7 +21,7 @@ describe('data/train configs', () => {
     // σ, the outer learning rate, the meta-loss and the architecture are tuned per learned optimizer,
     // and the MLP ships trained weights only if the held-out tasks confirm them (acceptOnHeldOut).
     const tuned = ['kind', 'architecture', 'sigma', 'outerAdam', 'metaLoss', 'acceptOnHeldOut'] as const;
-    // The MLP's held-out grid has the study's 10 seeds, so its acceptance test can tell a gain from noise.
+    // The MLP's held-out grid has 10 seeds (100–109, apart from the study's 0–9), so its acceptance test can tell a gain from noise.
     const shared = (path: string) => {
       const c: Record<string, unknown> = { ...readTrainConfig(path) };
       for (const k of tuned) delete c[k];
