@@ -4,7 +4,8 @@
  * (data/demo-squat.bvh and, when present, CMU clips from ../shared/data/mocap). Needs Debian's
  * redis-server. Reports the ratio (median of repeats), cores per worker, the load average, and
  * 2 workers × 1 physics thread against 1 worker × 2 physics threads. Options: --seconds S (of
- * each clip, 1), --iterations N (physics, 1), --repeats N (speed runs per split, 1), --json FILE.
+ * each clip, 1), --iterations N (physics, 1), --repeats N (speed runs per split, 1), --copies K
+ * (clips per BVH, noise seeds 0…K−1, 1), --speed-only (no kill -9 / Redis restart), --json FILE.
  * Thin wrapper: src/batch/bench.ts.
  */
 import { existsSync } from 'node:fs';
@@ -33,13 +34,15 @@ const result = await runBatchBench({
   seconds: num('--seconds', BATCH_BENCH_DEFAULTS.seconds),
   iterations: num('--iterations', BATCH_BENCH_DEFAULTS.iterations),
   repeats: num('--repeats', BATCH_BENCH_DEFAULTS.repeats),
+  copies: num('--copies', BATCH_BENCH_DEFAULTS.copies),
+  speedOnly: args.includes('--speed-only'),
   log: (line) => process.stdout.write(`${line}\n`),
 });
 const med = (xs: number[]) => median(xs).toFixed(2);
 const split = result.splitSpeedup >= 1 ? 'N workers (or clips) × 1 physics thread' : '1 worker × N physics threads';
 process.stdout.write([
   `speed-up of 2 workers over 1 (median of ${result.oneWorker.length}): ${result.speedup.toFixed(2)}× (target ≥ 1.8×); ` +
-    `bound from CPU accounting on 2 idle cores: ${result.speedupBound.toFixed(2)}×`,
+    `at most ${result.speedupBound.toFixed(2)}× on 2 idle cores by CPU accounting`,
   `cores per worker (CPU / wall, median): 1 worker ${med(result.oneWorker.map((r) => r.coresPerWorker))}, 2 workers ${med(result.twoWorkers.map((r) => r.coresPerWorker))}; ` +
     `CPU per clip-thread second: ${med(result.twoWorkers.map((r) => r.cpuPerClipCpu))}`,
   `2 workers × 1 physics thread against 1 worker × 2 physics threads: ${result.splitSpeedup.toFixed(2)}× → default split: ${split}`,

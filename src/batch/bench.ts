@@ -27,10 +27,14 @@ export interface BatchBenchOptions {
   iterations: number;
   /** Speed runs of each worker count (the median is reported). */
   repeats: number;
+  /** Clips made of each BVH (noise seeds 0, 1, …): a longer batch weighs each worker's start less. */
+  copies: number;
+  /** Only the speed runs (no kill -9 and Redis restart). */
+  speedOnly: boolean;
   log: (line: string) => void;
 }
 
-export const BATCH_BENCH_DEFAULTS = { seconds: 1, iterations: 1, repeats: 1 };
+export const BATCH_BENCH_DEFAULTS = { seconds: 1, iterations: 1, repeats: 1, copies: 1, speedOnly: false };
 
 /** One timed run of the batch on the queue. */
 export interface SpeedRun {
@@ -44,6 +48,13 @@ export interface SpeedRun {
   coresPerWorker: number;
   /** cpuSeconds / clipThreadCpuSeconds: a worker's CPU per second of clip work, whatever the load. */
   cpuPerClipCpu: number;
+}
+
+export interface FaultRun {
+  seconds: number;
+  completed: number;
+  finishedRuns: number;
+  identical: number;
 }
 
 export interface BatchBenchResult {
@@ -61,12 +72,13 @@ export interface BatchBenchResult {
   /** Median wall time of 2 workers × 1 physics thread against 1 worker × 2 physics threads. */
   splitSpeedup: number;
   /**
-   * The most 2 workers can gain over 1 on 2 idle cores, from CPU accounting alone: one worker
-   * takes the clips' thread time, two share r times that over two cores, so at most 2 / r.
+   * The most 2 workers can gain over 1 on 2 idle cores, from CPU accounting alone (other load
+   * does not change it): one worker takes at least its clip threads' CPU time, two at least
+   * half their CPU time, all threads together.
    */
   speedupBound: number;
-  kill: { seconds: number; completed: number; finishedRuns: number; identical: number };
-  restart: { seconds: number; completed: number; finishedRuns: number; identical: number };
+  kill: FaultRun | null;
+  restart: FaultRun | null;
   /** 1-minute load average at the start and end of each phase. */
   load: Record<string, [number, number]>;
 }
@@ -78,7 +90,9 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
   const dir = mkdtempSync(join(tmpdir(), 'om-bench-batch-'));
   const redis = await startLocalRedis();
   try {
-    for (const clip of o.clips) synthToDirectory(clip, join(dir, 'in', basename(clip, '.bvh')), { seconds: o.seconds });
+    for (const clip of o.clips) {
+      for (let seed = 0; seed < o.copies; seed++) synthToDirectory(clip, join(dir, 'in', `${basename(clip, '.bvh')}${seed ? `-${seed}` : ''}`), { seconds: o.seconds, seed });
+    }
     const inputs = findInputs([join(dir, 'in')], join(dir, 'out'));
     const clip: ClipOptions = { ...CLIP_DEFAULTS, iterations: o.iterations, exports: [], checkSheet: false, workers: 1 };
     const load: BatchBenchResult['load'] = {};
@@ -139,7 +153,9 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
     const wall = (runs: SpeedRun[]) => median(runs.map((x) => x.seconds));
     const speedup = wall(oneWorker) / wall(twoWorkers);
     const splitSpeedup = wall(oneWorkerTwoThreads) / wall(twoWorkers);
-    const speedupBound = 2 / median(twoWorkers.map((x) => x.cpuPerClipCpu));
+    const speedupBound = median(oneWorker.map((x) => x.clipThreadCpuSeconds)) / (median(twoWorkers.map((x) => x.cpuSeconds)) / 2);
+    const result = { clips: o.clips.map((c) => basename(c)), seconds: o.seconds, iterations: o.iterations, localSeconds, oneWorker, twoWorkers, oneWorkerTwoThreads, speedup, splitSpeedup, speedupBound };
+    if (o.speedOnly) return { ...result, kill: null, restart: null, load };
 
     // kill -9 one of two workers once it holds a clip past its first checkpoint; a third takes over.
     const kill = await phase('kill', () => queueRun('kill', 2, 1, async (procs, out) => {
@@ -158,11 +174,8 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
     }));
     o.log(`Redis restart: ${restart.completed}/${inputs.length} completed, ${restart.finishedRuns} finished runs, ${restart.identical} motion.json identical, ${restart.seconds.toFixed(1)} s`);
 
-    const strip = (r: typeof kill) => ({ seconds: r.seconds, completed: r.completed, finishedRuns: r.finishedRuns, identical: r.identical });
-    return {
-      clips: o.clips.map((c) => basename(c)), seconds: o.seconds, iterations: o.iterations,
-      localSeconds, oneWorker, twoWorkers, oneWorkerTwoThreads, speedup, splitSpeedup, speedupBound, kill: strip(kill), restart: strip(restart), load,
-    };
+    const strip = (r: typeof kill): FaultRun => ({ seconds: r.seconds, completed: r.completed, finishedRuns: r.finishedRuns, identical: r.identical });
+    return { ...result, kill: strip(kill), restart: strip(restart), load };
   } finally {
     await redis.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -3,9 +3,11 @@ import { parentPort } from 'node:worker_threads';
 import { UserError } from '../errors.ts';
 import { evaluateFiles } from '../eval/evaluate.ts';
 import { writeJsonAtomic } from '../formats/io.ts';
+import { initBackend } from '../optimus/backend.ts';
+import { loadRapier } from '../physics/rapier.ts';
 import { reconstruct } from '../reconstruct/pipeline.ts';
 import { threadCpuSeconds } from './cpu.ts';
-import { clipOut, jobData, reconstructOptions } from './job.ts';
+import { CLIP_DEFAULTS, clipOut, jobData, reconstructOptions } from './job.ts';
 import type { ClipMessage, ClipRequest } from './run-clip.ts';
 
 /**
@@ -33,4 +35,6 @@ async function runOne(request: ClipRequest): Promise<void> {
   }
 }
 
-parentPort!.on('message', (m: ClipRequest) => void runOne(m));
+// The wasm of the default backend and of Rapier is compiled once, when the thread starts.
+const warm = Promise.all([initBackend(CLIP_DEFAULTS.backend), loadRapier()]).then(() => post({ type: 'ready' }), () => post({ type: 'ready' }));
+parentPort!.on('message', (m: ClipRequest) => void warm.then(() => runOne(m)));

@@ -9,6 +9,7 @@ export interface ClipRequest {
 
 /** What a clip thread reports. */
 export type ClipMessage =
+  | { type: 'ready' }
   | { type: 'progress'; stage: string; done: number; total: number }
   | { type: 'done'; frames: number; seconds: number; cpuSeconds: number | null }
   | { type: 'error'; message: string; user: boolean };
@@ -78,6 +79,21 @@ export class ClipThread {
     return this.worker?.threadId ?? null;
   }
 
+  /**
+   * Starts the thread now and resolves once it has loaded the pipeline (rejects if it cannot):
+   * a long-running worker pays this at start instead of in its first clip.
+   */
+  start(): Promise<void> {
+    const worker = this.thread();
+    return new Promise<void>((resolve, reject) => {
+      const done = () => { worker.off('message', onMessage); worker.off('exit', onExit); worker.unref(); };
+      const onMessage = (m: ClipMessage) => { if (m.type === 'ready') { done(); resolve(); } };
+      const onExit = (code: number) => { done(); reject(new Error(`clip thread exited (code ${code}) while starting`)); };
+      worker.on('message', onMessage);
+      worker.on('exit', onExit);
+    });
+  }
+
   run(job: JobData, onProgress: (stage: string, done: number, total: number) => void = () => {}): RunningClip {
     if (this.active) throw new Error('clip thread: a clip is already running');
     const worker = this.thread();
@@ -97,6 +113,7 @@ export class ClipThread {
       this.active = {
         worker,
         onMessage: (m) => {
+          if (m.type === 'ready') return;
           if (m.type === 'progress') onProgress(m.stage, m.done, m.total);
           else if (m.type === 'done') finish(true, () => resolve({ frames: m.frames, seconds: m.seconds, cpuSeconds: m.cpuSeconds }));
           // Bad input leaves the thread as it was; any other failure may not have.
@@ -150,6 +167,14 @@ export class ClipThreadPool {
   private readonly all = new Set<ClipThread>();
 
   constructor(private readonly options: Partial<ClipThreadOptions> = {}) {}
+
+  /** Starts `count` threads (see ClipThread.start). */
+  async start(count: number): Promise<void> {
+    const threads = Array.from({ length: count }, () => new ClipThread(this.options));
+    for (const t of threads) this.all.add(t);
+    this.idle.push(...threads);
+    await Promise.all(threads.map((t) => t.start()));
+  }
 
   run(job: JobData, onProgress?: (stage: string, done: number, total: number) => void): RunningClip {
     const thread = this.idle.pop() ?? new ClipThread(this.options);

@@ -56,9 +56,16 @@ export interface RunningWorker {
 export async function startWorker(url: string, options: Partial<BatchWorkerOptions>, onEvent: (e: WorkerEvent) => void = () => {}): Promise<RunningWorker> {
   const o = { ...WORKER_DEFAULTS, physicsWorkers: physicsThreads(options.concurrency ?? WORKER_DEFAULTS.concurrency), ...options };
   await probeRedis(url, o.connection);
+  // The clip threads load the pipeline before the worker takes its first clip.
+  const threads = new ClipThreadPool();
+  try {
+    await threads.start(o.concurrency);
+  } catch (err) {
+    await threads.close();
+    throw err;
+  }
   const redis = connect(url, (message) => onEvent({ type: 'redis-error', message }), o.connection);
   const running = new Map<string, RunningClip>();
-  const threads = new ClipThreadPool();
   let closing = false;
 
   const processor = async (job: Job, token?: string): Promise<ClipResult> => {
