@@ -56,6 +56,8 @@ export const physicsAccounting = z.object({
   falls: z.number().int().nonnegative(),
   /** Frames of motion.json that were simulated (the others: the start pose, kinematic frames kept after a blow-up). */
   simulatedFrames: z.number().int().nonnegative(),
+  /** How the body was driven: `physical` (no external force), `puppet` (a root PD on the pelvis), `pd` (joint PD alone). */
+  controller: z.enum(['physical', 'puppet', 'pd']).optional(),
 }).passthrough();
 
 /**

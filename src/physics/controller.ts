@@ -30,6 +30,10 @@ export interface ControllerOptions {
   fallDistance: number;
   /** … or the nose below this fraction of the reference nose height. */
   fallNoseRatio: number;
+  /** Simulation steps a foot still counts as standing after it last touched: contact chatter does not switch the layers. */
+  contactHold: number;
+  /** Share of the previous step's feed-forward and balance torques kept (first-order low-pass; 0: none). */
+  torqueSmoothing: number;
 }
 
 export const CONTROLLER_DEFAULTS: ControllerOptions = {
@@ -39,6 +43,8 @@ export const CONTROLLER_DEFAULTS: ControllerOptions = {
   maxTorque: 600,
   fallDistance: 0.3,
   fallNoseRatio: 0.6,
+  contactHold: 0,
+  torqueSmoothing: 0,
 };
 
 /** A rollout of the controller (run by the worker pool like RolloutSpec, told apart by `kind`). */
@@ -95,6 +101,8 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
   const rate = layout.options.rate;
   let fellAt: number | null = null, netTorque = 0;
   let mid: Uint8Array | undefined;
+  const since = [Infinity, Infinity];
+  const previous = new Float64Array(J * 3);
   try {
     for (let k = 0; k < K; k++) {
       for (let m = 0; m < M; m++) vel[m] = ((knots[(k + 1) * M + m]! - knots[k * M + m]!) * rate) / S;
@@ -102,7 +110,7 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
         const t = s / S;
         for (let m = 0; m < M; m++) pos[m] = knots[k * M + m]! + t * (knots[(k + 1) * M + m]! - knots[k * M + m]!);
         sim.setMotorTargets(pos, vel, 0, 0, o.gainScale);
-        const contacts = sim.footContacts();
+        const contacts = standing(sim.footContacts(), since, o.contactHold);
         // In flight nothing is applied (a falling body needs no torque against gravity): no state to read.
         if (contacts[0] || contacts[1]) {
           torques.fill(0);
@@ -127,6 +135,7 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
             addStanceTorques(layout, state, mass, chains, stanceShares(state, mass, chains, contacts), wrench, o.balance, torques);
           }
           clampTorques(torques, maxTorque);
+          if (o.torqueSmoothing > 0) for (let i = 0; i < torques.length; i++) torques[i] = previous[i] = o.torqueSmoothing * previous[i]! + (1 - o.torqueSmoothing) * torques[i]!;
           netTorque = Math.max(netTorque, netInjected(torques, layout, perBody));
           sim.applyJointTorques(torques);
         }
@@ -148,6 +157,12 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
   } finally {
     sim.free();
   }
+}
+
+/** Feet counted as standing: touching now, or within `hold` steps of it (`since` counts steps since the last touch). */
+function standing(touching: [boolean, boolean], since: number[], hold: number): [boolean, boolean] {
+  for (let i = 0; i < 2; i++) since[i] = touching[i] ? 0 : since[i]! + 1;
+  return [since[0]! <= hold, since[1]! <= hold];
 }
 
 function quatAt(a: Float64Array, k: number): [number, number, number, number] {

@@ -31,6 +31,22 @@ export interface SamplingOptions {
   joints: string[];
   /** Cost (m², as a landmark's squared error) of every frame a candidate spends fallen or does not reach. */
   fallPenalty: number;
+  /**
+   * Cost per committed frame of the sampled offsets' size (m² per rad², on their mean square) and
+   * of their change from the survivor's (the same per rad² of change): small, smooth controls.
+   */
+  sizeWeight: number;
+  changeWeight: number;
+  /**
+   * Cost of the landmarks' acceleration error against the reference's (m² per (m/frame²)², mean
+   * over landmarks, every scored frame): what the acceleration metric charges, scored in the search.
+   */
+  accelWeight: number;
+  /**
+   * Root-mean-square landmark error (m) under which the survivors' unperturbed continuations are
+   * kept without sampling the segment (0: always sample): the budget goes where the motion is hard.
+   */
+  easyError: number;
   seed: number;
 }
 
@@ -43,6 +59,10 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   carry: 0.7,
   joints: ['spine', 'chest', 'left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'],
   fallPenalty: 1,
+  sizeWeight: 0,
+  changeWeight: 0,
+  accelWeight: 0,
+  easyError: 0,
   seed: 0,
 };
 
@@ -102,6 +122,61 @@ function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, a
   return e / 33;
 }
 
+/** What a segment's candidates are scored against. */
+interface SegmentScoring {
+  o: SamplingOptions;
+  refLandmarks: Float64Array;
+  /** First reference frame of the segment (the survivors' state), committed and scored frames. */
+  k0: number;
+  L: number;
+  LA: number;
+}
+
+/** Acceleration error² (mean over landmarks, (m/frame²)²) of simulated frame f, given the frames before it. */
+function accelCost(sim: (f: number, c: number) => number, f: number, refLandmarks: Float64Array, at: number): number {
+  let e = 0;
+  for (let c = 0; c < 99; c++) {
+    const a = sim(f, c) - 2 * sim(f - 1, c) + sim(f - 2, c);
+    const b = refLandmarks[at * 99 + c]! - 2 * refLandmarks[(at - 1) * 99 + c]! + refLandmarks[(at - 2) * 99 + c]!;
+    e += (a - b) * (a - b);
+  }
+  return e / 33;
+}
+
+/**
+ * A candidate's cost: landmark error over its committed and look-ahead frames (fallen or missing
+ * frames at the penalty), its acceleration error, and the size and change of its offsets; and the
+ * committed frames' share, which the survivor carries on.
+ */
+function scoreCandidate(sc: SegmentScoring, r: ControlledResult, parent: Node, knot: Float64Array): { cost: number; committed: number } {
+  const { o, refLandmarks, k0, L, LA } = sc;
+  // Simulated landmarks with the survivor's last two frames before frame 0.
+  const pl = parent.landmarks, pf = parent.frames;
+  const grand = parent.parent;
+  const sim = (f: number, c: number): number => {
+    if (f >= 0) return r.landmarks[f * 99 + c]!;
+    if (pf + f >= 0) return pl[(pf + f) * 99 + c]!;
+    return grand && grand.frames + pf + f >= 0 ? grand.landmarks[(grand.frames + pf + f) * 99 + c]! : NaN;
+  };
+  let cost = 0, committed = 0;
+  for (let f = 0; f < LA; f++) {
+    const alive = f < r.frames && (r.fellAt === null || f < r.fellAt);
+    let e = f < r.frames ? frameCost(r, f, refLandmarks, k0 + f + 1) : 0;
+    // The first frames' history: the survivor's frames, or none at the clip's start.
+    if (o.accelWeight > 0 && f < r.frames && k0 + f + 1 >= 2 && !Number.isNaN(sim(f - 2, 0))) e += o.accelWeight * accelCost(sim, f, refLandmarks, k0 + f + 1);
+    if (f < L && f < r.frames) committed += e;
+    cost += alive ? e : o.fallPenalty;
+  }
+  if (o.sizeWeight > 0 || o.changeWeight > 0) {
+    let size = 0, change = 0;
+    for (let i = 0; i < knot.length; i++) { size += knot[i]! * knot[i]!; change += (knot[i]! - parent.knot[i]!) ** 2; }
+    const controls = (L * (o.sizeWeight * size + o.changeWeight * change)) / Math.max(1, knot.length);
+    cost += controls;
+    committed += controls;
+  }
+  return { cost, committed };
+}
+
 /**
  * Runs the search over `intervals` frames of `reference` (frame 0 = the snapshot's state; the
  * look-ahead may use the frames after them), scoring against `refLandmarks` (reference.frames ×
@@ -148,18 +223,31 @@ export async function searchControls(
         });
       }
     });
-    const results = (await pool.runBatch(layout, snapshot, specs)) as ControlledResult[];
-    rollouts += results.length;
-    const scored = results.map((r, i) => {
-      // Look-ahead cost (fallen or missing frames at the penalty) and the committed frames' own cost, fallen or not.
-      let cost = 0, committed = 0;
-      for (let f = 0; f < LA; f++) {
-        const e = f < r.frames ? frameCost(r, f, refLandmarks, k0 + f + 1) : 0;
-        if (f < L && f < r.frames) committed += e;
-        cost += f < r.frames && (r.fellAt === null || f < r.fellAt) ? e : o.fallPenalty;
-      }
+    const sc: SegmentScoring = { o, refLandmarks, k0, L, LA };
+    const score = (r: ControlledResult, i: number) => {
+      const { cost, committed } = scoreCandidate(sc, r, drawn[i]!.parent, drawn[i]!.knot);
       return { i, r, total: drawn[i]!.parent.cost + cost, committed };
-    }).filter((s) => s.r.frames >= L && s.r.endSnapshot);
+    };
+    // The survivors' unperturbed continuations first: when they track well enough, the segment is not sampled.
+    const plain = drawn.flatMap((d, i) => (i % per === 0 ? [i] : []));
+    let results: Array<ControlledResult | null> = new Array(drawn.length).fill(null);
+    if (o.easyError > 0) {
+      const first = (await pool.runBatch(layout, snapshot, plain.map((i) => specs[i]!))) as ControlledResult[];
+      plain.forEach((i, n) => { results[i] = first[n]!; });
+      rollouts += first.length;
+      const easy = first.some((r, n) => r.fellAt === null && r.frames >= LA
+        && scoreCandidate({ ...sc, LA: L }, r, drawn[plain[n]!]!.parent, drawn[plain[n]!]!.knot).committed <= L * o.easyError ** 2);
+      if (!easy) {
+        const rest = drawn.map((_, i) => i).filter((i) => i % per !== 0);
+        const more = (await pool.runBatch(layout, snapshot, rest.map((i) => specs[i]!))) as ControlledResult[];
+        rest.forEach((i, n) => { results[i] = more[n]!; });
+        rollouts += more.length;
+      }
+    } else {
+      results = (await pool.runBatch(layout, snapshot, specs)) as ControlledResult[];
+      rollouts += results.length;
+    }
+    const scored = results.flatMap((r, i) => (r ? [score(r, i)] : [])).filter((s) => s.r.frames >= L && s.r.endSnapshot);
     if (scored.length === 0) throw new Error(`sampling search: every candidate of segment ${seg} blew up (frame ${k0})`);
     scored.sort((a, b) => a.total - b.total || a.i - b.i);
     beam = scored.slice(0, o.beam).map(({ i, r, committed }) => {

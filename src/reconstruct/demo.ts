@@ -34,9 +34,9 @@ export const DEMO_DEFAULTS = {
   clip: resolve(dirname(fileURLToPath(import.meta.url)), '../../data/demo-squat.bvh'),
   noisePx: 3,
   dropout: 0.05,
-  // 2 physics iterations per window keep the whole demo under ~2 minutes on 2 cores and
-  // already show what physics adds (acceleration error and foot skating drop sharply).
-  iterations: 2,
+  // The physics stage's default: the sampling search alone, no optimizer iterations on top
+  // (they made the simulated body fall here: docs/physics.md).
+  iterations: 0,
   optimizer: 'optimus',
 };
 

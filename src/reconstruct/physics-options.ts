@@ -159,50 +159,52 @@ export const ROOT_PD: Omit<RootGains, 'mass'> = {
   horizontal: 0.3,
 };
 
+/** The fully physical controller's layers when `controller.physical` is given (src/physics/controller.ts, sampling.ts). */
+export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: {}, plantFeet: true, footLock: false };
+
 export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   optimizer: 'optimus',
-  iterations: 8,
+  // The sampling search chooses the controls; optimizer iterations on top of it made the body
+  // fall (walk, demo) at twice the compute (docs/physics.md), so they are opt-in (--iterations).
+  iterations: 0,
   seed: 0,
   workers: 0,
   controller: {
-    // The puppet (a hand on the pelvis) stays the default: the fully physical controller
-    // (FULLY_PHYSICAL below) is physical but fell on the CMU walk and lost 20–200 mm
-    // (docs/physics.md, Controller).
-    rootPd: ROOT_PD,
+    // Fully physical: no hand on the pelvis (the puppet's ROOT_PD is an option, PUPPET below).
+    rootPd: null,
     rootWrench: false,
-    gainScale: 1.5,
+    // src/physics' joint gains: × 1.5 lost 23–63 mm tracking the truth (docs/notebook/physics-controller.md).
+    gainScale: 1,
     lowFpsGainScale: 1,
     leadSeconds: 0,
     smoothing: 2,
     spline: true,
-    // Stiffer knees than src/physics' default (measured: docs/notebook/physics-stage.md).
-    humanoid: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions>,
-    physical: null,
+    humanoid: {} as Partial<PhysicsOptions>,
+    physical: PHYSICAL_DEFAULTS,
   },
   windows: { size: 10, knots: 2, continuous: true, lookahead: 10, lookaheadWeight: 1 },
   gradient: { fdStep: 0.01, paramScale: 0.02, centralShare: 0.34 },
   loss: { weights: PHYSICS_WEIGHTS, contactBand: 0.05, skateMargin: 0.01 },
-  recovery: { rewind: true, reset: true, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
+  // A restart replaces the simulated state: off, a fall is counted and the body simulated on.
+  recovery: { rewind: false, reset: false, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
 };
 
-
-/** The fully physical controller's layers when `controller.physical` is given (src/physics/controller.ts, sampling.ts). */
-export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: {}, plantFeet: true, footLock: false };
-
 /**
- * The fully physical stage: no hand on the pelvis, the controller's balance layer and sampling
- * search under the optimizer, src/physics' joint gains (× 1.5 lost 23–63 mm tracking the truth,
- * docs/notebook/physics-controller.md), no rewinds or resets (a fall is counted, never hidden).
+ * The fully physical stage (the defaults, spelled out): no hand on the pelvis, the controller's
+ * balance layer and sampling search under the optimizer, no rewinds or resets.
  */
 export const FULLY_PHYSICAL: PhysicsStageOptions = {
   controller: { rootPd: null, physical: PHYSICAL_DEFAULTS, gainScale: 1, humanoid: { stiffness: { knee: PHYSICS_DEFAULTS.stiffness.knee } } as Partial<PhysicsOptions> },
   recovery: { rewind: false, reset: false },
 };
 
-/** The puppet (root PD, PD alone, rewinds and resets): the defaults, spelled out for tests and comparisons. */
+/**
+ * The puppet: a PD "hand of God" on the pelvis (reported as residual), PD alone, joint gains × 1.5
+ * with stiffer knees (docs/notebook/physics-stage.md), rewinds and resets. Not physical: an option to compare.
+ */
 export const PUPPET: PhysicsStageOptions = {
   controller: { rootPd: ROOT_PD, physical: null, gainScale: 1.5, humanoid: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions> },
-  recovery: { rewind: true, reset: true },
+  recovery: { rewind: true, reset: true, restartShift: true },
 };
 
 /** The controllers a user chooses by name (`reconstruct --controller`). */

@@ -257,7 +257,11 @@ function assembleResult(s: StageContext, state: PhysicsCheckpoint, started: numb
     frameForces: state.forces,
     restartEvents: state.restarts,
     falls: state.falls,
-    accounting: { ...physicsAccounting(state.forces, state.contacts, s.massKg, state.restarts.length, state.falls.length), ...(state.compute ? { compute: roundCompute(state.compute) } : {}) },
+    accounting: {
+      ...physicsAccounting(state.forces, state.contacts, s.massKg, state.restarts.length, state.falls.length),
+      controller: controllerKind(o),
+      ...(state.compute ? { compute: roundCompute(state.compute) } : {}),
+    },
     ms: Date.now() - started,
   };
 }
@@ -273,4 +277,10 @@ function bodiesOfPose(skel: Skeleton, pose: Pose): number[] {
 /** The compute split as report.json states it: whole milliseconds. */
 function roundCompute(c: NonNullable<PhysicsCheckpoint['compute']>): NonNullable<PhysicsCheckpoint['compute']> {
   return { optimizerMs: Math.round(c.optimizerMs), optimizerRollouts: c.optimizerRollouts, samplingMs: Math.round(c.samplingMs), samplingRollouts: c.samplingRollouts };
+}
+
+/** How the body was driven, as report.json names it: a root PD makes it the puppet whatever else runs. */
+function controllerKind(o: PhysicsStageConfig): 'physical' | 'puppet' | 'pd' {
+  if (o.controller.rootPd || o.controller.rootWrench) return 'puppet';
+  return o.controller.physical ? 'physical' : 'pd';
 }

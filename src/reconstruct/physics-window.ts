@@ -292,6 +292,21 @@ export function solveWindow(w: WindowContext, snapshot: Uint8Array, carryIn: num
     blowUps.push({ window: w.index, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp, ...(base.blowUp ? { frame: w.win.start + base.frames + 1 } : {}) });
   }
   if (base.blowUp) return { gaveUp: true, loss: rollouts.loss(zero, base), blowUps };
+  const result = o.iterations > 0 ? optimizeWindow(w, rollouts, zero) : unoptimized(rollouts.loss(zero, base), zero);
+  const best = rollouts.one(result.x, true);
+  const carryOut = Array.from(rollouts.expand(result.x).subarray((o.windows.knots - 1) * perKnot));
+  return { gaveUp: false, best, result, carry: carryOut, ...assess(w, best), blowUps };
+}
+
+/** With no iterations the window keeps its start point: no finite-difference gradient is spent on it. */
+function unoptimized(value: number, x: Float64Array): ReturnType<typeof runOptimizer> {
+  return { x, value, start: value, curve: [], evaluations: 1, iterations: 0 };
+}
+
+/** The chosen optimizer's iterations on a window's loss, from the carried offsets. */
+function optimizeWindow(w: WindowContext, rollouts: WindowRollouts, zero: Float64Array): ReturnType<typeof runOptimizer> {
+  const { o } = w.stage;
+  const dim = w.dim;
   let iteration = 0;
   const objective = fdObjective(w, rollouts, () => iteration);
   const optimizer = stageOptimizer(o.optimizer, { seed: mixSeed(o.seed, w.index, 3), dim, learningRate: 0.3, optimusPrior: PHYSICS_OPTIMUS_PRIOR });
@@ -300,8 +315,5 @@ export function solveWindow(w: WindowContext, snapshot: Uint8Array, carryIn: num
     init: (obj, x0) => optimizer.init(obj, x0),
     step: (obj, st) => { const r = optimizer.step(obj, st); iteration++; return r; },
   };
-  const result = runOptimizer(counting, objective, zero, o.iterations);
-  const best = rollouts.one(result.x, true);
-  const carryOut = Array.from(rollouts.expand(result.x).subarray((o.windows.knots - 1) * perKnot));
-  return { gaveUp: false, best, result, carry: carryOut, ...assess(w, best), blowUps };
+  return runOptimizer(counting, objective, zero, o.iterations);
 }

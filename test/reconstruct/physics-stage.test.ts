@@ -9,12 +9,13 @@ import { OPTIMIZER_NAMES } from '../../src/reconstruct/optimizers.ts';
 import { footSkatePct } from '../../src/eval/metrics.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
 import { footCentreShift } from '../../src/reconstruct/physics-loss.ts';
-import { controlledAngles, runPhysics } from '../../src/reconstruct/physics-stage.ts';
+import { controlledAngles, resolvePhysicsOptions, runPhysics } from '../../src/reconstruct/physics-stage.ts';
 import { FULLY_PHYSICAL, PUPPET } from '../../src/reconstruct/physics-options.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
-/** The puppet's controller (root PD, PD alone): what the window and optimizer mechanics below were written against. */
+/** The puppet's controller (root PD, PD alone) and recovery: what the window and optimizer mechanics below were written against. */
 const PUPPET_PD = PUPPET.controller!;
+const PUPPET_RECOVERY = PUPPET.recovery!;
 
 describe('physics stage', () => {
   const skel = createSkeleton({ height: 1.75 });
@@ -55,7 +56,7 @@ describe('physics stage', () => {
   }, 120_000);
 
   it('gives the same motion with rollouts in 2 worker threads as on the main thread', async () => {
-    const options = { optimizer: 'adam', iterations: 2, windows: { knots: 1, size: 4 }, gradient: { centralShare: 0.5 }, controller: { rootWrench: false, gainScale: 1 } };
+    const options = { optimizer: 'adam', iterations: 2, windows: { knots: 1, size: 4 }, gradient: { centralShare: 0.5 }, controller: { ...PUPPET_PD, rootWrench: false, gainScale: 1 }, recovery: PUPPET_RECOVERY };
     const main = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, workers: 0 });
     const pooled = await runPhysics(obs, skel, camera, 3.6, poses, { ...options, workers: 2 });
     expect(pooled.rollouts).toBe(main.rollouts);
@@ -74,13 +75,13 @@ describe('physics stage lookahead and rewind', () => {
   const recovery = { rewind: false, reset: true, strayPoseError: 1e-6, resetPoseError: 1, resetDistance: 10, seamBlend: 0 };
 
   it('a lookahead changes what is scored, not what is kept: with no iterations the motion is the same, with iterations it differs', async () => {
-    const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, windows: windows(0), recovery: { rewind: false } });
-    const ahead = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, windows: windows(3), recovery: { rewind: false } });
+    const plain = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, windows: windows(0), recovery: { ...PUPPET_RECOVERY, rewind: false } });
+    const ahead = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 0, windows: windows(3), recovery: { ...PUPPET_RECOVERY, rewind: false } });
     expect(ahead.poses).toHaveLength(13);
     expect(ahead.poses).toEqual(plain.poses);
     // Optimized, the lookahead frames enter the loss, so the chosen controls differ.
-    const opt0 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, windows: windows(0), recovery: { rewind: false } });
-    const opt3 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, windows: windows(3), recovery: { rewind: false } });
+    const opt0 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, windows: windows(0), recovery: { ...PUPPET_RECOVERY, rewind: false } });
+    const opt3 = await runPhysics(obs, skel, camera, 3.6, poses, { ...base, iterations: 1, windows: windows(3), recovery: { ...PUPPET_RECOVERY, rewind: false } });
     expect(opt3.poses).toHaveLength(13);
     expect(opt3.blowUps).toEqual([]);
     expect(opt3.windowStarts[0]).not.toBe(opt0.windowStarts[0]);
@@ -167,7 +168,7 @@ describe('physics stage tracking a jittery kinematic squat', () => {
 
   it('keeps the body up through the squat, closer to the truth and smoother than its input', async () => {
     // The controller alone, without rewinds: a restart from the kinematic state would hide a fall.
-    const r = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 0, windows: { size: 10 }, controller: PUPPET_PD, recovery: { rewind: false } });
+    const r = await runPhysics(obs, skel, camera, 3.6, jittery, { iterations: 0, windows: { size: 10 }, controller: PUPPET_PD, recovery: { ...PUPPET_RECOVERY, rewind: false } });
     expect(r.poses).toHaveLength(31);
     expect(r.resets).toEqual([]);
     expect(r.blowUps).toEqual([]);
@@ -190,11 +191,12 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     expect(a.residual.meanPctBodyWeight).toBeGreaterThan(10);
     expect(a.massKg).toBeGreaterThan(skel.mass);
     expect(a.restarts).toBe(0);
+    expect(a.controller).toBe('puppet');
     expect(r.restartEvents).toEqual([]);
   }, 60_000);
 
   it('with no root PD applies no external force (read from the rollouts) and the ground carries the weight', async () => {
-    const r = await runPhysics(obs, skel, camera, 3.6, truth, { iterations: 0, windows: { size: 10 }, recovery: { rewind: false }, controller: { ...PUPPET_PD, rootPd: null } });
+    const r = await runPhysics(obs, skel, camera, 3.6, truth, { iterations: 0, windows: { size: 10 }, recovery: { ...PUPPET_RECOVERY, rewind: false }, controller: { ...PUPPET_PD, rootPd: null } });
     const simulated = r.frameForces.filter((f) => f !== null);
     expect(simulated).toHaveLength(30);
     for (const f of simulated) expect(f.slice(0, 8)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
@@ -219,8 +221,10 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     expect(r.accounting.residual.meanN).toBe(0);
   }, 60_000);
 
-  it('with the fully physical controller: no external force, no restart; a motion it cannot follow is a fall, still simulated', async () => {
-    const physical = (sampling: object | null) => ({ ...FULLY_PHYSICAL, controller: { ...FULLY_PHYSICAL.controller, physical: { sampling } } });
+  it('by default is fully physical: no external force, no restart; a motion it cannot follow is a fall, still simulated', async () => {
+    // The default stage is FULLY_PHYSICAL; here with a smaller search so the test stays short.
+    expect(resolvePhysicsOptions(FULLY_PHYSICAL)).toEqual(resolvePhysicsOptions({}));
+    const physical = (sampling: object | null) => ({ controller: { physical: { sampling } } });
     const jit = await runPhysics(obs, skel, camera, 3.6, jittery, { ...physical({ samples: 8, beam: 2 }), iterations: 1, windows: { size: 10 } });
     expect(jit.poses).toHaveLength(31);
     // Read from the rollouts' frames: no external force or torque at any simulated step.
@@ -231,6 +235,7 @@ describe('physics stage tracking a jittery kinematic squat', () => {
     expect(jit.accounting.restarts).toBe(0);
     expect(jit.accounting.falls).toBe(0);
     expect(jit.accounting.simulatedFrames).toBe(30);
+    expect(jit.accounting.controller).toBe('physical');
     expect(jit.accounting.contactSupportPct).toBeGreaterThan(80);
     const compute = (jit.accounting as { compute?: { samplingRollouts: number; optimizerRollouts: number } }).compute!;
     expect(compute.samplingRollouts).toBeGreaterThan(0);

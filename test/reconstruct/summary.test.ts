@@ -10,11 +10,12 @@ const report = (physics: ReconstructReport['physics']): ReconstructReport => ({
 });
 
 describe('reconstruct summary', () => {
-  it('prints the residual as % of body weight, contact support, restarts and falls', () => {
+  it('prints the controller (the puppet when used), the residual as % of body weight, contact support, restarts and falls', () => {
     const text = summary(report({
       massKg: 72.5, residual: { meanN: 541.6, meanNm: 98.3, meanPctBodyWeight: 76.2, maxPctBodyWeight: 110.2, framesAbove10Pct: 58 },
-      contactSupportPct: 58.4, restarts: 2, falls: 3, simulatedFrames: 59,
+      contactSupportPct: 58.4, restarts: 2, falls: 3, simulatedFrames: 59, controller: 'puppet',
     }));
+    expect(text).toContain('controller: puppet (a root PD force on the pelvis, not physical)');
     expect(text).toContain('76.2 % of body weight mean, 110.2 % max, 58 of 59 frames above 10 % (541.6 N, 98.3 N·m; body 72.5 kg)');
     expect(text).toContain('contact support 58 % of body weight over stance frames; restarts 2, falls 3\n');
     expect(text).not.toContain('residual root force');

@@ -24,7 +24,7 @@ export function registerReconstruct(program: Command): void {
     .option('--no-physics', 'stop after the kinematic stage (motion.json = kinematic fit)')
     .option('--optimizer <name>', `optimizer of the physics stage: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
     .option('--kinematic-optimizer <name>', 'optimizer of the kinematic stage (exact gradients)', parseOptimizerName, 'lbfgs')
-    .option('--controller <name>', 'physics controller: puppet (a root PD force holds the pelvis up, reported as residual) or physical (no external force: balance layer and sampling search; slower and, today, less accurate)', choice('--controller', Object.keys(CONTROLLERS) as ControllerName[]), 'puppet')
+    .option('--controller <name>', 'physics controller: physical (no external force: joint torques, balance layer and sampling search) or puppet (a root PD force holds the pelvis up, reported as residual; not physical)', choice('--controller', Object.keys(CONTROLLERS) as ControllerName[]), 'physical')
     .option('--iterations <n>', `physics iterations per window (default ${PHYSICS_STAGE_DEFAULTS.iterations})`, positiveInt('--iterations'))
     .option('--kinematic-iterations <n>', `kinematic iterations per window (default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--kinematic-iterations'))
     .option('--workers <w>', 'rollout worker threads for the physics stage (0: main thread only; the result does not depend on it)', nonNegativeInt('--workers'), availableParallelism())
@@ -91,7 +91,9 @@ export function summary(r: ReconstructReport): string {
 function physicsLines(p: PhysicsAccounting): string[] {
   const r = p.residual;
   const physical = r.meanPctBodyWeight === 0 && p.restarts === 0;
+  const driven = p.controller === 'puppet' ? 'puppet (a root PD force on the pelvis, not physical)' : p.controller === 'physical' ? 'physical (joint torques and contact only)' : p.controller;
   return [
+    ...(driven ? [`  controller: ${driven}`] : []),
     `  residual (external force other than gravity and contact): ${r.meanPctBodyWeight.toFixed(1)} % of body weight mean, ${r.maxPctBodyWeight.toFixed(1)} % max, ${r.framesAbove10Pct} of ${p.simulatedFrames} frames above 10 % (${r.meanN.toFixed(1)} N, ${r.meanNm.toFixed(1)} N·m; body ${p.massKg.toFixed(1)} kg)`,
     `  contact support ${p.contactSupportPct.toFixed(0)} % of body weight over stance frames; restarts ${p.restarts}, falls ${p.falls}${physical ? ' (fully physical)' : ''}`,
   ];
