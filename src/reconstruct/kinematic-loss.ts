@@ -15,7 +15,8 @@ import type { Objective } from '../optimus/types.ts';
  *    at the subject's depth (pixels / focal length × depth), so outliers saturate;
  *  - prior3d: the detector's 3D landmarks (hip-centred, camera axes) — weak;
  *  - target3d: absolute 3D targets (used by the initialisation phase only);
- *  - smooth: landmark acceleration (m/frame²), including fixed frames before the window;
+ *  - smooth: landmark acceleration (m/frame²) beyond the detector's own (WindowData.accelTarget),
+ *    including fixed frames before the window;
  *  - limits: squared excess over the joint limits;
  *  - ground: squared depth of the soles below y = 0;
  *  - pose: a small pull of the joint angles toward the rest pose (resolves ambiguity).
@@ -55,6 +56,12 @@ export interface WindowData {
   target3d: { points: Float32Array; weight: Float32Array } | null;
   /** Landmarks of up to two fixed frames just before the window (k·33·3), for the smoothness term. */
   before: Float32Array | null;
+  /**
+   * What the smoothness term lets each landmark accelerate by (camera axes, m/frame², one entry
+   * per acceleration of [before; window]: (before + W − 2)·33·3): the detector's own hip-centred
+   * accelerations, so a fast swing the detector sees is not smoothed away; null: none (zero).
+   */
+  accelTarget?: Float32Array | null;
 }
 
 export interface LossContext {
@@ -107,6 +114,8 @@ interface WindowTerms {
   target: WeightedPoints;
   /** Fixed frames before the window. */
   kBefore: number;
+  /** data.accelTarget in world axes, or null. */
+  accel: Float64Array | null;
   /** Robust scale squared, in normalised image units. */
   s2: number;
   depth2: number;
@@ -132,6 +141,7 @@ function windowTerms(ctx: LossContext, data: WindowData): WindowTerms {
     prior: w.prior3d > 0 ? normalizedWeights(data.prior3d) : null,
     target: w.target3d > 0 ? normalizedWeights(data.target3d) : null,
     kBefore: data.before ? data.before.length / (LANDMARK_COUNT * 3) : 0,
+    accel: data.accelTarget ? cameraToWorldAxes(data.accelTarget, quatToMatrix(ctx.camera.rotation)) : null,
     s2: (ROBUST_SCALE / ctx.depth) ** 2,
     depth2: ctx.depth * ctx.depth,
   };
@@ -289,10 +299,11 @@ function smoothTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null):
   all.set(lm, kBefore * F);
   const scale = 1 / ((K - 2) * N);
   const g = t.w.smooth > 0 ? 2 * t.w.smooth * scale : 0;
+  const target = t.accel;
   let value = 0;
   for (let k = 0; k + 2 < K; k++) {
     for (let q = 0; q < F; q++) {
-      const acc = all[(k + 2) * F + q]! - 2 * all[(k + 1) * F + q]! + all[k * F + q]!;
+      const acc = all[(k + 2) * F + q]! - 2 * all[(k + 1) * F + q]! + all[k * F + q]! - (target ? target[k * F + q]! : 0);
       value += acc * acc * scale;
       if (gLm && g > 0) {
         if (k >= kBefore) gLm[(k - kBefore) * F + q]! += g * acc;
@@ -302,6 +313,18 @@ function smoothTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null):
     }
   }
   return value;
+}
+
+/** Camera-axis vectors (x, y, z per entry) turned into world axes: M·v (M the camera's rotation, row-major). */
+function cameraToWorldAxes(v: Float32Array, M: number[]): Float64Array {
+  const out = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i += 3) {
+    const a = v[i]!, b = v[i + 1]!, c = v[i + 2]!;
+    out[i] = M[0]! * a + M[1]! * b + M[2]! * c;
+    out[i + 1] = M[3]! * a + M[4]! * b + M[5]! * c;
+    out[i + 2] = M[6]! * a + M[7]! * b + M[8]! * c;
+  }
+  return out;
 }
 
 /** Soles above the ground. */

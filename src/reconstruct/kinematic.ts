@@ -342,7 +342,27 @@ export function windowData(obs: Observations, scene: Scene, win: FrameWindow, be
       target.weight[i * N + j] = obs.valid[t] ? Math.max(c, 0.05) : 0.05;
     }
   }
-  return { frames: W, normalized, confidence, prior3d: prior, target3d: scene.prior3d ? target : null, before };
+  return { frames: W, normalized, confidence, prior3d: prior, target3d: scene.prior3d ? target : null, before, accelTarget: accelTarget(obs, scene, win, before) };
+}
+
+/**
+ * The detector's hip-centred landmark accelerations over [before; window] (second differences
+ * of the smoothed 3D prior), zero where a frame of the three is not valid or without a prior.
+ */
+function accelTarget(obs: Observations, scene: Scene, win: FrameWindow, before: Float32Array | null): Float32Array | null {
+  if (!scene.prior3d) return null;
+  const N = LANDMARK_COUNT;
+  const from = win.start - (before ? before.length / (N * 3) : 0);
+  const K = win.end - from;
+  if (K < 3) return null;
+  const out = new Float32Array((K - 2) * N * 3);
+  for (let k = 0; k + 2 < K; k++) {
+    const a = from + k;
+    if (!obs.valid[a] || !obs.valid[a + 1] || !obs.valid[a + 2]) continue;
+    const p0 = scene.prior3d[a]!, p1 = scene.prior3d[a + 1]!, p2 = scene.prior3d[a + 2]!;
+    for (let j = 0; j < N; j++) for (let c = 0; c < 3; c++) out[(k * N + j) * 3 + c] = p2[j]![c]! - 2 * p1[j]![c]! + p0[j]![c]!;
+  }
+  return out;
 }
 
 /** Writes a window's solution into the per-frame parameters, blending over the overlap. */

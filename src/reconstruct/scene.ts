@@ -38,15 +38,15 @@ export interface SceneOptions {
   /** Adapt limb proportions to the measured bone lengths (within ±15 %). */
   fitProportions?: boolean;
   /**
-   * Gaussian smoothing (σ, frames) of the detector's hip-centred 3D landmarks before they
-   * become the first guess and the 3D prior: their noise is nearly independent from frame to
-   * frame, and it was the largest error of the kinematic stage (CMU squat, 2 s, 3 px + 3 cm
-   * synthetic noise: PA-MPJPE 17 mm without the 3D noise, 36 mm with it). 0 for none.
+   * Smoothing (σ of the Gaussian weights, frames; smoothFrames) of the detector's hip-centred
+   * 3D landmarks before they become the first guess and the 3D prior: their noise is nearly
+   * independent from frame to frame, and it was the largest error of the kinematic stage (CMU
+   * squat, 2 s, 3 px + 3 cm synthetic noise: PA-MPJPE 17 mm without the 3D noise, 36 mm with it). 0 for none.
    */
   worldSmoothing?: number;
 }
 
-export const SCENE_DEFAULTS: Required<Omit<SceneOptions, 'height'>> = { fitProportions: true, worldSmoothing: 2 };
+export const SCENE_DEFAULTS: Required<Omit<SceneOptions, 'height'>> = { fitProportions: true, worldSmoothing: 3.5 };
 
 /** Segment lengths per unit of the skeleton's height option, measured on the model itself. */
 export function skeletonRatios(): Record<SegmentName, number> {
@@ -144,24 +144,44 @@ export function gaussianKernel(sigma: number): { r: number; kernel: number[] } {
 }
 
 /**
- * Landmark frames low-passed over time with a Gaussian of σ frames; only `valid` frames
- * contribute (invalid ones are filled from their valid neighbours). Edges renormalised.
+ * Landmark frames low-passed over time: at each frame a quadratic in time, fitted by least
+ * squares with Gaussian weights of σ frames, read at that frame. A Gaussian mean flattens every
+ * swing (at σ 3 a stride of 26 frames, a brisk walk's, loses a quarter of its amplitude); the
+ * quadratic passes a steady curvature unchanged. Only `valid` frames contribute.
  */
 export function smoothFrames(frames: Vec3[][], valid: readonly boolean[], sigma: number): Vec3[][] {
   if (!(sigma > 0) || frames.length < 3) return frames;
   const { r, kernel } = gaussianKernel(sigma);
   return frames.map((f, t) => {
-    let wSum = 0;
-    const acc = f.map(() => [0, 0, 0] as Vec3);
+    const at: number[] = [], w: number[] = [];
     for (let i = -r; i <= r; i++) {
       const u = t + i;
       if (u < 0 || u >= frames.length || valid[u] === false) continue;
-      const w = kernel[i + r]!;
-      wSum += w;
-      frames[u]!.forEach((p, j) => { acc[j]![0] += w * p[0]; acc[j]![1] += w * p[1]; acc[j]![2] += w * p[2]; });
+      at.push(i);
+      w.push(kernel[i + r]!);
     }
-    return wSum > 0 ? acc.map((p) => [p[0] / wSum, p[1] / wSum, p[2] / wSum] as Vec3) : f;
+    if (at.length === 0) return f;
+    const taps = quadraticTaps(at, w);
+    const acc = f.map(() => [0, 0, 0] as Vec3);
+    at.forEach((i, k) => frames[t + i]!.forEach((p, j) => {
+      acc[j]![0] += taps[k]! * p[0]; acc[j]![1] += taps[k]! * p[1]; acc[j]![2] += taps[k]! * p[2];
+    }));
+    return acc;
   });
+}
+
+/**
+ * Taps c with Σ c_k·y_k = the weighted least-squares quadratic through (x_k, y_k) read at x = 0
+ * (the first row of the normal equations' inverse); the weighted mean when fewer than three
+ * distinct x leave the quadratic undetermined.
+ */
+function quadraticTaps(x: readonly number[], w: readonly number[]): number[] {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  x.forEach((v, k) => { const q = w[k]!; s0 += q; s1 += q * v; s2 += q * v * v; s3 += q * v ** 3; s4 += q * v ** 4; });
+  const c0 = s2 * s4 - s3 * s3, c1 = s3 * s2 - s1 * s4, c2 = s1 * s3 - s2 * s2;
+  const det = s0 * c0 + s1 * c1 + s2 * c2;
+  if (!(det > 1e-9 * s0 * s2 * s4)) return w.map((q) => q / s0);
+  return x.map((v, k) => (w[k]! * (c0 + c1 * v + c2 * v * v)) / det);
 }
 
 function midpoint(a: Vec3, b: Vec3): Vec3 {

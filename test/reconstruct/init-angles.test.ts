@@ -7,7 +7,7 @@ import { quatFromRotationVector, type Vec3 } from '../../src/geometry/quaternion
 import { Rng } from '../../src/random.ts';
 import { bodyAngles } from '../../src/reconstruct/kinematic.ts';
 import { widenedLimits } from '../../src/reconstruct/kinematic-loss.ts';
-import { rootFromLandmarks, smoothFrames, type Scene } from '../../src/reconstruct/scene.ts';
+import { gaussianKernel, rootFromLandmarks, smoothFrames, type Scene } from '../../src/reconstruct/scene.ts';
 
 const LIMBS = ['left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
   'left_knee', 'right_knee', 'left_ankle', 'right_ankle', 'left_heel', 'right_heel', 'left_foot_index', 'right_foot_index'] as const;
@@ -71,5 +71,19 @@ describe('smoothFrames', () => {
     expect(rms(out)).toBeLessThan(0.7 * rms(noisy));
     expect(Math.abs(out[30]![0]![0] - clean[30]![0]![0])).toBeLessThan(0.05);
     expect(smoothFrames(noisy, valid, 0)).toBe(noisy);
+  });
+
+  it('keeps the stride of a fast swing (a Gaussian mean of the same σ flattens it by a quarter)', () => {
+    // A foot swinging ±0.3 m once per 26 frames: a brisk walk's stride at 30 fps.
+    const T = 66, period = 26, sigma = 3;
+    const clean = Array.from({ length: T }, (_, t) => [[0.3 * Math.sin((2 * Math.PI * t) / period), 0, 0] as Vec3]);
+    const out = smoothFrames(clean, clean.map(() => true), sigma);
+    const worst = Math.max(...out.map((f, t) => Math.abs(f[0]![0] - clean[t]![0]![0])));
+    expect(worst).toBeLessThan(0.01);
+    // The Gaussian mean of the same weights, at a peak inside the clip, falls short by ≈ 69 mm.
+    const { r, kernel } = gaussianKernel(sigma);
+    const peak = Math.round(period * 1.25);
+    const mean = kernel.reduce((a, w, i) => a + w * clean[peak + i - r]![0]![0], 0) / kernel.reduce((a, w) => a + w, 0);
+    expect(clean[peak]![0]![0] - mean).toBeGreaterThan(0.06);
   });
 });

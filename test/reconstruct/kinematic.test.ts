@@ -8,7 +8,7 @@ import { FkGrad } from '../../src/body/fk-grad.ts';
 import { runKinematic, windowData } from '../../src/reconstruct/kinematic.ts';
 import { KINEMATIC_WEIGHTS, SOLE_LANDMARKS, widenedLimits, windowLoss } from '../../src/reconstruct/kinematic-loss.ts';
 import { prepareObservations } from '../../src/reconstruct/observations.ts';
-import { buildScene } from '../../src/reconstruct/scene.ts';
+import { buildScene, type SceneOptions } from '../../src/reconstruct/scene.ts';
 import { makeWindows } from '../../src/reconstruct/windows.ts';
 import { poseParams } from '../../src/body/fk-tf.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
@@ -23,6 +23,17 @@ function mpjpeMm(a: Vec3[][], b: Vec3[][]): number {
     f.forEach((p, j) => { s += Math.hypot(...p.map((v, i) => v - ra[i]! - (g[j]![i]! - rb[i]!))); n++; });
   });
   return (1000 * s) / n;
+}
+
+/** A synthetic squat of `frames` frames seen by the test camera, as the kinematic stage receives it. */
+function squatScene(frames: number, sceneOptions: SceneOptions = {}) {
+  const skel = createSkeleton({ height: 1.75 });
+  const poses = squatPoses(skel, frames);
+  const truth = poses.map((p) => landmarkPositions(skel, p));
+  const camera = testCamera();
+  const kp = keypointsFromLandmarks(truth, camera);
+  const obs = prepareObservations(kp, 'synthetic');
+  return { skel, poses, truth, camera, obs, scene: buildScene(obs, kp.camera, 'synthetic', sceneOptions) };
 }
 
 describe('windows', () => {
@@ -40,13 +51,7 @@ describe('kinematic stage', () => {
   beforeAll(async () => { await initBackend('wasm'); });
 
   it('recovers a synthetic motion (no noise) to ≤ 20 mm MPJPE on a short clip', () => {
-    const skel = createSkeleton({ height: 1.75 });
-    const poses = squatPoses(skel, 8);
-    const truth = poses.map((p) => landmarkPositions(skel, p));
-    const camera = testCamera();
-    const kp = keypointsFromLandmarks(truth, camera);
-    const obs = prepareObservations(kp, 'synthetic');
-    const scene = buildScene(obs, kp.camera, 'synthetic');
+    const { skel, truth, camera, obs, scene } = squatScene(8);
     expect(Math.abs(scene.skel.height - skel.height)).toBeLessThan(0.02);
     // Start away from the answer: the 3D guess is perturbed, so the 2D term must do the work.
     scene.initWorld = scene.initWorld.map((f, t) => f.map((p, j) => [p[0] + 0.03 * Math.sin(j + t), p[1] + 0.03 * Math.cos(2 * j), p[2] + 0.03 * Math.sin(3 * j)] as Vec3));
@@ -60,13 +65,7 @@ describe('kinematic stage', () => {
 
 describe('kinematic window loss', () => {
   it('has an exact gradient: every term active (fixed frames before, 3D prior and targets, limits, ground) matches central differences', () => {
-    const skel = createSkeleton({ height: 1.75 });
-    const poses = squatPoses(skel, 6);
-    const truth = poses.map((p) => landmarkPositions(skel, p));
-    const camera = testCamera();
-    const kp = keypointsFromLandmarks(truth, camera);
-    const obs = prepareObservations(kp, 'synthetic');
-    const scene = buildScene(obs, kp.camera, 'synthetic');
+    const { poses, truth, obs, scene } = squatScene(6);
     // Frames 2..5 form the window; frames 0, 1 enter its smoothness term as fixed landmarks.
     const before = new Float32Array(2 * 33 * 3);
     for (let t = 0; t < 2; t++) truth[t]!.forEach((p, j) => before.set(p, (t * 33 + j) * 3));
@@ -84,6 +83,8 @@ describe('kinematic window loss', () => {
     x[1] -= 0.12; // the first frame sinks: its soles go below the ground
     const weights = { ...KINEMATIC_WEIGHTS, target3d: 1, pose: 0.01 };
     const loss = windowLoss({ skel: scene.skel, fk: new FkGrad(scene.skel), camera: scene.camera, depth: scene.depth, weights }, data);
+    // The smoothness term measures accelerations beyond the detector's own: those enter the gradient too.
+    expect(data.accelTarget!.some((v) => v !== 0)).toBe(true);
     const terms = loss.terms(x);
     for (const k of Object.keys(weights) as (keyof typeof weights)[]) expect(terms[k], k).toBeGreaterThan(0);
     expect(loss.landmarks(x)[0]!.some((p, j) => SOLE_LANDMARKS.includes(j) && p[1] < 0)).toBe(true);
@@ -98,5 +99,22 @@ describe('kinematic window loss', () => {
       worst = Math.max(worst, Math.abs(fd - grad[i]!) / Math.max(1e-3, Math.abs(fd)));
     }
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('does not count the accelerations the detector sees as roughness: the truth is smoother against them than against rest', () => {
+    const { poses, obs, scene } = squatScene(8, { worldSmoothing: 0 });
+    const data = windowData(obs, scene, { index: 0, start: 0, end: 8 }, null);
+    const pp = poseParams(scene.skel, poses);
+    const P = 6 + pp.angleCount;
+    const x = new Float64Array(8 * P);
+    for (let t = 0; t < 8; t++) {
+      x.set(pp.rootPosition.subarray(t * 3, t * 3 + 3), t * P);
+      x.set(pp.rootRotation.subarray(t * 3, t * 3 + 3), t * P + 3);
+      x.set(pp.angles.subarray(t * pp.angleCount, (t + 1) * pp.angleCount), t * P + 6);
+    }
+    const ctx = { skel: scene.skel, fk: new FkGrad(scene.skel), camera: scene.camera, depth: scene.depth, weights: KINEMATIC_WEIGHTS };
+    const against = windowLoss(ctx, data).terms(x).smooth;
+    const rest = windowLoss(ctx, { ...data, accelTarget: null }).terms(x).smooth;
+    expect(against).toBeLessThan(0.5 * rest);
   });
 });
