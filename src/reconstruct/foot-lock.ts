@@ -10,7 +10,7 @@ import { forwardKinematics, type WorldPose } from '../body/fk.ts';
 import { legJoints, pelvisShiftToReach, solveLeg, type Side } from '../body/leg-ik.ts';
 import type { Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
-import { quatFromAxisAngle, quatMultiply, quatRotate, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
+import { quatAngle, quatFromAxisAngle, quatMultiply, quatRotate, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { CONTACT_DEFAULTS, detectContacts, runs, SIDES, soleBox, type ContactOptions } from './foot-contact.ts';
 import { gaussianKernel } from './scene.ts';
 
@@ -22,11 +22,11 @@ export interface FootLockOptions {
   pelvisSigma: number;
   /** Turn each locked leg about its hip–ankle line so the knee points over the toes. */
   kneeOverToes: boolean;
-  /** Hold a stance foot flat (what a rigid box foot stands on); off: tilted as the reference tilts it, lowest corner on the floor. */
-  flat: boolean;
+  /** A stance foot tilts as the reference tilts it up to this angle (rad) from flat, its lowest corner on the floor; 0: flat (what a box foot stands on). */
+  maxTilt: number;
 }
 
-export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contacts: CONTACT_DEFAULTS, blend: 3, pelvisSigma: 2, kneeOverToes: true, flat: true };
+export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contacts: CONTACT_DEFAULTS, blend: 3, pelvisSigma: 2, kneeOverToes: true, maxTilt: 0 };
 
 /** Where a foot stands: its ankle joint (world), the foot's world rotation and how much it is locked (0–1). */
 export interface FootTarget { ankle: Vec3; rotation: Quat; weight: number }
@@ -54,14 +54,16 @@ export function stanceLock(skel: Skeleton, worlds: readonly WorldPose[], side: S
 }
 
 /**
- * The foot held by a lock: its heading, and its sole flat — or, not `flat`, tilted as `ref` (the
- * reference foot's rotation) tilts it — with the sole centre over the lock and the lowest
- * sole corner on the floor.
+ * The foot held by a lock: its heading, tilted as `ref` (the reference foot's rotation) tilts it
+ * up to `maxTilt` rad (0: flat), with the sole centre over the lock and the lowest sole corner on
+ * the floor.
  */
-function lockedFoot(skel: Skeleton, foot: number, lock: StanceLock, ref: Quat, flat: boolean): { ankle: Vec3; rotation: Quat } {
+function lockedFoot(skel: Skeleton, foot: number, lock: StanceLock, ref: Quat, maxTilt: number): { ankle: Vec3; rotation: Quat } {
   const box = soleBox(skel, foot);
   const heading = quatFromAxisAngle([0, 1, 0], lock.yaw);
-  const rotation = flat ? heading : quatMultiply(heading, quatMultiply(quatFromAxisAngle([0, 1, 0], -yawOf(ref)), ref));
+  const tilt = quatMultiply(quatFromAxisAngle([0, 1, 0], -yawOf(ref)), ref);
+  const angle = quatAngle(tilt, [0, 0, 0, 1]);
+  const rotation = quatMultiply(heading, angle > maxTilt ? quatSlerp([0, 0, 0, 1], tilt, maxTilt / angle) : tilt);
   const c = quatRotate(rotation, box.centre);
   const low = Math.min(...box.corners.map((k) => quatRotate(rotation, k)[1]));
   return { ankle: [lock.x - c[0], -low, lock.z - c[2]], rotation };
@@ -74,7 +76,7 @@ const smoothstep = (u: number): number => u * u * (3 - 2 * u);
  * inside a stance, a blend of the reference foot and the nearest lock within `blend` frames of
  * one, and anywhere the foot lifted just enough to keep its sole out of the floor.
  */
-export function footTargets(skel: Skeleton, worlds: readonly WorldPose[], side: Side, planted: readonly boolean[], o: Pick<FootLockOptions, 'blend' | 'flat'>): Array<FootTarget | null> {
+export function footTargets(skel: Skeleton, worlds: readonly WorldPose[], side: Side, planted: readonly boolean[], o: Pick<FootLockOptions, 'blend' | 'maxTilt'>): Array<FootTarget | null> {
   const foot = legJoints(side).ankle;
   const corners = soleBox(skel, foot).corners;
   const stances = runs(planted);
@@ -86,7 +88,7 @@ export function footTargets(skel: Skeleton, worlds: readonly WorldPose[], side: 
       if (dist < best && dist <= o.blend) { best = dist; lock = locks[i]!; weight = smoothstep(1 - dist / (o.blend + 1)); }
     });
     const refAnkle = w.positions[foot]!, refRot = w.rotations[foot]!;
-    const l = lock ? lockedFoot(skel, foot, lock, refRot, o.flat) : null;
+    const l = lock ? lockedFoot(skel, foot, lock, refRot, o.maxTilt) : null;
     const ankle: Vec3 = l ? [0, 1, 2].map((c) => refAnkle[c]! + weight * (l.ankle[c]! - refAnkle[c]!)) as Vec3 : [...refAnkle] as Vec3;
     const rotation = l ? quatSlerp(refRot, l.rotation, weight) : refRot;
     const low = Math.min(...corners.map((c) => ankle[1] + quatRotate(rotation, c)[1]));

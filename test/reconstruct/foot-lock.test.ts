@@ -50,6 +50,32 @@ describe('foot lock', () => {
     }));
   });
 
+  it('tilts a stance foot as the reference does up to maxTilt, its sole centre in one place and its lowest corner on the floor', () => {
+    const walk = syntheticWalk(2, 30, 0.01, 0.3);
+    const maxTilt = 0.1;
+    const { motion, contacts } = lockFeet(walk.skel, walk.motion, walk.fps, { maxTilt });
+    const worlds = motion.map((p) => forwardKinematics(walk.skel, p));
+    SIDES.forEach((side, i) => {
+      const foot = legJoints(side).ankle;
+      const box = soleBox(walk.skel, foot);
+      const point = (t: number, c: Vec3): Vec3 => { const o = quatRotate(worlds[t]!.rotations[foot]!, c); const p = worlds[t]!.positions[foot]!; return [p[0] + o[0], p[1] + o[1], p[2] + o[2]]; };
+      let tilted = 0;
+      for (const [s, e] of runs(contacts.map((c) => c[i]!))) {
+        const centre = point(s, box.centre);
+        for (let t = s; t <= e; t++) {
+          const up = quatRotate(worlds[t]!.rotations[foot]!, [0, 1, 0]);
+          const tilt = Math.acos(Math.min(1, up[1]));
+          expect(tilt).toBeLessThan(maxTilt + 1e-6);
+          if (tilt > maxTilt / 2) tilted++;
+          expect(Math.abs(Math.min(...box.corners.map((c) => point(t, c)[1])))).toBeLessThan(1e-3);
+          const c = point(t, box.centre);
+          expect(Math.hypot(c[0] - centre[0], c[2] - centre[2])).toBeLessThan(1e-3);
+        }
+      }
+      expect(tilted).toBeGreaterThan(0);
+    });
+  });
+
   it('leaves a motion with no contact unchanged', () => {
     const walk = syntheticWalk(1, 30);
     const lifted = walk.motion.map((p) => ({ ...p, rootPosition: [p.rootPosition[0], p.rootPosition[1] + 0.5, p.rootPosition[2]] as Vec3 }));
