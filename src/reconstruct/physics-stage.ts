@@ -242,7 +242,8 @@ function assembleResult(s: StageContext, state: PhysicsCheckpoint, started: numb
     poses,
     landmarks,
     contacts: state.contacts.map(([l, r]) => ({ leftFoot: l, rightFoot: r })),
-    loss: lossCurve.length ? lossCurve[lossCurve.length - 1]! : 0,
+    // With no optimizer iterations the loss is that of the search's controls, each window's start.
+    loss: lossCurve.length ? lossCurve[lossCurve.length - 1]! : state.starts.reduce((a, b) => a + b, 0),
     iterations: o.iterations,
     rollouts: state.rollouts,
     lossCurve,
