@@ -5,7 +5,7 @@
  * redis-server. Reports the ratio (median of repeats), cores per worker, the load average, and
  * 2 workers × 1 physics thread against 1 worker × 2 physics threads. Options: --seconds S (of
  * each clip, 1), --iterations N (physics, 1), --repeats N (speed runs per split, 1), --copies K
- * (clips per BVH, noise seeds 0…K−1, 1), --speed-only (no kill -9 / Redis restart), --json FILE.
+ * (clips per BVH, noise seeds 0…K−1, 3), --speed-only (no kill -9 / Redis restart), --json FILE.
  * Thin wrapper: src/batch/bench.ts.
  */
 import { existsSync } from 'node:fs';

@@ -34,7 +34,7 @@ export interface BatchBenchOptions {
   log: (line: string) => void;
 }
 
-export const BATCH_BENCH_DEFAULTS = { seconds: 1, iterations: 1, repeats: 1, copies: 1, speedOnly: false };
+export const BATCH_BENCH_DEFAULTS = { seconds: 1, iterations: 1, repeats: 1, copies: 3, speedOnly: false };
 
 /** One timed run of the batch on the queue. */
 export interface SpeedRun {
@@ -59,6 +59,7 @@ export interface FaultRun {
 
 export interface BatchBenchResult {
   clips: string[];
+  copies: number;
   seconds: number;
   iterations: number;
   localSeconds: number;
@@ -154,7 +155,7 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
     const speedup = wall(oneWorker) / wall(twoWorkers);
     const splitSpeedup = wall(oneWorkerTwoThreads) / wall(twoWorkers);
     const speedupBound = median(oneWorker.map((x) => x.clipThreadCpuSeconds)) / (median(twoWorkers.map((x) => x.cpuSeconds)) / 2);
-    const result = { clips: o.clips.map((c) => basename(c)), seconds: o.seconds, iterations: o.iterations, localSeconds, oneWorker, twoWorkers, oneWorkerTwoThreads, speedup, splitSpeedup, speedupBound };
+    const result = { clips: o.clips.map((c) => basename(c)), copies: o.copies, seconds: o.seconds, iterations: o.iterations, localSeconds, oneWorker, twoWorkers, oneWorkerTwoThreads, speedup, splitSpeedup, speedupBound };
     if (o.speedOnly) return { ...result, kill: null, restart: null, load };
 
     // kill -9 one of two workers once it holds a clip past its first checkpoint; a third takes over.
