@@ -25,7 +25,8 @@ describe('physics stage', () => {
 
   it.each(OPTIMIZER_NAMES)('reduces its loss on a short synthetic window with %s', async (optimizer) => {
     // Quasi-Newton line searches spend several rollouts batches per iteration: one iteration is their budget.
-    const iterations = optimizer === 'lbfgs' || optimizer === 'bfgs' ? 1 : 2;
+    // The trained adafac-mlp's first two steps overshoot here; its third lowers the loss (measured).
+    const iterations = optimizer === 'lbfgs' || optimizer === 'bfgs' ? 1 : optimizer === 'adafac-mlp' ? 3 : 2;
     // Forward differences only (centralShare 0): half the rollouts of central ones. Smoothing σ 1
     // and joint gains ×1: on this 5-frame clip SGD's two steps did not descend at σ 2, nor the
     // adafac-mlp checkpoint's first three at ×3 (measured).
