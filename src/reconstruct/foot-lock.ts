@@ -1,7 +1,7 @@
 /**
  * Foot locking: a reference the simulated body can stand on. During each stance (foot-contact.ts)
- * the foot is held at one place on the floor — flat (a rigid box foot stands on nothing else),
- * at the stance's mean sole position and heading — and blended in and out of that lock over a
+ * the foot is held at one place on the floor — at the stance's mean sole position and heading,
+ * nearly flat (a rigid box foot tips over an edge) — and blended in and out of that lock over a
  * few frames; a foot in the air is kept above the floor. The legs are re-solved by analytic IK
  * (src/body/leg-ik.ts) and, where the locked feet are out of the legs' reach, the pelvis moves
  * (least squares, then smoothed) so both reach. Planted feet then neither hover, glide nor sink.
@@ -26,7 +26,8 @@ export interface FootLockOptions {
   maxTilt: number;
 }
 
-export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contacts: CONTACT_DEFAULTS, blend: 3, pelvisSigma: 2, kneeOverToes: true, maxTilt: 0 };
+/** maxTilt 0.2 rad: of flat, 0.2 and unlimited, the lowest mean MPJPE over the CMU squat, walk and jumps (docs/notebook/physics-reference.md). */
+export const FOOT_LOCK_DEFAULTS: FootLockOptions = { contacts: CONTACT_DEFAULTS, blend: 3, pelvisSigma: 2, kneeOverToes: true, maxTilt: 0.2 };
 
 /** Where a foot stands: its ankle joint (world), the foot's world rotation and how much it is locked (0–1). */
 export interface FootTarget { ankle: Vec3; rotation: Quat; weight: number }
