@@ -134,8 +134,9 @@ export class ClipThread {
 
   /** Ends the thread (a running clip is cancelled). */
   async close(): Promise<void> {
+    const worker = this.worker;
     this.active?.onGone('cancelled');
-    if (this.worker) await this.retire(this.worker);
+    if (worker) await this.retire(worker);
   }
 
   private thread(): Worker {
