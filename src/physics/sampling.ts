@@ -47,6 +47,11 @@ export interface SamplingOptions {
    * kept without sampling the segment (0: always sample): the budget goes where the motion is hard.
    */
   easyError: number;
+  /** Rounds per segment: the samples are split between them; rounds after the first refit each survivor's draws to its `elite` best (cross-entropy method). */
+  rounds: number;
+  elite: number;
+  /** Least spread of a refit's draws, as a share of `sigma`. */
+  minSpread: number;
   seed: number;
 }
 
@@ -63,6 +68,9 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   changeWeight: 0,
   accelWeight: 0,
   easyError: 0,
+  rounds: 1,
+  elite: 4,
+  minSpread: 0.25,
   seed: 0,
 };
 
@@ -177,6 +185,72 @@ function scoreCandidate(sc: SegmentScoring, r: ControlledResult, parent: Node, k
   return { cost, committed };
 }
 
+/** What every candidate of a segment shares. */
+interface CandidateSetup {
+  o: SamplingOptions;
+  idx: number[];
+  D: number;
+  L: number;
+  LA: number;
+  slice: ControlReference;
+  stepsPerControl: number;
+  controller: ControllerOptions;
+}
+
+/** One sampled candidate: its survivor, its offsets at the segment's end, and the rollout that tries them. */
+interface Drawn {
+  parent: Node;
+  knot: Float64Array;
+  offsets: Float64Array;
+  spec: ControlledSpec;
+}
+
+/** A candidate whose offsets ramp from its survivor's to `knot` over the segment and hold through the look-ahead. */
+function candidate(c: CandidateSetup, parent: Node, knot: Float64Array): Drawn {
+  const offsets = new Float64Array((c.LA + 1) * c.D);
+  for (let f = 0; f <= c.LA; f++) {
+    const w = Math.min(1, f / c.L);
+    c.idx.forEach((a, i) => { offsets[f * c.D + a] = (1 - w) * parent.knot[i]! + w * knot[i]!; });
+  }
+  const spec: ControlledSpec = {
+    kind: 'controlled', reference: c.slice, offsets, intervals: c.LA, stepsPerControl: c.stepsPerControl, controller: c.controller,
+    stopOnFall: true, endSnapshot: true, snapshotAfter: c.L, snapshot: parent.snapshot,
+  };
+  return { parent, knot, offsets, spec };
+}
+
+interface Scored {
+  d: Drawn;
+  r: ControlledResult;
+  /** Cost of the survivor's ancestry plus this candidate's; the committed frames' share. */
+  total: number;
+  committed: number;
+}
+
+/** Simulates candidates in one batch and scores them. */
+async function runScored(pool: RolloutPool, layout: HumanoidLayout, snapshot: Uint8Array, sc: SegmentScoring, drawn: Drawn[]): Promise<Scored[]> {
+  if (drawn.length === 0) return [];
+  const results = (await pool.runBatch(layout, snapshot, drawn.map((d) => d.spec))) as ControlledResult[];
+  return results.map((r, i) => {
+    const d = drawn[i]!;
+    const { cost, committed } = scoreCandidate(sc, r, d.parent, d.knot);
+    return { d, r, total: d.parent.cost + cost, committed };
+  });
+}
+
+/** `count` candidates drawn from the mean and spread (per angle) of a survivor's `elite` best candidates so far. */
+function refit(c: CandidateSetup, parent: Node, tried: Scored[], count: number, rng: Rng): Drawn[] {
+  const best = tried.filter((t) => t.r.endSnapshot).sort((a, b) => a.total - b.total).slice(0, Math.max(2, c.o.elite));
+  if (best.length === 0) return [];
+  const n = c.idx.length;
+  const mean = new Float64Array(n), sd = new Float64Array(n);
+  for (const t of best) for (let i = 0; i < n; i++) mean[i]! += t.d.knot[i]! / best.length;
+  for (const t of best) for (let i = 0; i < n; i++) sd[i]! += (t.d.knot[i]! - mean[i]!) ** 2 / best.length;
+  // A floor on the spread keeps the refit from collapsing onto one sample.
+  const floor = c.o.sigma * c.o.minSpread;
+  return Array.from({ length: count }, () => candidate(c, parent, Float64Array.from(mean, (m, i) => m + Math.max(Math.sqrt(sd[i]!), floor) * rng.normal())));
+}
+
 /**
  * Runs the search over `intervals` frames of `reference` (frame 0 = the snapshot's state; the
  * look-ahead may use the frames after them), scoring against `refLandmarks` (reference.frames ×
@@ -203,55 +277,31 @@ export async function searchControls(
     // The look-ahead may run past the committed frames, as far as the reference goes.
     const LA = Math.min(L + o.lookaheadFrames, reference.frames - 1 - k0);
     const slice = referenceSlice(reference, k0, LA + 1);
-    const specs: ControlledSpec[] = [];
-    const drawn: Array<{ parent: Node; knot: Float64Array; offsets: Float64Array }> = [];
-    const per = Math.max(1, Math.floor(o.samples / beam.length));
-    beam.forEach((parent, b) => {
-      const rng = new Rng(mixSeed(o.seed, seg, b));
-      for (let s = 0; s < per; s++) {
-        // Sample 0 continues the survivor's offsets unchanged in direction (only decayed).
-        const knot = Float64Array.from(parent.knot, (v) => o.carry * v + (s === 0 ? 0 : o.sigma * rng.normal()));
-        const offsets = new Float64Array((LA + 1) * D);
-        for (let f = 0; f <= LA; f++) {
-          const w = Math.min(1, f / L);
-          idx.forEach((a, i) => { offsets[f * D + a] = (1 - w) * parent.knot[i]! + w * knot[i]!; });
-        }
-        drawn.push({ parent, knot, offsets });
-        specs.push({
-          kind: 'controlled', reference: slice, offsets, intervals: LA, stepsPerControl, controller,
-          stopOnFall: true, endSnapshot: true, snapshotAfter: L, snapshot: parent.snapshot,
-        });
-      }
-    });
+    const per = Math.max(1, Math.floor(o.samples / beam.length / o.rounds));
+    const rngs = beam.map((_, b) => new Rng(mixSeed(o.seed, seg, b)));
     const sc: SegmentScoring = { o, refLandmarks, k0, L, LA };
-    const score = (r: ControlledResult, i: number) => {
-      const { cost, committed } = scoreCandidate(sc, r, drawn[i]!.parent, drawn[i]!.knot);
-      return { i, r, total: drawn[i]!.parent.cost + cost, committed };
-    };
+    const cand: CandidateSetup = { o, idx, D, L, LA, slice, stepsPerControl, controller };
+    // Round 0 draws around each survivor's decayed offsets; sample 0 continues them unperturbed.
+    let drawn: Drawn[] = beam.flatMap((parent, b) => Array.from({ length: per }, (_, s) => candidate(cand, parent,
+      Float64Array.from(parent.knot, (v) => o.carry * v + (s === 0 ? 0 : o.sigma * rngs[b]!.normal())))));
     // The survivors' unperturbed continuations first: when they track well enough, the segment is not sampled.
-    const plain = drawn.flatMap((d, i) => (i % per === 0 ? [i] : []));
-    let results: Array<ControlledResult | null> = new Array(drawn.length).fill(null);
-    if (o.easyError > 0) {
-      const first = (await pool.runBatch(layout, snapshot, plain.map((i) => specs[i]!))) as ControlledResult[];
-      plain.forEach((i, n) => { results[i] = first[n]!; });
-      rollouts += first.length;
-      const easy = first.some((r, n) => r.fellAt === null && r.frames >= LA
-        && scoreCandidate({ ...sc, LA: L }, r, drawn[plain[n]!]!.parent, drawn[plain[n]!]!.knot).committed <= L * o.easyError ** 2);
-      if (!easy) {
-        const rest = drawn.map((_, i) => i).filter((i) => i % per !== 0);
-        const more = (await pool.runBatch(layout, snapshot, rest.map((i) => specs[i]!))) as ControlledResult[];
-        rest.forEach((i, n) => { results[i] = more[n]!; });
-        rollouts += more.length;
-      }
-    } else {
-      results = (await pool.runBatch(layout, snapshot, specs)) as ControlledResult[];
-      rollouts += results.length;
+    const plain = drawn.filter((_, i) => i % per === 0);
+    const first = o.easyError > 0 ? await runScored(pool, layout, snapshot, sc, plain) : [];
+    rollouts += first.length;
+    const easy = first.some((c) => c.r.fellAt === null && c.r.frames >= LA && c.committed <= L * o.easyError ** 2);
+    let results = easy ? first : [...first, ...await runScored(pool, layout, snapshot, sc, o.easyError > 0 ? drawn.filter((_, i) => i % per !== 0) : drawn)];
+    if (!easy) rollouts += results.length - first.length;
+    // Later rounds (cross-entropy method): each survivor's next samples from the mean and spread of its best ones.
+    for (let round = 1; round < o.rounds && !easy; round++) {
+      drawn = beam.flatMap((parent, b) => refit(cand, parent, results.filter((c) => c.d.parent === parent), per, rngs[b]!));
+      const more = await runScored(pool, layout, snapshot, sc, drawn);
+      rollouts += more.length;
+      results = [...results, ...more];
     }
-    const scored = results.flatMap((r, i) => (r ? [score(r, i)] : [])).filter((s) => s.r.frames >= L && s.r.endSnapshot);
+    const scored = results.map((c, i) => ({ ...c, i })).filter((c) => c.r.frames >= L && c.r.endSnapshot);
     if (scored.length === 0) throw new Error(`sampling search: every candidate of segment ${seg} blew up (frame ${k0})`);
     scored.sort((a, b) => a.total - b.total || a.i - b.i);
-    beam = scored.slice(0, o.beam).map(({ i, r, committed }) => {
-      const d = drawn[i]!;
+    beam = scored.slice(0, o.beam).map(({ d, r, committed }) => {
       netTorque = Math.max(netTorque, r.netTorque);
       const fell = r.fellAt !== null && r.fellAt < L ? k0 + r.fellAt : null;
       return {
