@@ -22,7 +22,7 @@ import { controlledAngles, resolvePhysicsOptions, type PhysicsStageConfig, type 
 import { blendSeams, physicalReference, plantedFeetShift, seamFrames, shiftedPose, smoothMotion } from './physics-reference.ts';
 import { controlReference, referenceSlice } from '../physics/control-reference.ts';
 import type { ControlledResult } from '../physics/controller.ts';
-import { searchControls } from '../physics/sampling.ts';
+import { SAMPLING_DEFAULTS, searchControls, type SamplingOptions } from '../physics/sampling.ts';
 import type { PhysicsCheckpoint, PhysicsResult } from './physics-result.ts';
 import { solveWindow, windowContext, type StageContext, type WindowContext, type WindowOutcome } from './physics-window.ts';
 import { makeWindows } from './windows.ts';
@@ -163,12 +163,25 @@ async function physicalBase(s: StageContext, w: WindowContext, snapshot: Uint8Ar
   const t0 = performance.now();
   const landmarks = control.landmarks.slice(w.win.start * 99, (w.win.start + w.KL + 1) * 99);
   const layer = { ...physical.layer, gainScale: w.fullGains };
-  const r = await searchControls(control.pool!, s.layout, snapshot, reference, landmarks, w.K, s.S, layer, { seed: s.o.seed + w.index, ...physical.sampling });
+  const r = await searchControls(control.pool!, s.layout, snapshot, reference, landmarks, w.K, s.S, layer, { seed: s.o.seed + w.index, ...samplingAtRate(physical.sampling, s.fps) });
   base.set(r.offsets.subarray(0, w.K * s.D));
   for (let k = w.K; k <= w.KL; k++) base.set(r.endOffsets, k * s.D);
   compute.samplingMs += performance.now() - t0;
   compute.samplingRollouts += r.rollouts;
   return { reference, base };
+}
+
+/**
+ * The search's segment and look-ahead lengths are frames at 30 fps: at another frame rate the same
+ * durations (at least one frame), so a 5 fps video does not look 3 s ahead.
+ */
+function samplingAtRate(sampling: Partial<SamplingOptions>, fps: number): Partial<SamplingOptions> {
+  const scale = (frames: number) => Math.max(1, Math.round((frames * fps) / 30));
+  return {
+    ...sampling,
+    segmentFrames: scale(sampling.segmentFrames ?? SAMPLING_DEFAULTS.segmentFrames),
+    lookaheadFrames: scale(sampling.lookaheadFrames ?? SAMPLING_DEFAULTS.lookaheadFrames),
+  };
 }
 
 /** Appends the kinematic frames of kinematic frames start + 1 + k for k ≥ from of a window. */
