@@ -41,6 +41,10 @@ describe('reconstruct pipeline', () => {
     expect(report.subject.massKg).toBeGreaterThan(40);
     expect(Object.keys(report.physics.residual).sort()).toEqual(['framesAbove10Pct', 'maxPctBodyWeight', 'meanN', 'meanNm', 'meanPctBodyWeight']);
     for (const k of ['contactSupportPct', 'restarts', 'falls']) expect(Number.isFinite(report.physics[k])).toBe(true);
+    // The default stage is fully physical, and says so.
+    expect(report.physics.controller).toBe('physical');
+    expect(report.physics.residual.maxPctBodyWeight).toBe(0);
+    expect(report.physics.restarts).toBe(0);
     expect(report.physics).toEqual(full.physics);
     expect(motion.frames[0]!.groundForce).toBeUndefined();
     const simulated = motion.frames.filter((f) => f.groundForce && f.residual);
