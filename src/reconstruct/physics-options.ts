@@ -61,7 +61,7 @@ export interface PhysicalControl {
   sampling: Partial<SamplingOptions> | null;
   /** Put the reference's stance frames on the floor first (physics-reference.ts plantFeet). */
   plantFeet: boolean;
-  /** Then lock its stance feet flat in one place and re-solve the legs (physics-reference.ts physicalReference); off for A/B runs. */
+  /** Then lock its stance feet in one place on the floor and re-solve the legs (physics-reference.ts physicalReference); off: measured, not adopted (docs/physics.md, Reference). */
   footLock: boolean;
 }
 
