@@ -15,6 +15,9 @@ import { BATCH_BENCH_DEFAULTS, runBatchBench } from '../src/batch/bench.ts';
 import { median } from '../src/optimus/bench/summary.ts';
 import { redisServerAvailable } from '../src/batch/redis-server.ts';
 import { writeJsonAtomic } from '../src/formats/io.ts';
+import { helpIfAsked } from './args.ts';
+
+helpIfAsked(import.meta.url);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

@@ -4,5 +4,8 @@
  * Optimus within 2× of L-BFGS). Thin wrapper over src/optimus/bench/convergence.ts.
  */
 import { measureConvergence } from '../src/optimus/bench/convergence.ts';
+import { helpIfAsked } from './args.ts';
+
+helpIfAsked(import.meta.url);
 
 measureConvergence({ log: (line) => process.stdout.write(line + '\n') });

@@ -8,6 +8,9 @@ import { resolve } from 'node:path';
 import { writeJsonAtomic } from '../src/formats/io.ts';
 import { benchIngest, goldenBeside } from '../src/ingest/bench.ts';
 import type { LandmarkModel } from '../src/ingest/models.ts';
+import { helpIfAsked } from './args.ts';
+
+helpIfAsked(import.meta.url);
 
 const args = process.argv.slice(2);
 const flag = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args.splice(i, 2)[1] : undefined; };

@@ -20,6 +20,9 @@ import {
 } from '../src/physics/bench.ts';
 import { createSyncRolloutPool } from '../src/physics/pool.ts';
 import { writeJsonAtomic } from '../src/formats/io.ts';
+import { helpIfAsked } from './args.ts';
+
+helpIfAsked(import.meta.url);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

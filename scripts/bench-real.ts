@@ -8,9 +8,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/formats/io.ts';
-import { arg, flag } from './args.ts';
+import { arg, flag, helpIfAsked } from './args.ts';
 import { benchReal, REAL_BENCH_DEFAULTS } from '../src/reconstruct/real-bench.ts';
 import { realBenchTables } from '../src/reconstruct/real-bench-table.ts';
+
+helpIfAsked(import.meta.url);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(root, arg('data', '../shared/data/multiview/pose2sim_multiperson'));

@@ -12,10 +12,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/formats/io.ts';
-import { arg, flag } from './args.ts';
+import { arg, flag, helpIfAsked } from './args.ts';
 import { benchReconstruct, RECONSTRUCT_BENCH_DEFAULTS } from '../src/reconstruct/bench.ts';
 import { DEMO_DEFAULTS } from '../src/reconstruct/demo.ts';
 import { parsePhysicsStageJson } from '../src/reconstruct/physics-options.ts';
+
+helpIfAsked(import.meta.url);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const mocap = resolve(root, '../shared/data/mocap');

@@ -4,5 +4,8 @@
  * wrapper: the measurement is src/optimus/bench/speed.ts.
  */
 import { measureStepSpeed } from '../src/optimus/bench/speed.ts';
+import { helpIfAsked } from './args.ts';
+
+helpIfAsked(import.meta.url);
 
 await measureStepSpeed({ log: (line) => process.stdout.write(line + '\n') });

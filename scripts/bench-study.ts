@@ -10,6 +10,9 @@
  */
 import { main } from '../src/cli/main.ts';
 import { measureConvergence } from '../src/optimus/bench/convergence.ts';
+import { helpIfAsked } from './args.ts';
+
+helpIfAsked(import.meta.url);
 
 const OBJECTIVES = 'rosenbrock,rastrigin,ackley,levy,griewank,dixon-price,powell,perm,quadratic';
 const BENCHES: string[][] = [

@@ -22,7 +22,9 @@ import { trackPhysically } from '../src/physics/tracking.ts';
 import { detectContacts } from '../src/reconstruct/foot-contact.ts';
 import { FOOT_LOCK_DEFAULTS, type FootLockOptions } from '../src/reconstruct/foot-lock.ts';
 import { physicalReference, smoothMotion } from '../src/reconstruct/physics-reference.ts';
-import { arg } from './args.ts';
+import { arg, helpIfAsked } from './args.ts';
+
+helpIfAsked(import.meta.url);
 
 const dirs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const variants = arg('lock', 'both') === 'both' ? [false, true] : [arg('lock', 'on') === 'on'];
