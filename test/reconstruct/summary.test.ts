@@ -27,4 +27,16 @@ describe('reconstruct summary', () => {
     expect(summary(report({ ...clean, restarts: 1 }))).not.toContain('fully physical');
     expect(summary(report(null))).not.toContain('contact support');
   });
+
+  it('names the optimizer of a stage only when it ran iterations', () => {
+    const r = report(null);
+    r.stages = {
+      kinematic: { skipped: false, ms: 1000, iterations: 200, loss: 4.8e-3, optimizer: 'lbfgs', windows: 20 },
+      physics: { skipped: false, ms: 16000, iterations: 0, loss: 0.1666, optimizer: 'optimus (models/optimus-bench.json)', windows: 12 },
+    };
+    const text = summary(r);
+    expect(text).toContain('  kinematic: lbfgs, 20 windows × 200 iterations, loss 4.800e-3, 1.0 s');
+    expect(text).toContain('  physics: 12 windows, no optimizer iterations, loss 1.666e-1, 16.0 s');
+    expect(text).not.toContain('optimus (');
+  });
 });

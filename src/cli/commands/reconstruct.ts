@@ -73,7 +73,8 @@ export function summary(r: ReconstructReport): string {
   for (const [name, s] of Object.entries(r.stages)) {
     lines.push(s.skipped
       ? `  ${name}: up to date (skipped)`
-      : `  ${name}: ${s.optimizer}, ${s.windows} windows × ${s.iterations} iterations, loss ${s.loss.toExponential(3)}, ${(s.ms / 1000).toFixed(1)} s`);
+      // With no iterations no optimizer ran (the physics stage's search chose the controls): do not name one.
+      : `  ${name}: ${s.iterations > 0 ? `${s.optimizer}, ${s.windows} windows × ${s.iterations} iterations` : `${s.windows} windows, no optimizer iterations`}, loss ${s.loss.toExponential(3)}, ${(s.ms / 1000).toFixed(1)} s`);
   }
   if (r.physics) lines.push(...physicsLines(r.physics));
   else if (r.residualForce) lines.push(`  residual root force ${r.residualForce.meanN.toFixed(1)} N, torque ${r.residualForce.meanNm.toFixed(1)} N·m (mean)`);
