@@ -133,15 +133,16 @@ function windowTerms(ctx: LossContext, data: WindowData): WindowTerms {
   const w = ctx.weights;
   const confSum = data.confidence.reduce((a, b) => a + b, 0);
   const { lower, upper } = widenedLimits(ctx.skel, ctx.limitMargin ?? LIMIT_MARGIN);
+  const M = quatToMatrix(ctx.camera.rotation);
   return {
     W: data.frames, D, P: 6 + D, w,
-    M: quatToMatrix(ctx.camera.rotation), C: ctx.camera.position, data,
+    M, C: ctx.camera.position, data,
     conf: Float64Array.from(data.confidence, (c) => c / Math.max(confSum, 1e-9)),
     lower, upper,
     prior: w.prior3d > 0 ? normalizedWeights(data.prior3d) : null,
     target: w.target3d > 0 ? normalizedWeights(data.target3d) : null,
     kBefore: data.before ? data.before.length / (LANDMARK_COUNT * 3) : 0,
-    accel: data.accelTarget ? cameraToWorldAxes(data.accelTarget, quatToMatrix(ctx.camera.rotation)) : null,
+    accel: data.accelTarget ? cameraToWorldAxes(data.accelTarget, M) : null,
     s2: (ROBUST_SCALE / ctx.depth) ** 2,
     depth2: ctx.depth * ctx.depth,
   };

@@ -53,7 +53,7 @@ export function registerIngest(program: Command): void {
   const cmd = program
     .command('ingest')
     .description('detect 33 body landmarks (2D pixels + 3D metres) in a video, image or image folder with BlazePose, or import another tool\'s keypoints; writes OUT/keypoints.json and OUT/overlay.jpg')
-    .argument('<input>', 'video (mp4, webm, mov, avi, …), image, folder of images, or keypoint JSON (MediaPipe, COCO-17, OpenPose BODY_25; a folder of OpenPose files)')
+    .argument('<input>', 'video (mp4, webm, mov, avi, …), image, folder of images, or keypoint JSON (MediaPipe, COCO-17, OpenPose BODY_25, tfjs pose-detection; a folder of OpenPose files)')
     .requiredOption('--out <dir>', 'output folder');
   withDetectionOptions(cmd)
     .option('--format <name>', 'keypoint file format: auto, mediapipe, coco, openpose or tfjs', choice('--format', KEYPOINT_FORMATS), 'auto' as KeypointFormat)

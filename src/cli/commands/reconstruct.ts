@@ -16,7 +16,7 @@ import { detectionOptionsFrom, withDetectionOptions } from './ingest.ts';
 export function registerReconstruct(program: Command): void {
   const cmd = program
     .command('reconstruct')
-    .description('reconstruct physically plausible 3D motion from a video or a keypoints.json: kinematic fit, then physics fit by the chosen optimizer')
+    .description('reconstruct physically plausible 3D motion from a video or a keypoints.json: kinematic fit, then physics fit (a simulated body driven by joint torques; the chosen optimizer refines its controls with --iterations N)')
     .argument('<input>', 'a video (ingested first) or a keypoints.json')
     .requiredOption('--out <dir>', 'output folder (keypoints.json, kinematic.json, motion.json, exports, report.json)');
   // A video is ingested first: the detection options pass through to ingest.
@@ -25,7 +25,7 @@ export function registerReconstruct(program: Command): void {
     .option('--optimizer <name>', `optimizer of the physics stage: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
     .option('--kinematic-optimizer <name>', 'optimizer of the kinematic stage (exact gradients)', parseOptimizerName, 'lbfgs')
     .option('--controller <name>', 'physics controller: physical (no external force: joint torques, balance layer and sampling search) or puppet (a root PD force holds the pelvis up, reported as residual; not physical)', choice('--controller', Object.keys(CONTROLLERS) as ControllerName[]), 'physical')
-    .option('--iterations <n>', `physics iterations per window (default ${PHYSICS_STAGE_DEFAULTS.iterations})`, positiveInt('--iterations'))
+    .option('--iterations <n>', `optimizer iterations per physics window on top of the sampling search (default ${PHYSICS_STAGE_DEFAULTS.iterations}: the search alone)`, positiveInt('--iterations'))
     .option('--kinematic-iterations <n>', `kinematic iterations per window (default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--kinematic-iterations'))
     .option('--workers <w>', 'rollout worker threads for the physics stage (0: main thread only; the result does not depend on it)', nonNegativeInt('--workers'), availableParallelism())
     .option('--height <m>', 'subject stature in metres, when known (otherwise estimated from bone lengths)', Number)
