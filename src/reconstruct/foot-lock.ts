@@ -12,7 +12,7 @@ import type { Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
 import { quatAngle, quatFromAxisAngle, quatMultiply, quatRotate, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { CONTACT_DEFAULTS, detectContacts, runs, SIDES, soleBox, type ContactOptions } from './foot-contact.ts';
-import { gaussianKernel } from './scene.ts';
+import { gaussianSmoothSeries } from './scene.ts';
 
 export interface FootLockOptions {
   contacts: ContactOptions;
@@ -100,19 +100,7 @@ export function footTargets(skel: Skeleton, worlds: readonly WorldPose[], side: 
 
 /** Per-frame pelvis shifts smoothed with a Gaussian of σ frames (edges renormalised). */
 function smoothShifts(shifts: readonly Vec3[], sigma: number): Vec3[] {
-  if (!(sigma > 0)) return shifts.slice();
-  const { r, kernel } = gaussianKernel(sigma);
-  return shifts.map((_, t) => {
-    const s: Vec3 = [0, 0, 0];
-    let wSum = 0;
-    for (let i = -r; i <= r; i++) {
-      const u = t + i;
-      if (u < 0 || u >= shifts.length) continue;
-      wSum += kernel[i + r]!;
-      for (let c = 0; c < 3; c++) s[c]! += kernel[i + r]! * shifts[u]![c]!;
-    }
-    return s.map((v) => v / wSum) as Vec3;
-  });
+  return sigma > 0 ? (gaussianSmoothSeries(shifts, sigma) as Vec3[]) : shifts.slice();
 }
 
 const shifted = (p: Pose, d: Vec3): Pose => ({ ...p, rootPosition: [p.rootPosition[0] + d[0], p.rootPosition[1] + d[1], p.rootPosition[2] + d[2]] });

@@ -15,7 +15,7 @@ import type { Skeleton } from '../body/skeleton.ts';
 import { quatNormalize, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { SIDES, soleState } from './foot-contact.ts';
 import { FOOT_LOCK_DEFAULTS, lockFeet, type FootLockOptions } from './foot-lock.ts';
-import { gaussianKernel } from './scene.ts';
+import { gaussianKernel, gaussianSmoothSeries } from './scene.ts';
 
 /**
  * A motion low-passed with a Gaussian of σ frames (edges renormalised): joint angles and
@@ -133,16 +133,8 @@ export function plantFeet(skel: Skeleton, motion: Pose[], options: Partial<Plant
     if (next === undefined) return -low[prev]!;
     return -low[prev]! + ((i - prev) / (next - prev)) * (low[prev]! - low[next]!);
   });
-  const { r, kernel } = gaussianKernel(o.sigma);
-  return motion.map((p, t) => {
-    let sum = 0, wSum = 0;
-    for (let i = -r; i <= r; i++) {
-      if (t + i < 0 || t + i >= motion.length) continue;
-      sum += kernel[i + r]! * shift[t + i]!;
-      wSum += kernel[i + r]!;
-    }
-    return { ...p, rootPosition: [p.rootPosition[0], p.rootPosition[1] + sum / wSum, p.rootPosition[2]] };
-  });
+  const smoothed = gaussianSmoothSeries(shift.map((v) => [v]), o.sigma);
+  return motion.map((p, t) => ({ ...p, rootPosition: [p.rootPosition[0], p.rootPosition[1] + smoothed[t]![0]!, p.rootPosition[2]] }));
 }
 
 /** How the kinematic motion is made into a reference the fully physical controller can follow. */

@@ -143,6 +143,22 @@ export function gaussianKernel(sigma: number): { r: number; kernel: number[] } {
   return { r, kernel: Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-0.5 * ((i - r) / sigma) ** 2)) };
 }
 
+/** A series of values (each one or more channels) low-passed by a Gaussian of σ frames, renormalised at the edges. */
+export function gaussianSmoothSeries(series: readonly (readonly number[])[], sigma: number): number[][] {
+  const { r, kernel } = gaussianKernel(sigma);
+  return series.map((v, t) => {
+    const s = v.map(() => 0);
+    let wSum = 0;
+    for (let i = -r; i <= r; i++) {
+      const u = t + i;
+      if (u < 0 || u >= series.length) continue;
+      wSum += kernel[i + r]!;
+      for (let c = 0; c < s.length; c++) s[c]! += kernel[i + r]! * series[u]![c]!;
+    }
+    return s.map((x) => x / wSum);
+  });
+}
+
 /**
  * Landmark frames low-passed over time: at each frame a quadratic in time, fitted by least
  * squares with Gaussian weights of σ frames, read at that frame. A Gaussian mean flattens every
