@@ -86,7 +86,9 @@ describe.skipIf(!HAVE_REDIS)('batch on Redis (real redis-server, BullMQ)', () =>
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/^optimus-motion: error: cannot reach Redis at redis:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:1\/?: .+\n$/);
       expect(r.stderr + r.stdout).not.toContain(PASSWORD);
-      expect(r.ms).toBeLessThan(15_000);
+      // Exited on its own, not killed at 30 s; the probe's timeout itself is bounded in connection.test.ts
+      // (a wall-clock limit here measured mostly the CLI's start-up, 15-20 s at load 17).
+      expect(r.code).not.toBeNull();
     }
     const wrong = await cli(['status', '--redis', redis.url.replace(PASSWORD, 'Wrong-Password-99')], 30_000);
     expect(wrong.code).not.toBe(0);
