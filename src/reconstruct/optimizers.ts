@@ -1,6 +1,8 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadCheckpoint } from '../optimus/checkpoint.ts';
 import { createOptimizer as createRegistered, parseOptimizerName, type CreateOptimizerOptions } from '../optimus/optimizers.ts';
 import type { Optimizer } from '../optimus/types.ts';
 
@@ -29,6 +31,7 @@ const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
 /** The checkpoint a learned optimizer would load, or null (untrained weights). */
 export function learnedCheckpointPath(name: 'optimus' | 'adafac-mlp', explicit?: string): string | null {
   if (explicit) return explicit;
+  if (name === 'optimus' && chosenCheckpoint) return chosenCheckpoint;
   for (const f of [`${name}.json`, `${name}-bench.json`]) {
     const p = resolve(MODELS, f);
     if (existsSync(p)) return p;
@@ -36,8 +39,42 @@ export function learnedCheckpointPath(name: 'optimus' | 'adafac-mlp', explicit?:
   return null;
 }
 
+/** Builds a stage's optimizer in place of the registry's (null: the registry's), e.g. to capture the stage's window objectives. */
+export type StageOptimizerHook = (name: string, options: StageOptimizerOptions) => Optimizer | null;
+
+let hook: StageOptimizerHook | null = null;
+
+/**
+ * Runs `body` with every stage optimizer built by `h` where it returns one: window-tasks-physics.ts
+ * takes the physics stage's window objectives this way, through the stage's public entry point.
+ */
+export async function withStageOptimizerHook<T>(h: StageOptimizerHook, body: () => Promise<T>): Promise<T> {
+  if (hook) throw new Error('a stage optimizer hook is already active');
+  hook = h;
+  try {
+    return await body();
+  } finally {
+    hook = null;
+  }
+}
+
+/** The checkpoint this process's stages load for Optimus (reconstruct --checkpoint), or null: the default. */
+let chosenCheckpoint: string | null = null;
+
+/** Makes `path` (a loadable Optimus checkpoint) the one every stage's Optimus loads; null restores the default. */
+export function chooseStageCheckpoint(path: string | null): void {
+  if (path !== null) loadCheckpoint(path, 'optimus');
+  chosenCheckpoint = path === null ? null : resolve(path);
+}
+
 /** A stage's optimizer: the registry's, with the checkpoint the reconstruction loads. */
 export function stageOptimizer(name: string, options: StageOptimizerOptions): Optimizer {
+  const hooked = hook?.(name, options);
+  return hooked ?? registryOptimizer(name, options);
+}
+
+/** The registry's optimizer with the reconstruction's checkpoint lookup (no hook). */
+export function registryOptimizer(name: string, options: StageOptimizerOptions): Optimizer {
   const n = parseOptimizerName(name);
   const learned = n === 'optimus' || n === 'adafac-mlp';
   const checkpoint = learned ? learnedCheckpointPath(n, options.checkpoint) : null;
@@ -49,9 +86,14 @@ export function stageOptimizer(name: string, options: StageOptimizerOptions): Op
   }).optimizer;
 }
 
-/** "optimus (models/optimus.json)" or "optimus (untrained)": recorded in reports. */
+/** "optimus (models/optimus-bench.json sha256:1a2b3c4d5e6f7a8b)" or "optimus (untrained)": recorded in reports. */
 export function describeOptimizer(name: string, checkpoint?: string): string {
   if (name !== 'optimus' && name !== 'adafac-mlp') return name;
   const p = learnedCheckpointPath(name, checkpoint);
-  return p ? `${name} (${p.replace(/^.*\/models\//, 'models/')})` : `${name} (untrained)`;
+  return p ? `${name} (${p.replace(/^.*\/models\//, 'models/')} sha256:${fileHash(p)})` : `${name} (untrained)`;
+}
+
+/** First 16 hex digits of a file's SHA-256: which checkpoint bytes ran. */
+function fileHash(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
 }

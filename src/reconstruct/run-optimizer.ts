@@ -20,23 +20,20 @@ export interface OptimizeResult {
  */
 export function runOptimizer(optimizer: Optimizer, objective: Objective, x0: Float64Array, iterations: number, scale = 1): OptimizeResult {
   let best = Infinity;
-  let bestX = Float64Array.from(x0);
+  let bestX: Float64Array = Float64Array.from(x0);
   let evaluations = 0;
-  // The optimizer sees z with x = x0 + scale · z: steps of O(0.01–0.5) in z are the
-  // scale learned optimizers were trained at, whatever the units of x.
-  const toX = (z: Float64Array) => x0.map((v, i) => v + scale * z[i]!);
+  const scaled = scaledObjective(objective, x0, scale);
   const tracked: Objective = {
     name: objective.name,
     dim: objective.dim,
     valueAndGrad(z) {
-      const x = toX(z);
-      const r = objective.valueAndGrad(x);
+      const r = scaled.valueAndGrad(z);
       evaluations++;
       if (Number.isFinite(r.value) && r.value < best) {
         best = r.value;
-        bestX = x;
+        bestX = scaled.toX(z);
       }
-      return { value: r.value, grad: r.grad.map((g) => g * scale) };
+      return r;
     },
   };
   const curve: number[] = [];
@@ -53,4 +50,21 @@ export function runOptimizer(optimizer: Optimizer, objective: Objective, x0: Flo
   // Keep the curve length equal to the budget, so curves of windows can be summed.
   while (curve.length < iterations) curve.push(best);
   return { x: bestX, value: best, start, curve, evaluations, iterations };
+}
+
+/**
+ * The objective as the optimizer sees it: z with x = x0 + scale · z. Steps of O(0.01–0.5) in z are
+ * the scale learned optimizers were trained at, whatever the units of x.
+ */
+export function scaledObjective(objective: Objective, x0: Float64Array, scale: number): Objective & { toX(z: Float64Array): Float64Array } {
+  const toX = (z: Float64Array) => x0.map((v, i) => v + scale * z[i]!);
+  return {
+    name: objective.name,
+    dim: objective.dim,
+    toX,
+    valueAndGrad(z) {
+      const r = objective.valueAndGrad(toX(z));
+      return { value: r.value, grad: r.grad.map((g) => g * scale) };
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { OPTIMIZER_NAMES, parseOptimizerName } from '../../optimus/optimizers.ts
 import { PHYSICS_STAGE_DEFAULTS } from '../../reconstruct/physics-stage.ts';
 import { CONTROLLERS, type ControllerName } from '../../reconstruct/physics-options.ts';
 import type { PhysicsAccounting } from '../../formats/motion.ts';
+import { chooseStageCheckpoint, describeOptimizer } from '../../reconstruct/optimizers.ts';
 import { reconstruct, type ReconstructReport } from '../../reconstruct/pipeline.ts';
 import { choice, exportList, nonNegativeInt, positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
@@ -24,6 +25,7 @@ export function registerReconstruct(program: Command): void {
     .option('--no-physics', 'stop after the kinematic stage (motion.json = kinematic fit)')
     .option('--optimizer <name>', `optimizer of the physics stage: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
     .option('--kinematic-optimizer <name>', 'optimizer of the kinematic stage (exact gradients)', parseOptimizerName, 'lbfgs')
+    .option('--checkpoint <file>', 'Optimus checkpoint for both stages (default: models/optimus-bench.json; models/optimus-motion.json is the one trained on reconstruction windows); report.json names it with its hash')
     .option('--controller <name>', 'physics controller: physical (no external force: joint torques, balance layer and sampling search) or puppet (a root PD force holds the pelvis up, reported as residual; not physical)', choice('--controller', Object.keys(CONTROLLERS) as ControllerName[]), 'physical')
     .option('--iterations <n>', `optimizer iterations per physics window on top of the sampling search (default ${PHYSICS_STAGE_DEFAULTS.iterations}: the search alone)`, positiveInt('--iterations'))
     .option('--kinematic-iterations <n>', `kinematic iterations per window (default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--kinematic-iterations'))
@@ -35,20 +37,22 @@ export function registerReconstruct(program: Command): void {
     .option('--force', 'redo every stage even when its output is up to date')
     .option('--quiet', 'no progress output')
     .action(async (input: string, opts: Record<string, any> & {
-      out: string; physics: boolean; optimizer: string; kinematicOptimizer: string; iterations?: number; kinematicIterations?: number; workers?: number;
+      out: string; physics: boolean; optimizer: string; kinematicOptimizer: string; checkpoint?: string; iterations?: number; kinematicIterations?: number; workers?: number;
       height?: number; exports: ExportFormat[]; backend: 'wasm' | 'cpu' | 'tensorflow'; resume?: boolean; force?: boolean; quiet?: boolean;
     }) => {
       if (opts.height !== undefined && !(opts.height > 0.5 && opts.height < 2.5)) throw new UserError(`--height must be between 0.5 and 2.5 metres, got ${opts.height}`);
       const bars: Record<string, Progress> = {};
+      // The checkpoint's bytes ride in both stages' options, so their stamps change with it.
+      const tag = opts.checkpoint ? checkpointTag(opts.checkpoint) : {};
       const report = await reconstruct(input, {
         out: opts.out,
         physics: opts.physics,
         optimizer: opts.optimizer,
         kinematicOptimizer: opts.kinematicOptimizer,
         iterations: opts.iterations,
-        physicsStage: CONTROLLERS[opts.controller as ControllerName],
+        physicsStage: { ...CONTROLLERS[opts.controller as ControllerName], ...tag },
         workers: opts.workers,
-        kinematic: opts.kinematicIterations ? { iterations: opts.kinematicIterations } : undefined,
+        kinematic: opts.kinematicIterations || opts.checkpoint ? { ...(opts.kinematicIterations ? { iterations: opts.kinematicIterations } : {}), ...tag } : undefined,
         subjectHeight: opts.height,
         ingest: detectionOptionsFrom(opts),
         exports: opts.exports,
@@ -63,6 +67,12 @@ export function registerReconstruct(program: Command): void {
       });
       if (!opts.quiet) process.stdout.write(summary(report));
     });
+}
+
+/** Makes `path` the stages' Optimus checkpoint (refused with one line if it does not load) and returns the option that stamps it. */
+function checkpointTag(path: string): Record<string, string> {
+  chooseStageCheckpoint(path);
+  return { optimusCheckpoint: describeOptimizer('optimus') };
 }
 
 export function summary(r: ReconstructReport): string {

@@ -3,7 +3,8 @@ import { Progress, formatSeconds } from '../progress.ts';
 import { nonNegativeNumber } from '../parse.ts';
 import { UserError } from '../../errors.ts';
 import { readTrainConfig, runTraining, defaultStatePath, heldOutWins } from '../../optimus/train/run.ts';
-import { referenceOptimizers } from '../../optimus/train/registry.ts';
+import { referenceOptimizers, trainingFamilies } from '../../optimus/train/registry.ts';
+import { windowTaskFamilies } from '../../reconstruct/window-tasks.ts';
 
 interface TrainFlags {
   config: string;
@@ -47,6 +48,7 @@ export function registerTrain(program: Command): void {
         seed: flags.seed,
         minutes: flags.minutes,
         references: referenceOptimizers(),
+        families: { ...trainingFamilies(), ...windowTaskFamilies() },
         log,
         onStep: (_r, p) => {
           // Counted in this invocation's steps, so the ETA is right after a resume too.

@@ -193,15 +193,16 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     save('training');
     log('held-out evaluation …');
     const evalStart = Date.now();
-    heldOut = evaluateHeldOut(setup, state, options.references ?? {});
-    const gain = heldOutGain(heldOut, setup.def.kind);
+    const start = startWeights(setup, options.configSource);
+    heldOut = evaluateHeldOut(setup, state, start, options.references ?? {});
+    const gain = heldOutGain(heldOut, setup.def.kind, start.label);
     const reject = config.acceptOnHeldOut && !gain.better;
     const record = { heldOutSeconds: Math.round((Date.now() - evalStart) / 1000), heldOutWins: heldOutWins(heldOut, setup.def.kind), heldOutGain: gain, heldOut };
     if (!reject) save('complete', record);
     else {
       const selected = provenance(setup, state, config, options.configSource, startedAt, 'complete').shippedWeights;
-      save('complete', { ...record, shippedWeights: { from: 'initWeights: the selected weights did not beat them on the held-out tasks', step: 0, rejected: selected } }, setup.def.initWeights(config.seed));
-      log(`the selected weights did not beat the untrained network on the held-out tasks (mean log10 gap ${fmt(gain.trained)} against ${fmt(gain.untrained)}); shipped the untrained weights`);
+      save('complete', { ...record, shippedWeights: { from: `${start.from}: the selected weights did not beat them on the held-out tasks`, step: 0, rejected: selected } }, start.weights);
+      log(`the selected weights did not beat the weights training started from on the held-out tasks (mean log10 gap ${fmt(gain.trained)} against ${fmt(gain.untrained)}); shipped those`);
     }
     log(`wrote ${options.out}`);
   }
@@ -302,10 +303,24 @@ function provenance(setup: TrainerSetup, state: TrainerState, config: TrainConfi
   };
 }
 
-/** Held-out evaluation: shipped weights vs the untrained initial weights vs the references, per (family, dim). */
-function evaluateHeldOut(setup: TrainerSetup, state: TrainerState, references: Readonly<Record<string, () => Optimizer>>): HeldOutCell[] {
+/** The weights training started from, which trained weights must beat to ship: the untrained network, or `initFrom`'s. */
+interface StartWeights {
+  weights: Float32Array;
+  /** Its column in the held-out cells. */
+  label: string;
+  /** Where they came from (provenance). */
+  from: string;
+}
+
+function startWeights(setup: TrainerSetup, source: string): StartWeights {
+  const { def, config } = setup;
+  if (!config.initFrom) return { weights: def.initWeights(config.seed), label: `${def.kind} (untrained)`, from: 'initWeights' };
+  return { weights: initialWeightsFrom(config.initFrom, setup, source), label: `${def.kind} (${basename(config.initFrom)})`, from: `initFrom ${config.initFrom}` };
+}
+
+/** Held-out evaluation: shipped weights vs the weights training started from vs the references, per (family, dim). */
+function evaluateHeldOut(setup: TrainerSetup, state: TrainerState, start: StartWeights, references: Readonly<Record<string, () => Optimizer>>): HeldOutCell[] {
   const shipped = state.best?.weights ?? state.weights;
-  const initial = setup.def.initWeights(setup.config.seed);
   const cells: HeldOutCell[] = [];
   const opts = { gradEvals: setup.config.heldOutGradEvals, metaLoss: setup.config.metaLoss };
   for (const grid of setup.config.tasks.heldOut) {
@@ -318,7 +333,7 @@ function evaluateHeldOut(setup: TrainerSetup, state: TrainerState, references: R
           cell.metaLoss[name] = r.metaLoss;
         };
         score(setup.def.kind, evaluateOptimizer(setup.def.create(shipped), specs, setup.families, opts));
-        score(`${setup.def.kind} (untrained)`, evaluateOptimizer(setup.def.create(initial), specs, setup.families, opts));
+        score(start.label, evaluateOptimizer(setup.def.create(start.weights), specs, setup.families, opts));
         for (const [name, make] of Object.entries(references)) score(name, evaluateOptimizer(make(), specs, setup.families, opts));
         cells.push(cell);
       }
@@ -328,14 +343,14 @@ function evaluateHeldOut(setup: TrainerSetup, state: TrainerState, references: R
 }
 
 /**
- * Shipped against untrained weights on the held-out cells, paired per cell: the mean of each
+ * Shipped against the start weights (untrained, or initFrom's) on the held-out cells, paired per cell: the mean of each
  * one's mean log10 gap, cells better / worse by at least 0.01 (closer is rounding), and the
  * standard error of the per-cell differences. `better`: lower by more than two standard
  * errors and by 0.01, so a gain that 3 seeds per cell cannot tell from noise, or rounding, does not ship.
  */
-export function heldOutGain(cells: readonly HeldOutCell[], kind: string): { trained: number; untrained: number; cellsBetter: number; cellsWorse: number; standardError: number; better: boolean } {
+export function heldOutGain(cells: readonly HeldOutCell[], kind: string, startLabel = `${kind} (untrained)`): { trained: number; untrained: number; cellsBetter: number; cellsWorse: number; standardError: number; better: boolean } {
   const pairs = cells
-    .map((c) => [c.meanLog10Gap[kind], c.meanLog10Gap[`${kind} (untrained)`]] as const)
+    .map((c) => [c.meanLog10Gap[kind], c.meanLog10Gap[startLabel]] as const)
     .filter((p): p is readonly [number, number] => p[0] != null && p[1] != null);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   const trained = mean(pairs.map((p) => p[0]));

@@ -1,0 +1,61 @@
+/**
+ * `npm run bench:motion [-- --kinematic-windows N --kinematic-evals N --physics-variants 16,17 --physics-windows N
+ *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-iterations N --work DIR --quick]`:
+ * Optimus-motion (models/optimus-motion.json), Optimus-bench, Adam (learning rate tuned on training-clip
+ * windows), L-BFGS and the adafac MLP on reconstruction windows of the EVALUATION clips
+ * (src/reconstruct/window-tasks.ts: CMU subjects 7 and 22, never trained on), kinematic and physics
+ * windows apart: Σ window loss after 5 / 10 / 25 / 50 / 100 gradient evaluations, evaluations, iterations,
+ * rollouts and wall time to reach Adam's final loss; then both stages on one evaluation slice with each
+ * optimizer, scored against the truth (MPJPE, PA-MPJPE, foot skating, residual, falls).
+ * Writes data/bench/motion.{md,json}, data/bench/motion-kinematic.svg, motion-physics.svg and the
+ * bench:motion section of docs/optimus.md. The default run takes ~10 min on 2 cores; `--quick` is a
+ * smoke run of a minute. Needs ../shared/data/mocap.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic, writeJsonAtomic } from '../src/formats/io.ts';
+import { benchMotion, MOTION_BENCH_DEFAULTS } from '../src/reconstruct/window-tasks-bench.ts';
+import { motionMarkdown, motionSvg, spliceSection } from '../src/reconstruct/window-tasks-report.ts';
+import { MOCAP_DIR } from '../src/reconstruct/window-tasks.ts';
+import { arg, flag, helpIfAsked } from './args.ts';
+
+helpIfAsked(import.meta.url);
+
+if (!existsSync(MOCAP_DIR)) {
+  console.error(`${MOCAP_DIR}: not found (bench:motion synthesizes its windows from the shared mocap clips)`);
+  process.exit(1);
+}
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const d = MOTION_BENCH_DEFAULTS;
+const quick = flag('quick');
+const num = (name: string, fallback: number) => Number(arg(name, String(fallback)));
+const list = (name: string, fallback: number[]) => arg(name, fallback.join(',')).split(',').map(Number);
+const physics = flag('no-physics-windows') ? null : {
+  ...d.physics!,
+  variants: list('physics-variants', d.physics!.variants),
+  windowsPerSlice: num('physics-windows', d.physics!.windowsPerSlice),
+  budget: num('physics-evals', quick ? 10 : d.physics!.budget),
+  tuneBudget: quick ? 5 : d.physics!.tuneBudget,
+};
+const stage = flag('no-stages') ? null : { ...d.stage!, seconds: num('stage-seconds', quick ? 0.7 : d.stage!.seconds), physicsIterations: num('stage-iterations', quick ? 2 : d.stage!.physicsIterations) };
+const command = `npm run bench:motion${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const started = Date.now();
+const result = await benchMotion({
+  contenders: d.contenders.map((c) => ({ ...c, ...(c.checkpoint ? { checkpoint: resolve(root, c.checkpoint) } : {}) })),
+  workDir: arg('work', '') || mkdtempSync(join(tmpdir(), 'om-motion-')),
+  kinematic: { ...d.kinematic, windowsPerClip: num('kinematic-windows', quick ? 1 : d.kinematic.windowsPerClip), budget: num('kinematic-evals', quick ? 25 : d.kinematic.budget), tuneWindows: quick ? 1 : d.kinematic.tuneWindows },
+  physics,
+  stage,
+  log: (line) => console.log(`[bench:motion ${new Date().toISOString().slice(11, 19)}] ${line}`),
+});
+const markdown = motionMarkdown(result, command) + `\nWall time ${((Date.now() - started) / 60000).toFixed(1)} min.\n`;
+console.log(markdown);
+if (!quick) {
+  writeJsonAtomic(join(root, 'data/bench/motion.json'), result, 1);
+  writeFileAtomic(join(root, 'data/bench/motion.md'), markdown);
+  writeFileAtomic(join(root, 'data/bench/motion-kinematic.svg'), motionSvg(result.kinematic));
+  if (result.physics) writeFileAtomic(join(root, 'data/bench/motion-physics.svg'), motionSvg(result.physics));
+  spliceSection(join(root, 'docs/optimus.md'), markdown);
+}
