@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real [-- --physics --no-true-focal --people man,woman --work DIR --out FILE --write-noise-model FILE]`:
+ * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --work DIR --out FILE --write-noise-model FILE]`:
  * the real-video benchmark of src/reconstruct/real-bench.ts on ../shared/data/multiview/pose2sim_multiperson.
  * Prints the tables of docs/real-video.md; detections are cached in ~/.cache/optimus-motion/real-bench.
  */
@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/formats/io.ts';
 import { arg, flag, helpIfAsked } from './args.ts';
 import { benchReal, REAL_BENCH_DEFAULTS } from '../src/reconstruct/real-bench.ts';
+import { DETECTION_DEFAULTS } from '../src/eval/real-detections.ts';
+import type { PersonDetectorChoice } from '../src/ingest/detector.ts';
 import { realBenchTables } from '../src/reconstruct/real-bench-table.ts';
 
 helpIfAsked(import.meta.url);
@@ -29,6 +31,7 @@ const reports = await benchReal({
   physics: flag('physics'),
   trueFocal: !flag('no-true-focal'),
   writeNoiseModel: arg('write-noise-model', '') || undefined,
+  detection: { personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice },
   command: `npm run bench:real -- ${process.argv.slice(2).join(' ')}`.trim(),
   log: (l) => console.log(l),
 });

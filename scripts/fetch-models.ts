@@ -1,5 +1,5 @@
 /**
- * Fetches the BlazePose weights into the per-user cache (see src/ingest/models.ts).
+ * Fetches the pose weights (BlazePose, MoveNet) into the per-user cache (see src/ingest/models.ts).
  * `--soft` (used by postinstall) never fails the install: it prints what went
  * wrong and how to retry, and exits 0.
  */
@@ -9,7 +9,7 @@ import { fetchModels } from '../src/ingest/models.ts';
 const soft = process.argv.includes('--soft');
 try {
   const { cacheDir, fetched } = await fetchModels();
-  if (!fetched) console.error(`optimus-motion: BlazePose weights already cached and verified in ${cacheDir}`);
+  if (!fetched) console.error(`optimus-motion: pose weights already cached and verified in ${cacheDir}`);
 } catch (err) {
   const message = err instanceof UserError ? err.message : (err as Error)?.message ?? String(err);
   console.error(`optimus-motion: ${soft ? 'warning' : 'error'}: ${message}`);

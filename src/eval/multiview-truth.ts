@@ -1,6 +1,7 @@
 import { LANDMARK_COUNT, LANDMARK_INDEX, LANDMARK_MIRROR as MIRROR } from '../formats/landmarks.ts';
 import type { KeypointsFile } from '../formats/keypoints.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
+import { cross } from '../geometry/vec3.ts';
 import { projectCalibrated, triangulatePoint, weightedDlt, undistortPixel, type TriangulateOptions, type ViewCamera } from '../geometry/triangulate.ts';
 
 /**
@@ -26,7 +27,8 @@ export interface TruthOptions {
 
 export const TRUTH_DEFAULTS = {
   people: 2,
-  matchPx: 40,
+  /** Good associations reproject within ~5–15 px; at 40 a view 33 px off still joined and pulled the woman's truth by 15 cm. */
+  matchPx: 25,
   missingViewPx: 25,
   /** 7 frames at 60 fps: a real limb moves a few cm in that time, a mistriangulation jumps decimetres. */
   medianWindow: 7,
@@ -97,8 +99,53 @@ export function buildMultiviewTruth(cams: readonly ViewCamera[], views: readonly
       person.viewsUsed.push(tri.views);
     });
   }
-  for (const person of people) dropGlitches(person.frames, opts.medianWindow, opts.maxGlitch);
+  for (const person of people) {
+    orientSides(person, opts.medianWindow);
+    dropGlitches(person.frames, opts.medianWindow, opts.maxGlitch);
+  }
   return people;
+}
+
+/**
+ * Names the sides of a triangulated body by its geometry, not by a vote of the views (two views
+ * that see a body from behind can outvote two that see its face): the body's left is up × forward,
+ * forward being where the nose is from the shoulders' centre, up the person's mean hip-to-shoulder
+ * direction over the clip. The sign is a running majority over `window` frames (a noisy nose must
+ * not flip a single frame). Frames whose labels disagree are mirrored, with their view flags.
+ * Returns the frames relabelled.
+ */
+export function orientSides(person: PersonTruth, window: number): number {
+  const I = LANDMARK_INDEX;
+  const mid = (f: Array<Vec3 | null>, a: number, b: number): Vec3 | null => (f[a] && f[b] ? [(f[a]![0] + f[b]![0]) / 2, (f[a]![1] + f[b]![1]) / 2, (f[a]![2] + f[b]![2]) / 2] : null);
+  const up: Vec3 = [0, 0, 0];
+  for (const f of person.frames) {
+    const s = f && mid(f, I.left_shoulder, I.right_shoulder);
+    const h = f && mid(f, I.left_hip, I.right_hip);
+    if (s && h) for (let k = 0; k < 3; k++) up[k] += s[k]! - h[k]!;
+  }
+  const signs = person.frames.map((f) => {
+    const s = f && mid(f, I.left_shoulder, I.right_shoulder);
+    const nose = f?.[I.nose];
+    const ls = f?.[I.left_shoulder];
+    const rs = f?.[I.right_shoulder];
+    if (!s || !nose || !ls || !rs) return 0;
+    const forward: Vec3 = [nose[0] - s[0], nose[1] - s[1], nose[2] - s[2]];
+    const left = cross(up, forward);
+    return Math.sign((ls[0] - rs[0]) * left[0] + (ls[1] - rs[1]) * left[1] + (ls[2] - rs[2]) * left[2]);
+  });
+  const half = window >> 1;
+  let flipped = 0;
+  person.frames.forEach((f, i) => {
+    const vote = signs.slice(Math.max(0, i - half), i + half + 1).reduce((a, b) => a + b, 0);
+    if (!f || vote >= 0) return;
+    person.frames[i] = MIRROR.map((m) => f[m]!);
+    const a = person.assignments[i]!;
+    a.swapped = a.swapped.map((x, v) => (a.track[v] == null ? x : !x));
+    if (person.reprojection[i]!.length) person.reprojection[i] = MIRROR.map((m) => person.reprojection[i]![m]!);
+    if (person.viewsUsed[i]!.length) person.viewsUsed[i] = MIRROR.map((m) => person.viewsUsed[i]![m]!);
+    flipped += 1;
+  });
+  return flipped;
 }
 
 /**
@@ -137,22 +184,37 @@ function dedupe(tracks: Array<Pt[] | null>): Candidate[] {
 
 interface Association { track: Array<number | null>; swapped: boolean[]; errorPx: number[]; centre: Vec3; cost: number }
 
-/** Greedy over people: the lowest-cost assignment of one candidate (or none) per view, then the next person from what is left. */
+/**
+ * The set of assignments, one per person and no detection used twice, with the smallest total
+ * cost (a person not found costs what leaving out every view costs). Chosen jointly, not person by
+ * person: the best single body can take a detection of the other person that it fits only a little
+ * better, leaving that person a combination off by tens of pixels.
+ */
 function associate(cams: readonly ViewCamera[], candidates: Candidate[][], opts: typeof TRUTH_DEFAULTS): Association[] {
-  const found: Association[] = [];
-  const used = candidates.map(() => new Set<number>());
-  for (let p = 0; p < opts.people; p++) {
-    let best: Association | null = null;
-    for (const choice of choices(candidates.map((c, v) => c.map((_, i) => i).filter((i) => !used[v]!.has(i))))) {
-      if (choice.filter((c) => c != null).length < 2) continue;
-      const a = scoreAssociation(cams, candidates, choice, opts);
-      if (a && (!best || a.cost < best.cost)) best = a;
-    }
-    if (!best) break;
-    best.track.forEach((c, v) => { if (c != null) used[v]!.add(c); });
-    found.push(best);
+  const all: Association[] = [];
+  for (const choice of choices(candidates.map((c) => c.map((_, i) => i)))) {
+    if (choice.filter((c) => c != null).length < 2) continue;
+    const a = scoreAssociation(cams, candidates, choice, opts);
+    if (a) all.push(a);
   }
-  return found;
+  all.sort((x, y) => x.cost - y.cost);
+  const absent = opts.missingViewPx * candidates.length;
+  let best: Association[] = [];
+  let bestCost = absent * opts.people;
+  const disjoint = (a: Association, set: Association[]) => set.every((o) => o.track.every((c, v) => c == null || a.track[v] !== c));
+  const search = (from: number, set: Association[], cost: number) => {
+    const total = cost + absent * (opts.people - set.length);
+    if (total < bestCost) { bestCost = total; best = set; }
+    if (set.length === opts.people) return;
+    for (let i = from; i < all.length; i++) {
+      const a = all[i]!;
+      // Sorted by cost: once one more person at this cost cannot beat the best, no later one can.
+      if (cost + a.cost + absent * (opts.people - set.length - 1) >= bestCost) break;
+      if (disjoint(a, set)) search(i + 1, [...set, a], cost + a.cost);
+    }
+  };
+  search(0, [], 0);
+  return best;
 }
 
 function* choices(options: number[][], v = 0, prefix: Array<number | null> = []): Generator<Array<number | null>> {

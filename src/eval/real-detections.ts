@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { readValidated, validate, writeJsonAtomic } from '../formats/io.ts';
 import { keypointsFile, type KeypointsFile } from '../formats/keypoints.ts';
 import { detectSource, openSource } from '../ingest/ingest.ts';
+import type { PersonDetectorChoice } from '../ingest/detector.ts';
 import { sha256File, type LandmarkModel } from '../ingest/models.ts';
 
 /**
@@ -13,6 +14,8 @@ import { sha256File, type LandmarkModel } from '../ingest/models.ts';
  */
 export interface DetectionOptions {
   model?: LandmarkModel;
+  /** Who finds the people (ingest's default: BlazePose's face-based detector and MoveNet's body detector). */
+  personDetector?: PersonDetectorChoice;
   /**
    * Runs per video: `--person i` (counted from the left when the person detector runs) with
    * tracking (the detector runs once, then follows the pose; a track can lose its person or
@@ -26,6 +29,7 @@ export interface DetectionOptions {
 
 export const DETECTION_DEFAULTS = {
   model: 'full' as LandmarkModel,
+  personDetector: 'both' as PersonDetectorChoice,
   /** Two movers: tracked runs as a user would make them, untracked ones to find them where a track lost or swapped its person. */
   runs: [
     { person: 0, tracking: true }, { person: 1, tracking: true },
@@ -53,13 +57,15 @@ export async function detectCandidates(videoPath: string, options: DetectionOpti
   const hash = fileHash(videoPath);
   const out: CandidateTrack[] = [];
   for (const { person, tracking } of opts.runs) {
-    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}-p${person}${tracking ? '' : '-untracked'}.json`);
+    // Detections by BlazePose's detector alone keep the cache names they had before the body detector.
+    const finder = opts.personDetector === 'blazepose' ? '' : `-${opts.personDetector}`;
+    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}${finder}-p${person}${tracking ? '' : '-untracked'}.json`);
     let keypoints: KeypointsFile;
     if (existsSync(cachePath)) {
       keypoints = readValidated(keypointsFile, cachePath);
     } else {
       const result = await detectSource(await openSource(videoPath), {
-        model: opts.model, person, tracking, overlayTiles: 0,
+        model: opts.model, personDetector: opts.personDetector, person, tracking, overlayTiles: 0,
         onProgress: (done, total) => opts.onProgress?.(`${view} person ${person}${tracking ? '' : ' untracked'}`, done, total),
       });
       keypoints = validate(keypointsFile, result.keypoints, `${videoPath} (detections)`);

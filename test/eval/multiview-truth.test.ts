@@ -79,4 +79,20 @@ describe('buildMultiviewTruth', () => {
     expect(p0.assignments.every((a) => !a.swapped[0] && !a.swapped[2] && !a.swapped[3])).toBe(true);
     expect(p1.assignments.map((a) => a.track[3] === null)).toEqual(Array.from({ length: n }, (_, f) => f >= 10 && f < 20));
   });
+
+  it('names the sides by the body\'s geometry when most views have them the wrong way round', () => {
+    // Views 1–3 mislabel person 0's sides in frames 5–15: a vote of the views would pick their labels.
+    const swappedViews = CAMS.map((cam, v) => ({
+      tracks: [0, 1].map((person) => file(Array.from({ length: n }, (_, f) => detect(cam, people[person]![f]!, v > 0 && person === 0 && f >= 5 && f <= 15)))),
+    }));
+    const t = buildMultiviewTruth(CAMS, swappedViews);
+    const p0 = t.find((x) => Math.abs(x.frames[0]![23]![0] - people[0]![0]![23]![0]) < 0.2)!;
+    expect(p0.assignments.map((a) => a.swapped.join())).toEqual(Array.from({ length: n }, (_, f) => (f >= 5 && f <= 15 ? 'false,true,true,true' : 'false,false,false,false')));
+    const leftHip = 23;
+    for (let f = 0; f < n; f++) {
+      const p = p0.frames[f]![leftHip]!;
+      const q = people[0]![f]![leftHip]!;
+      expect(Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2])).toBeLessThan(0.02);
+    }
+  });
 });
