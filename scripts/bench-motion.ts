@@ -1,7 +1,8 @@
 /**
  * `npm run bench:motion [-- --kinematic-windows N --kinematic-evals N --physics-variants 16,17 --physics-windows N
  *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-iterations N --work DIR --quick]`:
- * Optimus-motion (models/optimus-motion.json), Optimus-bench, Adam (learning rate tuned on training-clip
+ * Optimus-motion (models/optimus-motion.json, trained on kinematic windows; optimus-motion-physics.json, on
+ * physics windows), Optimus-bench, Adam (learning rate tuned on training-clip
  * windows), L-BFGS and the adafac MLP on reconstruction windows of the EVALUATION clips
  * (src/reconstruct/window-tasks.ts: CMU subjects 7 and 22, never trained on), kinematic and physics
  * windows apart: Σ window loss after 5 / 10 / 25 / 50 / 100 gradient evaluations, evaluations, iterations,
@@ -43,7 +44,8 @@ const stage = flag('no-stages') ? null : { ...d.stage!, seconds: num('stage-seco
 const command = `npm run bench:motion${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const started = Date.now();
 const result = await benchMotion({
-  contenders: d.contenders.map((c) => ({ ...c, ...(c.checkpoint ? { checkpoint: resolve(root, c.checkpoint) } : {}) })),
+  contenders: d.contenders.map((c) => ({ ...c, ...(c.checkpoint ? { checkpoint: resolve(root, c.checkpoint) } : {}) }))
+    .filter((c) => !c.checkpoint || existsSync(c.checkpoint) || (console.log(`skipping ${c.label}: ${c.checkpoint} not found`), false)),
   workDir: arg('work', '') || mkdtempSync(join(tmpdir(), 'om-motion-')),
   kinematic: { ...d.kinematic, windowsPerClip: num('kinematic-windows', quick ? 1 : d.kinematic.windowsPerClip), budget: num('kinematic-evals', quick ? 25 : d.kinematic.budget), tuneWindows: quick ? 1 : d.kinematic.tuneWindows },
   physics,

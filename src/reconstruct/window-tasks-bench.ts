@@ -56,13 +56,14 @@ export interface MotionBenchOptions {
 export const MOTION_BENCH_DEFAULTS: Omit<MotionBenchOptions, 'workDir' | 'log'> = {
   contenders: [
     { label: 'optimus-motion', name: 'optimus', checkpoint: 'models/optimus-motion.json' },
+    { label: 'optimus-motion-physics', name: 'optimus', checkpoint: 'models/optimus-motion-physics.json' },
     { label: 'optimus-bench', name: 'optimus', checkpoint: 'models/optimus-bench.json' },
     { label: 'adam', name: 'adam' },
     { label: 'lbfgs', name: 'lbfgs' },
     { label: 'adafac-mlp', name: 'adafac-mlp', checkpoint: 'models/adafac-mlp-bench.json' },
   ],
   kinematic: { windowsPerClip: 4, budget: 100, adamLearningRates: [0.05, 0.1, 0.2, 0.5, 1], tuneWindows: 6 },
-  physics: { variants: [16], windowsPerSlice: 1, seconds: 1, budget: 40, adamLearningRates: [0.1, 0.3, 1], tuneWindows: 1, tuneBudget: 20 },
+  physics: { variants: [16], windowsPerSlice: 1, seconds: 1, budget: 40, adamLearningRates: [0.3, 1, 3], tuneWindows: 1, tuneBudget: 20 },
   stage: { clip: 'cmu_22_14_squat.bvh', variant: 16, seconds: 1.5, physicsIterations: 8 },
 };
 
@@ -76,9 +77,12 @@ export interface CurveRow {
   curve: number[];
   /** Σ over windows of each window's own clock (ms) after e + 1 evaluations. */
   cumMs: number[];
-  /** Mean over windows of the optimizer steps done after e + 1 evaluations. */
+  /** Mean over windows of the iteration evaluation e + 1 belonged to (0: the optimizer's init). */
   steps: number[];
   learningRate?: number;
+  /** The optimizer's own time per iteration (ms, outside the objective) and the objective's per evaluation. */
+  ownMsPerIteration: number;
+  msPerEvaluation: number;
   /** Evaluations / steps / ms / rollouts to reach Adam's final Σ loss (null: never within the budget). */
   toAdam: { evaluations: number; steps: number; ms: number; rollouts: number | null } | null;
 }
@@ -126,12 +130,26 @@ function runWindow(c: Contender, kind: 'kinematic' | 'physics', task: Task, budg
   const optimizer = registryOptimizer(c.name, contenderOptions(c, kind, seed, learningRate));
   const t0 = performance.now();
   const ms: number[] = [];
-  const timed: Objective = { ...task.objective, valueAndGrad: (x) => { const r = task.objective.valueAndGrad(x); ms.push(performance.now() - t0); return r; } };
-  const stepsAt: number[] = [];
-  let steps = 0;
-  const r = runWithBudget(optimizer, timed, Float64Array.from(task.x0), budget, (s) => { steps++; while (stepsAt.length < s.gradEvals) stepsAt.push(steps); });
+  // The iteration each evaluation belongs to (0: the optimizer's init).
+  const stepOf: number[] = [];
+  let step = 0;
+  const stepping = { ...optimizer, step: (o: Objective, st: Parameters<typeof optimizer.step>[1]) => { step++; return optimizer.step(o, st); } };
+  let evalMs = 0;
+  const timed: Objective = {
+    ...task.objective,
+    valueAndGrad: (x) => {
+      const e0 = performance.now();
+      const r = task.objective.valueAndGrad(x);
+      evalMs += performance.now() - e0;
+      ms.push(performance.now() - t0);
+      stepOf.push(step);
+      return r;
+    },
+  };
+  const r = runWithBudget(stepping, timed, Float64Array.from(task.x0), budget);
   const curve = pad((r.counted as BudgetedObjective).curve, budget);
-  return { curve, ms: pad(ms, budget), steps: pad(stepsAt, budget) };
+  const own = { ms: performance.now() - t0 - evalMs, steps: step, evalMs, evaluations: ms.length };
+  return { curve, ms: pad(ms, budget), steps: pad(stepOf, budget), own };
 }
 
 function pad(xs: number[], n: number): number[] {
@@ -145,7 +163,9 @@ function runWindows(c: Contender, kind: 'kinematic' | 'physics', tasks: readonly
   const runs = tasks.map((t, i) => runWindow(c, kind, t, budget, i, learningRate));
   const sum = (f: (r: (typeof runs)[number]) => number[]) => Array.from({ length: budget }, (_, e) => runs.reduce((a, r) => a + f(r)[e]!, 0));
   const steps = sum((r) => r.steps).map((s) => s / runs.length);
-  return { label: c.label, curve: sum((r) => r.curve), cumMs: sum((r) => r.ms), steps, toAdam: null, ...(learningRate ? { learningRate } : {}) };
+  const total = (f: (o: (typeof runs)[number]['own']) => number) => runs.reduce((a, r) => a + f(r.own), 0);
+  const cost = { ownMsPerIteration: total((o) => o.ms) / Math.max(1, total((o) => o.steps)), msPerEvaluation: total((o) => o.evalMs) / Math.max(1, total((o) => o.evaluations)) };
+  return { label: c.label, curve: sum((r) => r.curve), cumMs: sum((r) => r.ms), steps, toAdam: null, ...cost, ...(learningRate ? { learningRate } : {}) };
 }
 
 /** Adam's learning rate with the lowest final Σ loss on training-clip windows. */

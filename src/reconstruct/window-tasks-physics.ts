@@ -16,7 +16,7 @@ import { mixSeed, Rng } from '../random.ts';
 import { withStageOptimizerHook } from './optimizers.ts';
 import type { PhysicsStageOptions } from './physics-options.ts';
 import { reconstruct } from './pipeline.ts';
-import { MOCAP_DIR, synthesizeVariant, type VariantOptions } from './window-tasks.ts';
+import { clipTag, EVALUATION_CLIPS, MOCAP_DIR, synthesizeVariant, TRAINING_CLIPS, windowTaskFamilies, type VariantOptions } from './window-tasks.ts';
 
 export interface PhysicsTaskOptions {
   clips: readonly string[];
@@ -127,4 +127,25 @@ async function sliceThroughKinematic(options: PhysicsTaskOptions, clip: string, 
 export function physicsWindowFamily(name: string, tasks: readonly PhysicsWindowTask[]): TaskFamily {
   if (!tasks.length) throw new Error(`${name}: no physics window tasks`);
   return { name, sample: (seed: number) => tasks[seed % tasks.length]! };
+}
+
+/** The prebuilt physics families a training config may name: training clips, their validation variant, and one per evaluation clip. */
+export const PHYSICS_FAMILY_SPECS: Readonly<Record<string, Pick<PhysicsTaskOptions, 'clips' | 'variants' | 'windowsPerSlice'>>> = {
+  'physics-window': { clips: TRAINING_CLIPS, variants: [0, 1], windowsPerSlice: 3 },
+  'physics-window-val': { clips: TRAINING_CLIPS.filter((_, i) => i % 2 === 0), variants: [20], windowsPerSlice: 1 },
+  ...Object.fromEntries(EVALUATION_CLIPS.map((clip) => [`physics-eval-${clipTag(clip)}`, { clips: [clip], variants: [16, 17], windowsPerSlice: 1 }])),
+};
+
+/**
+ * The window families a config names, by name: the kinematic ones (window-tasks.ts) and the physics
+ * ones of PHYSICS_FAMILY_SPECS, built first (1 s slices; a few seconds each).
+ */
+export async function reconstructionFamilies(names: readonly string[], workDir: string, log?: (line: string) => void): Promise<Record<string, TaskFamily>> {
+  const out: Record<string, TaskFamily> = { ...windowTaskFamilies() };
+  for (const name of new Set(names)) {
+    const spec = PHYSICS_FAMILY_SPECS[name];
+    if (!spec) continue;
+    out[name] = physicsWindowFamily(name, await physicsWindowTasks({ ...spec, seconds: 1, workDir, ...(log ? { log } : {}) }));
+  }
+  return out;
 }

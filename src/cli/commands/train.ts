@@ -4,7 +4,7 @@ import { nonNegativeNumber } from '../parse.ts';
 import { UserError } from '../../errors.ts';
 import { readTrainConfig, runTraining, defaultStatePath, heldOutWins } from '../../optimus/train/run.ts';
 import { referenceOptimizers, trainingFamilies } from '../../optimus/train/registry.ts';
-import { windowTaskFamilies } from '../../reconstruct/window-tasks.ts';
+import { reconstructionFamilies } from '../../reconstruct/window-tasks-physics.ts';
 
 interface TrainFlags {
   config: string;
@@ -20,6 +20,11 @@ function seedOption(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UserError(`--seed must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+/** Every task family a config names (reconstruction windows are built only when named). */
+function familyNames(c: ReturnType<typeof readTrainConfig>): string[] {
+  return [...c.tasks.train.families, ...c.tasks.validation.families, ...c.tasks.heldOut.flatMap((g) => g.families)];
 }
 
 /** `optimus-motion train`: meta-trains a learned optimizer with PES from a config file. */
@@ -48,7 +53,7 @@ export function registerTrain(program: Command): void {
         seed: flags.seed,
         minutes: flags.minutes,
         references: referenceOptimizers(),
-        families: { ...trainingFamilies(), ...windowTaskFamilies() },
+        families: { ...trainingFamilies(), ...(await reconstructionFamilies(familyNames(config), 'runs/physics-windows', log)) },
         log,
         onStep: (_r, p) => {
           // Counted in this invocation's steps, so the ETA is right after a resume too.
