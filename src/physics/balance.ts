@@ -135,10 +135,10 @@ function limitAnkle(tau: Vec3, force: Vec3, footRot: Quat, sole: HumanoidLayout[
   return quatRotate(footRot, limited);
 }
 
-type P2 = [number, number];
+export type P2 = [number, number];
 
 /** Convex hull (x, z) of points, counter-clockwise (Andrew's monotone chain). */
-function hull(points: P2[]): P2[] {
+export function hull(points: P2[]): P2[] {
   const p = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (p.length < 3) return p;
   const turn = (o: P2, a: P2, b: P2) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
@@ -149,7 +149,7 @@ function hull(points: P2[]): P2[] {
 }
 
 /** The point of a counter-clockwise convex polygon nearest to q (q itself when inside). */
-function nearestInside(poly: P2[], q: P2): P2 {
+export function nearestInside(poly: P2[], q: P2): P2 {
   if (poly.length === 0) return q;
   let inside = poly.length >= 3, best: P2 = poly[0]!, bestD = Infinity;
   for (let i = 0; i < poly.length; i++) {

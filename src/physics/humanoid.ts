@@ -47,6 +47,12 @@ export interface PhysicsOptions {
    * from catching the ground in swing (walk MPJPE 115 → 74 mm with 0.75 and friction 0.8).
    */
   toeLength: number;
+  /**
+   * A toe segment per foot, hinged at the ball of the foot (the foot's box then ends there): the
+   * body can stand on its forefoot with the toes flat instead of rocking on a box edge. null: the
+   * rigid foot of `toeLength`.
+   */
+  toes: ToeOptions | null;
   /** Gravity along y, m/s² (negative = down). */
   gravity: number;
   /** Friction coefficient of feet and ground. */
@@ -60,6 +66,23 @@ export interface PhysicsOptions {
   maxAngularSpeed: number;
 }
 
+/** The toe segment: where it hinges and ends, what it weighs, how stiffly it springs back to flat. */
+export interface ToeOptions {
+  /** Ball of the foot (the hinge) and toe tip, as fractions of the foot's length in front of the ankle. */
+  ball: number;
+  tip: number;
+  /** Mass (kg), taken from the foot's, and extra rotational inertia (kg·m²). */
+  mass: number;
+  extraInertia: number;
+  /** Spring toward flat, N·m/rad for a 70 kg, 1.70 m body (scaled like the joints), and its damping time, s. */
+  stiffness: number;
+  dampingTime: number;
+  /** Hinge range, rad about the foot's x axis (negative: toes bent up, as when the heel rises). */
+  limits: [number, number];
+}
+
+export const TOE_DEFAULTS: ToeOptions = { ball: 0.63, tip: 0.9, mass: 0.4, extraInertia: 0.005, stiffness: 60, dampingTime: 0.03, limits: [-1.0, 0.3] };
+
 export const PHYSICS_DEFAULTS: PhysicsOptions = {
   rate: 120,
   solverIterations: 8,
@@ -69,6 +92,7 @@ export const PHYSICS_DEFAULTS: PhysicsOptions = {
   dampingRatio: 1.0,
   gravity: -9.81,
   toeLength: 0.75,
+  toes: null,
   footMass: 3,
   footExtraInertia: 0.1,
   minSegmentMass: 0.5,
@@ -104,6 +128,8 @@ export interface HumanoidLayout {
   masses: number[];
   /** Sole box of each foot in the foot's frame, m: heel (−z) and toe (+z) ends, half width, ankle height above the sole. */
   sole: { heel: number; toe: number; halfWidth: number; ankleHeight: number };
+  /** The toe segments (left, right): bodies, hinge joints and colliders, or null for rigid feet. */
+  toes: { bodies: [number, number]; joints: [number, number]; colliders: [number, number] } | null;
 }
 
 /** Initial state: a pose and, optionally, the pose a moment later to derive velocities. */
@@ -142,6 +168,11 @@ export function bodyVelocities(skel: Skeleton, a: WorldPose, b: WorldPose, dt: n
   return { lin, ang };
 }
 
+/** Mass of each simulated segment, kg: the skeleton's, feet heavier (`footMass`), none below `minSegmentMass`. */
+export function simulatedMasses(skel: Skeleton, o: Pick<PhysicsOptions, 'footMass' | 'minSegmentMass'> = PHYSICS_DEFAULTS): number[] {
+  return skel.segments.map((seg) => (seg.name.endsWith('foot') ? Math.max(o.footMass, seg.mass) : Math.max(o.minSegmentMass, seg.mass)));
+}
+
 /** Builds the world; the caller owns it (`world.free()`), usually just to take a snapshot. */
 export async function buildHumanoid(
   skel: Skeleton, state: HumanoidState, options: Partial<PhysicsOptions> = {},
@@ -160,8 +191,7 @@ export async function buildHumanoid(
 
   const wp = forwardKinematics(skel, state.pose);
   const coms: Vec3[] = skel.segments.map((seg) => seg.com);
-  const masses: number[] = skel.segments.map((seg) =>
-    seg.name.endsWith('foot') ? Math.max(o.footMass, seg.mass) : Math.max(o.minSegmentMass, seg.mass));
+  const masses = simulatedMasses(skel, o);
   const vel = state.next ? bodyVelocities(skel, wp, forwardKinematics(skel, state.next.pose), state.next.dt, coms) : null;
 
   const bodyGroups = groups(BODY_GROUP, o.selfCollision ? BODY_GROUP | GROUND_GROUP : GROUND_GROUP);
@@ -174,7 +204,8 @@ export async function buildHumanoid(
     const p = wp.positions[i]!;
     const q = wp.rotations[i]!;
     const isFoot = seg.name.endsWith('foot');
-    const mass = masses[i]!;
+    // With toes, the toe segment carries part of the foot's mass.
+    const mass = masses[i]! - (isFoot && o.toes ? o.toes.mass : 0);
     const k = mass / seg.mass;
     const extra = isFoot ? o.footExtraInertia : 0;
     const desc = R.RigidBodyDesc.dynamic()
@@ -194,7 +225,7 @@ export async function buildHumanoid(
     const body = world.createRigidBody(desc);
     bodies.push(body.handle);
 
-    const cd = segmentCollider(R, seg, sole, H);
+    const cd = segmentCollider(R, seg, o.toes ? { ...sole, toe: footEnd[2] * o.toes.ball } : sole, H);
     cd.setDensity(0).setFriction(o.friction).setCollisionGroups(bodyGroups);
     const col = world.createCollider(cd, body);
     if (seg.name === 'left_foot') footColliders[0] = col.handle;
@@ -202,12 +233,49 @@ export async function buildHumanoid(
   });
 
   const { joints, kinds, stiffness, damping } = createJoints(R, world, skel, bodies, o);
+  const toes = o.toes ? createToes(R, world, skel, bodies, o.toes, { sole, footEnd, bodyGroups, friction: o.friction }) : null;
 
   const layout: HumanoidLayout = {
     skeleton: skel, options: o, bodies, joints, kinds, stiffness, damping,
-    angleOffsets: angleOffsets(skel), groundCollider: groundCollider.handle, footColliders, coms, masses, sole,
+    angleOffsets: angleOffsets(skel), groundCollider: groundCollider.handle, footColliders, coms, masses, sole, toes,
   };
   return { world, layout, R };
+}
+
+/**
+ * A toe body per foot, hinged to the foot at the ball (sole level) about the foot's x axis, a thin
+ * box from the ball to the tip; a position motor springs it back to flat. It starts flat, moving
+ * with its foot. Created after the skeleton's joints (creation order is part of determinism).
+ */
+function createToes(
+  R: Rapier, world: RAPIER_NS.World, skel: Skeleton, bodies: number[], t: ToeOptions,
+  c: { sole: HumanoidLayout['sole']; footEnd: Vec3; bodyGroups: number; friction: number },
+): NonNullable<HumanoidLayout['toes']> {
+  const out = { bodies: [-1, -1] as [number, number], joints: [-1, -1] as [number, number], colliders: [-1, -1] as [number, number] };
+  const ball = c.footEnd[2] * t.ball, length = c.footEnd[2] * (t.tip - t.ball);
+  const thick = Math.min(c.sole.ankleHeight, 0.012 * skel.height);
+  const hinge = { x: 0, y: -c.sole.ankleHeight, z: ball };
+  const k = t.stiffness * (skel.mass / 70) * (skel.height / 1.7) ** 2;
+  const raw = world.impulseJoints.raw;
+  (['left', 'right'] as const).forEach((side, i) => {
+    const foot = world.getRigidBody(bodies[skel.joints.findIndex((j) => j.name === `${side}_foot`)]!);
+    const q = foot.rotation(), p = foot.translation(), v = foot.linvel(), w = foot.angvel();
+    const at = quatRotate([q.x, q.y, q.z, q.w], [hinge.x, hinge.y, hinge.z]);
+    const inertia = (t.mass * length * length) / 12 + t.extraInertia;
+    const body = world.createRigidBody(R.RigidBodyDesc.dynamic()
+      .setTranslation(p.x + at[0], p.y + at[1], p.z + at[2]).setRotation(q).setCanSleep(false)
+      .setLinvel(v.x, v.y, v.z).setAngvel(w)
+      .setAdditionalMassProperties(t.mass, { x: 0, y: thick / 2, z: length / 2 }, { x: inertia, y: inertia, z: t.extraInertia + t.mass * c.sole.halfWidth ** 2 / 3 }, { x: 0, y: 0, z: 0, w: 1 }));
+    const col = world.createCollider(R.ColliderDesc.cuboid(c.sole.halfWidth, thick / 2, length / 2).setTranslation(0, thick / 2, length / 2)
+      .setDensity(0).setFriction(c.friction).setCollisionGroups(c.bodyGroups), body);
+    const joint = world.createImpulseJoint(R.JointData.revolute(hinge, { x: 0, y: 0, z: 0 }, { x: 1, y: 0, z: 0 }), foot, body, true);
+    joint.setContactsEnabled(false);
+    raw.jointSetLimits(joint.handle, R.JointAxis.AngX as never, t.limits[0], t.limits[1]);
+    raw.jointConfigureMotorModel(joint.handle, R.JointAxis.AngX as never, R.MotorModel.ForceBased as never);
+    raw.jointConfigureMotorPosition(joint.handle, R.JointAxis.AngX as never, 0, k, k * t.dampingTime);
+    out.bodies[i] = body.handle; out.joints[i] = joint.handle; out.colliders[i] = col.handle;
+  });
+  return out;
 }
 
 /** The collision shape of one segment in its joint frame: a sole box for feet, a ball for the head, capsules elsewhere. */

@@ -57,7 +57,8 @@ export class HumanoidSim {
   private readonly raw: RAPIER_NS.World['impulseJoints']['raw'];
   private readonly axes: number[];
   private readonly ground: RAPIER_NS.Collider;
-  private readonly feet: RAPIER_NS.Collider[];
+  /** Colliders of the left foot (its toe too) and of the right foot. */
+  private readonly feet: RAPIER_NS.Collider[][];
   steps = 0;
 
   private constructor(readonly R: Rapier, readonly layout: HumanoidLayout, world: RAPIER_NS.World) {
@@ -69,7 +70,7 @@ export class HumanoidSim {
     this.raw = world.impulseJoints.raw;
     this.axes = [R.JointAxis.AngX, R.JointAxis.AngY, R.JointAxis.AngZ];
     this.ground = world.getCollider(layout.groundCollider);
-    this.feet = layout.footColliders.map((h) => world.getCollider(h));
+    this.feet = layout.footColliders.map((h, i) => [h, ...(layout.toes ? [layout.toes.colliders[i]!] : [])].map((c) => world.getCollider(c)));
   }
 
   /** Restores a snapshot (bit-identical state, contact warm-starts included). Call free() after. */
@@ -85,7 +86,8 @@ export class HumanoidSim {
     const sim = HumanoidSim.fromSnapshot(R, layout, snapshot);
     try {
       sim.step();
-      return sim.bodies.reduce((m, b) => m + b.mass(), 0);
+      const toes = layout.toes?.bodies.map((h) => sim.world.getRigidBody(h).mass()) ?? [];
+      return sim.bodies.reduce((m, b) => m + b.mass(), 0) + toes.reduce((a, b) => a + b, 0);
     } finally {
       sim.free();
     }
@@ -178,10 +180,12 @@ export class HumanoidSim {
   /** Left / right foot touching the ground (a contact point within 5 mm). */
   footContacts(): [boolean, boolean] {
     const out: [boolean, boolean] = [false, false];
-    this.feet.forEach((f, i) => {
-      this.world.contactPair(this.ground, f, (m) => {
-        for (let c = 0; c < m.numContacts(); c++) if (m.contactDist(c) < 0.005) { out[i] = true; break; }
-      });
+    this.feet.forEach((colliders, i) => {
+      for (const f of colliders) {
+        this.world.contactPair(this.ground, f, (m) => {
+          for (let c = 0; c < m.numContacts(); c++) if (m.contactDist(c) < 0.005) { out[i] = true; break; }
+        });
+      }
     });
     return out;
   }
@@ -194,8 +198,10 @@ export class HumanoidSim {
   addGroundForces(out: Float64Array, offset = 0): void {
     const rate = this.layout.options.rate;
     const [left, right] = this.layout.footColliders;
+    const [leftToe, rightToe] = this.layout.toes?.colliders ?? [-1, -1];
     this.world.contactPairsWith(this.ground, (other) => {
-      const slot = offset + (other.handle === left ? 0 : other.handle === right ? 1 : 2);
+      const h = other.handle;
+      const slot = offset + (h === left || h === leftToe ? 0 : h === right || h === rightToe ? 1 : 2);
       this.world.contactPair(this.ground, other, (m) => {
         for (let c = 0; c < m.numContacts(); c++) out[slot] += m.contactImpulse(c) * rate;
       });

@@ -72,6 +72,16 @@ function lockedFoot(skel: Skeleton, foot: number, lock: StanceLock, ref: Quat, m
 
 const smoothstep = (u: number): number => u * u * (3 - 2 * u);
 
+/** The stance (index into `stances`) nearest to frame t within `blend` frames, and how much it holds the foot there (1 inside, easing to 0). */
+export function nearestStance(stances: ReadonlyArray<[number, number]>, t: number, blend: number): { index: number; weight: number } | null {
+  let out: { index: number; weight: number } | null = null, best = Infinity;
+  stances.forEach(([s, e], i) => {
+    const dist = t < s ? s - t : t > e ? t - e : 0;
+    if (dist < best && dist <= blend) { best = dist; out = { index: i, weight: smoothstep(1 - dist / (blend + 1)) }; }
+  });
+  return out;
+}
+
 /**
  * Per frame, the target of one foot (null: leave it as the reference has it): its stance lock
  * inside a stance, a blend of the reference foot and the nearest lock within `blend` frames of
@@ -83,11 +93,8 @@ export function footTargets(skel: Skeleton, worlds: readonly WorldPose[], side: 
   const stances = runs(planted);
   const locks = stances.map(([s, e]) => stanceLock(skel, worlds, side, s, e));
   return worlds.map((w, t) => {
-    let weight = 0, lock: StanceLock | null = null, best = Infinity;
-    stances.forEach(([s, e], i) => {
-      const dist = t < s ? s - t : t > e ? t - e : 0;
-      if (dist < best && dist <= o.blend) { best = dist; lock = locks[i]!; weight = smoothstep(1 - dist / (o.blend + 1)); }
-    });
+    const near = nearestStance(stances, t, o.blend);
+    const lock: StanceLock | null = near ? locks[near.index]! : null, weight = near?.weight ?? 0;
     const refAnkle = w.positions[foot]!, refRot = w.rotations[foot]!;
     const l = lock ? lockedFoot(skel, foot, lock, refRot, o.maxTilt) : null;
     const ankle: Vec3 = l ? [0, 1, 2].map((c) => refAnkle[c]! + weight * (l.ankle[c]! - refAnkle[c]!)) as Vec3 : [...refAnkle] as Vec3;

@@ -63,6 +63,8 @@ export interface PhysicalControl {
   plantFeet: boolean;
   /** Then lock its stance feet in one place on the floor and re-solve the legs (physics-reference.ts physicalReference); off: measured, not adopted (docs/physics.md, Reference). */
   footLock: boolean;
+  /** Then move the reference's body so its centre of mass stands over its stance feet (physics-balance.ts). */
+  balanceReference: boolean;
 }
 
 /** How the clip is cut into windows of optimized controls. */
@@ -165,7 +167,7 @@ export const ROOT_PD: Omit<RootGains, 'mass'> = {
  * plain continuation strays more than 4 cm RMS from the reference: fewer falls and lower MPJPE than
  * a 0.4 s look-ahead sampling every segment, on the CMU clips and the demo (docs/physics.md).
  */
-export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: { lookaheadFrames: 15, easyError: 0.04 }, plantFeet: true, footLock: false };
+export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: { lookaheadFrames: 15, easyError: 0.04 }, plantFeet: true, footLock: false, balanceReference: false };
 
 export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   optimizer: 'optimus',
@@ -275,7 +277,7 @@ export const physicsStageOptionsSchema = z.object({
     rootPd: gains.nullable(), rootWrench: z.boolean(), gainScale: z.number().positive(), lowFpsGainScale: z.number().positive(),
     leadSeconds: z.number(), smoothing: z.number().nonnegative(), spline: z.boolean(), humanoid: z.record(z.string(), z.unknown()),
     physical: z.object({
-      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(),
+      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), balanceReference: z.boolean(),
     }).partial().strict().nullable(),
   }).partial().strict().optional(),
   windows: z.object({

@@ -13,7 +13,8 @@ import { forwardKinematics } from '../body/fk.ts';
 import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
 import { quatNormalize, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
-import { SIDES, soleState } from './foot-contact.ts';
+import { detectContacts, SIDES, soleState } from './foot-contact.ts';
+import { BALANCE_REFERENCE_DEFAULTS, balanceReference, type BalanceReferenceOptions } from './physics-balance.ts';
 import { FOOT_LOCK_DEFAULTS, lockFeet, type FootLockOptions } from './foot-lock.ts';
 import { gaussianKernel, gaussianSmoothSeries } from './scene.ts';
 
@@ -142,9 +143,12 @@ export interface ReferenceOptions {
   /** Lock each stance foot flat in one place and re-solve the legs (foot-lock.ts); off: only `plantFeet`. */
   footLock: boolean;
   lock: FootLockOptions;
+  /** Then move the body so its centre of mass stands over the stance feet (physics-balance.ts). */
+  balance: boolean;
+  balanceOptions: BalanceReferenceOptions;
 }
 
-export const REFERENCE_DEFAULTS: ReferenceOptions = { footLock: false, lock: FOOT_LOCK_DEFAULTS };
+export const REFERENCE_DEFAULTS: ReferenceOptions = { footLock: false, lock: FOOT_LOCK_DEFAULTS, balance: false, balanceOptions: BALANCE_REFERENCE_DEFAULTS };
 
 /**
  * The (already smoothed) kinematic motion as the fully physical controller's reference: put on
@@ -154,5 +158,8 @@ export const REFERENCE_DEFAULTS: ReferenceOptions = { footLock: false, lock: FOO
 export function physicalReference(skel: Skeleton, smooth: Pose[], fps: number, options: Partial<ReferenceOptions> = {}): Pose[] {
   const o = { ...REFERENCE_DEFAULTS, ...options };
   const planted = plantFeet(skel, smooth);
-  return o.footLock ? lockFeet(skel, planted, fps, o.lock).motion : planted;
+  const locked = o.footLock ? lockFeet(skel, planted, fps, o.lock) : { motion: planted, contacts: undefined };
+  if (!o.balance) return locked.motion;
+  const contacts = locked.contacts ?? detectContacts(skel, planted, fps, o.lock.contacts);
+  return balanceReference(skel, locked.motion, fps, contacts, o.balanceOptions).motion;
 }

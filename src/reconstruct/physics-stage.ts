@@ -69,7 +69,7 @@ async function stageContext(
   const T = kinematicIn.length;
   const physical = o.controller.physical;
   const smooth = smoothMotion(skel, kinematicIn, o.controller.smoothing);
-  const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, { footLock: physical.footLock }) : smooth;
+  const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, { footLock: physical.footLock, balance: physical.balanceReference }) : smooth;
   const fps = obs.fps;
   const first = await humanoidStart({ skel, kinematic, T, fps, o }, 0);
   const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
