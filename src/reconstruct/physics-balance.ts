@@ -25,13 +25,21 @@ export interface BalanceReferenceOptions {
   sigmaSeconds: number;
   /** Rounds of (measure what is missing, add it smoothed, σ × 0.7 each round): each closes most of the rest. */
   rounds: number;
+  /** Least σ of a later round, as a share of `sigmaSeconds`. */
+  minSigmaShare: number;
+  /**
+   * Horizontal speed (m/s) of the reference's centre of mass at which the gap counts for nothing
+   * (linearly from full at rest): a walk's centre of mass rightly runs ahead of its stance foot,
+   * a kick or a squat held on the feet does not.
+   */
+  staticSpeed: number;
   /** Largest horizontal shift, m. */
   maxShift: number;
   /** Frames over which a foot eases into and out of staying in place around a stance. */
   blend: number;
 }
 
-export const BALANCE_REFERENCE_DEFAULTS: BalanceReferenceOptions = { margin: 0.8, sigmaSeconds: 0.25, rounds: 8, maxShift: 0.4, blend: 3 };
+export const BALANCE_REFERENCE_DEFAULTS: BalanceReferenceOptions = { margin: 0.8, sigmaSeconds: 0.25, rounds: 8, minSigmaShare: 0, staticSpeed: 0.5, maxShift: 0.4, blend: 3, ...(process.env.BAL_OPTS ? JSON.parse(process.env.BAL_OPTS) : {}) };
 
 /** Whole-body centre of mass of a pose with the simulated segment masses. */
 export function centreOfMass(skel: Skeleton, w: WorldPose, masses: readonly number[]): Vec3 {
@@ -67,6 +75,17 @@ export function supportGap(skel: Skeleton, w: WorldPose, masses: readonly number
   const com = centreOfMass(skel, w, masses);
   const [x, z] = nearestInside(hull(corners), [com[0], com[2]]);
   return [x - com[0], z - com[2]];
+}
+
+/** Per frame, how still the centre of mass is: 1 at rest, 0 at `speed` (m/s, horizontal, central differences) and above. */
+function staticWeights(skel: Skeleton, worlds: readonly WorldPose[], masses: readonly number[], fps: number, speed: number): number[] {
+  const com = worlds.map((w) => centreOfMass(skel, w, masses));
+  return com.map((_, t) => {
+    const a = com[Math.max(0, t - 1)]!, b = com[Math.min(com.length - 1, t + 1)]!;
+    const span = Math.min(com.length - 1, t + 1) - Math.max(0, t - 1);
+    const v = span > 0 ? (Math.hypot(b[0] - a[0], b[2] - a[2]) * fps) / span : 0;
+    return Math.max(0, 1 - v / speed);
+  });
 }
 
 /** Where each foot of the input stands (ankle, rotation) and how much it stays there (1 in stance, easing out). */
@@ -111,13 +130,14 @@ export function balanceReference(
       return near ? { ankle: w.positions[foot]!, rotation: w.rotations[foot]!, weight: near.weight } : null;
     });
   });
+  const static_ = staticWeights(skel, worlds, masses, fps, o.staticSpeed);
   let shift: P2[] = motion.map(() => [0, 0]);
   let out = motion.slice();
   for (let round = 0; round < o.rounds; round++) {
-    const gap = out.map((p, t) => supportGap(skel, forwardKinematics(skel, p), masses, contacts[t]!, o.margin));
+    const gap = out.map((p, t) => supportGap(skel, forwardKinematics(skel, p), masses, contacts[t]!, o.margin).map((g) => g * static_[t]!));
     if (!gap.some((g) => Math.hypot(g[0], g[1]) > 0.005)) break;
     // Coarse to fine: the first rounds shift broadly and smoothly, later ones close what is left near sudden changes of support.
-    const smooth = gaussianSmoothSeries(gap, o.sigmaSeconds * fps * 0.7 ** round);
+    const smooth = gaussianSmoothSeries(gap, o.sigmaSeconds * fps * Math.max(o.minSigmaShare, 0.7 ** round));
     shift = shift.map((s, t) => {
       const x = s[0] + smooth[t]![0]!, z = s[1] + smooth[t]![1]!, n = Math.hypot(x, z);
       return n > o.maxShift ? [(x * o.maxShift) / n, (z * o.maxShift) / n] : [x, z];

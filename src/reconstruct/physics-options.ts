@@ -61,9 +61,14 @@ export interface PhysicalControl {
   sampling: Partial<SamplingOptions> | null;
   /** Put the reference's stance frames on the floor first (physics-reference.ts plantFeet). */
   plantFeet: boolean;
-  /** Then lock its stance feet in one place on the floor and re-solve the legs (physics-reference.ts physicalReference); off: measured, not adopted (docs/physics.md, Reference). */
+  /**
+   * Then lock its stance feet in one place on the floor and re-solve the legs (physics-reference.ts
+   * physicalReference), and move its body so its centre of mass stands over its stance feet where
+   * it stands still (physics-balance.ts): on the real videos the body fell without them (a monocular
+   * fit's feet wander and its one-legged poses lean 30–40 cm past the foot); on the CMU bench they
+   * cost 6 mm mean MPJPE (docs/physics.md, Reference).
+   */
   footLock: boolean;
-  /** Then move the reference's body so its centre of mass stands over its stance feet (physics-balance.ts). */
   balanceReference: boolean;
 }
 
@@ -167,7 +172,7 @@ export const ROOT_PD: Omit<RootGains, 'mass'> = {
  * plain continuation strays more than 4 cm RMS from the reference: fewer falls and lower MPJPE than
  * a 0.4 s look-ahead sampling every segment, on the CMU clips and the demo (docs/physics.md).
  */
-export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: { lookaheadFrames: 15, easyError: 0.04 }, plantFeet: true, footLock: false, balanceReference: false };
+export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: { lookaheadFrames: 15, easyError: 0.04 }, plantFeet: true, footLock: true, balanceReference: true };
 
 export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   optimizer: 'optimus',
