@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --work DIR --out FILE --write-noise-model FILE]`:
+ * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --work DIR --out FILE --write-noise-model FILE]`:
  * the real-video benchmark of src/reconstruct/real-bench.ts on ../shared/data/multiview/pose2sim_multiperson.
  * Prints the tables of docs/real-video.md; detections are cached in ~/.cache/optimus-motion/real-bench.
  */
@@ -31,7 +31,7 @@ const reports = await benchReal({
   physics: flag('physics'),
   trueFocal: !flag('no-true-focal'),
   writeNoiseModel: arg('write-noise-model', '') || undefined,
-  detection: { personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice },
+  detection: { personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice, sides: !flag('no-sides') },
   command: `npm run bench:real -- ${process.argv.slice(2).join(' ')}`.trim(),
   log: (l) => console.log(l),
 });

@@ -3,9 +3,11 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { readValidated, validate, writeJsonAtomic } from '../formats/io.ts';
 import { keypointsFile, type KeypointsFile } from '../formats/keypoints.ts';
-import { detectSource, openSource } from '../ingest/ingest.ts';
+import { detectSource, finishTrack, INGEST_DEFAULTS, openSource } from '../ingest/ingest.ts';
 import type { PersonDetectorChoice } from '../ingest/detector.ts';
 import { sha256File, type LandmarkModel } from '../ingest/models.ts';
+
+type P3 = [number, number, number];
 
 /**
  * BlazePose detections of a video through the project's own ingest, one track per
@@ -16,6 +18,8 @@ export interface DetectionOptions {
   model?: LandmarkModel;
   /** Who finds the people (ingest's default: BlazePose's face-based detector and MoveNet's body detector). */
   personDetector?: PersonDetectorChoice;
+  /** Ingest's clip-wide left/right choice (sides.ts) on the cached raw detections. */
+  sides?: boolean;
   /**
    * Runs per video: `--person i` (counted from the left when the person detector runs) with
    * tracking (the detector runs once, then follows the pose; a track can lose its person or
@@ -30,6 +34,7 @@ export interface DetectionOptions {
 export const DETECTION_DEFAULTS = {
   model: 'full' as LandmarkModel,
   personDetector: 'both' as PersonDetectorChoice,
+  sides: INGEST_DEFAULTS.sides,
   /** Two movers: tracked runs as a user would make them, untracked ones to find them where a track lost or swapped its person. */
   runs: [
     { person: 0, tracking: true }, { person: 1, tracking: true },
@@ -59,18 +64,25 @@ export async function detectCandidates(videoPath: string, options: DetectionOpti
   for (const { person, tracking } of opts.runs) {
     // Detections by BlazePose's detector alone keep the cache names they had before the body detector.
     const finder = opts.personDetector === 'blazepose' ? '' : `-${opts.personDetector}`;
-    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}${finder}-p${person}${tracking ? '' : '-untracked'}.json`);
-    let keypoints: KeypointsFile;
+    // The detector's raw output is cached; ingest's clip-wide steps (sides, filter) run on it here.
+    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}${finder}-p${person}${tracking ? '' : '-untracked'}-raw2.json`);
+    let raw: KeypointsFile;
     if (existsSync(cachePath)) {
-      keypoints = readValidated(keypointsFile, cachePath);
+      raw = readValidated(keypointsFile, cachePath);
     } else {
       const result = await detectSource(await openSource(videoPath), {
-        model: opts.model, personDetector: opts.personDetector, person, tracking, overlayTiles: 0,
+        model: opts.model, personDetector: opts.personDetector, person, tracking, overlayTiles: 0, sides: false, filter: false,
         onProgress: (done, total) => opts.onProgress?.(`${view} person ${person}${tracking ? '' : ' untracked'}`, done, total),
       });
-      keypoints = validate(keypointsFile, result.keypoints, `${videoPath} (detections)`);
-      writeJsonAtomic(cachePath, keypoints);
+      raw = validate(keypointsFile, result.keypoints, `${videoPath} (detections)`);
+      writeJsonAtomic(cachePath, raw);
     }
+    const fps = raw.source.fps;
+    const votes = (raw as { sideVotes?: Array<number | null> }).sideVotes;
+    const { frames, relabelled } = finishTrack(raw.frames.map((f, t) => ({
+      index: f.index, time: f.time, tMs: (1000 * f.index) / fps, keypoints: f.keypoints as P3[] | null, world: (f.world ?? null) as P3[] | null, sideVote: votes?.[t] ?? null,
+    })), { sides: opts.sides, filter: true });
+    const keypoints: KeypointsFile = { ...raw, detector: { ...raw.detector, filter: 'one-euro', sides: opts.sides ? 'temporal' : 'as-detected', relabelledFrames: relabelled }, frames };
     out.push({ view, person, tracking, keypoints });
   }
   return out;

@@ -7,6 +7,7 @@ import type { Frame } from './frames.ts';
 import { fileModelHandler } from './io-handler.ts';
 import { BODY_DETECTOR_MODEL, ensureModels, modelJsonPath, readManifest, type EnsureOptions, type LandmarkModel } from './models.ts';
 import { OneEuroFilter, POSE_FILTER_DEFAULTS } from './one-euro.ts';
+import { bodyVote } from './sides.ts';
 
 // pose-detection and its BlazePose constants are loaded through one CommonJS require so
 // that the setting below reaches the very module instance the detector uses.
@@ -40,6 +41,8 @@ export interface DetectorOptions {
   /** 'largest', or the i-th person counted from the left (0-based) when the person detector runs. */
   person?: PersonChoice;
   personDetector?: PersonDetectorChoice;
+  /** Run the body detector on every frame for its vote on the pose's left and right (sides.ts); needs a person detector with MoveNet. */
+  sideVotes?: boolean;
   backend?: BackendName;
   /** Model cache and fetch behaviour (see models.ts). */
   models?: EnsureOptions;
@@ -50,6 +53,7 @@ export const DETECTOR_DEFAULTS = {
   tracking: true,
   person: 'largest' as PersonChoice,
   personDetector: 'both' as PersonDetectorChoice,
+  sideVotes: true,
   backend: 'wasm' as BackendName,
   /** A BlazePose detection whose hip centre is within this share of the larger size (enclosing radius) of a body's is that person. */
   samePersonShare: 0.35,
@@ -66,6 +70,8 @@ export interface PoseResult {
   /** 33 × [x, y, z] metres, hip-centred, BlazePose axes (x right, y down, z away from the camera). */
   world: Array<[number, number, number]> | null;
   score: number;
+  /** The body detector's vote on the sides (sides.ts bodyVote); null when it did not run or did not find this person. */
+  sideVote: number | null;
 }
 
 interface ImageSize { width: number; height: number }
@@ -126,6 +132,7 @@ export class PoseDetector {
       tracking: options.tracking ?? DETECTOR_DEFAULTS.tracking,
       person: options.person ?? DETECTOR_DEFAULTS.person,
       personDetector: options.personDetector ?? DETECTOR_DEFAULTS.personDetector,
+      sideVotes: options.sideVotes ?? DETECTOR_DEFAULTS.sideVotes,
       backend: options.backend ?? DETECTOR_DEFAULTS.backend,
     };
     if (!['lite', 'full', 'heavy'].includes(opts.model)) throw new UserError(`unknown model "${opts.model}" (choose lite, full or heavy)`);
@@ -181,6 +188,7 @@ export class PoseDetector {
         // No crop is kept when this finds nobody: landmarks() places one only on success.
         if (chosen) pose = await this.landmarks(chosen, input, size, timestampMs);
       }
+      if (pose && this.body && this.options.sideVotes) pose.sideVote = bodyVote(pose.keypoints, await this.body.detect(input));
       return pose;
     } finally {
       input.dispose();
@@ -197,6 +205,7 @@ export class PoseDetector {
       keypoints: r.landmarks.map((k) => [k.x * size.width, k.y * size.height, k.score ?? 0]),
       world: r.worldLandmarks.map((k) => [k.x, k.y, k.z ?? 0]),
       score: r.poseScore,
+      sideVote: null,
     };
   }
 

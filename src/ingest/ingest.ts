@@ -11,6 +11,7 @@ import { isImagePath, openImages } from './images.ts';
 import { importKeypoints, isKeypointInput, type KeypointFormat } from './importers/index.ts';
 import type { EnsureOptions, LandmarkModel } from './models.ts';
 import { PoseFilter } from './one-euro.ts';
+import { fixSides } from './sides.ts';
 import { OVERLAY_DEFAULTS, blankTile, contactSheet, frameTile, spreadIndices, type OverlayTile } from './overlay.ts';
 import { openVideo } from './video.ts';
 
@@ -20,6 +21,8 @@ export interface IngestOptions extends FrameSelection {
   tracking?: boolean;
   /** One-Euro filtering of the landmarks over time. */
   filter?: boolean;
+  /** Choose left and right over the whole clip (sides.ts) instead of taking each frame's labels as detected. */
+  sides?: boolean;
   person?: PersonChoice;
   /** Who finds people when tracking starts or is lost (detector.ts). */
   personDetector?: PersonDetectorChoice;
@@ -49,6 +52,7 @@ export const INGEST_DEFAULTS = {
   model: 'full' as LandmarkModel,
   tracking: true,
   filter: true,
+  sides: true,
   person: 'largest' as PersonChoice,
   backend: 'wasm' as BackendName,
   format: 'auto' as KeypointFormat,
@@ -123,34 +127,31 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
   const { info } = source;
   const expected = expectedFrames(info, opts);
   const tilePositions = new Set(spreadIndices(expected, opts.overlayTiles));
-  const filter = opts.filter ? new PoseFilter() : null;
-  const frames: KeypointsFrame[] = [];
+  const raw: RawFrame[] = [];
   const tiles: OverlayTile[] = [];
-  let nobody = 0;
   const start = performance.now();
   try {
     for await (const frame of source) {
-      const k = frames.length;
+      const k = raw.length;
       const tMs = opts.frameIntervalMs != null ? k * opts.frameIntervalMs : frame.time * 1000;
       const pose = await detector.detect(frame, tMs);
-      let keypoints: Array<[number, number, number]> | null = null;
-      let world: Array<[number, number, number]> | null = null;
-      if (pose) {
-        // Back to source pixels when the frame was scaled down for detection.
-        keypoints = pose.keypoints.map(([x, y, s]) => [x * frame.scaleX, y * frame.scaleY, s]);
-        world = pose.world;
-        if (filter) ({ keypoints, world } = filter.apply(keypoints, world, tMs / 1000));
-      } else {
-        nobody += 1;
-        filter?.reset();
-      }
-      frames.push({ index: frame.index, time: round(frame.time, 6), keypoints: keypoints && roundPoints(keypoints, 2, 4), world: world && roundPoints(world, 5, 5) });
-      if (tilePositions.has(k)) tiles.push(await frameTile(frame, keypoints, info.width));
-      opts.onProgress?.(frames.length, Math.max(expected, frames.length));
+      // Back to source pixels when the frame was scaled down for detection.
+      const keypoints = pose ? pose.keypoints.map(([x, y, s]): P3 => [x * frame.scaleX, y * frame.scaleY, s]) : null;
+      raw.push({ index: frame.index, time: frame.time, tMs, keypoints, world: pose?.world ?? null, sideVote: pose?.sideVote ?? null });
+      if (tilePositions.has(k)) tiles.push(await frameTile(frame, null, info.width));
+      opts.onProgress?.(raw.length, Math.max(expected, raw.length));
     }
   } finally {
     detector.reset();
   }
+  const { frames, relabelled } = finishTrack(raw, opts);
+  // The body detector's votes are kept beside the frames (keypoints.json's frames have a fixed shape).
+  const sideVotes = raw.some((r) => r.sideVote != null) ? raw.map((r) => (r.sideVote == null ? null : round(r.sideVote, 3))) : undefined;
+  for (const tile of tiles) {
+    const kp = frames.find((f) => f.index === tile.index)?.keypoints ?? null;
+    tile.keypoints = kp && kp.map(([x, y, c]) => [(x * tile.width) / info.width, (y * tile.width) / info.width, c]);
+  }
+  const nobody = frames.filter((f) => f.keypoints === null).length;
   const msPerFrame = frames.length ? (performance.now() - start) / frames.length : 0;
   const { camera, from } = cameraIntrinsics(info.width, info.height, { fovDeg: opts.fovDeg, focalPx: opts.focalPx, focal35mm: info.focal35mm });
   const keypoints: KeypointsFile = {
@@ -164,13 +165,36 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
     landmarks: 'mediapipe-33',
     detector: {
       name: `blazepose-${opts.model}`, runtime: `tfjs-${opts.backend}`, tracking: opts.tracking, filter: opts.filter ? 'one-euro' : 'none',
-      personDetector: detector.options.personDetector,
+      personDetector: detector.options.personDetector, sides: opts.sides ? 'temporal' : 'as-detected', relabelledFrames: relabelled,
       worldAxes: 'metres, hip-centred, x right, y down, z away from the camera (BlazePose)',
     },
     camera,
     frames,
+    ...(sideVotes ? { sideVotes } : {}),
   };
   return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from, ...cameraStats(from, camera, info.width, info.height), personDetectorRuns: detector.personDetectorRuns }, tiles };
+}
+
+type P3 = [number, number, number];
+/** One frame as the detector gave it, before the clip-wide steps. */
+export interface RawFrame { index: number; time: number; tMs: number; keypoints: P3[] | null; world: P3[] | null; sideVote?: number | null }
+
+/**
+ * The clip-wide steps after detection: left/right chosen over the whole clip (sides.ts), then the
+ * One-Euro filter (relabelling first: filtering across a swap would smear the sides together).
+ * Also used by the real-video benchmark on cached raw detections.
+ */
+export function finishTrack(raw: readonly RawFrame[], options: { sides?: boolean; filter?: boolean } = {}): { frames: KeypointsFrame[]; relabelled: number } {
+  const sides = options.sides ?? INGEST_DEFAULTS.sides;
+  const fixed = sides ? fixSides(raw) : { frames: raw, relabelled: 0 };
+  const filter = (options.filter ?? INGEST_DEFAULTS.filter) ? new PoseFilter() : null;
+  const frames = raw.map((r, t): KeypointsFrame => {
+    let { keypoints, world } = fixed.frames[t]!;
+    if (keypoints && filter) ({ keypoints, world } = filter.apply(keypoints, world, r.tMs / 1000));
+    else if (!keypoints) filter?.reset();
+    return { index: r.index, time: round(r.time, 6), keypoints: keypoints && roundPoints(keypoints, 2, 4), world: world && roundPoints(world, 5, 5) };
+  });
+  return { frames, relabelled: fixed.relabelled };
 }
 
 /** Converts an imported keypoint file into keypoints.json content. */

@@ -9,7 +9,7 @@ export function realBenchTables(reports: PersonReport[]): string {
     out.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const q of r.views) {
       const v = r.runs.find((x) => x.view === q.view);
-      out.push(v ? row(v) : `| ${q.view} | not scored: BlazePose found this person in ${q.matched} of ${r.frames} frames |||||||||`);
+      out.push(v ? row(v) : `| ${q.view} | not scored: the detector found this person in ${q.sighted ?? q.matched} of ${r.frames} frames |||||||||`);
     }
     if (r.runs.some((v) => v.physics || v.physicsError)) {
       out.push('', '| view | physics PA-MPJPE | root-rel. after 1 rotation | WA-MPJPE | subject size: body / WA | lowest foot in stance |', '|---|---|---|---|---|---|');
@@ -19,8 +19,8 @@ export function realBenchTables(reports: PersonReport[]): string {
       }
     }
     out.push('', `Triangulated truth: lowest foot landmark ${mm(r.truthFootMm)} above the lab floor in stance (heel and toe landmarks sit above the sole; the man stands on a treadmill).`, '');
-    out.push('| view | frames matched | missing (not associated) | track switches | median reprojection | sightings not used (low score or rejected) |', '|---|---|---|---|---|---|');
-    for (const q of r.views) out.push(`| ${q.view} | ${q.matched} | ${q.missing.length ? `${q.missing.length} (frames ${ranges(q.missing)})` : '0'} | ${q.trackSwitches} | ${q.medianPx.toFixed(1)} px | ${q.rejectedPct.toFixed(1)} % |`);
+    out.push('| view | frames in the truth | missing from the truth (not associated) | frames scored | track switches | median reprojection | sightings not used (low score or rejected) |', '|---|---|---|---|---|---|---|');
+    for (const q of r.views) out.push(`| ${q.view} | ${q.matched} | ${q.missing.length ? `${q.missing.length} (frames ${ranges(q.missing)})` : '0'} | ${q.sighted ?? '—'} | ${q.trackSwitches} | ${q.medianPx.toFixed(1)} px | ${q.rejectedPct.toFixed(1)} % |`);
     out.push('', 'Median reprojection error per landmark (px): ' + r.perLandmarkPx.map((l) => `${l.landmark} ${Number.isFinite(l.medianPx) ? l.medianPx.toFixed(1) : '—'}`).join(', ') + '.', '');
   }
   return out.join('\n');
