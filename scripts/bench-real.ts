@@ -11,7 +11,7 @@ import { writeJsonAtomic } from '../src/formats/io.ts';
 import { arg, flag, helpIfAsked } from './args.ts';
 import { benchReal, REAL_BENCH_DEFAULTS } from '../src/reconstruct/real-bench.ts';
 import { DETECTION_DEFAULTS } from '../src/eval/real-detections.ts';
-import type { PersonDetectorChoice } from '../src/ingest/detector.ts';
+import type { PersonDetectorChoice } from '../src/ingest/person-detectors.ts';
 import { realBenchTables } from '../src/reconstruct/real-bench-table.ts';
 
 helpIfAsked(import.meta.url);

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { readValidated, validate, writeJsonAtomic } from '../formats/io.ts';
 import { keypointsFile, type KeypointsFile } from '../formats/keypoints.ts';
 import { detectSource, finishTrack, INGEST_DEFAULTS, openSource } from '../ingest/ingest.ts';
-import type { PersonDetectorChoice } from '../ingest/detector.ts';
+import type { PersonDetectorChoice } from '../ingest/person-detectors.ts';
 import { sha256File, type LandmarkModel } from '../ingest/models.ts';
 
 type P3 = [number, number, number];

@@ -7,6 +7,7 @@ import type { Frame } from './frames.ts';
 import { fileModelHandler } from './io-handler.ts';
 import { BODY_DETECTOR_MODEL, ensureModels, modelJsonPath, readManifest, type EnsureOptions, type LandmarkModel } from './models.ts';
 import { OneEuroFilter, POSE_FILTER_DEFAULTS } from './one-euro.ts';
+import { PERSON_DETECTORS, type PersonDetectorChoice } from './person-detectors.ts';
 import { bodyVote } from './sides.ts';
 
 // pose-detection and its BlazePose constants are loaded through one CommonJS require so
@@ -25,13 +26,7 @@ blazePoseConstants.BLAZEPOSE_LANDMARK_IMAGE_TO_TENSOR_CONFIG.borderMode = 'repli
 /** Which person to follow when several are visible. */
 export type PersonChoice = 'largest' | number;
 
-/**
- * Who finds people: BlazePose's own detector (it keys on the face), MoveNet's body detector
- * (body-detector.ts; finds people seen from behind), or both (BlazePose's detection where both
- * find a person, so the crop is the one its landmark model was trained on).
- */
-export type PersonDetectorChoice = 'blazepose' | 'movenet' | 'both';
-export const PERSON_DETECTORS: readonly PersonDetectorChoice[] = ['blazepose', 'movenet', 'both'];
+export { PERSON_DETECTORS, type PersonDetectorChoice } from './person-detectors.ts';
 
 export interface DetectorOptions {
   /** BlazePose landmark model. */

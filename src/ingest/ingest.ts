@@ -4,7 +4,8 @@ import { UserError } from '../errors.ts';
 import { validate, writeFileAtomic } from '../formats/io.ts';
 import { KEYPOINTS_FORMAT, keypointsFile, type KeypointsFile, type KeypointsFrame } from '../formats/keypoints.ts';
 import type { BackendName } from '../optimus/backend.ts';
-import type { PersonChoice, PersonDetectorChoice } from './detector.ts';
+import type { PersonChoice } from './detector.ts';
+import type { PersonDetectorChoice } from './person-detectors.ts';
 import { cameraIntrinsics, fallbackWarning, type CameraSource } from './intrinsics.ts';
 import { SELECTION_DEFAULTS, type DecodeFailure, type FrameSelection, type FrameSource, type MediaInfo } from './frames.ts';
 import { isImagePath, openImages } from './images.ts';
@@ -123,7 +124,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
   const opts = { ...INGEST_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as IngestOptions & typeof INGEST_DEFAULTS;
   // tfjs and the detector load only when a video is processed (slow to import, not needed for imports).
   const { PoseDetector } = await import('./detector.ts');
-  const detector = await PoseDetector.create({ model: opts.model, tracking: opts.tracking, person: opts.person, personDetector: opts.personDetector, backend: opts.backend, models: opts.models });
+  const detector = await PoseDetector.create({ model: opts.model, tracking: opts.tracking, person: opts.person, personDetector: opts.personDetector, sideVotes: opts.sides, backend: opts.backend, models: opts.models });
   const { info } = source;
   const expected = expectedFrames(info, opts);
   const tilePositions = new Set(spreadIndices(expected, opts.overlayTiles));

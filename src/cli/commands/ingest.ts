@@ -4,6 +4,7 @@ import { ingest, type IngestOptions } from '../../ingest/ingest.ts';
 import { INTRINSICS_DEFAULTS, type CameraSource } from '../../ingest/intrinsics.ts';
 import { KEYPOINT_FORMATS, type KeypointFormat } from '../../ingest/importers/index.ts';
 import { LANDMARK_MODELS, type LandmarkModel } from '../../ingest/models.ts';
+import { PERSON_DETECTORS } from '../../ingest/person-detectors.ts';
 import { choice, nonNegativeNumber, positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
 
@@ -59,6 +60,8 @@ export function registerIngest(program: Command): void {
     .option('--format <name>', 'keypoint file format: auto, mediapipe, coco, openpose or tfjs', choice('--format', KEYPOINT_FORMATS), 'auto' as KeypointFormat)
     .option('--no-tracking', 'run the person detector on every frame instead of following the previous pose')
     .option('--no-filter', 'turn off the One-Euro smoothing of landmarks over time')
+    .option('--person-detector <name>', 'who finds people: both (default: BlazePose\'s face-based detector and MoveNet\'s body detector), blazepose or movenet', choice('--person-detector', PERSON_DETECTORS))
+    .option('--no-sides', 'take each frame\'s left/right labels as detected (default: chosen over the whole clip, with the body detector\'s vote)')
     .option('--every <n>', 'keep every n-th frame', positiveInt('--every'))
     .option('--max-side <px>', 'scale frames down to this longer side for detection (default 960; raise it for small people in large frames; keypoints stay in source pixels)', positiveInt('--max-side'))
     .option('--fps <n>', 'frame rate of an image folder or of imported keypoints (default 30)', positiveNumber('--fps'))
@@ -69,7 +72,7 @@ export function registerIngest(program: Command): void {
       const progress = new Progress('ingest', 0, { quiet: o.quiet });
       let bar: Progress | null = null;
       const summary = await ingest(input, o.out, {
-        ...detectionOptionsFrom(o), format: o.format, tracking: o.tracking, filter: o.filter, every: o.every, maxSide: o.maxSide,
+        ...detectionOptionsFrom(o), format: o.format, tracking: o.tracking, filter: o.filter, personDetector: o.personDetector, sides: o.sides, every: o.every, maxSide: o.maxSide,
         fps: o.fps, width: o.size?.width, height: o.size?.height, backend: o.backend,
         onProgress: (done, total) => {
           bar ??= new Progress('ingest: frames', total, { quiet: o.quiet });
