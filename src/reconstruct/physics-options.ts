@@ -13,6 +13,7 @@ import { CONTROLLER_DEFAULTS, type ControllerOptions as BodyController } from '.
 import type { SamplingOptions } from '../physics/sampling.ts';
 import { PHYSICS_WEIGHTS, type PhysicsWeights } from './physics-loss.ts';
 import type { PhysicsCheckpoint } from './physics-result.ts';
+import { FOOT_LOCK_DEFAULTS } from './foot-lock.ts';
 
 /** Which joint angles get optimized offsets: legs and trunk carry balance and contact. */
 export const CONTROLLED_JOINTS = ['spine', 'chest', 'left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'];
@@ -69,6 +70,8 @@ export interface PhysicalControl {
    * cost 6 mm mean MPJPE (docs/physics.md, Reference).
    */
   footLock: boolean;
+  /** Largest tilt (rad) of a locked stance foot from flat (foot-lock.ts maxTilt). */
+  lockTilt: number;
   balanceReference: boolean;
 }
 
@@ -172,7 +175,7 @@ export const ROOT_PD: Omit<RootGains, 'mass'> = {
  * plain continuation strays more than 4 cm RMS from the reference: fewer falls and lower MPJPE than
  * a 0.4 s look-ahead sampling every segment, on the CMU clips and the demo (docs/physics.md).
  */
-export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: { lookaheadFrames: 15, easyError: 0.04 }, plantFeet: true, footLock: true, balanceReference: true };
+export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: { lookaheadFrames: 15, easyError: 0.04 }, plantFeet: true, footLock: true, lockTilt: FOOT_LOCK_DEFAULTS.maxTilt, balanceReference: true };
 
 export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   optimizer: 'optimus',
@@ -282,7 +285,7 @@ export const physicsStageOptionsSchema = z.object({
     rootPd: gains.nullable(), rootWrench: z.boolean(), gainScale: z.number().positive(), lowFpsGainScale: z.number().positive(),
     leadSeconds: z.number(), smoothing: z.number().nonnegative(), spline: z.boolean(), humanoid: z.record(z.string(), z.unknown()),
     physical: z.object({
-      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), balanceReference: z.boolean(),
+      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), lockTilt: z.number().nonnegative(), balanceReference: z.boolean(),
     }).partial().strict().nullable(),
   }).partial().strict().optional(),
   windows: z.object({

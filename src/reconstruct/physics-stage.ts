@@ -19,6 +19,7 @@ import { sumCurves } from './kinematic.ts';
 import type { Observations } from './observations.ts';
 import { physicsAccounting, rolloutFrameForces, type RestartEvent } from './physics-accounting.ts';
 import { controlledAngles, resolvePhysicsOptions, type PhysicsStageConfig, type PhysicsStageOptions } from './physics-options.ts';
+import { FOOT_LOCK_DEFAULTS } from './foot-lock.ts';
 import { blendSeams, physicalReference, plantedFeetShift, seamFrames, shiftedPose, smoothMotion } from './physics-reference.ts';
 import { controlReference, referenceSlice } from '../physics/control-reference.ts';
 import type { ControlledResult } from '../physics/controller.ts';
@@ -69,7 +70,7 @@ async function stageContext(
   const T = kinematicIn.length;
   const physical = o.controller.physical;
   const smooth = smoothMotion(skel, kinematicIn, o.controller.smoothing);
-  const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, { footLock: physical.footLock, balance: physical.balanceReference }) : smooth;
+  const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, { footLock: physical.footLock, lock: { ...FOOT_LOCK_DEFAULTS, maxTilt: physical.lockTilt }, balance: physical.balanceReference }) : smooth;
   const fps = obs.fps;
   const first = await humanoidStart({ skel, kinematic, T, fps, o }, 0);
   const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
