@@ -1,8 +1,7 @@
 /**
  * `npm run bench:motion [-- --kinematic-windows N --kinematic-evals N --physics-variants 16,17 --physics-windows N
  *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-iterations N --work DIR --quick]`:
- * Optimus-motion (models/optimus-motion.json, trained on kinematic windows; optimus-motion-physics.json, on
- * physics windows), Optimus-bench, Adam (learning rate tuned on training-clip
+ * Optimus-motion (models/optimus-motion.json, trained on kinematic windows), Optimus-bench, Adam (learning rate tuned on training-clip
  * windows), L-BFGS and the adafac MLP on reconstruction windows of the EVALUATION clips
  * (src/reconstruct/window-tasks.ts: CMU subjects 7 and 22, never trained on), kinematic and physics
  * windows apart: Σ window loss after 5 / 10 / 25 / 50 / 100 gradient evaluations, evaluations, iterations,
