@@ -65,13 +65,13 @@ export async function detectCandidates(videoPath: string, options: DetectionOpti
     // Detections by BlazePose's detector alone keep the cache names they had before the body detector.
     const finder = opts.personDetector === 'blazepose' ? '' : `-${opts.personDetector}`;
     // The detector's raw output is cached; ingest's clip-wide steps (sides, filter) run on it here.
-    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}${finder}-p${person}${tracking ? '' : '-untracked'}-raw2.json`);
+    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}${finder}-p${person}${tracking ? '' : '-untracked'}-raw4.json`);
     let raw: KeypointsFile;
     if (existsSync(cachePath)) {
       raw = readValidated(keypointsFile, cachePath);
     } else {
       const result = await detectSource(await openSource(videoPath), {
-        model: opts.model, personDetector: opts.personDetector, person, tracking, overlayTiles: 0, sides: false, filter: false,
+        model: opts.model, personDetector: opts.personDetector, person, tracking, overlayTiles: 0, sides: false, sideVotes: true, filter: false,
         onProgress: (done, total) => opts.onProgress?.(`${view} person ${person}${tracking ? '' : ' untracked'}`, done, total),
       });
       raw = validate(keypointsFile, result.keypoints, `${videoPath} (detections)`);

@@ -49,6 +49,8 @@ export const DETECTOR_DEFAULTS = {
   person: 'largest' as PersonChoice,
   personDetector: 'both' as PersonDetectorChoice,
   sideVotes: true,
+  /** Side votes at most this often (ms of video): the body detector costs about as much as BlazePose per frame, and runs of swapped frames last tenths of a second. */
+  voteIntervalMs: 50,
   backend: 'wasm' as BackendName,
   /** A BlazePose detection whose hip centre is within this share of the larger size (enclosing radius) of a body's is that person. */
   samePersonShare: 0.35,
@@ -109,6 +111,7 @@ export class PoseDetector {
   /** Where the next frame is cropped (tracking), null when the person detector must run. */
   private roi: Roi | null = null;
   private readonly cropFilter = new OneEuroFilter(DETECTOR_DEFAULTS.cropSmoothing);
+  private lastVoteMs = -Infinity;
 
   private constructor(
     private readonly inner: PoseDetection.PoseDetector,
@@ -183,7 +186,10 @@ export class PoseDetector {
         // No crop is kept when this finds nobody: landmarks() places one only on success.
         if (chosen) pose = await this.landmarks(chosen, input, size, timestampMs);
       }
-      if (pose && this.body && this.options.sideVotes) pose.sideVote = bodyVote(pose.keypoints, await this.body.detect(input));
+      if (pose && this.body && this.options.sideVotes && !(timestampMs - this.lastVoteMs < DETECTOR_DEFAULTS.voteIntervalMs - 1e-6)) {
+        pose.sideVote = bodyVote(pose.keypoints, await this.body.detect(input));
+        this.lastVoteMs = timestampMs;
+      }
       return pose;
     } finally {
       input.dispose();
@@ -253,6 +259,7 @@ export class PoseDetector {
   /** Forgets the tracked pose (for a new clip). */
   reset(): void {
     this.forgetCrop();
+    this.lastVoteMs = -Infinity;
     this.inner.reset();
   }
 }

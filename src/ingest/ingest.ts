@@ -24,6 +24,8 @@ export interface IngestOptions extends FrameSelection {
   filter?: boolean;
   /** Choose left and right over the whole clip (sides.ts) instead of taking each frame's labels as detected. */
   sides?: boolean;
+  /** Record the body detector's side votes (default: when `sides` is on; the benchmark records them on raw detections). */
+  sideVotes?: boolean;
   person?: PersonChoice;
   /** Who finds people when tracking starts or is lost (detector.ts). */
   personDetector?: PersonDetectorChoice;
@@ -124,7 +126,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
   const opts = { ...INGEST_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as IngestOptions & typeof INGEST_DEFAULTS;
   // tfjs and the detector load only when a video is processed (slow to import, not needed for imports).
   const { PoseDetector } = await import('./detector.ts');
-  const detector = await PoseDetector.create({ model: opts.model, tracking: opts.tracking, person: opts.person, personDetector: opts.personDetector, sideVotes: opts.sides, backend: opts.backend, models: opts.models });
+  const detector = await PoseDetector.create({ model: opts.model, tracking: opts.tracking, person: opts.person, personDetector: opts.personDetector, sideVotes: opts.sideVotes ?? opts.sides, backend: opts.backend, models: opts.models });
   const { info } = source;
   const expected = expectedFrames(info, opts);
   const tilePositions = new Set(spreadIndices(expected, opts.overlayTiles));

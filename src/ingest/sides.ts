@@ -22,7 +22,7 @@ export const SIDES_DEFAULTS = {
   /** Weight of the world term: mean landmark displacement in units of `worldScale` metres. */
   worldWeight: 1,
   worldScale: 0.5,
-  /** Weight of the body detector's vote (its margin in torso lengths, clipped to ±1). */
+  /** Weight of the body detector's vote (its margin in torso lengths, clipped to ±1) per frame it stands for (votes may come every few frames). */
   voteWeight: 1,
   /** A body whose labelled points lie further than this (mean, torso lengths) from the pose's, either way round, is someone else. */
   voteMatch: 0.5,
@@ -125,6 +125,9 @@ export function chooseSides(frames: readonly SideFrame[], options: Partial<Sides
   const o = { ...SIDES_DEFAULTS, ...options };
   const T = frames.length;
   const variants = frames.map((f) => (f.keypoints ? [f, mirrorFrame(f)] : null));
+  // Each vote stands for the frames between votes.
+  const votes = frames.filter((f) => f.keypoints && f.sideVote != null).length;
+  const voteWeight = votes ? (o.voteWeight * frames.filter((f) => f.keypoints).length) / votes : 0;
   const acc: Array<[number, number]> = [];
   const back: Array<[0 | 1, 0 | 1]> = [];
   for (let t = 0; t < T; t++) {
@@ -140,7 +143,7 @@ export function chooseSides(frames: readonly SideFrame[], options: Partial<Sides
         if (c < best) { best = c; from[s] = p; }
       }
       const vote = frames[t]!.sideVote ?? 0;
-      const unary = cur ? (s === 1 ? o.flipCost + o.voteWeight * Math.max(0, -vote) : o.voteWeight * Math.max(0, vote)) : 0;
+      const unary = cur ? (s === 1 ? o.flipCost + voteWeight * Math.max(0, -vote) : voteWeight * Math.max(0, vote)) : 0;
       row[s] = best + unary;
     }
     acc.push(row);
