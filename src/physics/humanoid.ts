@@ -81,7 +81,8 @@ export interface ToeOptions {
   limits: [number, number];
 }
 
-export const TOE_DEFAULTS: ToeOptions = { ball: 0.63, tip: 0.9, mass: 0.4, extraInertia: 0.005, stiffness: 60, dampingTime: 0.03, limits: [-1.0, 0.3] };
+/** A stiff toe (softer ones let the body sag onto its toes and fall sooner) from 0.7 of the foot to 0.9: docs/notebook/physics-controller.md. */
+export const TOE_DEFAULTS: ToeOptions = { ball: 0.7, tip: 0.9, mass: 0.4, extraInertia: 0.005, stiffness: 1000, dampingTime: 0.03, limits: [-1.0, 0.3] };
 
 export const PHYSICS_DEFAULTS: PhysicsOptions = {
   rate: 120,
@@ -126,7 +127,7 @@ export interface HumanoidLayout {
   coms: Vec3[];
   /** Simulated mass of each body, kg (feet heavier than the skeleton's, see footMass). */
   masses: number[];
-  /** Sole box of each foot in the foot's frame, m: heel (−z) and toe (+z) ends, half width, ankle height above the sole. */
+  /** Sole of each foot in the foot's frame, m: heel (−z) and toe (+z) ends (the toe segment's tip with toes), half width, ankle height above the sole. */
   sole: { heel: number; toe: number; halfWidth: number; ankleHeight: number };
   /** The toe segments (left, right): bodies, hinge joints and colliders, or null for rigid feet. */
   toes: { bodies: [number, number]; joints: [number, number]; colliders: [number, number] } | null;
@@ -199,7 +200,7 @@ export async function buildHumanoid(
   const footColliders: [number, number] = [-1, -1];
   const H = skel.height;
   const footEnd = skel.segments.find((seg) => seg.name.endsWith('foot'))!.end;
-  const sole = { heel: -0.040 * H, toe: footEnd[2] * o.toeLength, halfWidth: 0.045 * (H / 1.7), ankleHeight: -footEnd[1] };
+  const sole = { heel: -0.040 * H, toe: footEnd[2] * (o.toes ? o.toes.tip : o.toeLength), halfWidth: 0.045 * (H / 1.7), ankleHeight: -footEnd[1] };
   skel.segments.forEach((seg, i) => {
     const p = wp.positions[i]!;
     const q = wp.rotations[i]!;

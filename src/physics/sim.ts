@@ -57,8 +57,7 @@ export class HumanoidSim {
   private readonly raw: RAPIER_NS.World['impulseJoints']['raw'];
   private readonly axes: number[];
   private readonly ground: RAPIER_NS.Collider;
-  /** Colliders of the left foot (its toe too) and of the right foot. */
-  private readonly feet: RAPIER_NS.Collider[][];
+  private readonly feet: RAPIER_NS.Collider[];
   steps = 0;
 
   private constructor(readonly R: Rapier, readonly layout: HumanoidLayout, world: RAPIER_NS.World) {
@@ -70,7 +69,7 @@ export class HumanoidSim {
     this.raw = world.impulseJoints.raw;
     this.axes = [R.JointAxis.AngX, R.JointAxis.AngY, R.JointAxis.AngZ];
     this.ground = world.getCollider(layout.groundCollider);
-    this.feet = layout.footColliders.map((h, i) => [h, ...(layout.toes ? [layout.toes.colliders[i]!] : [])].map((c) => world.getCollider(c)));
+    this.feet = layout.footColliders.map((h) => world.getCollider(h));
   }
 
   /** Restores a snapshot (bit-identical state, contact warm-starts included). Call free() after. */
@@ -177,15 +176,17 @@ export class HumanoidSim {
     return null;
   }
 
-  /** Left / right foot touching the ground (a contact point within 5 mm). */
+  /**
+   * Left / right foot touching the ground (a contact point of its sole box within 5 mm). A toe
+   * touching alone does not make its foot stand: the balance layer would push through a foot in
+   * swing (counting toes: walk skating 1.7 → 7.5 %, docs/notebook/physics-controller.md).
+   */
   footContacts(): [boolean, boolean] {
     const out: [boolean, boolean] = [false, false];
-    this.feet.forEach((colliders, i) => {
-      for (const f of colliders) {
-        this.world.contactPair(this.ground, f, (m) => {
-          for (let c = 0; c < m.numContacts(); c++) if (m.contactDist(c) < 0.005) { out[i] = true; break; }
-        });
-      }
+    this.feet.forEach((f, i) => {
+      this.world.contactPair(this.ground, f, (m) => {
+        for (let c = 0; c < m.numContacts(); c++) if (m.contactDist(c) < 0.005) { out[i] = true; break; }
+      });
     });
     return out;
   }

@@ -39,7 +39,7 @@ export interface BalanceReferenceOptions {
   blend: number;
 }
 
-export const BALANCE_REFERENCE_DEFAULTS: BalanceReferenceOptions = { margin: 0.8, sigmaSeconds: 0.25, rounds: 8, minSigmaShare: 0, staticSpeed: 0.5, maxShift: 0.4, blend: 3, ...(process.env.BAL_OPTS ? JSON.parse(process.env.BAL_OPTS) : {}) };
+export const BALANCE_REFERENCE_DEFAULTS: BalanceReferenceOptions = { margin: 0.8, sigmaSeconds: 0.25, rounds: 8, minSigmaShare: 0, staticSpeed: 0.5, maxShift: 0.4, blend: 3 };
 
 /** Whole-body centre of mass of a pose with the simulated segment masses. */
 export function centreOfMass(skel: Skeleton, w: WorldPose, masses: readonly number[]): Vec3 {

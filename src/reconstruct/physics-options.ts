@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Skeleton } from '../body/skeleton.ts';
 import { UserError } from '../errors.ts';
-import { PHYSICS_DEFAULTS, type PhysicsOptions } from '../physics/humanoid.ts';
+import { PHYSICS_DEFAULTS, TOE_DEFAULTS, type PhysicsOptions } from '../physics/humanoid.ts';
 import type { RootGains } from '../physics/rollout.ts';
 import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
 import { CONTROLLER_DEFAULTS, type ControllerOptions as BodyController } from '../physics/controller.ts';
@@ -194,7 +194,8 @@ export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
     leadSeconds: 0,
     smoothing: 2,
     spline: true,
-    humanoid: {} as Partial<PhysicsOptions>,
+    // Toe segments: lower acceleration error on every bench clip, squat and walk closer (docs/physics.md).
+    humanoid: { toes: TOE_DEFAULTS } as Partial<PhysicsOptions>,
     physical: PHYSICAL_DEFAULTS,
   },
   windows: { size: 10, knots: 2, continuous: true, lookahead: 10, lookaheadWeight: 1 },
@@ -218,7 +219,7 @@ export const FULLY_PHYSICAL: PhysicsStageOptions = {
  * with stiffer knees (docs/notebook/physics-stage.md), rewinds and resets. Not physical: an option to compare.
  */
 export const PUPPET: PhysicsStageOptions = {
-  controller: { rootPd: ROOT_PD, physical: null, gainScale: 1.5, humanoid: { stiffness: { knee: 6000 } } as Partial<PhysicsOptions> },
+  controller: { rootPd: ROOT_PD, physical: null, gainScale: 1.5, humanoid: { toes: null, stiffness: { knee: 6000 } } as Partial<PhysicsOptions> },
   recovery: { rewind: true, reset: true, restartShift: true },
 };
 

@@ -6,7 +6,7 @@ import { TOE_DEFAULTS } from '../../src/physics/humanoid.ts';
 import { trackPhysically } from '../../src/physics/tracking.ts';
 
 const skel = createSkeleton();
-const toes = { ...TOE_DEFAULTS, stiffness: 1000 };
+const toes = TOE_DEFAULTS;
 
 describe('toe segments', () => {
   it('take their mass from the feet, and the ground force on them counts for their foot', async () => {
