@@ -61,8 +61,8 @@ export const MOTION_BENCH_DEFAULTS: Omit<MotionBenchOptions, 'workDir' | 'log'> 
     { label: 'lbfgs', name: 'lbfgs' },
     { label: 'adafac-mlp', name: 'adafac-mlp', checkpoint: 'models/adafac-mlp-bench.json' },
   ],
-  kinematic: { windowsPerClip: 4, budget: 100, adamLearningRates: [0.05, 0.1, 0.2, 0.5, 1], tuneWindows: 6 },
-  physics: { variants: [16], windowsPerSlice: 1, seconds: 1, budget: 25, adamLearningRates: [0.3, 1, 3], tuneWindows: 1, tuneBudget: 20 },
+  kinematic: { windowsPerClip: 4, budget: 100, adamLearningRates: [0.2, 0.5, 1, 2, 5], tuneWindows: 6 },
+  physics: { variants: [16], windowsPerSlice: 1, seconds: 1, budget: 25, adamLearningRates: [1, 3, 10, 30], tuneWindows: 1, tuneBudget: 20 },
   stage: { clip: 'cmu_22_14_squat.bvh', variant: 16, seconds: 1.5, physicsIterations: 8 },
 };
 
