@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --work DIR --out FILE --write-noise-model FILE]`:
+ * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras --work DIR --out FILE --write-noise-model FILE]`:
  * the real-video benchmark of src/reconstruct/real-bench.ts on ../shared/data/multiview/pose2sim_multiperson.
  * Prints the tables of docs/real-video.md; detections are cached in ~/.cache/optimus-motion/real-bench.
  */
@@ -30,6 +30,7 @@ const reports = await benchReal({
   people: arg('people', REAL_BENCH_DEFAULTS.people.join(',')).split(','),
   physics: flag('physics'),
   trueFocal: !flag('no-true-focal'),
+  refineCameras: flag('refine-cameras'),
   writeNoiseModel: arg('write-noise-model', '') || undefined,
   detection: { personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice, sides: !flag('no-sides') },
   command: `npm run bench:real -- ${process.argv.slice(2).join(' ')}`.trim(),
