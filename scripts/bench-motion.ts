@@ -1,6 +1,7 @@
 /**
  * `npm run bench:motion [-- --kinematic-windows N --kinematic-evals N --physics-variants 16,17 --physics-windows N
- *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-iterations N --work DIR --quick]`:
+ *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-iterations N --work DIR
+ *   --contenders optimus-bench,adam,… --print-only --quick]`:
  * Optimus-motion (models/optimus-motion.json, trained on kinematic windows), Optimus-bench, Adam (learning rate tuned on training-clip
  * windows), L-BFGS and the adafac MLP on reconstruction windows of the EVALUATION clips
  * (src/reconstruct/window-tasks.ts: CMU subjects 7 and 22, never trained on), kinematic and physics
@@ -8,8 +9,8 @@
  * rollouts and wall time to reach Adam's final loss; then both stages on one evaluation slice with each
  * optimizer, scored against the truth (MPJPE, PA-MPJPE, foot skating, residual, falls).
  * Writes data/bench/motion.{md,json}, data/bench/motion-kinematic.svg, motion-physics.svg and the
- * bench:motion section of docs/optimus.md. The default run takes ~10 min on 2 cores; `--quick` is a
- * smoke run of a minute. Needs ../shared/data/mocap.
+ * bench:motion section of docs/optimus.md (`--print-only`: prints, writes nothing). The default run takes
+ * ~10 min on 2 cores; `--quick` is a smoke run of a minute. Needs ../shared/data/mocap.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +45,8 @@ const command = `npm run bench:motion${process.argv.length > 2 ? ` -- ${process.
 const started = Date.now();
 const result = await benchMotion({
   contenders: d.contenders.map((c) => ({ ...c, ...(c.checkpoint ? { checkpoint: resolve(root, c.checkpoint) } : {}) }))
-    .filter((c) => !c.checkpoint || existsSync(c.checkpoint) || (console.log(`skipping ${c.label}: ${c.checkpoint} not found`), false)),
+    .filter((c) => !c.checkpoint || existsSync(c.checkpoint) || (console.log(`skipping ${c.label}: ${c.checkpoint} not found`), false))
+    .filter((c) => !arg('contenders', '') || arg('contenders', '').split(',').includes(c.label)),
   workDir: arg('work', '') || mkdtempSync(join(tmpdir(), 'om-motion-')),
   kinematic: { ...d.kinematic, windowsPerClip: num('kinematic-windows', quick ? 1 : d.kinematic.windowsPerClip), budget: num('kinematic-evals', quick ? 25 : d.kinematic.budget), tuneWindows: quick ? 1 : d.kinematic.tuneWindows },
   physics,
@@ -53,7 +55,7 @@ const result = await benchMotion({
 });
 const markdown = motionMarkdown(result, command) + `\nWall time ${((Date.now() - started) / 60000).toFixed(1)} min.\n`;
 console.log(markdown);
-if (!quick) {
+if (!quick && !flag('print-only')) {
   writeJsonAtomic(join(root, 'data/bench/motion.json'), result, 1);
   writeFileAtomic(join(root, 'data/bench/motion.md'), markdown);
   writeFileAtomic(join(root, 'data/bench/motion-kinematic.svg'), motionSvg(result.kinematic));
