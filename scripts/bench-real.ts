@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras --work DIR --out FILE --write-noise-model FILE]`:
+ * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras --model lite|full|heavy --work DIR --out FILE --write-noise-model FILE]`:
  * the real-video benchmark of src/reconstruct/real-bench.ts on ../shared/data/multiview/pose2sim_multiperson.
  * Prints the tables of docs/real-video.md; detections are cached in ~/.cache/optimus-motion/real-bench.
  */
@@ -12,6 +12,7 @@ import { arg, flag, helpIfAsked } from './args.ts';
 import { benchReal, REAL_BENCH_DEFAULTS } from '../src/reconstruct/real-bench.ts';
 import { DETECTION_DEFAULTS } from '../src/eval/real-detections.ts';
 import type { PersonDetectorChoice } from '../src/ingest/person-detectors.ts';
+import type { LandmarkModel } from '../src/ingest/models.ts';
 import { realBenchTables } from '../src/reconstruct/real-bench-table.ts';
 
 helpIfAsked(import.meta.url);
@@ -32,7 +33,7 @@ const reports = await benchReal({
   trueFocal: !flag('no-true-focal'),
   refineCameras: flag('refine-cameras'),
   writeNoiseModel: arg('write-noise-model', '') || undefined,
-  detection: { personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice, sides: !flag('no-sides') },
+  detection: { model: arg('model', DETECTION_DEFAULTS.model) as LandmarkModel, personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice, sides: !flag('no-sides') },
   command: `npm run bench:real -- ${process.argv.slice(2).join(' ')}`.trim(),
   log: (l) => console.log(l),
 });
