@@ -10,8 +10,8 @@ import { sharedDataPath } from '../helpers/shared-data.ts';
 import { ffmpeg, tempDir } from './fixtures.ts';
 
 const video = sharedDataPath('video', 'pose_squats.mp4');
-const modelsReady = verifyCache(defaultModelCacheDir(), readManifest(), ['full']).length === 0;
-if (!modelsReady) console.warn(`[skip] BlazePose weights not cached in ${defaultModelCacheDir()}: run npm run fetch-models; detection tests are skipped`);
+const modelsReady = verifyCache(defaultModelCacheDir(), readManifest(), ['full', 'movenet']).length === 0;
+if (!modelsReady) console.warn(`[skip] pose weights (BlazePose full, MoveNet) not cached in ${defaultModelCacheDir()}: run npm run fetch-models; detection tests are skipped`);
 const canRun = Boolean(video) && modelsReady;
 
 type P3 = [number, number, number];

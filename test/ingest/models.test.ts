@@ -33,9 +33,9 @@ describe('model manifest and cache', () => {
     await expect(ensureModels('lite', { cacheDir: tmp.dir, manifest, fetch: false })).rejects.toThrow(/lite\.bin sha256 mismatch.*npm run fetch-models/);
   });
 
-  it('the shipped manifest lists the detector and the three landmark models with sha256', () => {
+  it('the shipped manifest lists the detector, the three landmark models and the body detector with sha256', () => {
     const m = readManifest();
-    for (const model of ['detector', 'lite', 'full', 'heavy']) {
+    for (const model of ['detector', 'lite', 'full', 'heavy', 'movenet']) {
       for (const f of m.models[model]!) expect(m.files[f]!.sha256).toMatch(/^[0-9a-f]{64}$/);
     }
   });

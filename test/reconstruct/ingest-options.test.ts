@@ -7,7 +7,7 @@ import { defaultFocalPx } from '../../src/ingest/intrinsics.ts';
 import { reconstruct } from '../../src/reconstruct/pipeline.ts';
 import { makeTestsrc, tempDir } from '../ingest/fixtures.ts';
 
-const modelsReady = verifyCache(defaultModelCacheDir(), readManifest(), ['full']).length === 0;
+const modelsReady = verifyCache(defaultModelCacheDir(), readManifest(), ['full', 'movenet']).length === 0;
 if (!modelsReady) console.warn(`[skip] BlazePose weights not cached in ${defaultModelCacheDir()}: run npm run fetch-models; reconstruct-from-video tests are skipped`);
 
 /** `reconstruct VIDEO` passes the detection options on to ingest (a test pattern: nobody to reconstruct, but ingest runs). */
