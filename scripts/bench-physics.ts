@@ -7,7 +7,7 @@
  * smaller rollout batches), --seconds N (first N s of each clip), --clip TEXT (only clips whose
  * file name contains TEXT; skips the speed benchmarks), --workers N (2), --rollouts-only (speed
  * only), --pd (also the old pure-PD and residual-root tracking rows), --foot-lock (retarget with
- * foot locking), --rollouts N, --repeats N (rollout speed batches). Thin wrapper: the
+ * foot locking), --toes (the humanoid with toe segments, as the physics stage has it), --rollouts N, --repeats N (rollout speed batches). Thin wrapper: the
  * measurements live in src/physics/bench.ts.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import {
   benchPhysicalTracking, benchRollouts, benchStep, benchTracking, type PhysicalTrackingRow, type TrackingBenchRow,
 } from '../src/physics/bench.ts';
 import { createSyncRolloutPool } from '../src/physics/pool.ts';
+import { TOE_DEFAULTS } from '../src/physics/humanoid.ts';
 import { writeJsonAtomic } from '../src/formats/io.ts';
 import { helpIfAsked } from './args.ts';
 
@@ -33,6 +34,7 @@ const jsonPath = value('--json');
 const quick = flag('--quick');
 const clipFilter = value('--clip');
 const footLock = flag('--foot-lock');
+const toes = flag('--toes');
 const rolloutsOnly = flag('--rollouts-only');
 const seconds = numberArg('--seconds', quick ? 3 : 0) || undefined;
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -94,7 +96,7 @@ console.log(`\nfully physical tracking from the truth (no external force; load b
 console.log(`${'clip'.padEnd(46)} ${'length'.padStart(7)} ${'tracked'.padStart(8)} ${'MPJPE'.padStart(7)} residual restarts falls  compute/video s`);
 try {
   for (const m of motions) {
-    const r = await benchPhysicalTracking(m.name, m.skeleton, m.poses, m.fps, {}, pool);
+    const r = await benchPhysicalTracking(m.name, m.skeleton, m.poses, m.fps, toes ? { physics: { toes: TOE_DEFAULTS } } : {}, pool);
     physical.push(r);
     console.log(`${r.name.padEnd(46)} ${r.seconds.toFixed(2).padStart(6)}s ${r.trackedSeconds.toFixed(2).padStart(7)}s ${r.mpjpe.toFixed(1).padStart(6)}  ` +
       `${r.residualPct.toFixed(1).padStart(6)} % ${String(r.restarts).padStart(8)} ${String(r.falls).padStart(5)}  ${r.computePerSecond.toFixed(1).padStart(6)} s/s  (load ${loadavg()})`);
