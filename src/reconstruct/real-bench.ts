@@ -35,6 +35,8 @@ export interface RealBenchOptions {
   /** Refine each camera's principal point from the people before triangulating (eval/multiview-refine.ts). */
   refineCameras?: boolean;
   detection?: DetectionOptions;
+  /** Build the truth from other detections than the ones scored (e.g. another landmark model); default: the same. */
+  truthDetection?: DetectionOptions;
   /** Measure the detector's noise model against the truth (every person, every view) and write it here. */
   writeNoiseModel?: string;
   /** The command line recorded in the noise model's provenance. */
@@ -114,13 +116,17 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
   const candidates = [];
   for (const v of videos) candidates.push(await detectCandidates(v, o.detection));
   const views = candidates.map((c) => ({ tracks: c.map((t) => t.keypoints) }));
+  // The truth's own detections; scored views then take, frame by frame, the track nearest the truth's projection.
+  const truthViews = [];
+  if (o.truthDetection) for (const v of videos) truthViews.push({ tracks: (await detectCandidates(v, o.truthDetection)).map((t) => t.keypoints) });
+  const separate = truthViews.length > 0;
   let cams = calibrated;
   if (o.refineCameras) {
-    const refined = refinePrincipalPoints(calibrated, views);
+    const refined = refinePrincipalPoints(calibrated, separate ? truthViews : views);
     cams = refined.cams;
     log(`principal points refined from the people (px): ${cams.map((c, v) => `${c.name} ${refined.shiftPx[v]!.map((d) => d.toFixed(1)).join(', ')}`).join('; ')}`);
   }
-  const truths = nameByFirstCamera(buildMultiviewTruth(cams, views), cams);
+  const truths = nameByFirstCamera(buildMultiviewTruth(cams, separate ? truthViews : views), cams);
   if (o.writeNoiseModel) {
     const samples = truths.flatMap(([, truth]) => cams.map((cam, v) => noiseSample(truth, views[v]!.tracks, cam, v)));
     const model = measureNoiseModel(samples, {
@@ -141,12 +147,12 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
     log(`${name}: ${report.views.map((v) => `${v.view} ${v.matched} frames, ${v.medianPx.toFixed(1)} px${v.missing.length ? `, missing in ${v.missing.length}` : ''}${v.trackSwitches ? `, ${v.trackSwitches} track switches` : ''}`).join('; ')}`);
     for (let v = 0; v < cams.length; v++) {
       const q = report.views[v]!;
-      q.sighted = personKeypoints(truth, views[v]!.tracks, v, cams[v]!, o.sightedPx).frames.filter((f) => f.keypoints).length;
+      q.sighted = personKeypoints(truth, views[v]!.tracks, v, cams[v]!, o.sightedPx, separate).frames.filter((f) => f.keypoints).length;
       if (q.sighted < o.minMatchedPct / 100 * report.frames) {
         log(`${name} ${q.view}: not scored, the detector found this person in ${q.sighted} of ${report.frames} frames`);
         continue;
       }
-      const run = await runView(o, name, truth, views[v]!.tracks, cams[v]!, v);
+      const run = await runView(o, name, truth, views[v]!.tracks, cams[v]!, v, separate);
       report.runs.push(run);
       log(`${name} ${cams[v]!.name}: PA-MPJPE BlazePose ${run.blazepose.paMpjpe.toFixed(0)} mm, kinematic ${run.kinematic.paMpjpe.toFixed(0)} mm, WA ${run.kinematic.waMpjpe?.toFixed(0)} mm`);
     }
@@ -201,8 +207,8 @@ function describeTruth(name: string, truth: PersonTruth, cams: CalibratedCamera[
 }
 
 /** One view as a user would run it: this person's detections only, default intrinsics, then scored. */
-async function runView(o: RealBenchOptions & typeof REAL_BENCH_DEFAULTS, name: string, truth: PersonTruth, tracks: KeypointsFile[], cam: CalibratedCamera, view: number): Promise<ViewRun> {
-  const kp = personKeypoints(truth, tracks, view, cam, o.sightedPx);
+async function runView(o: RealBenchOptions & typeof REAL_BENCH_DEFAULTS, name: string, truth: PersonTruth, tracks: KeypointsFile[], cam: CalibratedCamera, view: number, nearestOnly: boolean): Promise<ViewRun> {
+  const kp = personKeypoints(truth, tracks, view, cam, o.sightedPx, nearestOnly);
   const dir = resolve(o.workDir, `${name}-${cam.name}`);
   mkdirSync(dir, { recursive: true });
   const kpPath = join(dir, 'keypoints.json');
@@ -257,12 +263,12 @@ function noiseSample(truth: PersonTruth, tracks: KeypointsFile[], cam: Calibrate
  * The person's keypoints in one view, frame by frame from whichever candidate track was associated
  * with them, or, where the truth left this view out, the track nearest the truth's projection.
  */
-function personKeypoints(truth: PersonTruth, tracks: KeypointsFile[], v: number, cam: CalibratedCamera, sightedPx: number): KeypointsFile {
+function personKeypoints(truth: PersonTruth, tracks: KeypointsFile[], v: number, cam: CalibratedCamera, sightedPx: number, nearestOnly = false): KeypointsFile {
   const base = tracks[0]!;
   // The intrinsics a user gets today without --focal (the cached detections may predate them).
   const { camera, from } = cameraIntrinsics(base.source.width, base.source.height, {});
   const frames = truth.assignments.map((a, f) => {
-    const k = a.track[v] ?? nearestTrack(truth.frames[f] ?? null, tracks, f, cam, sightedPx);
+    const k = (nearestOnly ? null : a.track[v]) ?? nearestTrack(truth.frames[f] ?? null, tracks, f, cam, sightedPx);
     const src = k == null ? null : tracks[k]!.frames[f]!;
     return { index: base.frames[f]!.index, time: base.frames[f]!.time, keypoints: src?.keypoints ?? null, world: src?.world ?? null };
   });
