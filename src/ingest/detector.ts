@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as PoseDetection from '@tensorflow-models/pose-detection';
 import { UserError } from '../errors.ts';
 import { initBackend, tf, type BackendName } from '../optimus/backend.ts';
-import { BodyDetector, bodyToAlignment, type AlignmentDetection } from './body-detector.ts';
+import { BodyDetector, bodyToAlignment, type AlignmentDetection, type BodyPerson } from './body-detector.ts';
 import type { Frame } from './frames.ts';
 import { fileModelHandler } from './io-handler.ts';
 import { BODY_DETECTOR_MODEL, ensureModels, modelJsonPath, readManifest, type EnsureOptions, type LandmarkModel } from './models.ts';
@@ -112,6 +112,8 @@ export class PoseDetector {
   private roi: Roi | null = null;
   private readonly cropFilter = new OneEuroFilter(DETECTOR_DEFAULTS.cropSmoothing);
   private lastVoteMs = -Infinity;
+  /** The body detector's people in the current frame when choosePerson already ran it (the vote reuses them). */
+  private frameBodies: BodyPerson[] | null = null;
 
   private constructor(
     private readonly inner: PoseDetection.PoseDetector,
@@ -176,6 +178,7 @@ export class PoseDetector {
     const pixels = this.scratch;
     pixels.set(frame.data);
     const input = tf.tensor3d(pixels, [frame.height, frame.width, 3], 'float32');
+    this.frameBodies = null;
     try {
       const size = { width: frame.width, height: frame.height };
       let pose = this.options.tracking && this.roi ? await this.landmarks(this.roi, input, size, timestampMs) : null;
@@ -187,7 +190,7 @@ export class PoseDetector {
         if (chosen) pose = await this.landmarks(chosen, input, size, timestampMs);
       }
       if (pose && this.body && this.options.sideVotes && !(timestampMs - this.lastVoteMs < DETECTOR_DEFAULTS.voteIntervalMs - 1e-6)) {
-        pose.sideVote = bodyVote(pose.keypoints, await this.body.detect(input));
+        pose.sideVote = bodyVote(pose.keypoints, this.frameBodies ?? await this.body.detect(input));
         this.lastVoteMs = timestampMs;
       }
       return pose;
@@ -241,7 +244,8 @@ export class PoseDetector {
     }
     const bodies: Candidate[] = [];
     if (this.body) {
-      for (const b of await this.body.detect(input)) {
+      this.frameBodies = await this.body.detect(input);
+      for (const b of this.frameBodies) {
         const d = bodyToAlignment(b, frame.width, frame.height);
         if (d) bodies.push(candidate(d, frame));
       }
