@@ -8,6 +8,7 @@ import { median } from '../optimus/bench/summary.ts';
 import { connect } from './connection.ts';
 import { processCpuSeconds } from './cpu.ts';
 import { findInputs } from './inputs.ts';
+import { longestFirst } from './order.ts';
 import { CLIP_DEFAULTS, makeJob, type ClipOptions } from './job.ts';
 import { runLocalBatch } from './local.ts';
 import { submitJobs, waitForJobs } from './queue.ts';
@@ -20,9 +21,10 @@ import { startLocalRedis, type LocalRedis } from './redis-server.ts';
  * undisturbed local batch (timings aside). Workers are real `optimus-motion worker` processes.
  */
 export interface BatchBenchOptions {
-  /** BVH clips made into synthetic keypoints, `seconds` of each. */
+  /** BVH clips made into synthetic keypoints, one clip per length in `seconds` (and per copy). */
   clips: string[];
-  seconds: number;
+  /** Clip lengths, s: several make a batch of unequal clips, as a user's folder is. */
+  seconds: number[];
   /** Physics iterations per window (small: the queue is measured, not the optimizer). */
   iterations: number;
   /** Speed runs of each worker count (the median is reported). */
@@ -31,10 +33,12 @@ export interface BatchBenchOptions {
   copies: number;
   /** Only the speed runs (no kill -9 and Redis restart). */
   speedOnly: boolean;
+  /** Also time 2 workers with the clips queued in path order instead of longest first. */
+  compareOrder: boolean;
   log: (line: string) => void;
 }
 
-export const BATCH_BENCH_DEFAULTS = { seconds: 1, iterations: 1, repeats: 1, copies: 3, speedOnly: false };
+export const BATCH_BENCH_DEFAULTS = { seconds: [1], iterations: 1, repeats: 1, copies: 3, speedOnly: false, compareOrder: false };
 
 /** One timed run of the batch on the queue. */
 export interface SpeedRun {
@@ -60,13 +64,15 @@ export interface FaultRun {
 export interface BatchBenchResult {
   clips: string[];
   copies: number;
-  seconds: number;
+  seconds: number[];
   iterations: number;
   localSeconds: number;
   /** `worker --concurrency 1 --workers 1`: one physics thread (run inline) per clip. */
   oneWorker: SpeedRun[];
   /** Two such workers. */
   twoWorkers: SpeedRun[];
+  /** Two such workers, clips queued in path order (with `compareOrder`; else empty). */
+  twoWorkersPathOrder: SpeedRun[];
   /** One worker, one clip at a time, two physics threads: the other way to split two cores. */
   oneWorkerTwoThreads: SpeedRun[];
   speedup: number;
@@ -92,9 +98,14 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
   const redis = await startLocalRedis();
   try {
     for (const clip of o.clips) {
-      for (let seed = 0; seed < o.copies; seed++) synthToDirectory(clip, join(dir, 'in', `${basename(clip, '.bvh')}${seed ? `-${seed}` : ''}`), { seconds: o.seconds, seed });
+      for (const seconds of o.seconds) {
+        const name = `${basename(clip, '.bvh')}${o.seconds.length > 1 ? `-${seconds}s` : ''}`;
+        for (let seed = 0; seed < o.copies; seed++) synthToDirectory(clip, join(dir, 'in', `${name}${seed ? `-${seed}` : ''}`), { seconds, seed });
+      }
     }
-    const inputs = findInputs([join(dir, 'in')], join(dir, 'out'));
+    // Queued as `batch` queues them (longest first); path order only for the comparison.
+    const pathOrder = findInputs([join(dir, 'in')], join(dir, 'out'));
+    const inputs = await longestFirst(pathOrder);
     const clip: ClipOptions = { ...CLIP_DEFAULTS, iterations: o.iterations, exports: [], checkSheet: false, workers: 1 };
     const load: BatchBenchResult['load'] = {};
     const phase = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
@@ -108,7 +119,7 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
     const localSeconds = await phase('local', () => timed(() => runLocalBatch(inputs, reference, clip, { concurrency: 2 })));
     o.log(`local batch (2 at a time, 1 physics thread each): ${localSeconds.toFixed(1)} s`);
 
-    const queueRun = async (name: string, workers: number, physicsThreads: number, disturb?: (procs: WorkerProc[], out: string) => Promise<void>) => {
+    const queueRun = async (name: string, workers: number, physicsThreads: number, disturb?: (procs: WorkerProc[], out: string) => Promise<void>, queued = inputs) => {
       const out = join(dir, name);
       mkdirSync(out, { recursive: true });
       const conn = connect(redis.url, () => {});
@@ -119,7 +130,7 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
         await until(() => procs.every((p) => /waiting for clips/.test(p.log())));
         const cpuAtStart = procs.reduce((t, p) => t + (processCpuSeconds(p.proc.pid!) ?? 0), 0);
         const started = Date.now();
-        await submitJobs(conn, out, inputs.map((i) => makeJob(i, out, clip)), { queue: name });
+        await submitJobs(conn, out, queued.map((i) => makeJob(i, out, clip)), { queue: name });
         const disturbed = disturb?.(procs, out);
         const s = await waitForJobs(conn, name, undefined, () => {}, 250);
         const seconds = (Date.now() - started) / 1000;
@@ -135,8 +146,8 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
         conn.disconnect();
       }
     };
-    const speedRun = async (name: string, label: string, workers: number, physicsThreads: number): Promise<SpeedRun> => {
-      const r = await phase(name, () => queueRun(name, workers, physicsThreads));
+    const speedRun = async (name: string, label: string, workers: number, physicsThreads: number, queued = inputs): Promise<SpeedRun> => {
+      const r = await phase(name, () => queueRun(name, workers, physicsThreads, undefined, queued));
       if (r.identical !== inputs.length) o.log(`WARNING ${label}: only ${r.identical} of ${inputs.length} motion.json identical to the local batch`);
       o.log(`${label}: ${r.seconds.toFixed(1)} s wall, ${r.cpuSeconds.toFixed(1)} s CPU (clip threads ${r.clipThreadCpuSeconds.toFixed(1)} s), ` +
         `${r.coresPerWorker.toFixed(2)} cores per worker, ${r.cpuPerClipCpu.toFixed(2)} s CPU per clip-thread second, load ${load[name]!.map((l) => l.toFixed(2)).join('→')}`);
@@ -146,16 +157,18 @@ export async function runBatchBench(options: Partial<BatchBenchOptions> & { clip
     const oneWorker: SpeedRun[] = [];
     const twoWorkers: SpeedRun[] = [];
     const oneWorkerTwoThreads: SpeedRun[] = [];
+    const twoWorkersPathOrder: SpeedRun[] = [];
     for (let r = 0; r < o.repeats; r++) {
       oneWorker.push(await speedRun(`one-worker-${r}`, '1 worker × 1 physics thread', 1, 1));
       twoWorkers.push(await speedRun(`two-workers-${r}`, '2 workers × 1 physics thread', 2, 1));
+      if (o.compareOrder) twoWorkersPathOrder.push(await speedRun(`two-workers-path-order-${r}`, '2 workers × 1 physics thread, path order', 2, 1, pathOrder));
       oneWorkerTwoThreads.push(await speedRun(`one-worker-two-threads-${r}`, '1 worker × 2 physics threads', 1, 2));
     }
     const wall = (runs: SpeedRun[]) => median(runs.map((x) => x.seconds));
     const speedup = wall(oneWorker) / wall(twoWorkers);
     const splitSpeedup = wall(oneWorkerTwoThreads) / wall(twoWorkers);
     const speedupBound = median(oneWorker.map((x) => x.clipThreadCpuSeconds)) / (median(twoWorkers.map((x) => x.cpuSeconds)) / 2);
-    const result = { clips: o.clips.map((c) => basename(c)), copies: o.copies, seconds: o.seconds, iterations: o.iterations, localSeconds, oneWorker, twoWorkers, oneWorkerTwoThreads, speedup, splitSpeedup, speedupBound };
+    const result = { clips: o.clips.map((c) => basename(c)), copies: o.copies, seconds: o.seconds, iterations: o.iterations, localSeconds, oneWorker, twoWorkers, twoWorkersPathOrder, oneWorkerTwoThreads, speedup, splitSpeedup, speedupBound };
     if (o.speedOnly) return { ...result, kill: null, restart: null, load };
 
     // kill -9 one of two workers once it holds a clip past its first checkpoint; a third takes over.

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { writeIndex } from '../../batch/batch-index.ts';
 import { defaultConcurrency, physicsThreads } from '../../batch/cores.ts';
 import { findInputs } from '../../batch/inputs.ts';
+import { longestFirst } from '../../batch/order.ts';
 import { CLIP_DEFAULTS, jobId, makeJob, type ClipOptions } from '../../batch/job.ts';
 import { runLocalBatch, type BatchEvent } from '../../batch/local.ts';
 import { ensureWritableOut } from '../../batch/out-dir.ts';
@@ -49,7 +50,7 @@ export function registerBatch(program: Command): void {
       if (flags.height !== undefined && !(flags.height > 0.5 && flags.height < 2.5)) throw new UserError(`--height must be between 0.5 and 2.5 metres, got ${flags.height}`);
       if (flags.wait && !flags.redis) throw new UserError('--wait needs --redis (a local batch always waits)');
       const out = resolve(flags.out);
-      const inputs = findInputs(paths, out);
+      const inputs = await longestFirst(findInputs(paths, out));
       ensureWritableOut(out);
       const clip: ClipOptions = {
         physics: flags.physics, optimizer: flags.optimizer as ClipOptions['optimizer'], kinematicOptimizer: flags.kinematicOptimizer as ClipOptions['optimizer'],
