@@ -4,6 +4,7 @@ import { LANDMARK_COUNT, LANDMARK_INDEX as L } from '../formats/landmarks.ts';
 import type { PinholeCamera } from '../geometry/camera.ts';
 import { quatToMatrix, type Vec3 } from '../geometry/quaternion.ts';
 import type { Objective } from '../optimus/types.ts';
+import { posePriorTerm, type PosePrior } from './kinematic-prior.ts';
 
 /**
  * The kinematic stage's objective for one window of frames, with its exact gradient
@@ -19,7 +20,11 @@ import type { Objective } from '../optimus/types.ts';
  *    including fixed frames before the window;
  *  - limits: squared excess over the joint limits;
  *  - ground: squared depth of the soles below y = 0;
- *  - pose: a small pull of the joint angles toward the rest pose (resolves ambiguity).
+ *  - contact: squared height of the soles of feet in stance (WindowData.stance) above their
+ *    flat-foot height over y = 0 (kinematic-contact.ts);
+ *  - pose: a small pull of the joint angles toward the rest pose (resolves ambiguity);
+ *  - posePrior: Mahalanobis distance of the joint angles under a Gaussian learned from mocap
+ *    (kinematic-prior.ts), per angle; needs LossContext.posePrior.
  */
 export interface KinematicWeights {
   reprojection: number;
@@ -28,7 +33,9 @@ export interface KinematicWeights {
   smooth: number;
   limits: number;
   ground: number;
+  contact: number;
   pose: number;
+  posePrior: number;
 }
 
 export const KINEMATIC_WEIGHTS: KinematicWeights = {
@@ -38,7 +45,11 @@ export const KINEMATIC_WEIGHTS: KinematicWeights = {
   smooth: 0.5,
   limits: 10,
   ground: 10,
+  /** Off: on bench:real it lowers the soles in stance but moves PA-MPJPE by −5 to +7 mm (docs/notebook/real-video.md). */
+  contact: 0,
   pose: 1e-6,
+  /** bench:real mean kinematic PA-MPJPE man 113.5 → 106.5 mm, woman 70.8 → 63.4 mm at 2e-3 (1e-3 … 3e-3 within 1 mm). */
+  posePrior: 2e-3,
 };
 
 /** Geman–McClure scale (metres at the subject's depth): errors beyond ~10 cm saturate. */
@@ -62,6 +73,10 @@ export interface WindowData {
    * accelerations, so a fast swing the detector sees is not smoothed away; null: none (zero).
    */
   accelTarget?: Float32Array | null;
+  /** Per frame [left, right] stance weight (W·2) for the contact term, or null. */
+  stance?: Float32Array | null;
+  /** Height above the ground of each SOLE_LANDMARKS entry on a flat foot (m). */
+  soleRest?: readonly number[];
 }
 
 export interface LossContext {
@@ -78,6 +93,8 @@ export interface LossContext {
    * past the hip's abduction bound and 0.2 rad past the knee's (CMU 22_14).
    */
   limitMargin?: number;
+  /** The learned pose prior the posePrior term reads (null or absent: the term is off). */
+  posePrior?: PosePrior | null;
 }
 
 /** Default of LossContext.limitMargin. */
@@ -119,6 +136,7 @@ interface WindowTerms {
   /** Robust scale squared, in normalised image units. */
   s2: number;
   depth2: number;
+  posePrior: PosePrior | null;
 }
 
 function normalizedWeights(d: { points: Float32Array; weight: Float32Array } | null): WeightedPoints {
@@ -145,6 +163,7 @@ function windowTerms(ctx: LossContext, data: WindowData): WindowTerms {
     accel: data.accelTarget ? cameraToWorldAxes(data.accelTarget, M) : null,
     s2: (ROBUST_SCALE / ctx.depth) ** 2,
     depth2: ctx.depth * ctx.depth,
+    posePrior: w.posePrior > 0 && ctx.posePrior ? ctx.posePrior : null,
   };
 }
 
@@ -198,9 +217,11 @@ function evaluateTerms(t: WindowTerms, fk: FkGrad, x: ArrayLike<number>, grad: F
   const target3d = target3dTerm(t, lm, gLm);
   const smooth = smoothTerm(t, lm, gLm);
   const ground = groundTerm(t, lm, gLm);
+  const contact = contactTerm(t, lm, gLm);
   const { limits, pose } = angleTerms(t, x, grad);
+  const posePrior = t.posePrior ? posePriorTerm(t.posePrior, x, t.W, t.P, 6, t.w.posePrior, grad) : 0;
   if (grad && gLm) fk.backward(gLm, grad);
-  return { reprojection, prior3d, target3d, smooth, limits, ground, pose };
+  return { reprojection, prior3d, target3d, smooth, limits, ground, contact, pose, posePrior };
 }
 
 /** Geman–McClure of the 2D error in normalised image units, reported in m² at `depth`. */
@@ -341,6 +362,28 @@ function groundTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null):
       value += (y * y) / (W * SOLE_LANDMARKS.length);
       if (gLm && wg > 0) gLm[q]! += (2 * wg * y) / (W * SOLE_LANDMARKS.length);
     }
+  }
+  return value;
+}
+
+/** Soles of feet in stance on the floor: each at its flat-foot height above y = 0. */
+function contactTerm(t: WindowTerms, lm: Float64Array, gLm: Float64Array | null): number {
+  const stance = t.data.stance;
+  if (!stance || !(t.w.contact > 0)) return 0;
+  const { W } = t;
+  const wc = t.w.contact;
+  const rest = t.data.soleRest ?? [0, 0, 0, 0];
+  const n = W * SOLE_LANDMARKS.length;
+  let value = 0;
+  for (let f = 0; f < W; f++) {
+    SOLE_LANDMARKS.forEach((l, k) => {
+      const w = stance[f * 2 + (k % 2)]!;
+      if (!(w > 0)) return;
+      const q = (f * LANDMARK_COUNT + l) * 3 + 1;
+      const e = lm[q]! - rest[k]!;
+      value += (w * e * e) / n;
+      if (gLm) gLm[q]! += (2 * wc * w * e) / n;
+    });
   }
   return value;
 }

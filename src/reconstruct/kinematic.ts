@@ -1,11 +1,13 @@
 import { FkGrad } from '../body/fk-grad.ts';
 import { landmarkPositions } from '../body/fk.ts';
-import { poseFromAngles, type Pose } from '../body/pose.ts';
+import { poseFromAngles, restPose, type Pose } from '../body/pose.ts';
 import { angleCount, angleOffsets, JOINT_INDEX } from '../body/skeleton.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX } from '../formats/landmarks.ts';
 import { quatConjugate, quatFromMatrix, quatFromRotationVector, quatMultiply as mulQ, quatRotate, quatToRotationVector as toRotVec, type Vec3 } from '../geometry/quaternion.ts';
 import { mixSeed } from '../random.ts';
-import { asObjective, KINEMATIC_WEIGHTS, LIMIT_MARGIN, paramsPerFrame, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
+import { detectStance } from './kinematic-contact.ts';
+import { asObjective, KINEMATIC_WEIGHTS, LIMIT_MARGIN, paramsPerFrame, SOLE_LANDMARKS, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
+import { defaultPosePrior, type PosePrior } from './kinematic-prior.ts';
 import type { Observations } from './observations.ts';
 import { stageOptimizer } from './optimizers.ts';
 import { runOptimizer } from './run-optimizer.ts';
@@ -40,6 +42,8 @@ export interface KinematicOptions {
   weights?: Partial<KinematicWeights>;
   /** Radians by which the joint limits of the loss are widened (kinematic-loss.ts LIMIT_MARGIN). */
   limitMargin?: number;
+  /** The learned pose prior of the posePrior weight; default: the shipped one (kinematic-prior.ts). */
+  posePrior?: PosePrior | null;
   seed?: number;
   /** Called after each window (for progress and checkpoints). */
   onWindow?: (state: KinematicCheckpoint, total: number) => void;
@@ -93,6 +97,8 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
   const T = obs.frameCount;
   const windows = makeWindows(T, o.windowSize, o.overlap);
   const fk = new FkGrad(skel);
+  const posePrior = weights.posePrior > 0 ? (options.posePrior !== undefined ? options.posePrior : defaultPosePrior()) : null;
+  const stance = weights.contact > 0 ? detectStance(obs, scene) : null;
   const state: KinematicCheckpoint = options.resume
     ? structuredClone(options.resume)
     : { nextWindow: 0, params: [], curves: [], evaluations: 0 };
@@ -101,8 +107,8 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
     const win = windows[wi]!;
     const x0 = initialParams(scene, state.params, win, P, D);
     const before = beforeLandmarks(skel, state.params, win.start);
-    const data = windowData(obs, scene, win, before);
-    const ctx = (w: KinematicWeights): LossContext => ({ skel, fk, camera: scene.camera, depth: scene.depth, weights: w, limitMargin: o.limitMargin });
+    const data = windowData(obs, scene, win, before, stance);
+    const ctx = (w: KinematicWeights): LossContext => ({ skel, fk, camera: scene.camera, depth: scene.depth, weights: w, limitMargin: o.limitMargin, posePrior });
     let x = x0;
     if (o.initIterations > 0 && data.target3d) {
       const initLoss = windowLoss(ctx({ ...weights, reprojection: 0.2 * weights.reprojection, prior3d: 0, target3d: 1 }), data);
@@ -317,7 +323,7 @@ function beforeLandmarks(skel: Scene['skel'], solved: number[][], start: number)
 }
 
 /** Observations of a window as the loss wants them. */
-export function windowData(obs: Observations, scene: Scene, win: FrameWindow, before: Float32Array | null): WindowData {
+export function windowData(obs: Observations, scene: Scene, win: FrameWindow, before: Float32Array | null, stance: ReadonlyArray<readonly [number, number]> | null = null): WindowData {
   const W = win.end - win.start;
   const N = LANDMARK_COUNT;
   const { fx, fy, cx, cy } = scene.camera;
@@ -342,7 +348,12 @@ export function windowData(obs: Observations, scene: Scene, win: FrameWindow, be
       target.weight[i * N + j] = obs.valid[t] ? Math.max(c, 0.05) : 0.05;
     }
   }
-  return { frames: W, normalized, confidence, prior3d: prior, target3d: scene.prior3d ? target : null, before, accelTarget: accelTarget(obs, scene, win, before) };
+  const rest = stance ? landmarkPositions(scene.skel, restPose(scene.skel)) : null;
+  return {
+    frames: W, normalized, confidence, prior3d: prior, target3d: scene.prior3d ? target : null, before, accelTarget: accelTarget(obs, scene, win, before),
+    stance: stance ? Float32Array.from(stance.slice(win.start, win.end).flat()) : null,
+    soleRest: rest ? SOLE_LANDMARKS.map((l) => rest[l]![1]) : undefined,
+  };
 }
 
 /**

@@ -144,6 +144,8 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
   for (const [name, truth] of truths) {
     if (!o.people.includes(name)) continue;
     const report = { ...describeTruth(name, truth, cams), fps: views[0]!.tracks[0]!.source.fps };
+    // The truth each view is scored against, for scoring other runs on the same keypoints (lab frame, metres).
+    writeJsonAtomic(join(o.workDir, `truth-${name}.json`), truth.frames);
     log(`${name}: ${report.views.map((v) => `${v.view} ${v.matched} frames, ${v.medianPx.toFixed(1)} px${v.missing.length ? `, missing in ${v.missing.length}` : ''}${v.trackSwitches ? `, ${v.trackSwitches} track switches` : ''}`).join('; ')}`);
     for (let v = 0; v < cams.length; v++) {
       const q = report.views[v]!;

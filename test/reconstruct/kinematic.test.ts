@@ -10,6 +10,7 @@ import { KINEMATIC_WEIGHTS, SOLE_LANDMARKS, widenedLimits, windowLoss } from '..
 import { prepareObservations } from '../../src/reconstruct/observations.ts';
 import { buildScene, type SceneOptions } from '../../src/reconstruct/scene.ts';
 import { makeWindows } from '../../src/reconstruct/windows.ts';
+import { defaultPosePrior } from '../../src/reconstruct/kinematic-prior.ts';
 import { poseParams } from '../../src/body/fk-tf.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
@@ -64,12 +65,13 @@ describe('kinematic stage', () => {
 });
 
 describe('kinematic window loss', () => {
-  it('has an exact gradient: every term active (fixed frames before, 3D prior and targets, limits, ground) matches central differences', () => {
+  it('has an exact gradient: every term active (fixed frames before, 3D prior and targets, limits, ground, contact, learned pose prior) matches central differences', () => {
     const { poses, truth, obs, scene } = squatScene(6);
     // Frames 2..5 form the window; frames 0, 1 enter its smoothness term as fixed landmarks.
     const before = new Float32Array(2 * 33 * 3);
     for (let t = 0; t < 2; t++) truth[t]!.forEach((p, j) => before.set(p, (t * 33 + j) * 3));
-    const data = windowData(obs, scene, { index: 1, start: 2, end: 6 }, before);
+    // Every foot in stance: the contact term puts their soles on the floor.
+    const data = windowData(obs, scene, { index: 1, start: 2, end: 6 }, before, Array.from({ length: 6 }, () => [1, 1] as [number, number]));
     const pp = poseParams(scene.skel, poses.slice(2));
     const D = pp.angleCount, P = 6 + D, W = 4;
     const x = new Float64Array(W * P);
@@ -81,8 +83,8 @@ describe('kinematic window loss', () => {
       x[t * P + 6 + (t * 5) % D] = upper[(t * 5) % D]! + 0.1; // past a joint limit
     }
     x[1] -= 0.12; // the first frame sinks: its soles go below the ground
-    const weights = { ...KINEMATIC_WEIGHTS, target3d: 1, pose: 0.01 };
-    const loss = windowLoss({ skel: scene.skel, fk: new FkGrad(scene.skel), camera: scene.camera, depth: scene.depth, weights }, data);
+    const weights = { ...KINEMATIC_WEIGHTS, target3d: 1, pose: 0.01, contact: 1, posePrior: 0.01 };
+    const loss = windowLoss({ skel: scene.skel, fk: new FkGrad(scene.skel), camera: scene.camera, depth: scene.depth, weights, posePrior: defaultPosePrior() }, data);
     // The smoothness term measures accelerations beyond the detector's own: those enter the gradient too.
     expect(data.accelTarget!.some((v) => v !== 0)).toBe(true);
     const terms = loss.terms(x);
