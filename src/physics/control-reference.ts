@@ -25,6 +25,11 @@ export interface ControlReference {
   rootRot: Float64Array;
   /** n nose heights (m), for the fall test. */
   noseY: Float64Array;
+  /**
+   * The camera centre in the reference's world, when the reference comes from one camera: where
+   * the body is along the camera ray is what that camera sees least (view-error.ts).
+   */
+  camera?: [number, number, number];
 }
 
 /** Centre of mass of a pose (its forward kinematics) with the simulated body masses. */
@@ -39,13 +44,14 @@ function poseCom(layout: HumanoidLayout, w: WorldPose): [number, number, number]
 }
 
 /** The controller's reference from a motion sampled at the control rate. */
-export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: number): ControlReference {
+export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: number, camera?: readonly number[]): ControlReference {
   const skel: Skeleton = layout.skeleton;
   const n = poses.length;
   const D = angleCount(skel);
   const ref: ControlReference = {
     fps, frames: n, angles: new Float64Array(n * D), com: new Float64Array(n * 3), comVel: new Float64Array(n * 3),
     root: new Float64Array(n * 3), rootRot: new Float64Array(n * 4), noseY: new Float64Array(n),
+    ...(camera ? { camera: [camera[0]!, camera[1]!, camera[2]!] as [number, number, number] } : {}),
   };
   const nose = skel.landmarks[0]!;
   poses.forEach((p, k) => {
@@ -70,6 +76,7 @@ export function referenceSlice(ref: ControlReference, from: number, count: numbe
     fps: ref.fps, frames: count, angles: new Float64Array(count * D), com: new Float64Array(count * 3),
     comVel: new Float64Array(count * 3), root: new Float64Array(count * 3), rootRot: new Float64Array(count * 4),
     noseY: new Float64Array(count),
+    ...(ref.camera ? { camera: ref.camera } : {}),
   };
   for (let k = 0; k < count; k++) {
     const s = Math.min(ref.frames - 1, from + k);

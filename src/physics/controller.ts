@@ -16,6 +16,7 @@ import type { Rapier } from './rapier.ts';
 import type { RolloutResult } from './rollout-types.ts';
 import { RolloutRecorder, motorKnots } from './rollout-recorder.ts';
 import { HumanoidSim, type BodyState } from './sim.ts';
+import { rootViewError2 } from './view-error.ts';
 
 export interface ControllerOptions {
   /** Gravity compensation of the limbs not standing on the ground. */
@@ -26,8 +27,9 @@ export interface ControllerOptions {
   gainScale: number;
   /** Largest feed-forward torque per joint, N·m for a 70 kg body (scaled with mass). */
   maxTorque: number;
-  /** Fallen: the pelvis this far (m) from the reference pelvis … */
+  /** Fallen: the pelvis this far (m) from the reference pelvis (its error along the camera ray weighted as `depthWeight`, view-error.ts) … */
   fallDistance: number;
+  depthWeight: number;
   /** … or the nose below this fraction of the reference nose height. */
   fallNoseRatio: number;
   /** Simulation steps a foot still counts as standing after it last touched: contact chatter does not switch the layers. */
@@ -42,6 +44,7 @@ export const CONTROLLER_DEFAULTS: ControllerOptions = {
   gainScale: 1,
   maxTorque: 600,
   fallDistance: 0.3,
+  depthWeight: 1,
   fallNoseRatio: 0.6,
   contactHold: 0,
   torqueSmoothing: 0,
@@ -196,6 +199,6 @@ function netInjected(torques: Float64Array, layout: HumanoidLayout, perBody: Flo
 function fallen(recorder: RolloutRecorder, ref: ControlReference, k: number, J: number, o: ControllerOptions): boolean {
   const f = recorder.frames - 1;
   const b = f * J * 7;
-  const d = Math.hypot(recorder.bodies[b]! - ref.root[(k + 1) * 3]!, recorder.bodies[b + 1]! - ref.root[(k + 1) * 3 + 1]!, recorder.bodies[b + 2]! - ref.root[(k + 1) * 3 + 2]!);
+  const d = Math.sqrt(rootViewError2(recorder.bodies.subarray(b, b + 3), ref.root.subarray((k + 1) * 3, (k + 2) * 3), ref.camera, o.depthWeight));
   return d > o.fallDistance || recorder.landmarks[f * 99 + 1]! < o.fallNoseRatio * ref.noseY[k + 1]!;
 }

@@ -13,6 +13,7 @@ import type { HumanoidLayout } from './humanoid.ts';
 import { referenceSlice, type ControlReference } from './control-reference.ts';
 import type { ControlledResult, ControlledSpec, ControllerOptions } from './controller.ts';
 import type { RolloutPool } from './pool.ts';
+import { landmarkViewError2 } from './view-error.ts';
 
 export interface SamplingOptions {
   /** Candidates simulated per segment (over all survivors). */
@@ -31,6 +32,11 @@ export interface SamplingOptions {
   joints: string[];
   /** Cost (m², as a landmark's squared error) of every frame a candidate spends fallen or does not reach. */
   fallPenalty: number;
+  /**
+   * Weight (of a squared error) of the pelvis's error along the camera ray, where the reference
+   * says where its camera is (view-error.ts); 1: plain 3D error.
+   */
+  depthWeight: number;
   /**
    * Cost per committed frame of the sampled offsets' size (m² per rad², on their mean square) and
    * of their change from the survivor's (the same per rad² of change): small, smooth controls.
@@ -64,6 +70,7 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   carry: 0.7,
   joints: ['spine', 'chest', 'left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'],
   fallPenalty: 1,
+  depthWeight: 1,
   sizeWeight: 0,
   changeWeight: 0,
   accelWeight: 0,
@@ -123,17 +130,16 @@ export function sampledAngles(layout: HumanoidLayout, joints: string[]): number[
   return out;
 }
 
-/** Squared landmark error of simulated frame i against reference frame `at` (mean over 33, m²). */
-function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, at: number): number {
-  let e = 0;
-  for (let c = 0; c < 99; c++) { const d = r.landmarks[i * 99 + c]! - refLandmarks[at * 99 + c]!; e += d * d; }
-  return e / 33;
+/** Squared landmark error of simulated frame i against reference frame `at` (mean over 33, m²; the pelvis's depth weighted as `depthWeight`). */
+function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, at: number, camera: readonly number[] | undefined, depthWeight: number): number {
+  return landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, depthWeight);
 }
 
 /** What a segment's candidates are scored against. */
 interface SegmentScoring {
   o: SamplingOptions;
   refLandmarks: Float64Array;
+  camera: readonly number[] | undefined;
   /** First reference frame of the segment (the survivors' state), committed and scored frames. */
   k0: number;
   L: number;
@@ -157,7 +163,7 @@ function accelCost(sim: (f: number, c: number) => number, f: number, refLandmark
  * committed frames' share, which the survivor carries on.
  */
 function scoreCandidate(sc: SegmentScoring, r: ControlledResult, parent: Node, knot: Float64Array): { cost: number; committed: number } {
-  const { o, refLandmarks, k0, L, LA } = sc;
+  const { o, refLandmarks, k0, L, LA, camera } = sc;
   // Simulated landmarks with the survivor's last two frames before frame 0.
   const pl = parent.landmarks, pf = parent.frames;
   const grand = parent.parent;
@@ -169,7 +175,7 @@ function scoreCandidate(sc: SegmentScoring, r: ControlledResult, parent: Node, k
   let cost = 0, committed = 0;
   for (let f = 0; f < LA; f++) {
     const alive = f < r.frames && (r.fellAt === null || f < r.fellAt);
-    let e = f < r.frames ? frameCost(r, f, refLandmarks, k0 + f + 1) : 0;
+    let e = f < r.frames ? frameCost(r, f, refLandmarks, k0 + f + 1, camera, o.depthWeight) : 0;
     // The first frames' history: the survivor's frames, or none at the clip's start.
     if (o.accelWeight > 0 && f < r.frames && k0 + f + 1 >= 2 && !Number.isNaN(sim(f - 2, 0))) e += o.accelWeight * accelCost(sim, f, refLandmarks, k0 + f + 1);
     if (f < L && f < r.frames) committed += e;
@@ -279,7 +285,7 @@ export async function searchControls(
     const slice = referenceSlice(reference, k0, LA + 1);
     const per = Math.max(1, Math.floor(o.samples / beam.length / o.rounds));
     const rngs = beam.map((_, b) => new Rng(mixSeed(o.seed, seg, b)));
-    const sc: SegmentScoring = { o, refLandmarks, k0, L, LA };
+    const sc: SegmentScoring = { o, refLandmarks, k0, L, LA, camera: reference.camera };
     const cand: CandidateSetup = { o, idx, D, L, LA, slice, stepsPerControl, controller };
     // Round 0 draws around each survivor's decayed offsets; sample 0 continues them unperturbed.
     let drawn: Drawn[] = beam.flatMap((parent, b) => Array.from({ length: per }, (_, s) => candidate(cand, parent,

@@ -40,7 +40,7 @@ export interface ControllerOptions {
   lowFpsGainScale: number;
   /** PD targets lead the kinematic pose by this many seconds, rounded to whole frames. */
   leadSeconds: number;
-  /** Gaussian σ (frames) low-passing the kinematic motion before it becomes PD targets; 0 for none. */
+  /** Gaussian σ (frames at 30 fps: the same time at higher rates) low-passing the kinematic motion before it becomes PD targets; 0 for none. */
   smoothing: number;
   /** PD targets and the root reference follow Catmull-Rom splines (continuous target velocity). */
   spline: boolean;
@@ -73,6 +73,8 @@ export interface PhysicalControl {
   /** Largest tilt (rad) of a locked stance foot from flat (foot-lock.ts maxTilt). */
   lockTilt: number;
   balanceReference: boolean;
+  /** First move the body along the camera ray so its planted feet do not slide along it (physics-depth.ts). */
+  depthAnchor: boolean;
 }
 
 /** How the clip is cut into windows of optimized controls. */
@@ -169,13 +171,25 @@ export const ROOT_PD: Omit<RootGains, 'mass'> = {
   horizontal: 0.3,
 };
 
+/**
+ * Weight of the pelvis's error along the camera ray (of one across it, squared): the real capture's
+ * monocular fits slide 20–80 cm along the ray; with the depth anchor and the fps-aware reference it
+ * took the capture's falls 28 → 16 of 80 windows and the CMU squat, walk and jumps closer (docs/physics.md).
+ */
+export const DEPTH_WEIGHT = 0.1;
+
 /** The fully physical controller's layers when `controller.physical` is given (src/physics/controller.ts, sampling.ts). */
 /**
  * The search looks 0.6 s past each segment (15 frames at 30 fps) and samples only segments whose
  * plain continuation strays more than 4 cm RMS from the reference: fewer falls and lower MPJPE than
  * a 0.4 s look-ahead sampling every segment, on the CMU clips and the demo (docs/physics.md).
  */
-export const PHYSICAL_DEFAULTS: PhysicalControl = { layer: CONTROLLER_DEFAULTS, sampling: { lookaheadFrames: 15, easyError: 0.04 }, plantFeet: true, footLock: true, lockTilt: FOOT_LOCK_DEFAULTS.maxTilt, balanceReference: true };
+export const PHYSICAL_DEFAULTS: PhysicalControl = {
+  // The pelvis's error along the camera ray weighs 0.1 of one across it in the search's cost and the fall test (src/physics/view-error.ts).
+  layer: { ...CONTROLLER_DEFAULTS, depthWeight: DEPTH_WEIGHT },
+  sampling: { lookaheadFrames: 15, easyError: 0.04, depthWeight: DEPTH_WEIGHT },
+  plantFeet: true, footLock: true, lockTilt: FOOT_LOCK_DEFAULTS.maxTilt, balanceReference: true, depthAnchor: true,
+};
 
 export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   optimizer: 'optimus',
@@ -286,7 +300,7 @@ export const physicsStageOptionsSchema = z.object({
     rootPd: gains.nullable(), rootWrench: z.boolean(), gainScale: z.number().positive(), lowFpsGainScale: z.number().positive(),
     leadSeconds: z.number(), smoothing: z.number().nonnegative(), spline: z.boolean(), humanoid: z.record(z.string(), z.unknown()),
     physical: z.object({
-      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), lockTilt: z.number().nonnegative(), balanceReference: z.boolean(),
+      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), lockTilt: z.number().nonnegative(), balanceReference: z.boolean(), depthAnchor: z.boolean(),
     }).partial().strict().nullable(),
   }).partial().strict().optional(),
   windows: z.object({

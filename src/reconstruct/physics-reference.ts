@@ -15,6 +15,7 @@ import type { Skeleton } from '../body/skeleton.ts';
 import { quatNormalize, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
 import { detectContacts, SIDES, soleState } from './foot-contact.ts';
 import { BALANCE_REFERENCE_DEFAULTS, balanceReference, type BalanceReferenceOptions } from './physics-balance.ts';
+import { anchorDepth, type DepthAnchorOptions } from './physics-depth.ts';
 import { FOOT_LOCK_DEFAULTS, lockFeet, type FootLockOptions } from './foot-lock.ts';
 import { gaussianKernel, gaussianSmoothSeries } from './scene.ts';
 
@@ -140,6 +141,12 @@ export function plantFeet(skel: Skeleton, motion: Pose[], options: Partial<Plant
 
 /** How the kinematic motion is made into a reference the fully physical controller can follow. */
 export interface ReferenceOptions {
+  /**
+   * The camera centre (world): with it, the body is first moved along the camera ray so that its
+   * planted feet do not slide along it (physics-depth.ts); without it, not.
+   */
+  camera: Vec3 | null;
+  depthAnchor: Partial<DepthAnchorOptions>;
   /** Lock each stance foot flat in one place and re-solve the legs (foot-lock.ts); off: only `plantFeet`. */
   footLock: boolean;
   lock: FootLockOptions;
@@ -148,7 +155,7 @@ export interface ReferenceOptions {
   balanceOptions: BalanceReferenceOptions;
 }
 
-export const REFERENCE_DEFAULTS: ReferenceOptions = { footLock: false, lock: FOOT_LOCK_DEFAULTS, balance: false, balanceOptions: BALANCE_REFERENCE_DEFAULTS };
+export const REFERENCE_DEFAULTS: ReferenceOptions = { camera: null, depthAnchor: {}, footLock: false, lock: FOOT_LOCK_DEFAULTS, balance: false, balanceOptions: BALANCE_REFERENCE_DEFAULTS };
 
 /**
  * The (already smoothed) kinematic motion as the fully physical controller's reference: put on
@@ -157,7 +164,8 @@ export const REFERENCE_DEFAULTS: ReferenceOptions = { footLock: false, lock: FOO
  */
 export function physicalReference(skel: Skeleton, smooth: Pose[], fps: number, options: Partial<ReferenceOptions> = {}): Pose[] {
   const o = { ...REFERENCE_DEFAULTS, ...options };
-  const planted = plantFeet(skel, smooth);
+  const flat = plantFeet(skel, smooth);
+  const planted = o.camera ? anchorDepth(skel, flat, fps, o.camera, o.depthAnchor).motion : flat;
   const locked = o.footLock ? lockFeet(skel, planted, fps, o.lock) : { motion: planted, contacts: undefined };
   if (!o.balance) return locked.motion;
   const contacts = locked.contacts ?? detectContacts(skel, planted, fps, o.lock.contacts);

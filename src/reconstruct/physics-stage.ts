@@ -69,8 +69,12 @@ async function stageContext(
 ): Promise<{ stage: StageContext; firstSnapshot: Uint8Array }> {
   const T = kinematicIn.length;
   const physical = o.controller.physical;
-  const smooth = smoothMotion(skel, kinematicIn, o.controller.smoothing);
-  const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, { footLock: physical.footLock, lock: { ...FOOT_LOCK_DEFAULTS, maxTilt: physical.lockTilt }, balance: physical.balanceReference }) : smooth;
+  // σ is frames at 30 fps; at 60 fps two frames low-passed only the fit's jitter, not its 0.1-s wobble.
+  const smooth = smoothMotion(skel, kinematicIn, Math.max(o.controller.smoothing, (o.controller.smoothing * obs.fps) / 30));
+  const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, {
+    camera: physical.depthAnchor ? camera.position : null,
+    footLock: physical.footLock, lock: { ...FOOT_LOCK_DEFAULTS, maxTilt: physical.lockTilt }, balance: physical.balanceReference,
+  }) : smooth;
   const fps = obs.fps;
   const first = await humanoidStart({ skel, kinematic, T, fps, o }, 0);
   const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
@@ -86,7 +90,7 @@ async function stageContext(
     // Interval k of a window [s, e) drives the body from frame s + k to s + k + 1.
     windows: makeWindows(Math.max(1, T - 1), o.windows.size, 0),
     control: physical ? {
-      reference: controlReference(first.layout, kinematic, fps),
+      reference: controlReference(first.layout, kinematic, fps, camera.position),
       landmarks: Float64Array.from(kinLm.flatMap((f) => f.flatMap((p) => p))),
       pool,
     } : null,

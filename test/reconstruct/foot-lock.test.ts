@@ -3,7 +3,7 @@ import { forwardKinematics } from '../../src/body/fk.ts';
 import { legJoints } from '../../src/body/leg-ik.ts';
 import { quatRotate, type Vec3 } from '../../src/geometry/quaternion.ts';
 import { len, sub } from '../../src/geometry/vec3.ts';
-import { contactsFrom, detectContacts, runs, SIDES, soleBox } from '../../src/reconstruct/foot-contact.ts';
+import { contactsFrom, detectContacts, fillShortFlights, runs, SIDES, soleBox } from '../../src/reconstruct/foot-contact.ts';
 import { lockFeet } from '../../src/reconstruct/foot-lock.ts';
 import { syntheticWalk } from './synthetic-walk.ts';
 
@@ -18,6 +18,24 @@ describe('foot contact detection', () => {
       // One detected stance per true stance of 3 frames or more (a last frame touching down is too short): no flicker.
       for (const i of [0, 1]) expect(runs(found.map((c) => c[i]!)).length).toBe(runs(walk.contacts.map((c) => c[i]!)).filter(([s, e]) => e - s >= 2).length);
     }
+  });
+
+  it('finds the same stances at 60 fps as at 30 fps (speeds and run lengths in time, not frames)', () => {
+    const at30 = syntheticWalk(3, 30, 0.02), at60 = syntheticWalk(3, 60, 0.02);
+    const c30 = detectContacts(at30.skel, at30.motion, 30), c60 = detectContacts(at60.skel, at60.motion, 60);
+    for (const i of [0, 1]) {
+      const r30 = runs(c30.map((c) => c[i]!)), r60 = runs(c60.map((c) => c[i]!));
+      expect(r60.length).toBe(r30.length);
+      r30.forEach(([s, e], k) => { expect(Math.abs(r60[k]![0] / 2 - s)).toBeLessThanOrEqual(1); expect(Math.abs(r60[k]![1] / 2 - e)).toBeLessThanOrEqual(1); });
+    }
+  });
+
+  it('plants the lower foot through a short run without support, not through a long flight', () => {
+    const contacts: Array<[boolean, boolean]> = [[false, true], [false, false], [false, false], [true, false], [false, false], [false, false], [false, false], [false, false], [true, false]];
+    const lows = contacts.map((_, t) => [0.1, t < 2 ? 0.05 : 0.2]);
+    const out = fillShortFlights(contacts, lows, 2);
+    expect(out.slice(0, 4)).toEqual([[false, true], [false, true], [true, false], [true, false]]);
+    expect(out.slice(4, 8).every((c) => !c[0] && !c[1])).toBe(true);
   });
 
   it('keeps a stance through a one-frame flicker and drops a two-frame touch', () => {

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { landmarkViewError2, rootViewError2 } from '../../src/physics/view-error.ts';
+
+describe('the error as one camera sees it', () => {
+  const camera = [0, 1.5, 4];
+  it('weighs an error along the camera ray by depthWeight and one across it in full', () => {
+    const ref = [0, 1.5, 0];
+    // The ray from the camera to the reference runs along −z.
+    expect(rootViewError2([0, 1.5, 0.3], ref, camera, 0.1)).toBeCloseTo(0.1 * 0.09, 12);
+    expect(rootViewError2([0.3, 1.5, 0], ref, camera, 0.1)).toBeCloseTo(0.09, 12);
+    expect(rootViewError2([0, 1.5, 0.3], ref, camera, 1)).toBeCloseTo(0.09, 12);
+    expect(rootViewError2([0, 1.5, 0.3], ref, undefined, 0.1)).toBeCloseTo(0.09, 12);
+  });
+
+  it('is the plain mean squared landmark error at depthWeight 1, and discounts a whole body moved along the ray', () => {
+    const ref = Array.from({ length: 99 }, (_, i) => Math.sin(i) * 0.3);
+    const moved = ref.map((v, i) => v + (i % 3 === 2 ? 0.4 : 0));
+    const plain = landmarkViewError2(moved, 0, ref, 0, camera, 1);
+    expect(plain).toBeCloseTo(0.16, 12);
+    const seen = landmarkViewError2(moved, 0, ref, 0, camera, 0.1);
+    expect(seen).toBeLessThan(0.3 * plain);
+    // A pose error about the pelvis counts in full whatever the weight.
+    const bent = ref.map((v, i) => (i === 0 ? v + 0.33 : v));
+    expect(landmarkViewError2(bent, 0, ref, 0, camera, 0.1)).toBeCloseTo(landmarkViewError2(bent, 0, ref, 0, camera, 1), 12);
+  });
+});
