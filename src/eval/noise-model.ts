@@ -48,6 +48,8 @@ export function readNoiseModel(path: string): NoiseModel {
 /** Models measured by the project (npm run bench:real -- --write-noise-model), by name. */
 export const NOISE_MODELS: Record<string, string> = {
   blazepose: resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-full.json'),
+  /** The heavy landmark model (ingest's default since it measured better on bench:real). */
+  'blazepose-heavy': resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-heavy.json'),
 };
 
 /** 'none' → null; a name of NOISE_MODELS or a path to a noise-model JSON → the model. */

@@ -32,7 +32,7 @@ export interface DetectionOptions {
 }
 
 export const DETECTION_DEFAULTS = {
-  model: 'full' as LandmarkModel,
+  model: INGEST_DEFAULTS.model,
   personDetector: 'both' as PersonDetectorChoice,
   sides: INGEST_DEFAULTS.sides,
   /** Two movers: tracked runs as a user would make them, untracked ones to find them where a track lost or swapped its person. */

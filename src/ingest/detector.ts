@@ -44,7 +44,8 @@ export interface DetectorOptions {
 }
 
 export const DETECTOR_DEFAULTS = {
-  model: 'full' as LandmarkModel,
+  /** As ingest's default (INGEST_DEFAULTS.model, ingest.ts). */
+  model: 'heavy' as LandmarkModel,
   tracking: true,
   person: 'largest' as PersonChoice,
   personDetector: 'both' as PersonDetectorChoice,

@@ -52,7 +52,11 @@ export interface IngestOptions extends FrameSelection {
 }
 
 export const INGEST_DEFAULTS = {
-  model: 'full' as LandmarkModel,
+  /**
+   * Heavy: on bench:real's four-view capture its monocular kinematic result beats full's in 14 of 16
+   * view × truth cells (docs/real-video.md), at two to four times full's detection time.
+   */
+  model: 'heavy' as LandmarkModel,
   tracking: true,
   filter: true,
   sides: true,

@@ -72,13 +72,14 @@ describe('noise model', () => {
     const a = synthesize(clip, { seed: 3, noisePx: 2 }).keypoints;
     expect(a.detector).toMatchObject({ noisePx: 2, worldNoise: 0.03 });
     expect(resolveNoiseModel('none')).toBeNull();
-    expect(() => resolveNoiseModel('blazepsoe')).toThrow(/not one of blazepose, none/);
+    expect(() => resolveNoiseModel('blazepsoe')).toThrow(/not one of blazepose, blazepose-heavy, none/);
   });
 
   it('the stored BlazePose model (measured by bench:real) is valid and reproduced by synth', () => {
     if (!existsSync(NOISE_MODELS.blazepose!)) return void console.warn('[skip] data/noise/blazepose-full.json not measured yet');
     const model = readNoiseModel(NOISE_MODELS.blazepose!);
     expect(model.provenance).toHaveProperty('command');
+    expect(readNoiseModel(NOISE_MODELS['blazepose-heavy']!).detector).toBe('blazepose-heavy');
     // Its depth spreads (up to 0.18 m) shrink the per-sequence similarity's scale when it is measured again (0.87 for 0.91),
     // which shows as vertical biases of the head and feet ~1.1 spreads off: a limit of the measurement, checked at 1.3 spreads.
     expectReproduced(model, remeasured(model, 30, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), 30, 1.3);

@@ -4,10 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.ts';
 import { defaultModelCacheDir, readManifest, verifyCache } from '../../src/ingest/models.ts';
 import { defaultFocalPx } from '../../src/ingest/intrinsics.ts';
+import { INGEST_DEFAULTS } from '../../src/ingest/ingest.ts';
 import { reconstruct } from '../../src/reconstruct/pipeline.ts';
 import { makeTestsrc, tempDir } from '../ingest/fixtures.ts';
 
-const modelsReady = verifyCache(defaultModelCacheDir(), readManifest(), ['full', 'movenet']).length === 0;
+const modelsReady = verifyCache(defaultModelCacheDir(), readManifest(), [INGEST_DEFAULTS.model, 'movenet']).length === 0;
 if (!modelsReady) console.warn(`[skip] BlazePose weights not cached in ${defaultModelCacheDir()}: run npm run fetch-models; reconstruct-from-video tests are skipped`);
 
 /** `reconstruct VIDEO` passes the detection options on to ingest (a test pattern: nobody to reconstruct, but ingest runs). */

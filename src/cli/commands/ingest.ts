@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
-import { ingest, type IngestOptions } from '../../ingest/ingest.ts';
+import { ingest, INGEST_DEFAULTS, type IngestOptions } from '../../ingest/ingest.ts';
 import { INTRINSICS_DEFAULTS, type CameraSource } from '../../ingest/intrinsics.ts';
 import { KEYPOINT_FORMATS, type KeypointFormat } from '../../ingest/importers/index.ts';
-import { LANDMARK_MODELS, type LandmarkModel } from '../../ingest/models.ts';
+import { LANDMARK_MODELS } from '../../ingest/models.ts';
 import { PERSON_DETECTORS } from '../../ingest/person-detectors.ts';
 import { choice, nonNegativeNumber, positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
@@ -31,7 +31,7 @@ export const CAMERA_FROM: Record<CameraSource, string> = {
 /** The options of ingest that `reconstruct` also takes and passes on: model, camera, person and frame range. */
 export function withDetectionOptions(cmd: Command): Command {
   return cmd
-    .option('--model <name>', 'BlazePose landmark model: lite, full or heavy', choice('--model', LANDMARK_MODELS), 'full' as LandmarkModel)
+    .option('--model <name>', 'BlazePose landmark model: lite, full or heavy', choice('--model', LANDMARK_MODELS), INGEST_DEFAULTS.model)
     .option('--fov <deg>', `horizontal field of view of the camera in degrees (default: from metadata, else ${INTRINSICS_DEFAULTS.longSideFovDeg}° across the long side)`, positiveNumber('--fov'))
     .option('--focal <px>', 'focal length of the camera in pixels (wins over --fov)', positiveNumber('--focal'))
     .option('--person <i>', 'which person: "largest" (default) or i ≥ 0, counted from the left (in imports: as listed in the file)', (v: string) => {
