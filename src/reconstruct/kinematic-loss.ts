@@ -95,6 +95,8 @@ export interface LossContext {
   limitMargin?: number;
   /** The learned pose prior the posePrior term reads (null or absent: the term is off). */
   posePrior?: PosePrior | null;
+  /** Per-angle prior value a frame has for free (kinematic-prior.ts posePriorTerm's `free`; 0 when absent). */
+  posePriorFree?: number;
 }
 
 /** Default of LossContext.limitMargin. */
@@ -137,6 +139,7 @@ interface WindowTerms {
   s2: number;
   depth2: number;
   posePrior: PosePrior | null;
+  posePriorFree: number;
 }
 
 function normalizedWeights(d: { points: Float32Array; weight: Float32Array } | null): WeightedPoints {
@@ -164,6 +167,7 @@ function windowTerms(ctx: LossContext, data: WindowData): WindowTerms {
     s2: (ROBUST_SCALE / ctx.depth) ** 2,
     depth2: ctx.depth * ctx.depth,
     posePrior: w.posePrior > 0 && ctx.posePrior ? ctx.posePrior : null,
+    posePriorFree: ctx.posePriorFree ?? 0,
   };
 }
 
@@ -219,7 +223,7 @@ function evaluateTerms(t: WindowTerms, fk: FkGrad, x: ArrayLike<number>, grad: F
   const ground = groundTerm(t, lm, gLm);
   const contact = contactTerm(t, lm, gLm);
   const { limits, pose } = angleTerms(t, x, grad);
-  const posePrior = t.posePrior ? posePriorTerm(t.posePrior, x, t.W, t.P, 6, t.w.posePrior, grad) : 0;
+  const posePrior = t.posePrior ? posePriorTerm(t.posePrior, x, t.W, t.P, 6, t.w.posePrior, grad, t.posePriorFree) : 0;
   if (grad && gLm) fk.backward(gLm, grad);
   return { reprojection, prior3d, target3d, smooth, limits, ground, contact, pose, posePrior };
 }

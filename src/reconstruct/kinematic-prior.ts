@@ -137,9 +137,11 @@ function logSumExp(v: readonly number[]): number {
 /**
  * The prior's value over W frames of packed parameters (angles at `offset` within each frame of
  * `stride` numbers): mean over frames of −2·log p / dim, less its value at the peaks (one
- * component: (a − μ)ᵀ P (a − μ) / dim). With `grad`, adds weight × its gradient.
+ * component: (a − μ)ᵀ P (a − μ) / dim), of which each frame has `free` per angle for nothing: a
+ * pose as likely as a typical one is not pulled toward the mean, only unlikely ones are. With
+ * `grad`, adds weight × its gradient.
  */
-export function posePriorTerm(prior: PosePrior, x: ArrayLike<number>, W: number, stride: number, offset: number, weight: number, grad: Float64Array | null): number {
+export function posePriorTerm(prior: PosePrior, x: ArrayLike<number>, W: number, stride: number, offset: number, weight: number, grad: Float64Array | null, free = 0): number {
   const D = prior.dim;
   const logZ = logSumExp(prior.components.map((c) => Math.log(c.weight) + 0.5 * c.logDetPrecision));
   let value = 0;
@@ -147,7 +149,9 @@ export function posePriorTerm(prior: PosePrior, x: ArrayLike<number>, W: number,
     const base = f * stride + offset;
     const parts = prior.components.map((c) => componentLog(c, x, D, base));
     const lse = logSumExp(parts.map((p) => p.log));
-    value += (-2 * (lse - logZ)) / (D * W);
+    const v = (-2 * (lse - logZ)) / D;
+    if (v <= free) continue;
+    value += (v - free) / W;
     if (!grad) continue;
     for (const p of parts) {
       const r = Math.exp(p.log - lse);

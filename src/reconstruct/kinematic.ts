@@ -44,6 +44,8 @@ export interface KinematicOptions {
   limitMargin?: number;
   /** The learned pose prior of the posePrior weight; default: the shipped one (kinematic-prior.ts). */
   posePrior?: PosePrior | null;
+  /** Per-angle prior value a frame has for free (kinematic-prior.ts posePriorTerm). */
+  posePriorFree?: number;
   seed?: number;
   /** Called after each window (for progress and checkpoints). */
   onWindow?: (state: KinematicCheckpoint, total: number) => void;
@@ -61,6 +63,12 @@ export const KINEMATIC_DEFAULTS = {
   paramScale: 0.05,
   learningRate: 0.2,
   limitMargin: LIMIT_MARGIN,
+  /**
+   * 0.5: accurate keypoints keep their accuracy (brisk walk, exact input PA 9.5 mm as without the prior,
+   * 23.4 at 0) and BlazePose-like ones keep most of the gain (bench:real heavy, man / woman 98.6 / 53.7 mm
+   * against 96.8 / 50.1 at 0 and 107.8 / 59.8 without the prior; docs/notebook/real-video.md).
+   */
+  posePriorFree: 0.5,
   seed: 0,
 };
 
@@ -108,7 +116,7 @@ export function runKinematic(obs: Observations, scene: Scene, options: Kinematic
     const x0 = initialParams(scene, state.params, win, P, D);
     const before = beforeLandmarks(skel, state.params, win.start);
     const data = windowData(obs, scene, win, before, stance);
-    const ctx = (w: KinematicWeights): LossContext => ({ skel, fk, camera: scene.camera, depth: scene.depth, weights: w, limitMargin: o.limitMargin, posePrior });
+    const ctx = (w: KinematicWeights): LossContext => ({ skel, fk, camera: scene.camera, depth: scene.depth, weights: w, limitMargin: o.limitMargin, posePrior, posePriorFree: o.posePriorFree });
     let x = x0;
     if (o.initIterations > 0 && data.target3d) {
       const initLoss = windowLoss(ctx({ ...weights, reprojection: 0.2 * weights.reprojection, prior3d: 0, target3d: 1 }), data);

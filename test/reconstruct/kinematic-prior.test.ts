@@ -43,6 +43,21 @@ describe('learned pose prior', () => {
     expect(grad[0]).toBe(0);
   });
 
+  it('leaves a frame as likely as `free` alone, and pulls a less likely one by the excess only', () => {
+    const p = fitPosePrior([[0, 0], [1, 2], [2, 1], [1, 1]], {}, { ridge: 0.1 });
+    const m = p.components[0]!.mean;
+    const near = new Float64Array([m[0]! + 0.05, m[1]!]), far = new Float64Array([m[0]! + 3, m[1]! - 3]);
+    const full = (x: Float64Array) => posePriorTerm(p, x, 1, 2, 0, 1, null);
+    const grad = new Float64Array(2);
+    expect(posePriorTerm(p, near, 1, 2, 0, 1, grad, 0.5)).toBe(0);
+    expect(Array.from(grad)).toEqual([0, 0]);
+    expect(full(near)).toBeGreaterThan(0);
+    expect(posePriorTerm(p, far, 1, 2, 0, 1, grad, 0.5)).toBeCloseTo(full(far) - 0.5, 12);
+    const g0 = new Float64Array(2);
+    posePriorTerm(p, far, 1, 2, 0, 1, g0);
+    expect(Array.from(grad)).toEqual(Array.from(g0));
+  });
+
   it('as a mixture, finds two separate clusters and keeps the exact gradient between them', () => {
     const rng = new Rng(3);
     const samples = Array.from({ length: 600 }, (_, i) => (i % 3 ? [1 + 0.1 * rng.normal(), 0.1 * rng.normal()] : [-1 + 0.1 * rng.normal(), 0.5 + 0.1 * rng.normal()]));
