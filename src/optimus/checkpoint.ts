@@ -43,6 +43,8 @@ const optimusConfigShape = z.object({
   diagonalBlend: z.number().min(0).max(1).default(0),
   // Checkpoints written before the trust radius existed stepped without one.
   trustRatio: z.number().nonnegative().default(0),
+  // Checkpoints written before the option existed halved after every refused step (no cap).
+  maxBackoff: z.number().int().nonnegative().default(0),
 });
 // Checkpoints written before lbfgsPairs existed built L-BFGS from the same `pairs` as SR1.
 const optimusConfigSchema = optimusConfigShape.transform((c) => ({ ...c, lbfgsPairs: c.lbfgsPairs ?? c.pairs }));

@@ -76,6 +76,13 @@ export interface OptimusConfig {
    * before 'metric' existed) adds dScale·rms(g)·d_raw to g before B is applied.
    */
   directionSpace: 'metric' | 'gradient';
+  /**
+   * Refused steps in a row whose curvature pair was kept halve the next trial at most this many
+   * times (0 = no bound): that pair already shortens the model's next step. On a rollout loss
+   * with finite-difference gradients f is discontinuous below the difference step, where
+   * unbounded halving stops every trial; measured and not adopted (docs/notebook/optimus-motion.md).
+   */
+  maxBackoff: number;
 }
 
 export const OPTIMUS_DEFAULTS: OptimusConfig = {
@@ -93,6 +100,7 @@ export const OPTIMUS_DEFAULTS: OptimusConfig = {
   alphaRange: 4,
   diagonalRange: 10,
   directionSpace: 'metric',
+  maxBackoff: 0,
 };
 
 export function optimusConfig(partial: Partial<OptimusConfig> = {}): OptimusConfig {
@@ -205,7 +213,11 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
         ? pushPair(s.pairs, { s: xTrial.map((v, i) => v - s.x[i]!), y: gTrial.map((v, i) => v - s.grad[i]!) }, Math.max(config.pairs, config.lbfgsPairs))
         : s.pairs;
       if (!finite || r.value > s.value) {
-        return { ...s, ...base, pairs, rejectedSteps: s.rejectedSteps + 1, backoff: s.backoff - 1 };
+        // Halving is capped only when the refused trial's pair entered the model (so the model's
+        // next step already differs); a non-finite trial or a dropped pair halves as before.
+        const capped = config.maxBackoff > 0 && pairs !== s.pairs;
+        const backoff = capped ? Math.min(s.backoff, Math.max(-config.maxBackoff, s.backoff - 1)) : s.backoff - 1;
+        return { ...s, ...base, pairs, rejectedSteps: s.rejectedSteps + 1, backoff };
       }
       return { ...s, ...base, pairs, x: xTrial, value: r.value, grad: gTrial, backoff: Math.min(0, s.backoff + 1) };
     },
