@@ -48,7 +48,7 @@ export const KINEMATIC_WEIGHTS: KinematicWeights = {
   /** Off: on bench:real it lowers the soles in stance but moves PA-MPJPE by −5 to +7 mm (docs/notebook/real-video.md). */
   contact: 0,
   pose: 1e-6,
-  /** bench:real mean kinematic PA-MPJPE man 113.5 → 106.5 mm, woman 70.8 → 63.4 mm at 2e-3 (1e-3 … 3e-3 within 1 mm). */
+  /** bench:real (full) mean kinematic PA-MPJPE man 113.5 → 108.3 mm, woman 70.8 → 67.8 at 2e-3 with KINEMATIC_DEFAULTS.posePriorFree (106.5 / 63.4 without it). */
   posePrior: 2e-3,
 };
 
