@@ -35,11 +35,18 @@ export interface BalanceReferenceOptions {
   staticSpeed: number;
   /** Largest horizontal shift, m. */
   maxShift: number;
+  /**
+   * Largest part of it across the camera ray (m), when `camera` (its centre, world) is given: a
+   * shift along the ray barely moves the body in the image, one across it moves it off what the
+   * camera saw.
+   */
+  maxAcross: number;
+  camera: Vec3 | null;
   /** Frames over which a foot eases into and out of staying in place around a stance. */
   blend: number;
 }
 
-export const BALANCE_REFERENCE_DEFAULTS: BalanceReferenceOptions = { margin: 0.8, sigmaSeconds: 0.25, rounds: 8, minSigmaShare: 0, staticSpeed: 0.5, maxShift: 0.4, blend: 3 };
+export const BALANCE_REFERENCE_DEFAULTS: BalanceReferenceOptions = { margin: 0.8, sigmaSeconds: 0.25, rounds: 8, minSigmaShare: 0, staticSpeed: 0.5, maxShift: 0.4, maxAcross: 0.4, camera: null, blend: 3 };
 
 /** Whole-body centre of mass of a pose with the simulated segment masses. */
 export function centreOfMass(skel: Skeleton, w: WorldPose, masses: readonly number[]): Vec3 {
@@ -111,6 +118,19 @@ function shiftKeepingFeet(skel: Skeleton, motion: readonly Pose[], holds: Readon
   });
 }
 
+/** A shift (x, z) within `maxShift`, and within `maxAcross` across the camera ray through `at` when the camera is known. */
+function bounded(x: number, z: number, at: Vec3, o: BalanceReferenceOptions): P2 {
+  if (o.camera) {
+    const dx = at[0] - o.camera[0], dz = at[2] - o.camera[2], n = Math.hypot(dx, dz) || 1;
+    const u = [dx / n, dz / n] as const;
+    const along = x * u[0] + z * u[1], across = Math.max(-o.maxAcross, Math.min(o.maxAcross, -x * u[1] + z * u[0]));
+    x = along * u[0] - across * u[1];
+    z = along * u[1] + across * u[0];
+  }
+  const n = Math.hypot(x, z);
+  return n > o.maxShift ? [(x * o.maxShift) / n, (z * o.maxShift) / n] : [x, z];
+}
+
 /**
  * The motion moved so that on every frame with a stance foot (`contacts`, per frame [left,
  * right]) the centre of mass lies over the stance soles (see the file comment). Bone lengths are
@@ -138,10 +158,7 @@ export function balanceReference(
     if (!gap.some((g) => Math.hypot(g[0], g[1]) > 0.005)) break;
     // Coarse to fine: the first rounds shift broadly and smoothly, later ones close what is left near sudden changes of support.
     const smooth = gaussianSmoothSeries(gap, o.sigmaSeconds * fps * Math.max(o.minSigmaShare, 0.7 ** round));
-    shift = shift.map((s, t) => {
-      const x = s[0] + smooth[t]![0]!, z = s[1] + smooth[t]![1]!, n = Math.hypot(x, z);
-      return n > o.maxShift ? [(x * o.maxShift) / n, (z * o.maxShift) / n] : [x, z];
-    });
+    shift = shift.map((s, t) => bounded(s[0] + smooth[t]![0]!, s[1] + smooth[t]![1]!, motion[t]!.rootPosition, o));
     out = shiftKeepingFeet(skel, motion, holds, shift);
   }
   return { motion: out, shifts: shift };

@@ -13,7 +13,7 @@ import { forwardKinematics } from '../body/fk.ts';
 import { anglesFromPose, poseFromAngles, type Pose } from '../body/pose.ts';
 import type { Skeleton } from '../body/skeleton.ts';
 import { quatNormalize, quatSlerp, type Quat, type Vec3 } from '../geometry/quaternion.ts';
-import { detectContacts, SIDES, soleState } from './foot-contact.ts';
+import { detectContacts, runs, SIDES, soleState } from './foot-contact.ts';
 import { BALANCE_REFERENCE_DEFAULTS, balanceReference, type BalanceReferenceOptions } from './physics-balance.ts';
 import { anchorDepth, type DepthAnchorOptions } from './physics-depth.ts';
 import { FOOT_LOCK_DEFAULTS, lockFeet, type FootLockOptions } from './foot-lock.ts';
@@ -107,9 +107,15 @@ export interface PlantOptions {
   contactHeight: number;
   /** Gaussian smoothing (σ, frames) of the vertical shift, so it never jerks the body. */
   sigma: number;
+  /**
+   * Frames without a planted foot that run longer than this (s), or from the clip's start or to
+   * its end, are no flight (a 0.5-s flight rises 31 cm): their lowest sole point goes on the floor
+   * too. A fit of pose_1.mp4 floats 13–25 cm for its first second.
+   */
+  maxFlight: number;
 }
 
-export const PLANT_DEFAULTS: PlantOptions = { contactHeight: 0.06, sigma: 2 };
+export const PLANT_DEFAULTS: PlantOptions = { contactHeight: 0.06, sigma: 2, maxFlight: 0.5 };
 
 /** Height of the lowest corner of either simulated sole box (src/physics/humanoid.ts) in a pose. */
 export function lowestSole(skel: Skeleton, pose: Pose): number {
@@ -122,10 +128,15 @@ export function lowestSole(skel: Skeleton, pose: Pose): number {
  * `contactHeight`) the lowest sole point touches the floor; between stance frames the shift is
  * interpolated, then smoothed, so flight phases keep their own shape. No stance frame: unchanged.
  */
-export function plantFeet(skel: Skeleton, motion: Pose[], options: Partial<PlantOptions> = {}): Pose[] {
+export function plantFeet(skel: Skeleton, motion: Pose[], options: Partial<PlantOptions> = {}, fps = 30): Pose[] {
   const o = { ...PLANT_DEFAULTS, ...options };
   const low = motion.map((p) => lowestSole(skel, p));
   const stance = low.map((h) => h < o.contactHeight);
+  if (o.maxFlight > 0 && stance.some(Boolean)) {
+    for (const [s, e] of runs(stance.map((x) => !x))) {
+      if (s === 0 || e === stance.length - 1 || e - s + 1 > o.maxFlight * fps) for (let t = s; t <= e; t++) stance[t] = true;
+    }
+  }
   const known = stance.flatMap((s, i) => (s ? [i] : []));
   if (known.length === 0) return motion;
   const shift = low.map((h, i) => {
@@ -141,11 +152,10 @@ export function plantFeet(skel: Skeleton, motion: Pose[], options: Partial<Plant
 
 /** How the kinematic motion is made into a reference the fully physical controller can follow. */
 export interface ReferenceOptions {
-  /**
-   * The camera centre (world): with it, the body is first moved along the camera ray so that its
-   * planted feet do not slide along it (physics-depth.ts); without it, not.
-   */
+  /** The camera centre (world), when known: what the depth anchor and the balance's shift measure the camera ray from. */
   camera: Vec3 | null;
+  /** First move the body along the camera ray so its planted feet do not slide along it (physics-depth.ts); needs `camera`. */
+  anchor: boolean;
   depthAnchor: Partial<DepthAnchorOptions>;
   /** Lock each stance foot flat in one place and re-solve the legs (foot-lock.ts); off: only `plantFeet`. */
   footLock: boolean;
@@ -155,7 +165,7 @@ export interface ReferenceOptions {
   balanceOptions: BalanceReferenceOptions;
 }
 
-export const REFERENCE_DEFAULTS: ReferenceOptions = { camera: null, depthAnchor: {}, footLock: false, lock: FOOT_LOCK_DEFAULTS, balance: false, balanceOptions: BALANCE_REFERENCE_DEFAULTS };
+export const REFERENCE_DEFAULTS: ReferenceOptions = { camera: null, anchor: false, depthAnchor: {}, footLock: false, lock: FOOT_LOCK_DEFAULTS, balance: false, balanceOptions: BALANCE_REFERENCE_DEFAULTS };
 
 /**
  * The (already smoothed) kinematic motion as the fully physical controller's reference: put on
@@ -164,10 +174,10 @@ export const REFERENCE_DEFAULTS: ReferenceOptions = { camera: null, depthAnchor:
  */
 export function physicalReference(skel: Skeleton, smooth: Pose[], fps: number, options: Partial<ReferenceOptions> = {}): Pose[] {
   const o = { ...REFERENCE_DEFAULTS, ...options };
-  const flat = plantFeet(skel, smooth);
-  const planted = o.camera ? anchorDepth(skel, flat, fps, o.camera, o.depthAnchor).motion : flat;
+  const flat = plantFeet(skel, smooth, {}, fps);
+  const planted = o.anchor && o.camera ? anchorDepth(skel, flat, fps, o.camera, o.depthAnchor).motion : flat;
   const locked = o.footLock ? lockFeet(skel, planted, fps, o.lock) : { motion: planted, contacts: undefined };
   if (!o.balance) return locked.motion;
   const contacts = locked.contacts ?? detectContacts(skel, planted, fps, o.lock.contacts);
-  return balanceReference(skel, locked.motion, fps, contacts, o.balanceOptions).motion;
+  return balanceReference(skel, locked.motion, fps, contacts, { ...o.balanceOptions, camera: o.camera }).motion;
 }

@@ -72,7 +72,7 @@ async function stageContext(
   // σ is frames at 30 fps; at 60 fps two frames low-passed only the fit's jitter, not its 0.1-s wobble.
   const smooth = smoothMotion(skel, kinematicIn, Math.max(o.controller.smoothing, (o.controller.smoothing * obs.fps) / 30));
   const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, {
-    camera: physical.depthAnchor ? camera.position : null,
+    camera: camera.position, anchor: physical.depthAnchor,
     footLock: physical.footLock, lock: { ...FOOT_LOCK_DEFAULTS, maxTilt: physical.lockTilt }, balance: physical.balanceReference,
   }) : smooth;
   const fps = obs.fps;
