@@ -43,7 +43,7 @@ const optimusConfigShape = z.object({
   diagonalBlend: z.number().min(0).max(1).default(0),
   // Checkpoints written before the trust radius existed stepped without one.
   trustRatio: z.number().nonnegative().default(0),
-  // Checkpoints written before the option existed halved after every refused step (no cap).
+  // Checkpoints written before the cap halved after every refused step.
   maxBackoff: z.number().int().nonnegative().default(0),
 });
 // Checkpoints written before lbfgsPairs existed built L-BFGS from the same `pairs` as SR1.

@@ -80,7 +80,7 @@ export interface OptimusConfig {
    * Refused steps in a row whose curvature pair was kept halve the next trial at most this many
    * times (0 = no bound): that pair already shortens the model's next step. On a rollout loss
    * with finite-difference gradients f is discontinuous below the difference step, where
-   * unbounded halving stops every trial; measured and not adopted (docs/notebook/optimus-motion.md).
+   * unbounded halving stops every trial (measurements: docs/notebook/optimus-motion.md).
    */
   maxBackoff: number;
 }
@@ -100,7 +100,7 @@ export const OPTIMUS_DEFAULTS: OptimusConfig = {
   alphaRange: 4,
   diagonalRange: 10,
   directionSpace: 'metric',
-  maxBackoff: 0,
+  maxBackoff: 1,
 };
 
 export function optimusConfig(partial: Partial<OptimusConfig> = {}): OptimusConfig {

@@ -31,7 +31,7 @@ describe('Optimus: halving after refused steps', () => {
     expect(capped.rejectedSteps).toBe(8);
     expect(capped.pairs.length).toBe(8);
     expect(capped.backoff).toBe(-1);
-    expect(refusedSteps(0, 1).backoff).toBe(-8); // 0 (the default): no bound
+    expect(refusedSteps(0, 1).backoff).toBe(-8); // 0: no bound (checkpoints written before the cap)
   });
 
   it('non-finite trials (no pair kept) still halve every time', () => {
