@@ -48,7 +48,7 @@ export function readNoiseModel(path: string): NoiseModel {
 /** Models measured by the project (npm run bench:real -- --write-noise-model), by name. */
 export const NOISE_MODELS: Record<string, string> = {
   blazepose: resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-full.json'),
-  /** The heavy landmark model (ingest's default since it measured better on bench:real). */
+  /** The heavy landmark model (`--model heavy`), measured the same way. */
   'blazepose-heavy': resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-heavy.json'),
 };
 

@@ -45,7 +45,7 @@ export interface DetectorOptions {
 
 export const DETECTOR_DEFAULTS = {
   /** As ingest's default (INGEST_DEFAULTS.model, ingest.ts). */
-  model: 'heavy' as LandmarkModel,
+  model: 'full' as LandmarkModel,
   tracking: true,
   person: 'largest' as PersonChoice,
   personDetector: 'both' as PersonDetectorChoice,

@@ -53,10 +53,11 @@ export interface IngestOptions extends FrameSelection {
 
 export const INGEST_DEFAULTS = {
   /**
-   * Heavy: on bench:real's four-view capture its monocular kinematic result beats full's in 14 of 16
-   * view × truth cells (docs/real-video.md), at two to four times full's detection time.
+   * Full: heavy's kinematic result is better on bench:real's capture (14 of 16 cells), but the physics
+   * stage falls on both real videos from heavy's fits (pose_1 5, pose_squats 6 windows; full 0), at
+   * two to four times full's detection time (docs/real-video.md). `--model heavy` gives it.
    */
-  model: 'heavy' as LandmarkModel,
+  model: 'full' as LandmarkModel,
   tracking: true,
   filter: true,
   sides: true,
