@@ -100,8 +100,8 @@ export function atRate(frames: number, fps: number): number {
 export function detectContacts(skel: Skeleton, motion: readonly Pose[], fps: number, options: Partial<ContactOptions> = {}): Array<[boolean, boolean]> {
   const o = { ...CONTACT_DEFAULTS, ...options };
   const worlds = motion.map((p) => forwardKinematics(skel, p));
-  const perSide = SIDES.map((side) => {
-    const s = worlds.map((w) => soleState(skel, w, side));
+  const soles = SIDES.map((side) => worlds.map((w) => soleState(skel, w, side)));
+  const perSide = soles.map((s) => {
     const h = Math.max(1, Math.round(fps / 30));
     const speed = s.map((_, t) => {
       const a = Math.max(0, t - h), b = Math.min(s.length - 1, t + h);
@@ -110,7 +110,7 @@ export function detectContacts(skel: Skeleton, motion: readonly Pose[], fps: num
     });
     return contactsFrom(s.map((x) => x.low), speed, o, fps);
   });
-  const lows = worlds.map((w) => SIDES.map((side) => soleState(skel, w, side).low));
+  const lows = motion.map((_, t) => soles.map((s) => s[t]!.low));
   return fillShortFlights(motion.map((_, t) => [perSide[0]![t]!, perSide[1]![t]!]), lows, Math.round(o.maxFlight * fps));
 }
 
