@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras --model lite|full|heavy --truth-model lite|full|heavy --work DIR --out FILE --write-noise-model FILE]`:
+ * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras [--bundle-params rotation,principalPoint,position] --no-smooth-truth --model lite|full|heavy --truth-model lite|full|heavy --work DIR --out FILE --write-noise-model FILE]`:
  * the real-video benchmark of src/reconstruct/real-bench.ts on ../shared/data/multiview/pose2sim_multiperson.
  * Prints the tables of docs/real-video.md; detections are cached in ~/.cache/optimus-motion/real-bench.
  */
@@ -32,6 +32,8 @@ const reports = await benchReal({
   physics: flag('physics'),
   trueFocal: !flag('no-true-focal'),
   refineCameras: flag('refine-cameras'),
+  smoothTruth: flag('no-smooth-truth') ? null : undefined,
+  bundle: arg('bundle-params', '') ? { params: Object.fromEntries(['rotation', 'principalPoint', 'position'].map((k) => [k, arg('bundle-params', '').split(',').includes(k)])) } : undefined,
   truthDetection: arg('truth-model', '') ? { model: arg('truth-model', '') as LandmarkModel, personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice, sides: !flag('no-sides') } : undefined,
   writeNoiseModel: arg('write-noise-model', '') || undefined,
   detection: { model: arg('model', DETECTION_DEFAULTS.model) as LandmarkModel, personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice, sides: !flag('no-sides') },

@@ -18,9 +18,9 @@ export function realBenchTables(reports: PersonReport[]): string {
         else if (v.physicsError) out.push(`| ${v.view} | failed: ${v.physicsError.replace(/\|/g, '/')} |||||`);
       }
     }
-    out.push('', `Triangulated truth: lowest foot landmark ${mm(r.truthFootMm)} above the lab floor in stance (heel and toe landmarks sit above the sole; the man stands on a treadmill).`, '');
-    out.push('| view | frames in the truth | missing from the truth (not associated) | frames scored | track switches | median reprojection | sightings not used (low score or rejected) |', '|---|---|---|---|---|---|---|');
-    for (const q of r.views) out.push(`| ${q.view} | ${q.matched} | ${q.missing.length ? `${q.missing.length} (frames ${ranges(q.missing)})` : '0'} | ${q.sighted ?? '—'} | ${q.trackSwitches} | ${q.medianPx.toFixed(1)} px | ${q.rejectedPct.toFixed(1)} % |`);
+    out.push('', `Triangulated truth: lowest foot landmark ${mm(r.truthFootMm)} above the lab floor in stance (heel and toe landmarks sit above the sole; the man stands on a treadmill); its limb segments change length by ±${(r.segmentSpreadPct / 2).toFixed(1)} % over the clip (p10–p90).`, '');
+    out.push('| view | frames in the truth | missing from the truth (not associated) | frames scored | track switches | median reprojection | sightings not used (low score or rejected) | held-out: the view against the truth of the other views |', '|---|---|---|---|---|---|---|---|');
+    for (const q of r.views) out.push(`| ${q.view} | ${q.matched} | ${q.missing.length ? `${q.missing.length} (frames ${ranges(q.missing)})` : '0'} | ${q.sighted ?? '—'} | ${q.trackSwitches} | ${q.medianPx.toFixed(1)} px | ${q.rejectedPct.toFixed(1)} % | ${q.heldOutPx == null || !Number.isFinite(q.heldOutPx) ? '—' : `${q.heldOutPx.toFixed(1)} px`} |`);
     out.push('', 'Median reprojection error per landmark (px): ' + r.perLandmarkPx.map((l) => `${l.landmark} ${Number.isFinite(l.medianPx) ? l.medianPx.toFixed(1) : '—'}`).join(', ') + '.', '');
   }
   return out.join('\n');

@@ -8,8 +8,10 @@ import { LANDMARK_INDEX, LANDMARK_MIRROR, MEDIAPIPE_33 } from '../formats/landma
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { projectCalibrated, toCamera } from '../geometry/triangulate.ts';
 import { measureNoiseModel, type NoiseSample } from '../eval/noise-model.ts';
-import { buildMultiviewTruth, median, type PersonTruth } from '../eval/multiview-truth.ts';
-import { refinePrincipalPoints } from '../eval/multiview-refine.ts';
+import { buildMultiviewTruth, median, type PersonTruth, type ViewTracks } from '../eval/multiview-truth.ts';
+import { bundleAdjust, type BundleOptions } from '../eval/multiview-bundle.ts';
+import { segmentSpread, smoothTruth, type SmoothOptions } from '../eval/multiview-smooth.ts';
+import { heldOutReprojection } from '../eval/multiview-evidence.ts';
 import { detectCandidates, type DetectionOptions } from '../eval/real-detections.ts';
 import { meanFootHeightMm, scoreSequence, stanceFrames, type Frame33, type RealScore } from '../eval/real-score.ts';
 import { cameraIntrinsics } from '../ingest/intrinsics.ts';
@@ -32,8 +34,12 @@ export interface RealBenchOptions {
   physics?: boolean;
   /** Also reconstruct with the calibrated focal length given (the "true focal" column). */
   trueFocal?: boolean;
-  /** Refine each camera's principal point from the people before triangulating (eval/multiview-refine.ts). */
+  /** Refine the cameras on both people before triangulating (a bundle adjustment, eval/multiview-bundle.ts). */
   refineCameras?: boolean;
+  /** Which camera parameters the bundle adjustment moves (default: eval/multiview-bundle.ts BUNDLE_DEFAULTS). */
+  bundle?: BundleOptions;
+  /** Re-fit the truth over the clip: robust to every sighting, rigid segment lengths, smooth (eval/multiview-smooth.ts); null: off. */
+  smoothTruth?: SmoothOptions | null;
   detection?: DetectionOptions;
   /** Build the truth from other detections than the ones scored (e.g. another landmark model); default: the same. */
   truthDetection?: DetectionOptions;
@@ -54,8 +60,14 @@ export const REAL_BENCH_DEFAULTS = {
   people: ['man', 'woman'],
   physics: false,
   trueFocal: true,
-  /** Off: it moved the man's scores by −3 to +4 mm and the woman's by +9 to +17 mm (docs/notebook/real-video.md). */
+  /** Off: it fits the man's views tighter and the woman's looser (docs/notebook/real-video.md). */
   refineCameras: false,
+  /**
+   * On: against the per-frame triangulation it predicts a left-out view better (man 31.6 / 26.5 / 42.7 /
+   * 36.5 → 28.5 / 22.8 / 38.1 / 33.3 px, woman 6 of 8 cells better in all) and its segments keep their
+   * length (spread 24 % → 4 %); docs/notebook/real-video.md.
+   */
+  smoothTruth: {} as SmoothOptions | null,
   /** A view is scored only where the detector found the person in at least this share of frames (%). */
   minMatchedPct: 50,
   /**
@@ -80,6 +92,8 @@ export interface ViewQuality {
   medianPx: number;
   /** Share of landmark sightings this view contributed that triangulation rejected. */
   rejectedPct: number;
+  /** Median distance (px) of this view's detections from the truth built without this view (multiview-evidence.ts). */
+  heldOutPx?: number;
 }
 
 export interface PersonReport {
@@ -90,6 +104,8 @@ export interface PersonReport {
   perLandmarkPx: Array<{ landmark: string; medianPx: number }>;
   /** Mean lowest-foot height of the triangulated truth above the lab floor in stance (mm). */
   truthFootMm: number;
+  /** How much the truth's limb segments change length over the clip: (p90 − p10) / median, mean over segments (%). */
+  segmentSpreadPct: number;
   runs: ViewRun[];
 }
 
@@ -117,16 +133,23 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
   for (const v of videos) candidates.push(await detectCandidates(v, o.detection));
   const views = candidates.map((c) => ({ tracks: c.map((t) => t.keypoints) }));
   // The truth's own detections; scored views then take, frame by frame, the track nearest the truth's projection.
-  const truthViews = [];
+  const truthViews: ViewTracks[] = [];
   if (o.truthDetection) for (const v of videos) truthViews.push({ tracks: (await detectCandidates(v, o.truthDetection)).map((t) => t.keypoints) });
   const separate = truthViews.length > 0;
   let cams = calibrated;
   if (o.refineCameras) {
-    const refined = refinePrincipalPoints(calibrated, separate ? truthViews : views);
+    const tv = separate ? truthViews : views;
+    const refined = bundleAdjust(calibrated, tv, buildMultiviewTruth(calibrated, tv), o.bundle);
     cams = refined.cams;
-    log(`principal points refined from the people (px): ${cams.map((c, v) => `${c.name} ${refined.shiftPx[v]!.map((d) => d.toFixed(1)).join(', ')}`).join('; ')}`);
+    log(`cameras refined on the people: ${cams.map((c, v) => { const d = refined.change[v]!; return `${c.name} ${d.rotationDeg.toFixed(2)}°, principal point ${d.principalPx.map((x) => x.toFixed(1)).join(', ')} px, ${d.positionMm.toFixed(0)} mm`; }).join('; ')}; median reprojection of every sighting ${refined.medianPxBefore.map((x) => x.toFixed(1)).join(' / ')} -> ${refined.medianPxAfter.map((x) => x.toFixed(1)).join(' / ')} px`);
   }
-  const truths = nameByFirstCamera(buildMultiviewTruth(cams, separate ? truthViews : views), cams);
+  const build = (vs: readonly ViewTracks[]) => {
+    const plain = buildMultiviewTruth(cams, vs);
+    return o.smoothTruth ? plain.map((t) => smoothTruth(cams, vs, t, o.smoothTruth!)) : plain;
+  };
+  const built = build(separate ? truthViews : views);
+  const heldOut = heldOutReprojection(cams, separate ? truthViews : views, built, build);
+  const truths = nameByFirstCamera(built, cams);
   if (o.writeNoiseModel) {
     const samples = truths.flatMap(([, truth]) => cams.map((cam, v) => noiseSample(truth, views[v]!.tracks, cam, v)));
     const model = measureNoiseModel(samples, {
@@ -144,6 +167,7 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
   for (const [name, truth] of truths) {
     if (!o.people.includes(name)) continue;
     const report = { ...describeTruth(name, truth, cams), fps: views[0]!.tracks[0]!.source.fps };
+    heldOut[built.indexOf(truth)]!.forEach((px, v) => { report.views[v]!.heldOutPx = px; });
     // The truth each view is scored against, for scoring other runs on the same keypoints (lab frame, metres).
     writeJsonAtomic(join(o.workDir, `truth-${name}.json`), truth.frames);
     log(`${name}: ${report.views.map((v) => `${v.view} ${v.matched} frames, ${v.medianPx.toFixed(1)} px${v.missing.length ? `, missing in ${v.missing.length}` : ''}${v.trackSwitches ? `, ${v.trackSwitches} track switches` : ''}`).join('; ')}`);
@@ -205,7 +229,7 @@ function describeTruth(name: string, truth: PersonTruth, cams: CalibratedCamera[
     medianPx: median(truth.reprojection.flatMap((f, k) => (f[i] ? f[i]!.filter((_, v) => truth.viewsUsed[k]![i]!.includes(v)) : []))),
   }));
   const stance = stanceFrames(truth.frames, LAB_UP);
-  return { name, frames, views, perLandmarkPx, truthFootMm: meanFootHeightMm(truth.frames, stance, LAB_UP), runs: [] };
+  return { name, frames, views, perLandmarkPx, truthFootMm: meanFootHeightMm(truth.frames, stance, LAB_UP), segmentSpreadPct: 100 * segmentSpread(truth.frames), runs: [] };
 }
 
 /** One view as a user would run it: this person's detections only, default intrinsics, then scored. */
