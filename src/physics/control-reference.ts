@@ -25,6 +25,8 @@ export interface ControlReference {
   rootRot: Float64Array;
   /** n nose heights (m), for the fall test. */
   noseY: Float64Array;
+  /** n × J × 3 accelerations of each body's centre of mass (central second differences, m/s²): the controller's inertial feed-forward. */
+  bodyAcc: Float64Array;
   /**
    * The camera centre in the reference's world, when the reference comes from one camera: where
    * the body is along the camera ray is what that camera sees least (view-error.ts).
@@ -43,6 +45,14 @@ function poseCom(layout: HumanoidLayout, w: WorldPose): [number, number, number]
   return [x / m, y / m, z / m];
 }
 
+/** World centre of mass of every body of a pose (J × 3, written at `out[at…]`). */
+function bodyComs(layout: HumanoidLayout, w: WorldPose, out: Float64Array, at: number): void {
+  layout.coms.forEach((c, i) => {
+    const o = quatRotate(w.rotations[i]!, c);
+    for (let d = 0; d < 3; d++) out[at + i * 3 + d] = w.positions[i]![d]! + o[d]!;
+  });
+}
+
 /** The controller's reference from a motion sampled at the control rate. */
 export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: number, camera?: readonly number[]): ControlReference {
   const skel: Skeleton = layout.skeleton;
@@ -50,12 +60,15 @@ export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: num
   const D = angleCount(skel);
   const ref: ControlReference = {
     fps, frames: n, angles: new Float64Array(n * D), com: new Float64Array(n * 3), comVel: new Float64Array(n * 3),
-    root: new Float64Array(n * 3), rootRot: new Float64Array(n * 4), noseY: new Float64Array(n),
+    root: new Float64Array(n * 3), rootRot: new Float64Array(n * 4), noseY: new Float64Array(n), bodyAcc: new Float64Array(n * layout.coms.length * 3),
     ...(camera ? { camera: [camera[0]!, camera[1]!, camera[2]!] as [number, number, number] } : {}),
   };
   const nose = skel.landmarks[0]!;
+  const B = layout.coms.length * 3;
+  const coms = new Float64Array(n * B);
   poses.forEach((p, k) => {
     const w = forwardKinematics(skel, p);
+    bodyComs(layout, w, coms, k * B);
     ref.angles.set(anglesFromPose(skel, p), k * D);
     ref.com.set(poseCom(layout, w), k * 3);
     ref.root.set(p.rootPosition, k * 3);
@@ -65,6 +78,9 @@ export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: num
   for (let k = 0; k < n; k++) {
     const a = Math.max(0, k - 1), b = Math.min(n - 1, k + 1);
     for (let c = 0; c < 3; c++) ref.comVel[k * 3 + c] = b > a ? ((ref.com[b * 3 + c]! - ref.com[a * 3 + c]!) * fps) / (b - a) : 0;
+    // The first and last frames have no second difference: held at their neighbour's.
+    const m = Math.min(n - 2, Math.max(1, k));
+    if (n >= 3) for (let c = 0; c < B; c++) ref.bodyAcc[k * B + c] = (coms[(m + 1) * B + c]! - 2 * coms[m * B + c]! + coms[(m - 1) * B + c]!) * fps * fps;
   }
   return ref;
 }
@@ -75,7 +91,7 @@ export function referenceSlice(ref: ControlReference, from: number, count: numbe
   const out: ControlReference = {
     fps: ref.fps, frames: count, angles: new Float64Array(count * D), com: new Float64Array(count * 3),
     comVel: new Float64Array(count * 3), root: new Float64Array(count * 3), rootRot: new Float64Array(count * 4),
-    noseY: new Float64Array(count),
+    noseY: new Float64Array(count), bodyAcc: new Float64Array(count * (ref.bodyAcc.length / ref.frames)),
     ...(ref.camera ? { camera: ref.camera } : {}),
   };
   for (let k = 0; k < count; k++) {
@@ -84,6 +100,8 @@ export function referenceSlice(ref: ControlReference, from: number, count: numbe
     out.com.set(ref.com.subarray(s * 3, s * 3 + 3), k * 3);
     // Past the end the reference holds still.
     if (s === from + k) out.comVel.set(ref.comVel.subarray(s * 3, s * 3 + 3), k * 3);
+    const B = ref.bodyAcc.length / ref.frames;
+    if (s === from + k) out.bodyAcc.set(ref.bodyAcc.subarray(s * B, (s + 1) * B), k * B);
     out.root.set(ref.root.subarray(s * 3, s * 3 + 3), k * 3);
     out.rootRot.set(ref.rootRot.subarray(s * 4, s * 4 + 4), k * 4);
     out.noseY[k] = ref.noseY[s]!;

@@ -11,7 +11,7 @@
 import type { HumanoidLayout } from './humanoid.ts';
 import { BALANCE_DEFAULTS, addStanceTorques, legChains, stanceShares, supportedTarget, virtualWrench, type BalanceOptions } from './balance.ts';
 import type { ControlReference } from './control-reference.ts';
-import { addGravityCompensation, createMassState, massState } from './inverse-dynamics.ts';
+import { addGravityCompensation, addInertialFeedForward, createMassState, massState } from './inverse-dynamics.ts';
 import type { Rapier } from './rapier.ts';
 import type { RolloutResult } from './rollout-types.ts';
 import { RolloutRecorder, motorKnots } from './rollout-recorder.ts';
@@ -21,6 +21,11 @@ import { rootViewError2 } from './view-error.ts';
 export interface ControllerOptions {
   /** Gravity compensation of the limbs not standing on the ground. */
   feedForward: boolean;
+  /**
+   * With `feedForward`, the share of the reference's accelerations fed forward as well
+   * (inverse-dynamics.ts addInertialFeedForward; 0: quasi-static, gravity alone).
+   */
+  accelFeedForward: number;
   /** The balance layer (virtual force and torque through the stance legs); null for none. */
   balance: BalanceOptions | null;
   /** Multiplier on every joint's PD stiffness (damping scales with its square root). */
@@ -40,6 +45,7 @@ export interface ControllerOptions {
 
 export const CONTROLLER_DEFAULTS: ControllerOptions = {
   feedForward: true,
+  accelFeedForward: 0,
   balance: BALANCE_DEFAULTS,
   gainScale: 1,
   maxTorque: 600,
@@ -106,6 +112,8 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
   let mid: Uint8Array | undefined;
   const since = [Infinity, Infinity];
   const previous = new Float64Array(J * 3);
+  const acc = new Float64Array(J * 3), scratch = new Float64Array(J * 6);
+  const inertial = o.feedForward && o.accelFeedForward > 0 && ref.bodyAcc.length === ref.frames * J * 3;
   try {
     for (let k = 0; k < K; k++) {
       for (let m = 0; m < M; m++) vel[m] = ((knots[(k + 1) * M + m]! - knots[k * M + m]!) * rate) / S;
@@ -125,6 +133,11 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
           skip.fill(false);
           for (let side = 0; side < 2; side++) if (contacts[side]) for (const j of chains[side]!) skip[j] = true;
           if (o.feedForward) addGravityCompensation(layout, state, mass, gravity, skip, torques);
+          if (inertial) {
+            const f = (s + 1) / S;
+            for (let c = 0; c < J * 3; c++) acc[c] = ref.bodyAcc[k * J * 3 + c]! + f * (ref.bodyAcc[(k + 1) * J * 3 + c]! - ref.bodyAcc[k * J * 3 + c]!);
+            addInertialFeedForward(layout, state, mass, acc, o.accelFeedForward, skip, torques, scratch);
+          }
           if (o.balance) {
             const f = (s + 1) / S;
             const at = (a: Float64Array, n: number, c: number) => a[k * n + c]! + f * (a[(k + 1) * n + c]! - a[k * n + c]!);

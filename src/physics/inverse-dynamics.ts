@@ -80,3 +80,39 @@ export function addGravityCompensation(
     torques[j * 3 + 2]! += rx * fy;
   }
 }
+
+/**
+ * Adds to `torques` the inertial part of each free joint's inverse dynamics: the torque that gives
+ * its subtree the reference's accelerations, τ_j = Σ_{i ∈ sub(j)} (c_i − p_j) × m_i·a_i · `share`
+ * (`acc`: J × 3 body centre-of-mass accelerations, m/s²; the bodies' own rotational inertia is
+ * left to PD). With gravity compensation this is the subtree's Newton–Euler moment about the joint:
+ * PD then corrects errors instead of lagging behind a swinging limb. Joints in `skip` are left out.
+ */
+export function addInertialFeedForward(
+  layout: HumanoidLayout, state: BodyState, m: MassState, acc: ArrayLike<number>, share: number, skip: ArrayLike<boolean>, torques: Float64Array, scratch: Float64Array,
+): void {
+  const joints = layout.skeleton.joints;
+  const J = joints.length;
+  const p = state.pose;
+  // scratch: per body, the subtree's Σ m·a (3) and Σ c × m·a about the origin (3).
+  for (let i = 0; i < J; i++) {
+    const mi = layout.masses[i]! * share;
+    const fx = mi * acc[i * 3]!, fy = mi * acc[i * 3 + 1]!, fz = mi * acc[i * 3 + 2]!;
+    const cx = m.com[i * 3]!, cy = m.com[i * 3 + 1]!, cz = m.com[i * 3 + 2]!;
+    scratch[i * 6] = fx; scratch[i * 6 + 1] = fy; scratch[i * 6 + 2] = fz;
+    scratch[i * 6 + 3] = cy * fz - cz * fy; scratch[i * 6 + 4] = cz * fx - cx * fz; scratch[i * 6 + 5] = cx * fy - cy * fx;
+  }
+  for (let i = J - 1; i > 0; i--) {
+    const par = joints[i]!.parent;
+    for (let c = 0; c < 6; c++) scratch[par * 6 + c]! += scratch[i * 6 + c]!;
+  }
+  for (let j = 1; j < J; j++) {
+    if (skip[j]) continue;
+    const fx = scratch[j * 6]!, fy = scratch[j * 6 + 1]!, fz = scratch[j * 6 + 2]!;
+    const x = p[j * 7]!, y = p[j * 7 + 1]!, z = p[j * 7 + 2]!;
+    // Σ (c_i − p_j) × F_i = Σ c_i × F_i − p_j × Σ F_i
+    torques[j * 3]! += scratch[j * 6 + 3]! - (y * fz - z * fy);
+    torques[j * 3 + 1]! += scratch[j * 6 + 4]! - (z * fx - x * fz);
+    torques[j * 3 + 2]! += scratch[j * 6 + 5]! - (x * fy - y * fx);
+  }
+}

@@ -13,7 +13,7 @@ import type { HumanoidLayout } from './humanoid.ts';
 import { referenceSlice, type ControlReference } from './control-reference.ts';
 import type { ControlledResult, ControlledSpec, ControllerOptions } from './controller.ts';
 import type { RolloutPool } from './pool.ts';
-import { landmarkViewError2 } from './view-error.ts';
+import { BODY_LANDMARKS, landmarkViewError2 } from './view-error.ts';
 
 export interface SamplingOptions {
   /** Candidates simulated per segment (over all survivors). */
@@ -37,6 +37,8 @@ export interface SamplingOptions {
    * says where its camera is (view-error.ts); 1: plain 3D error.
    */
   depthWeight: number;
+  /** Score only the 17 body landmarks the position metrics score (view-error.ts BODY_LANDMARKS), not all 33. */
+  bodyLandmarks: boolean;
   /**
    * Cost per committed frame of the sampled offsets' size (m² per rad², on their mean square) and
    * of their change from the survivor's (the same per rad² of change): small, smooth controls.
@@ -71,6 +73,7 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   joints: ['spine', 'chest', 'left_thigh', 'left_shin', 'left_foot', 'right_thigh', 'right_shin', 'right_foot'],
   fallPenalty: 1,
   depthWeight: 1,
+  bodyLandmarks: false,
   sizeWeight: 0,
   changeWeight: 0,
   accelWeight: 0,
@@ -131,8 +134,8 @@ export function sampledAngles(layout: HumanoidLayout, joints: string[]): number[
 }
 
 /** Squared landmark error of simulated frame i against reference frame `at` (mean over 33, m²; the pelvis's depth weighted as `depthWeight`). */
-function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, at: number, camera: readonly number[] | undefined, depthWeight: number): number {
-  return landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, depthWeight);
+function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, at: number, camera: readonly number[] | undefined, o: SamplingOptions): number {
+  return o.bodyLandmarks ? landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, o.depthWeight, BODY_LANDMARKS) : landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, o.depthWeight);
 }
 
 /** What a segment's candidates are scored against. */
@@ -175,7 +178,7 @@ function scoreCandidate(sc: SegmentScoring, r: ControlledResult, parent: Node, k
   let cost = 0, committed = 0;
   for (let f = 0; f < LA; f++) {
     const alive = f < r.frames && (r.fellAt === null || f < r.fellAt);
-    let e = f < r.frames ? frameCost(r, f, refLandmarks, k0 + f + 1, camera, o.depthWeight) : 0;
+    let e = f < r.frames ? frameCost(r, f, refLandmarks, k0 + f + 1, camera, o) : 0;
     // The first frames' history: the survivor's frames, or none at the clip's start.
     if (o.accelWeight > 0 && f < r.frames && k0 + f + 1 >= 2 && !Number.isNaN(sim(f - 2, 0))) e += o.accelWeight * accelCost(sim, f, refLandmarks, k0 + f + 1);
     if (f < L && f < r.frames) committed += e;

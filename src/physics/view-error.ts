@@ -19,24 +19,35 @@ export function rootViewError2(sim: ArrayLike<number>, ref: ArrayLike<number>, c
 }
 
 const HIPS = [LANDMARK_INDEX.left_hip, LANDMARK_INDEX.right_hip];
+const ALL = Array.from({ length: 33 }, (_, j) => j);
 
 /**
- * Mean squared landmark error (m², over the 33) of simulated landmarks against reference ones
- * (both 99 values from the given offsets): relative to the hips' centre, plus the hips' centre's
- * view error (`rootViewError2`). Equal to the plain mean squared error up to the cross term of
- * pelvis and pose errors when depthWeight is 1.
+ * The 17 body landmarks the position metrics score (eval/metrics.ts EVAL_LANDMARKS): without the
+ * face's ten and the hands' six points, which weigh the head's and hands' turn 16/33 of the error.
  */
-export function landmarkViewError2(sim: ArrayLike<number>, so: number, ref: ArrayLike<number>, ro: number, camera: readonly number[] | undefined, depthWeight: number): number {
+export const BODY_LANDMARKS: readonly number[] = ([
+  'nose', 'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
+  'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle',
+  'left_heel', 'right_heel', 'left_foot_index', 'right_foot_index',
+] as const).map((n) => LANDMARK_INDEX[n]);
+
+/**
+ * Mean squared landmark error (m², over `landmarks`, all 33 by default) of simulated landmarks
+ * against reference ones (both 99 values from the given offsets): relative to the hips' centre,
+ * plus the hips' centre's view error (`rootViewError2`). Equal to the plain mean squared error up
+ * to the cross term of pelvis and pose errors when depthWeight is 1.
+ */
+export function landmarkViewError2(sim: ArrayLike<number>, so: number, ref: ArrayLike<number>, ro: number, camera: readonly number[] | undefined, depthWeight: number, landmarks: readonly number[] = ALL): number {
   if (!camera || depthWeight >= 1) {
     let e = 0;
-    for (let c = 0; c < 99; c++) { const d = sim[so + c]! - ref[ro + c]!; e += d * d; }
-    return e / 33;
+    for (const j of landmarks) for (let c = 0; c < 3; c++) { const d = sim[so + j * 3 + c]! - ref[ro + j * 3 + c]!; e += d * d; }
+    return e / landmarks.length;
   }
   const hs = [0, 1, 2].map((c) => (sim[so + HIPS[0]! * 3 + c]! + sim[so + HIPS[1]! * 3 + c]!) / 2);
   const hr = [0, 1, 2].map((c) => (ref[ro + HIPS[0]! * 3 + c]! + ref[ro + HIPS[1]! * 3 + c]!) / 2);
   let rel = 0;
-  for (let j = 0; j < 33; j++) {
+  for (const j of landmarks) {
     for (let c = 0; c < 3; c++) { const d = sim[so + j * 3 + c]! - hs[c]! - (ref[ro + j * 3 + c]! - hr[c]!); rel += d * d; }
   }
-  return rel / 33 + rootViewError2(hs, hr, camera, depthWeight);
+  return rel / landmarks.length + rootViewError2(hs, hr, camera, depthWeight);
 }

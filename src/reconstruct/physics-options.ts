@@ -72,6 +72,8 @@ export interface PhysicalControl {
   footLock: boolean;
   /** Largest tilt (rad) of a locked stance foot from flat (foot-lock.ts maxTilt). */
   lockTilt: number;
+  /** A locked leg's knee is turned to point over its toes (foot-lock.ts kneeOverToes); off: the reference's knee direction kept. */
+  lockKneeOverToes: boolean;
   balanceReference: boolean;
   /** First move the body along the camera ray so its planted feet do not slide along it (physics-depth.ts). */
   depthAnchor: boolean;
@@ -188,7 +190,7 @@ export const PHYSICAL_DEFAULTS: PhysicalControl = {
   // The pelvis's error along the camera ray weighs 0.1 of one across it in the search's cost and the fall test (src/physics/view-error.ts).
   layer: { ...CONTROLLER_DEFAULTS, depthWeight: DEPTH_WEIGHT },
   sampling: { lookaheadFrames: 15, easyError: 0.04, depthWeight: DEPTH_WEIGHT },
-  plantFeet: true, footLock: true, lockTilt: FOOT_LOCK_DEFAULTS.maxTilt, balanceReference: true, depthAnchor: true,
+  plantFeet: true, footLock: true, lockTilt: FOOT_LOCK_DEFAULTS.maxTilt, lockKneeOverToes: FOOT_LOCK_DEFAULTS.kneeOverToes, balanceReference: true, depthAnchor: true,
 };
 
 export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
@@ -300,7 +302,7 @@ export const physicsStageOptionsSchema = z.object({
     rootPd: gains.nullable(), rootWrench: z.boolean(), gainScale: z.number().positive(), lowFpsGainScale: z.number().positive(),
     leadSeconds: z.number(), smoothing: z.number().nonnegative(), spline: z.boolean(), humanoid: z.record(z.string(), z.unknown()),
     physical: z.object({
-      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), lockTilt: z.number().nonnegative(), balanceReference: z.boolean(), depthAnchor: z.boolean(),
+      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), lockTilt: z.number().nonnegative(), lockKneeOverToes: z.boolean(), balanceReference: z.boolean(), depthAnchor: z.boolean(),
     }).partial().strict().nullable(),
   }).partial().strict().optional(),
   windows: z.object({

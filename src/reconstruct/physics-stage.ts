@@ -69,12 +69,7 @@ async function stageContext(
 ): Promise<{ stage: StageContext; firstSnapshot: Uint8Array }> {
   const T = kinematicIn.length;
   const physical = o.controller.physical;
-  // σ is frames at 30 fps; at 60 fps two frames low-passed only the fit's jitter, not its 0.1-s wobble.
-  const smooth = smoothMotion(skel, kinematicIn, Math.max(o.controller.smoothing, (o.controller.smoothing * obs.fps) / 30));
-  const kinematic = physical?.plantFeet ? physicalReference(skel, smooth, obs.fps, {
-    camera: camera.position, anchor: physical.depthAnchor,
-    footLock: physical.footLock, lock: { ...FOOT_LOCK_DEFAULTS, maxTilt: physical.lockTilt }, balance: physical.balanceReference,
-  }) : smooth;
+  const kinematic = stageReference(skel, kinematicIn, obs.fps, camera.position, o.controller);
   const fps = obs.fps;
   const first = await humanoidStart({ skel, kinematic, T, fps, o }, 0);
   const kinLm = kinematic.map((p) => landmarksFromWorld(skel, forwardKinematics(skel, p)));
@@ -96,6 +91,20 @@ async function stageContext(
     } : null,
   };
   return { stage, firstSnapshot: first.snapshot };
+}
+
+/**
+ * What the stage's controller follows: the kinematic motion low-passed and, for the fully
+ * physical controller, made into a reference it can stand on (physics-reference.ts).
+ */
+export function stageReference(skel: Skeleton, kinematicIn: Pose[], fps: number, camera: Vec3, controller: PhysicsStageConfig['controller']): Pose[] {
+  const physical = controller.physical;
+  // σ is frames at 30 fps; at 60 fps two frames low-passed only the fit's jitter, not its 0.1-s wobble.
+  const smooth = smoothMotion(skel, kinematicIn, Math.max(controller.smoothing, (controller.smoothing * fps) / 30));
+  return physical?.plantFeet ? physicalReference(skel, smooth, fps, {
+    camera, anchor: physical.depthAnchor,
+    footLock: physical.footLock, lock: { ...FOOT_LOCK_DEFAULTS, maxTilt: physical.lockTilt, kneeOverToes: physical.lockKneeOverToes }, balance: physical.balanceReference,
+  }) : smooth;
 }
 
 /** A simulator state at kinematic frame t (with its velocity), optionally shifted horizontally. */

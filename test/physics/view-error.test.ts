@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { landmarkViewError2, rootViewError2 } from '../../src/physics/view-error.ts';
+import { LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
+import { BODY_LANDMARKS, landmarkViewError2, rootViewError2 } from '../../src/physics/view-error.ts';
 
 describe('the error as one camera sees it', () => {
   const camera = [0, 1.5, 4];
@@ -22,5 +23,15 @@ describe('the error as one camera sees it', () => {
     // A pose error about the pelvis counts in full whatever the weight.
     const bent = ref.map((v, i) => (i === 0 ? v + 0.33 : v));
     expect(landmarkViewError2(bent, 0, ref, 0, camera, 0.1)).toBeCloseTo(landmarkViewError2(bent, 0, ref, 0, camera, 1), 12);
+  });
+
+  it('scores the 17 body landmarks alone when told: a face point moved changes nothing, a knee moved counts over 17', () => {
+    const ref = Array.from({ length: 99 }, (_, i) => Math.cos(i) * 0.3);
+    const eye = ref.map((v, i) => (i === LANDMARK_INDEX.left_eye * 3 ? v + 0.2 : v));
+    expect(BODY_LANDMARKS).toHaveLength(17);
+    expect(landmarkViewError2(eye, 0, ref, 0, camera, 1, BODY_LANDMARKS)).toBe(0);
+    expect(landmarkViewError2(eye, 0, ref, 0, camera, 1)).toBeCloseTo(0.04 / 33, 12);
+    const knee = ref.map((v, i) => (i === LANDMARK_INDEX.left_knee * 3 ? v + 0.2 : v));
+    expect(landmarkViewError2(knee, 0, ref, 0, camera, 1, BODY_LANDMARKS)).toBeCloseTo(0.04 / 17, 12);
   });
 });
