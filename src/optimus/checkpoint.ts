@@ -45,6 +45,8 @@ const optimusConfigShape = z.object({
   trustRatio: z.number().nonnegative().default(0),
   // Checkpoints written before the cap halved after every refused step.
   maxBackoff: z.number().int().nonnegative().default(0),
+  // Checkpoints written before firstStep existed moved α in norm before any curvature was known.
+  firstStep: z.enum(['norm', 'rms']).default('norm'),
 });
 // Checkpoints written before lbfgsPairs existed built L-BFGS from the same `pairs` as SR1.
 const optimusConfigSchema = optimusConfigShape.transform((c) => ({ ...c, lbfgsPairs: c.lbfgsPairs ?? c.pairs }));

@@ -50,7 +50,7 @@ export interface CreateOptimizerOptions {
   /** Seed of the random initialisation when no checkpoint exists. */
   initSeed?: number;
   /** Optimus: prior settings that replace the checkpoint's (the weights are kept). */
-  optimusPrior?: Partial<Pick<OptimusConfig, 'diagonalBlend'>>;
+  optimusPrior?: Partial<Pick<OptimusConfig, 'diagonalBlend' | 'firstStep'>>;
 }
 
 /** Untrained weights per kind and seed: initialising them costs more than a short run. */

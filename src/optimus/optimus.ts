@@ -83,6 +83,13 @@ export interface OptimusConfig {
    * unbounded halving stops every trial (measurements: docs/notebook/optimus-motion.md).
    */
   maxBackoff: number;
+  /**
+   * Length of a trial step before any curvature pair is known (B₀ = γ₀I): 'norm' moves α in
+   * Euclidean norm (γ₀ = 1/‖g‖), 'rms' moves the parameters α each in root mean square
+   * (γ₀ = √N/‖g‖), the length of Adam's first step at learning rate α, for callers whose
+   * parameter units make 1 a sensible change of each one.
+   */
+  firstStep: 'norm' | 'rms';
 }
 
 export const OPTIMUS_DEFAULTS: OptimusConfig = {
@@ -101,6 +108,7 @@ export const OPTIMUS_DEFAULTS: OptimusConfig = {
   diagonalRange: 10,
   directionSpace: 'metric',
   maxBackoff: 1,
+  firstStep: 'norm',
 };
 
 export function optimusConfig(partial: Partial<OptimusConfig> = {}): OptimusConfig {
@@ -143,8 +151,8 @@ export function createOptimus(config: OptimusConfig, weights: Float32Array, opti
       const t = s.step + 1;
       const feats = computeFeatures(config.features, s.features, s.x, s.grad, s.value, t);
       const gNorm = norm(s.grad);
-      // Before any curvature is known, B = I/‖g‖: the first trial moves a distance α.
-      const gamma = secantGamma(s.pairs, 1 / Math.max(gNorm, 1e-300));
+      // Before any curvature is known, B = γ₀I: the first trial moves α in norm or in RMS (firstStep).
+      const gamma = secantGamma(s.pairs, (config.firstStep === 'rms' ? Math.sqrt(n) : 1) / Math.max(gNorm, 1e-300));
       const out = forward(net, feats.tokens, n, options.impl);
       const uBound = (config.uScale * Math.sqrt(gamma)) / Math.sqrt(n);
       const u = out.uRaw.map((r) => uBound * Math.tanh(r));

@@ -226,7 +226,7 @@ describe('checkpoints', () => {
     }
   });
 
-  it('a checkpoint written before lbfgsPairs existed keeps its prior (L-BFGS from its `pairs`, the 1/√v diagonal, no trust radius, unbounded halving)', () => {
+  it('a checkpoint written before lbfgsPairs existed keeps its prior (L-BFGS from its `pairs`, the 1/√v diagonal, no trust radius, unbounded halving, a first step of α in norm)', () => {
     const def = optimusDef({ pairs: 7 });
     const path = join(dir, 'old-prior.json');
     saveCheckpoint(path, def, def.initWeights(1), {}, {});
@@ -235,12 +235,14 @@ describe('checkpoints', () => {
     delete obj.config.diagonalBlend;
     delete obj.config.trustRatio;
     delete obj.config.maxBackoff;
+    delete obj.config.firstStep;
     writeFileSync(path, JSON.stringify(obj));
-    const config = loadCheckpoint(path, 'optimus').def.config as { lbfgsPairs: number; diagonalBlend: number; trustRatio: number; maxBackoff: number };
+    const config = loadCheckpoint(path, 'optimus').def.config as { lbfgsPairs: number; diagonalBlend: number; trustRatio: number; maxBackoff: number; firstStep: string };
     expect(config.lbfgsPairs).toBe(7);
     expect(config.diagonalBlend).toBe(0);
     expect(config.trustRatio).toBe(0);
     expect(config.maxBackoff).toBe(0);
+    expect(config.firstStep).toBe('norm');
   });
 
   it('refuses missing, truncated, incompatible and wrong-kind files with one line', () => {
