@@ -76,7 +76,7 @@ for (const dir of dirs) {
   const camera = K.camera!;
   const p = o.controller.physical;
   const smooth = smoothMotion(skel, posesOf(kin), Math.max(o.controller.smoothing, (o.controller.smoothing * fps) / 30));
-  const lock = { ...FOOT_LOCK_DEFAULTS, maxTilt: p?.lockTilt ?? FOOT_LOCK_DEFAULTS.maxTilt, kneeOverToes: p?.lockKneeOverToes ?? true };
+  const lock = { ...FOOT_LOCK_DEFAULTS, maxTilt: p?.lockTilt ?? FOOT_LOCK_DEFAULTS.maxTilt, kneeOverToes: p?.lockKneeOverToes ?? FOOT_LOCK_DEFAULTS.kneeOverToes };
   const steps: Array<[string, Partial<ReferenceOptions> | null]> = [
     ['low-passed', null], ['+ floor', {}], ['+ depth anchor', { anchor: true }], ['+ foot lock', { anchor: true, footLock: true, lock }],
   ];
