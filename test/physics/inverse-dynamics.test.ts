@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { forwardKinematics } from '../../src/body/fk.ts';
-import { squatMotion } from '../../src/body/procedural.ts';
+import { squatMotion, standingMotion } from '../../src/body/procedural.ts';
+import { controlReference, referenceSlice } from '../../src/physics/control-reference.ts';
 import { createSkeleton } from '../../src/body/skeleton.ts';
 import type { HumanoidLayout } from '../../src/physics/humanoid.ts';
 import { addGravityCompensation, addInertialFeedForward, createMassState, massState } from '../../src/physics/inverse-dynamics.ts';
@@ -53,5 +54,24 @@ describe('inertial feed-forward', () => {
       expect(full[leaf * 3 + c]).toBeCloseTo(expected[c]!, 9);
       expect(half[leaf * 3 + c]).toBeCloseTo(expected[c]! / 2, 9);
     }
+  });
+
+  it('reads each body\'s acceleration from the reference: a body sliding at 0.5 m/s² reads 0.5 at every frame, and a slice past the end holds still', () => {
+    const fps = 30;
+    const motion = standingMotion(skel, { seconds: 1, fps }).map((p, k) => {
+      const t = k / fps;
+      return { ...p, rootPosition: [p.rootPosition[0] + 0.25 * t * t, p.rootPosition[1], p.rootPosition[2]] as [number, number, number] };
+    });
+    const ref = controlReference(layout, motion, fps);
+    expect(ref.bodyAcc).toHaveLength(motion.length * J * 3);
+    for (let k = 0; k < motion.length; k++) {
+      for (let i = 0; i < J; i++) {
+        expect(ref.bodyAcc[(k * J + i) * 3]).toBeCloseTo(0.5, 6);
+        expect(ref.bodyAcc[(k * J + i) * 3 + 1]).toBeCloseTo(0, 6);
+      }
+    }
+    const tail = referenceSlice(ref, motion.length - 2, 4);
+    expect(tail.bodyAcc[J * 3]).toBeCloseTo(0.5, 6);
+    expect(tail.bodyAcc[2 * J * 3]).toBe(0);
   });
 });
