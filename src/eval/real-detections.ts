@@ -65,7 +65,8 @@ export async function detectCandidates(videoPath: string, options: DetectionOpti
     // Detections by BlazePose's detector alone keep the cache names they had before the body detector.
     const finder = opts.personDetector === 'blazepose' ? '' : `-${opts.personDetector}`;
     // The detector's raw output is cached; ingest's clip-wide steps (sides, filter) run on it here.
-    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}${finder}-p${person}${tracking ? '' : '-untracked'}-raw4.json`);
+    // Tracked runs keep the identity among overlapping people since raw5 (identity.ts); untracked ones are as in raw4.
+    const cachePath = join(opts.cacheDir, `${hash}-${opts.model}${finder}-p${person}${tracking ? '-raw5' : '-untracked-raw4'}.json`);
     let raw: KeypointsFile;
     if (existsSync(cachePath)) {
       raw = readValidated(keypointsFile, cachePath);
@@ -78,9 +79,9 @@ export async function detectCandidates(videoPath: string, options: DetectionOpti
       writeJsonAtomic(cachePath, raw);
     }
     const fps = raw.source.fps;
-    const votes = (raw as { sideVotes?: Array<number | null> }).sideVotes;
+    const { sideVotes: votes, overlaps } = raw as { sideVotes?: Array<number | null>; overlaps?: Array<number | null> };
     const { frames, relabelled } = finishTrack(raw.frames.map((f, t) => ({
-      index: f.index, time: f.time, tMs: (1000 * f.index) / fps, keypoints: f.keypoints as P3[] | null, world: (f.world ?? null) as P3[] | null, sideVote: votes?.[t] ?? null,
+      index: f.index, time: f.time, tMs: (1000 * f.index) / fps, keypoints: f.keypoints as P3[] | null, world: (f.world ?? null) as P3[] | null, sideVote: votes?.[t] ?? null, overlap: overlaps?.[t] ?? null,
     })), { sides: opts.sides, filter: true });
     const keypoints: KeypointsFile = { ...raw, detector: { ...raw.detector, filter: 'one-euro', sides: opts.sides ? 'temporal' : 'as-detected', relabelledFrames: relabelled }, frames };
     out.push({ view, person, tracking, keypoints });

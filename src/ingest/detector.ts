@@ -4,6 +4,7 @@ import { UserError } from '../errors.ts';
 import { initBackend, tf, type BackendName } from '../optimus/backend.ts';
 import { BodyDetector, bodyToAlignment, type AlignmentDetection, type BodyPerson } from './body-detector.ts';
 import type { Frame } from './frames.ts';
+import { bodyPlacement, distrustOthers, IDENTITY_DEFAULTS, IdentityTrack, overlapShare, posePlacement, poseToBody, type Placement } from './identity.ts';
 import { fileModelHandler } from './io-handler.ts';
 import { BODY_DETECTOR_MODEL, ensureModels, modelJsonPath, readManifest, type EnsureOptions, type LandmarkModel } from './models.ts';
 import { OneEuroFilter, POSE_FILTER_DEFAULTS } from './one-euro.ts';
@@ -70,6 +71,8 @@ export interface PoseResult {
   score: number;
   /** The body detector's vote on the sides (sides.ts bodyVote); null when it did not run or did not find this person. */
   sideVote: number | null;
+  /** The largest share of this person's box another person covers (identity.ts); null when the body detector did not run on the frame. */
+  overlap: number | null;
 }
 
 interface ImageSize { width: number; height: number }
@@ -113,8 +116,10 @@ export class PoseDetector {
   private roi: Roi | null = null;
   private readonly cropFilter = new OneEuroFilter(DETECTOR_DEFAULTS.cropSmoothing);
   private lastVoteMs = -Infinity;
-  /** The body detector's people in the current frame when choosePerson already ran it (the vote reuses them). */
+  /** The body detector's people in the current frame when it already ran (the vote and the identity check reuse them). */
   private frameBodies: BodyPerson[] | null = null;
+  /** Where the tracked person moves, so another person overlapping them is not taken for them (identity.ts). */
+  private readonly identity = new IdentityTrack();
 
   private constructor(
     private readonly inner: PoseDetection.PoseDetector,
@@ -186,12 +191,17 @@ export class PoseDetector {
       // Tracking lost (or off): find people afresh and choose one.
       if (!pose) {
         this.forgetCrop();
-        const chosen = await this.choosePerson(input, frame);
+        const chosen = await this.choosePerson(input, frame, timestampMs);
         // No crop is kept when this finds nobody: landmarks() places one only on success.
         if (chosen) pose = await this.landmarks(chosen, input, size, timestampMs);
       }
-      if (pose && this.body && this.options.sideVotes && !(timestampMs - this.lastVoteMs < DETECTOR_DEFAULTS.voteIntervalMs - 1e-6)) {
-        pose.sideVote = bodyVote(pose.keypoints, this.frameBodies ?? await this.body.detect(input));
+      const voteDue = Boolean(pose && this.body && this.options.sideVotes && !(timestampMs - this.lastVoteMs < DETECTOR_DEFAULTS.voteIntervalMs - 1e-6));
+      // With another person near, the body detector runs on every frame to keep the identity.
+      if (pose && this.body && this.options.tracking && !this.frameBodies && (voteDue || this.identity.crowded)) this.frameBodies = await this.body.detect(input);
+      let own: BodyPerson | null = null;
+      if (pose && this.options.tracking) ({ pose, own } = await this.keepIdentity(pose, input, size, timestampMs));
+      if (pose && voteDue) {
+        pose.sideVote = bodyVote(pose.keypoints, own ? [own] : this.frameBodies ?? await this.body!.detect(input));
         this.lastVoteMs = timestampMs;
       }
       return pose;
@@ -200,18 +210,81 @@ export class PoseDetector {
     }
   }
 
+  /**
+   * The tracked pose checked against the body detector's people, where it ran: the tracked person's body
+   * is the one their motion predicts; a pose that drifted off it is re-cropped on it, and landmarks lying
+   * on another person are marked low-visibility. Without the body detector the pose itself moves the track.
+   */
+  private async keepIdentity(pose: PoseResult, input: tf.Tensor3D, size: ImageSize, timestampMs: number): Promise<{ pose: PoseResult; own: BodyPerson | null }> {
+    const bodies = this.frameBodies;
+    if (!bodies) {
+      this.identity.update(posePlacement(pose.keypoints), timestampMs);
+      return { pose, own: null };
+    }
+    const places = bodies.map((b) => bodyPlacement(b));
+    let k = this.identity.match(places, timestampMs);
+    // A new track: its body is the one the pose lies on.
+    if (k < 0 && !this.identity.predict(timestampMs)) {
+      const d = bodies.map((b) => poseToBody(pose.keypoints, b));
+      const j = d.indexOf(Math.min(...d));
+      if (d[j]! < 2 * IDENTITY_DEFAULTS.driftTorsos) k = j;
+    }
+    const own = k >= 0 ? bodies[k]! : null;
+    const others = bodies.filter((_, j) => j !== k);
+    const otherPlaces = places.filter((p, j): p is Placement => p !== null && j !== k);
+    // Re-cropped only when the pose lies on someone else: the body detector is the coarser of the two (its
+    // limbs err at times where people overlap), so mere drift from the tracked body is left to BlazePose.
+    if (own && others.length && poseToBody(pose.keypoints, own) > IDENTITY_DEFAULTS.driftTorsos
+      && others.some((b) => poseToBody(pose.keypoints, b) < poseToBody(pose.keypoints, own))) pose = await this.recrop(pose, own, input, size, timestampMs);
+    if (own && others.length) pose.keypoints = distrustOthers(pose.keypoints, own, others).keypoints;
+    const place = (own && places[k]) || posePlacement(pose.keypoints);
+    pose.overlap = overlapShare(place, otherPlaces);
+    this.identity.look(place, otherPlaces);
+    this.identity.update(place, timestampMs);
+    return { pose, own };
+  }
+
+  /** The landmark model on a crop placed on a body, and the next frame's crop moved there when that pose fits the body better. */
+  private async recrop(pose: PoseResult, body: BodyPerson, input: tf.Tensor3D, size: ImageSize, timestampMs: number): Promise<PoseResult> {
+    const d = bodyToAlignment(body, size.width, size.height);
+    if (!d) return pose;
+    const internals = this.inner as unknown as BlazePoseInternals;
+    const again = await this.runCrop(internals.poseDetectionToRoi(d, size), input, size);
+    if (!again || !(poseToBody(again.pose.keypoints, body) < poseToBody(pose.keypoints, body))) return pose;
+    // The crop jumps to the body: smoothing it from the drifted one would drag it back.
+    this.forgetCrop();
+    this.placeCrop(again.aux, size, timestampMs);
+    return again.pose;
+  }
+
   /** Landmarks inside a region; also places the crop for the next frame. */
   private async landmarks(roi: Roi, input: tf.Tensor3D, size: ImageSize, timestampMs: number): Promise<PoseResult | null> {
+    const r = await this.runCrop(roi, input, size);
+    if (!r) return null;
+    this.placeCrop(r.aux, size, timestampMs);
+    return r.pose;
+  }
+
+  /** The landmark model on one region; null when it finds no pose there. */
+  private async runCrop(roi: Roi, input: tf.Tensor3D, size: ImageSize): Promise<{ pose: PoseResult; aux: RawLandmark[] } | null> {
     const internals = this.inner as unknown as BlazePoseInternals;
     const r = await internals.poseLandmarksByRoi(roi, input);
     if (!r) return null;
-    this.roi = internals.poseLandmarksToRoi(this.smoothAuxiliary(r.auxiliaryLandmarks, size, timestampMs), size);
     return {
-      keypoints: r.landmarks.map((k) => [k.x * size.width, k.y * size.height, k.score ?? 0]),
-      world: r.worldLandmarks.map((k) => [k.x, k.y, k.z ?? 0]),
-      score: r.poseScore,
-      sideVote: null,
+      aux: r.auxiliaryLandmarks,
+      pose: {
+        keypoints: r.landmarks.map((k) => [k.x * size.width, k.y * size.height, k.score ?? 0]),
+        world: r.worldLandmarks.map((k) => [k.x, k.y, k.z ?? 0]),
+        score: r.poseScore,
+        sideVote: null,
+        overlap: null,
+      },
     };
+  }
+
+  private placeCrop(aux: RawLandmark[], size: ImageSize, timestampMs: number): void {
+    const internals = this.inner as unknown as BlazePoseInternals;
+    this.roi = internals.poseLandmarksToRoi(this.smoothAuxiliary(aux, size, timestampMs), size);
   }
 
   /**
@@ -230,8 +303,12 @@ export class PoseDetector {
     this.cropFilter.reset();
   }
 
-  /** Runs the person detector(s) for several people and returns the region of interest of the chosen one. */
-  private async choosePerson(input: tf.Tensor3D, frame: Frame): Promise<Roi | null> {
+  /**
+   * Runs the person detector(s) for several people and returns the region of interest of the chosen one:
+   * with tracking, the body where the lost person's motion puts them (so an overlapping person is not
+   * taken instead), else by the `person` rule.
+   */
+  private async choosePerson(input: tf.Tensor3D, frame: Frame, timestampMs: number): Promise<Roi | null> {
     const internals = this.inner as unknown as BlazePoseInternals;
     this.personDetectorRuns += 1;
     let faces: Candidate[] = [];
@@ -244,18 +321,24 @@ export class PoseDetector {
       }
     }
     const bodies: Candidate[] = [];
+    const placed: Array<Placement | null> = [];
     if (this.body) {
       this.frameBodies = await this.body.detect(input);
       for (const b of this.frameBodies) {
         const d = bodyToAlignment(b, frame.width, frame.height);
-        if (d) bodies.push(candidate(d, frame));
+        if (!d) continue;
+        bodies.push(candidate(d, frame));
+        placed.push(bodyPlacement(b));
       }
     }
+    // mergePeople keeps the bodies first, in order.
     const people = this.body ? mergePeople(faces, bodies) : faces;
     if (people.length === 0) return null;
     const { person } = this.options;
+    const same = this.options.tracking ? this.identity.match(placed, timestampMs) : -1;
     let pick: Candidate | undefined;
-    if (person === 'largest') pick = people.reduce((a, b) => (b.size > a.size ? b : a));
+    if (same >= 0) pick = people[same];
+    else if (person === 'largest') pick = people.reduce((a, b) => (b.size > a.size ? b : a));
     else pick = [...people].sort((a, b) => a.x - b.x)[person];
     if (!pick) return null;
     return internals.poseDetectionToRoi(pick.d, { width: frame.width, height: frame.height });
@@ -264,6 +347,7 @@ export class PoseDetector {
   /** Forgets the tracked pose (for a new clip). */
   reset(): void {
     this.forgetCrop();
+    this.identity.reset();
     this.lastVoteMs = -Infinity;
     this.inner.reset();
   }

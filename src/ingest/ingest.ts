@@ -145,7 +145,7 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
       const pose = await detector.detect(frame, tMs);
       // Back to source pixels when the frame was scaled down for detection.
       const keypoints = pose ? pose.keypoints.map(([x, y, s]): P3 => [x * frame.scaleX, y * frame.scaleY, s]) : null;
-      raw.push({ index: frame.index, time: frame.time, tMs, keypoints, world: pose?.world ?? null, sideVote: pose?.sideVote ?? null });
+      raw.push({ index: frame.index, time: frame.time, tMs, keypoints, world: pose?.world ?? null, sideVote: pose?.sideVote ?? null, overlap: pose?.overlap ?? null });
       if (tilePositions.has(k)) tiles.push(await frameTile(frame, null, info.width));
       opts.onProgress?.(raw.length, Math.max(expected, raw.length));
     }
@@ -155,6 +155,8 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
   const { frames, relabelled } = finishTrack(raw, opts);
   // The body detector's votes are kept beside the frames (keypoints.json's frames have a fixed shape).
   const sideVotes = raw.some((r) => r.sideVote != null) ? raw.map((r) => (r.sideVote == null ? null : round(r.sideVote, 3))) : undefined;
+  // Likewise how much another person covered the tracked one (identity.ts), where the body detector ran.
+  const overlaps = raw.some((r) => r.overlap != null) ? raw.map((r) => (r.overlap == null ? null : round(r.overlap, 3))) : undefined;
   for (const tile of tiles) {
     const kp = frames.find((f) => f.index === tile.index)?.keypoints ?? null;
     tile.keypoints = kp && kp.map(([x, y, c]) => [(x * tile.width) / info.width, (y * tile.width) / info.width, c]);
@@ -179,13 +181,14 @@ export async function detectSource(source: FrameSource, options: IngestOptions =
     camera,
     frames,
     ...(sideVotes ? { sideVotes } : {}),
+    ...(overlaps ? { overlaps } : {}),
   };
   return { keypoints, stats: { frames: frames.length, framesWithoutPerson: nobody, msPerFrame, decodeFailure: source.failure, cameraFrom: from, ...cameraStats(from, camera, info.width, info.height), personDetectorRuns: detector.personDetectorRuns }, tiles };
 }
 
 type P3 = [number, number, number];
 /** One frame as the detector gave it, before the clip-wide steps. */
-export interface RawFrame { index: number; time: number; tMs: number; keypoints: P3[] | null; world: P3[] | null; sideVote?: number | null }
+export interface RawFrame { index: number; time: number; tMs: number; keypoints: P3[] | null; world: P3[] | null; sideVote?: number | null; overlap?: number | null }
 
 /**
  * The clip-wide steps after detection: left/right chosen over the whole clip (sides.ts), then the

@@ -28,6 +28,13 @@ export const SIDES_DEFAULTS = {
   voteMatch: 0.5,
   /** Body keypoints scored below this do not vote. */
   voteMinScore: 0.2,
+  /**
+   * Where another person covers the tracked one (the frame's overlap, identity.ts), the body detector's
+   * bodies mix too and its vote weighs less: nothing at this overlap share (null: votes weigh alike).
+   */
+  voteOverlap: null as number | null,
+  /** Likewise the motion between two frames, whose landmarks may mix both people (null: off). */
+  linkOverlap: null as number | null,
 };
 export type SidesOptions = typeof SIDES_DEFAULTS;
 
@@ -37,6 +44,8 @@ export interface SideFrame {
   world: P3[] | null;
   /** The body detector's vote for relabelling (> 0) or keeping (< 0) this frame's sides; null: no vote. */
   sideVote?: number | null;
+  /** The largest share of the person's box another person covers (identity.ts); null: not measured (taken as 0). */
+  overlap?: number | null;
 }
 
 /** COCO-17 left/right pairs (shoulders, elbows, hips, knees, ankles) and their MediaPipe-33 indices. */
@@ -91,7 +100,7 @@ export function mirrorFrame(f: SideFrame): SideFrame {
   const vote = f.sideVote == null ? {} : { sideVote: -f.sideVote };
   const keypoints = f.keypoints && LANDMARK_MIRROR.map((m) => f.keypoints![m]!);
   const world = f.world && LANDMARK_MIRROR.map((m) => [f.world![m]![0], f.world![m]![1], -f.world![m]![2]] as P3);
-  return { keypoints, world, ...vote };
+  return { keypoints, world, ...vote, ...(f.overlap == null ? {} : { overlap: f.overlap }) };
 }
 
 function torsoPx(k: P3[]): number {
@@ -130,19 +139,22 @@ export function chooseSides(frames: readonly SideFrame[], options: Partial<Sides
   const voteWeight = votes ? (o.voteWeight * frames.filter((f) => f.keypoints).length) / votes : 0;
   const acc: Array<[number, number]> = [];
   const back: Array<[0 | 1, 0 | 1]> = [];
+  // How much a frame's evidence counts where another person covers this one (1: alone).
+  const clear = (t: number, scale: number | null) => (scale == null ? 1 : Math.max(0, 1 - (frames[t]?.overlap ?? 0) / scale));
   for (let t = 0; t < T; t++) {
     const cur = variants[t];
     const prev = t > 0 ? variants[t - 1] : null;
     const before = t > 0 ? acc[t - 1]! : [0, 0];
     const row: [number, number] = [0, 0];
     const from: [0 | 1, 0 | 1] = [0, 0];
+    const link = Math.min(clear(t, o.linkOverlap), clear(t - 1, o.linkOverlap));
     for (const s of [0, 1] as const) {
       let best = Infinity;
       for (const p of [0, 1] as const) {
-        const c = before[p] + (cur && prev ? motionCost(prev[p]!, cur[s]!, o) : 0);
+        const c = before[p] + (cur && prev ? link * motionCost(prev[p]!, cur[s]!, o) : 0);
         if (c < best) { best = c; from[s] = p; }
       }
-      const vote = frames[t]!.sideVote ?? 0;
+      const vote = (frames[t]!.sideVote ?? 0) * clear(t, o.voteOverlap);
       const unary = cur ? (s === 1 ? o.flipCost + voteWeight * Math.max(0, -vote) : voteWeight * Math.max(0, vote)) : 0;
       row[s] = best + unary;
     }
