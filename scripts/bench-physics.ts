@@ -1,13 +1,15 @@
 /**
  * `npm run bench:physics`: µs per simulation step, rollouts/s on 1 and 2 workers, and tracking of
- * procedural motions and of every BVH clip in ../shared/data/mocap from its truth with the fully
- * physical controller (no external force; src/physics/controller.ts + sampling.ts): per clip the
+ * procedural motions and of every BVH clip in ../shared/data/mocap from its truth with the physics
+ * stage's own fully physical controller (no external force; PHYSICAL_DEFAULTS' layer and search, toe
+ * segments): per clip the
  * seconds tracked before the first fall, MPJPE (global, 33 landmarks), residual % of body weight,
  * restarts, falls and compute per video second. Options: --json FILE, --quick (3 s of each clip,
  * smaller rollout batches), --seconds N (first N s of each clip), --clip TEXT (only clips whose
  * file name contains TEXT; skips the speed benchmarks), --workers N (2), --rollouts-only (speed
  * only), --pd (also the old pure-PD and residual-root tracking rows), --foot-lock (retarget with
- * foot locking), --toes (the humanoid with toe segments, as the physics stage has it), --rollouts N, --repeats N (rollout speed batches). Thin wrapper: the
+ * foot locking), --bare (CONTROLLER_DEFAULTS, the search's own defaults and rigid feet instead of the
+ * stage's controller), --rollouts N, --repeats N (rollout speed batches). Thin wrapper: the
  * measurements live in src/physics/bench.ts.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import {
 } from '../src/physics/bench.ts';
 import { createSyncRolloutPool } from '../src/physics/pool.ts';
 import { TOE_DEFAULTS } from '../src/physics/humanoid.ts';
+import { PHYSICAL_DEFAULTS } from '../src/reconstruct/physics-options.ts';
 import { writeJsonAtomic } from '../src/formats/io.ts';
 import { helpIfAsked } from './args.ts';
 
@@ -34,7 +37,7 @@ const jsonPath = value('--json');
 const quick = flag('--quick');
 const clipFilter = value('--clip');
 const footLock = flag('--foot-lock');
-const toes = flag('--toes');
+const bare = flag('--bare');
 const rolloutsOnly = flag('--rollouts-only');
 const seconds = numberArg('--seconds', quick ? 3 : 0) || undefined;
 const loadavg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -90,13 +93,15 @@ if (!existsSync(mocap)) {
   }
 }
 
+// The stage's controller (feed-forward, search budget) and body (toes), tracking the truth instead of a fit.
+const trackingOptions = bare ? {} : { controller: PHYSICAL_DEFAULTS.layer, sampling: PHYSICAL_DEFAULTS.sampling, physics: { toes: TOE_DEFAULTS } };
 const pool = await createSyncRolloutPool({ workers: numberArg('--workers', 2) });
 const physical: PhysicalTrackingRow[] = [];
 console.log(`\nfully physical tracking from the truth (no external force; load before: ${loadavg()})`);
 console.log(`${'clip'.padEnd(46)} ${'length'.padStart(7)} ${'tracked'.padStart(8)} ${'MPJPE'.padStart(7)} residual restarts falls  compute/video s`);
 try {
   for (const m of motions) {
-    const r = await benchPhysicalTracking(m.name, m.skeleton, m.poses, m.fps, toes ? { physics: { toes: TOE_DEFAULTS } } : {}, pool);
+    const r = await benchPhysicalTracking(m.name, m.skeleton, m.poses, m.fps, trackingOptions, pool);
     physical.push(r);
     console.log(`${r.name.padEnd(46)} ${r.seconds.toFixed(2).padStart(6)}s ${r.trackedSeconds.toFixed(2).padStart(7)}s ${r.mpjpe.toFixed(1).padStart(6)}  ` +
       `${r.residualPct.toFixed(1).padStart(6)} % ${String(r.restarts).padStart(8)} ${String(r.falls).padStart(5)}  ${r.computePerSecond.toFixed(1).padStart(6)} s/s  (load ${loadavg()})`);
