@@ -2,15 +2,16 @@
  * `npm run bench:motion [-- --kinematic-windows N --kinematic-evals N --physics-variants 16,17 --physics-windows N
  *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-iterations N --work DIR
  *   --contenders optimus-bench,adam,… --print-only --quick]`:
- * Optimus-motion (models/optimus-motion.json, trained on kinematic windows), Optimus-bench, Adam (learning rate tuned on training-clip
+ * Optimus-motion (models/optimus-motion.json: optimus-bench's weights with the motion prior, firstStep 'rms'), Optimus-bench, Adam (learning rate tuned on training-clip
  * windows), L-BFGS and the adafac MLP on reconstruction windows of the EVALUATION clips
  * (src/reconstruct/window-tasks.ts: CMU subjects 7 and 22, never trained on), kinematic and physics
  * windows apart: Σ window loss after 5 / 10 / 25 / 50 / 100 gradient evaluations, evaluations, iterations,
  * rollouts and wall time to reach Adam's final loss; then both stages on one evaluation slice with each
  * optimizer, scored against the truth (MPJPE, PA-MPJPE, foot skating, residual, falls).
  * Writes data/bench/motion.{md,json}, data/bench/motion-kinematic.svg, motion-physics.svg and the
- * bench:motion section of docs/optimus.md (`--print-only`: prints, writes nothing). The default run takes
- * ~10 min on 2 cores; `--quick` is a smoke run of a minute. Needs ../shared/data/mocap.
+ * bench:motion section of docs/optimus.md (`--print-only`: prints, writes nothing). The default run (six
+ * physics windows × 100 evaluations × 5 optimizers: 3 000 evaluations of 41 rollouts) takes ~35 min on
+ * 2 idle cores, over an hour at load 6–9; `--quick` is a smoke run of a minute. Needs ../shared/data/mocap.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
