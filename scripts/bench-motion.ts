@@ -1,6 +1,6 @@
 /**
  * `npm run bench:motion [-- --kinematic-windows N --kinematic-evals N --physics-variants 16,17 --physics-windows N
- *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-iterations N --work DIR
+ *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-variant V --stage-iterations N --work DIR
  *   --contenders optimus-bench,adam,… --print-only --quick]`:
  * Optimus-motion (models/optimus-motion.json: optimus-bench's weights with the motion prior, firstStep 'rms'), Optimus-bench, Adam (learning rate tuned on training-clip
  * windows), L-BFGS and the adafac MLP on reconstruction windows of the EVALUATION clips
@@ -41,7 +41,7 @@ const physics = flag('no-physics-windows') ? null : {
   budget: num('physics-evals', quick ? 10 : d.physics!.budget),
   tuneBudget: quick ? 5 : d.physics!.tuneBudget,
 };
-const stage = flag('no-stages') ? null : { ...d.stage!, seconds: num('stage-seconds', quick ? 0.7 : d.stage!.seconds), physicsIterations: num('stage-iterations', quick ? 2 : d.stage!.physicsIterations) };
+const stage = flag('no-stages') ? null : { ...d.stage!, variant: num('stage-variant', d.stage!.variant), seconds: num('stage-seconds', quick ? 0.7 : d.stage!.seconds), physicsIterations: num('stage-iterations', quick ? 2 : d.stage!.physicsIterations) };
 const command = `npm run bench:motion${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const started = Date.now();
 const result = await benchMotion({
