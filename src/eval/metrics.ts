@@ -1,6 +1,6 @@
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { procrustesAlign } from '../geometry/procrustes.ts';
-import { LANDMARK_INDEX, type LandmarkName } from '../formats/landmarks.ts';
+import { BODY_17, LANDMARK_INDEX, type LandmarkName } from '../formats/landmarks.ts';
 import type { Metrics } from '../formats/metrics.ts';
 
 /**
@@ -34,14 +34,8 @@ import type { Metrics } from '../formats/metrics.ts';
  *   predicted lowest foot point, in mm: a body hovering over the floor.
  */
 
-/** 17 body landmarks scored by the position metrics (the face and finger points are left out,
- *  so the head and hands do not outweigh the body; 17 is also the Human3.6M joint count). */
-export const EVAL_LANDMARKS: readonly LandmarkName[] = [
-  'nose',
-  'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
-  'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle',
-  'left_heel', 'right_heel', 'left_foot_index', 'right_foot_index',
-];
+/** The landmarks scored by the position metrics: the 17 body landmarks (formats/landmarks.ts). */
+export const EVAL_LANDMARKS: readonly LandmarkName[] = BODY_17;
 
 /** Foot points used by the contact metrics, per foot. */
 export const FOOT_LANDMARKS: { left: readonly LandmarkName[]; right: readonly LandmarkName[] } = {

@@ -19,6 +19,15 @@ export const LANDMARK_INDEX: Record<LandmarkName, number> = Object.fromEntries(
   MEDIAPIPE_33.map((name, i) => [name, i]),
 ) as Record<LandmarkName, number>;
 
+/** The 17 body landmarks: the 33 without the face's ten and the hands' six points, so the head and
+ *  hands do not outweigh the body (17 is also the Human3.6M joint count). Scored by the metrics. */
+export const BODY_17: readonly LandmarkName[] = [
+  'nose',
+  'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
+  'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle',
+  'left_heel', 'right_heel', 'left_foot_index', 'right_foot_index',
+];
+
 /** Bones drawn between landmarks (for overlays and the viewer). */
 export const LANDMARK_EDGES: ReadonlyArray<readonly [number, number]> = [
   [11, 12], [11, 13], [13, 15], [12, 14], [14, 16], [15, 17], [15, 19], [15, 21], [16, 18], [16, 20], [16, 22],

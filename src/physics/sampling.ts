@@ -135,7 +135,7 @@ export function sampledAngles(layout: HumanoidLayout, joints: string[]): number[
 
 /** Squared landmark error of simulated frame i against reference frame `at` (mean over 33, m²; the pelvis's depth weighted as `depthWeight`). */
 function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, at: number, camera: readonly number[] | undefined, o: SamplingOptions): number {
-  return o.bodyLandmarks ? landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, o.depthWeight, BODY_LANDMARKS) : landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, o.depthWeight);
+  return landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, o.depthWeight, o.bodyLandmarks ? BODY_LANDMARKS : undefined);
 }
 
 /** What a segment's candidates are scored against. */

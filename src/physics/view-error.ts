@@ -5,7 +5,7 @@
  * the ray counts `depthWeight` (squared) of one across it; the pose about the pelvis counts in
  * full. With depthWeight 1 or no camera this is the plain 3D error.
  */
-import { LANDMARK_INDEX } from '../formats/landmarks.ts';
+import { BODY_17, LANDMARK_INDEX } from '../formats/landmarks.ts';
 
 /** Squared error split: the pelvis's error across and along the ray from `camera` to the reference pelvis. */
 export function rootViewError2(sim: ArrayLike<number>, ref: ArrayLike<number>, camera: readonly number[] | undefined, depthWeight: number): number {
@@ -21,15 +21,8 @@ export function rootViewError2(sim: ArrayLike<number>, ref: ArrayLike<number>, c
 const HIPS = [LANDMARK_INDEX.left_hip, LANDMARK_INDEX.right_hip];
 const ALL = Array.from({ length: 33 }, (_, j) => j);
 
-/**
- * The 17 body landmarks the position metrics score (eval/metrics.ts EVAL_LANDMARKS): without the
- * face's ten and the hands' six points, which weigh the head's and hands' turn 16/33 of the error.
- */
-export const BODY_LANDMARKS: readonly number[] = ([
-  'nose', 'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
-  'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle',
-  'left_heel', 'right_heel', 'left_foot_index', 'right_foot_index',
-] as const).map((n) => LANDMARK_INDEX[n]);
+/** Indices of the 17 body landmarks the position metrics score (formats/landmarks.ts BODY_17). */
+export const BODY_LANDMARKS: readonly number[] = BODY_17.map((n) => LANDMARK_INDEX[n]);
 
 /**
  * Mean squared landmark error (m², over `landmarks`, all 33 by default) of simulated landmarks
