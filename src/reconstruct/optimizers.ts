@@ -23,15 +23,18 @@ export interface StageOptimizerOptions {
   learningRate?: number;
   /** Checkpoint file of a learned optimizer (default: models/<name>.json, then models/<name>-bench.json). */
   checkpoint?: string;
+  /** The stage's own Optimus checkpoint, used unless `checkpoint` or reconstruct --checkpoint chose one. */
+  stageDefault?: string;
   optimusPrior?: CreateOptimizerOptions['optimusPrior'];
 }
 
 const MODELS = resolve(dirname(fileURLToPath(import.meta.url)), '../../models');
 
 /** The checkpoint a learned optimizer would load, or null (untrained weights). */
-export function learnedCheckpointPath(name: 'optimus' | 'adafac-mlp', explicit?: string): string | null {
+export function learnedCheckpointPath(name: 'optimus' | 'adafac-mlp', explicit?: string, stageDefault?: string): string | null {
   if (explicit) return explicit;
   if (name === 'optimus' && chosenCheckpoint) return chosenCheckpoint;
+  if (name === 'optimus' && stageDefault) return resolve(MODELS, '..', stageDefault);
   for (const f of [`${name}.json`, `${name}-bench.json`]) {
     const p = resolve(MODELS, f);
     if (existsSync(p)) return p;
@@ -77,7 +80,7 @@ export function stageOptimizer(name: string, options: StageOptimizerOptions): Op
 export function registryOptimizer(name: string, options: StageOptimizerOptions): Optimizer {
   const n = parseOptimizerName(name);
   const learned = n === 'optimus' || n === 'adafac-mlp';
-  const checkpoint = learned ? learnedCheckpointPath(n, options.checkpoint) : null;
+  const checkpoint = learned ? learnedCheckpointPath(n, options.checkpoint, options.stageDefault) : null;
   return createRegistered(n, {
     ...(checkpoint ? { checkpoint } : {}),
     ...(options.learningRate ? { learningRate: options.learningRate } : {}),
@@ -87,9 +90,9 @@ export function registryOptimizer(name: string, options: StageOptimizerOptions):
 }
 
 /** "optimus (models/optimus-bench.json sha256:1a2b3c4d5e6f7a8b)" or "optimus (untrained)": recorded in reports. */
-export function describeOptimizer(name: string, checkpoint?: string): string {
+export function describeOptimizer(name: string, checkpoint?: string, stageDefault?: string): string {
   if (name !== 'optimus' && name !== 'adafac-mlp') return name;
-  const p = learnedCheckpointPath(name, checkpoint);
+  const p = learnedCheckpointPath(name, checkpoint, stageDefault);
   return p ? `${name} (${p.replace(/^.*\/models\//, 'models/')} sha256:${fileHash(p)})` : `${name} (untrained)`;
 }
 

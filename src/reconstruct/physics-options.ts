@@ -135,6 +135,31 @@ export interface RecoveryOptions {
   restartShift: boolean;
 }
 
+/**
+ * How optimizer iterations refine the sampling search's controls (fully physical controller with
+ * its search on; otherwise the window loss alone is optimized, as before).
+ */
+export interface RefineOptions {
+  /**
+   * What the iterations minimise: 'window' is the window loss (physics-loss.ts: reprojection of the
+   * detections and the physics terms); 'tracking' is the search's own cost over the window and its
+   * look-ahead (landmark error to the reference, the pelvis along the camera ray down-weighted,
+   * fallen frames at `fallPenalty`), so the iterations continue the search's objective.
+   */
+  loss: 'window' | 'tracking';
+  /** Cost (m², as a squared landmark error) of a fallen frame in the 'tracking' loss and the guard. */
+  fallPenalty: number;
+  /**
+   * Keep the optimizer's best point only when its rollout falls no earlier than the search's and
+   * its tracking cost is lower; otherwise the window keeps the search's controls.
+   */
+  guard: boolean;
+  /** Carry the optimizer's last offsets into the next window's first knot (false: the next window starts from its search's controls). */
+  carry: boolean;
+  /** Optimus checkpoint of the iterations (a path); null: the stages' (reconstruct --checkpoint, else models/optimus-bench.json). reconstruct --checkpoint overrides it. */
+  checkpoint: string | null;
+}
+
 /** Every option of the stage, resolved. */
 export interface PhysicsStageConfig {
   optimizer: string;
@@ -148,6 +173,7 @@ export interface PhysicsStageConfig {
   gradient: GradientOptions;
   loss: LossOptions;
   recovery: RecoveryOptions;
+  refine: RefineOptions;
 }
 
 /** What a caller passes: any subset of each group, plus the checkpoint hooks. */
@@ -161,6 +187,7 @@ export interface PhysicsStageOptions {
   gradient?: Partial<GradientOptions>;
   loss?: Partial<Omit<LossOptions, 'weights'>> & { weights?: Partial<PhysicsWeights> };
   recovery?: Partial<RecoveryOptions>;
+  refine?: Partial<RefineOptions>;
   onWindow?: (state: PhysicsCheckpoint, total: number) => void;
   resume?: PhysicsCheckpoint;
 }
@@ -222,6 +249,8 @@ export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   loss: { weights: PHYSICS_WEIGHTS, contactBand: 0.05, skateMargin: 0.01 },
   // A restart replaces the simulated state: off, a fall is counted and the body simulated on.
   recovery: { rewind: false, reset: false, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
+  // The window loss, unguarded, carried: what the iterations did before the search (docs/optimus.md).
+  refine: { loss: 'window', fallPenalty: 1, guard: false, carry: true, checkpoint: null },
 };
 
 /**
@@ -268,6 +297,7 @@ export function resolvePhysicsOptions(options: PhysicsStageOptions = {}): Physic
     gradient: { ...d.gradient, ...options.gradient },
     loss: { ...d.loss, ...options.loss, weights: { ...d.loss.weights, ...options.loss?.weights } },
     recovery: { ...d.recovery, ...options.recovery },
+    refine: { ...d.refine, ...options.refine },
   };
 }
 
@@ -318,6 +348,9 @@ export const physicsStageOptionsSchema = z.object({
   recovery: z.object({
     rewind: z.boolean(), reset: z.boolean(), strayPoseError: z.number().positive(), resetDistance: z.number().positive(), resetPoseError: z.number().positive(), seamBlend: z.number().int().nonnegative(), restartShift: z.boolean(),
   }).partial().strict().optional(),
+  refine: z.object({
+    loss: z.enum(['window', 'tracking']), fallPenalty: z.number().nonnegative(), guard: z.boolean(), carry: z.boolean(), checkpoint: z.string().nullable(),
+  }).partial().strict().optional(),
 }).strict();
 
 /** Physics-stage options from a JSON string, or a one-line UserError naming what is wrong. */
@@ -331,7 +364,7 @@ export function parsePhysicsStageJson(json: string, source = '--physics'): Physi
   const r = physicsStageOptionsSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new UserError(`${source}: ${issue.path.join('.') || 'options'}: ${issue.message} (groups: controller, windows, gradient, loss, recovery; see src/reconstruct/physics-options.ts)`);
+    throw new UserError(`${source}: ${issue.path.join('.') || 'options'}: ${issue.message} (groups: controller, windows, gradient, loss, recovery, refine; see src/reconstruct/physics-options.ts)`);
   }
   return r.data as PhysicsStageOptions;
 }

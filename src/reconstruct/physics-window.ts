@@ -17,6 +17,7 @@ import type { RolloutResult, RolloutSpec } from '../physics/rollout.ts';
 import type { ControlReference } from '../physics/control-reference.ts';
 import type { ControlledResult, ControlledSpec } from '../physics/controller.ts';
 import { runSpec, type PoolSpec } from '../physics/run-spec.ts';
+import { landmarkViewError2 } from '../physics/view-error.ts';
 import { mixSeed } from '../random.ts';
 import type { Observations } from './observations.ts';
 import { stageOptimizer } from './optimizers.ts';
@@ -215,9 +216,41 @@ class WindowRollouts {
     return s.pool.runBatchSync(s.layout, this.snapshot, specs);
   }
 
+  /** The loss the iterations minimise: the window loss, or (refine.loss 'tracking', with the search on) the search's tracking cost. */
   loss(x: Float64Array, r: RolloutResult): number {
+    if (this.w.physical && this.w.stage.o.refine.loss === 'tracking') return trackingCost(this.w, r);
     return windowLossValue(this.lossCtx, r, this.expand(x));
   }
+}
+
+/**
+ * The sampling search's cost of a rollout over the window and its look-ahead (sampling.ts
+ * scoreCandidate with its defaults): mean landmark view error² to the reference, fallen or
+ * missing frames at `refine.fallPenalty`.
+ */
+export function trackingCost(w: WindowContext, r: RolloutResult): number {
+  const s = w.stage;
+  const control = s.control!;
+  const depthWeight = s.o.controller.physical?.sampling?.depthWeight ?? 1;
+  const fellAt = (r as ControlledResult).fellAt ?? null;
+  let cost = 0;
+  for (let f = 0; f < w.KL; f++) {
+    const alive = f < r.frames && (fellAt === null || f < fellAt);
+    cost += alive ? landmarkViewError2(r.landmarks, f * 99, control.landmarks, (w.win.start + f + 1) * 99, control.reference.camera, depthWeight) : s.o.refine.fallPenalty;
+  }
+  return cost / Math.max(1, w.KL);
+}
+
+/** The interval at which a rollout fell or stopped (Infinity: it stayed up to the end). */
+function fallFrame(r: RolloutResult, intervals: number): number {
+  const fellAt = (r as ControlledResult).fellAt ?? null;
+  if (fellAt !== null) return fellAt;
+  return r.frames < intervals || r.blowUp ? r.frames : Infinity;
+}
+
+/** The guard: the optimizer's point is kept only if it falls no earlier than the search's controls and tracks them better. */
+function improvesOnSearch(w: WindowContext, candidate: RolloutResult, search: RolloutResult): boolean {
+  return fallFrame(candidate, w.KL) >= fallFrame(search, w.KL) && trackingCost(w, candidate) < trackingCost(w, search);
 }
 
 function lossContext(w: WindowContext): WindowLossContext {
@@ -292,9 +325,14 @@ export function solveWindow(w: WindowContext, snapshot: Uint8Array, carryIn: num
     blowUps.push({ window: w.index, reason: base.blowUp ? base.blowUp.reason : 'tracking blew up at full gains', recovered: !base.blowUp, ...(base.blowUp ? { frame: w.win.start + base.frames + 1 } : {}) });
   }
   if (base.blowUp) return { gaveUp: true, loss: rollouts.loss(zero, base), blowUps };
-  const result = o.iterations > 0 ? optimizeWindow(w, rollouts, zero) : unoptimized(rollouts.loss(zero, base), zero);
-  const best = rollouts.one(result.x, true);
-  const carryOut = Array.from(rollouts.expand(result.x).subarray((o.windows.knots - 1) * perKnot));
+  let result = o.iterations > 0 ? optimizeWindow(w, rollouts, zero) : unoptimized(rollouts.loss(zero, base), zero);
+  let best = rollouts.one(result.x, true);
+  if (o.iterations > 0 && o.refine.guard && w.physical && !improvesOnSearch(w, best, base)) {
+    result = { ...result, x: zero, value: result.start, curve: result.curve.map(() => result.start) };
+    best = rollouts.one(zero, true);
+  }
+  // Without carry the next window's iterations start from its own search's controls.
+  const carryOut = o.refine.carry || !w.physical ? Array.from(rollouts.expand(result.x).subarray((o.windows.knots - 1) * perKnot)) : new Array<number>(perKnot).fill(0);
   return { gaveUp: false, best, result, carry: carryOut, ...assess(w, best), blowUps };
 }
 
@@ -309,7 +347,9 @@ function optimizeWindow(w: WindowContext, rollouts: WindowRollouts, zero: Float6
   const dim = w.dim;
   let iteration = 0;
   const objective = fdObjective(w, rollouts, () => iteration);
-  const optimizer = stageOptimizer(o.optimizer, { seed: mixSeed(o.seed, w.index, 3), dim, learningRate: 0.3, optimusPrior: PHYSICS_OPTIMUS_PRIOR });
+  const optimizer = stageOptimizer(o.optimizer, {
+    seed: mixSeed(o.seed, w.index, 3), dim, learningRate: 0.3, optimusPrior: PHYSICS_OPTIMUS_PRIOR, ...(o.refine.checkpoint ? { stageDefault: o.refine.checkpoint } : {}),
+  });
   const counting: typeof optimizer = {
     name: optimizer.name,
     init: (obj, x0) => optimizer.init(obj, x0),
