@@ -6,7 +6,8 @@ import { UserError } from '../errors.ts';
 import { readValidated } from '../formats/io.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX, MEDIAPIPE_33 } from '../formats/landmarks.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
-import { fitSimilarity } from '../geometry/similarity.ts';
+import { FactorNoise, factorsSchema } from './noise-factors.ts';
+import { GrossProcess, grossSchema } from './noise-gross.ts';
 import type { Rng } from '../random.ts';
 
 /**
@@ -19,8 +20,10 @@ import type { Rng } from '../random.ts';
  */
 const vec2 = z.tuple([z.number(), z.number()]);
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
+export const NOISE_MODEL_FORMAT = 'optimus-motion/noise-model@2';
 export const noiseModelSchema = z.object({
-  format: z.literal('optimus-motion/noise-model@1'),
+  /** @1: independent per landmark (still read); @2 adds the correlated factors and the gross failures. */
+  format: z.enum(['optimus-motion/noise-model@1', NOISE_MODEL_FORMAT]),
   detector: z.string(),
   /** Frame rate the AR(1) coefficients were measured at. */
   fps: z.number().positive(),
@@ -38,6 +41,12 @@ export const noiseModelSchema = z.object({
     /** Share (%) of 3D errors beyond 3 spreads on some axis: gross failures, not synthesized. */
     grossPct: z.number().min(0).max(100).optional(),
   })).length(LANDMARK_COUNT),
+  /** Errors shared across landmarks and between 2D and 3D (noise-factors.ts); without: each landmark on its own. */
+  factors: factorsSchema.optional(),
+  /** Side swaps and misplaced limbs at their measured rates (noise-gross.ts); without: none. */
+  gross: grossSchema.optional(),
+  /** Statistics of the measured errors that synth should reproduce (noise-stats.ts). */
+  summary: z.record(z.string(), z.number()).optional(),
 });
 export type NoiseModel = z.infer<typeof noiseModelSchema>;
 
@@ -48,6 +57,8 @@ export function readNoiseModel(path: string): NoiseModel {
 /** Models measured by the project (npm run bench:real -- --write-noise-model), by name. */
 export const NOISE_MODELS: Record<string, string> = {
   blazepose: resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-full.json'),
+  /** Full's errors with their correlations and gross failures (format @2, noise-factors.ts, noise-gross.ts). */
+  'blazepose-structured': resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-full-structured.json'),
   /** The heavy landmark model (`--model heavy`), measured the same way. */
   'blazepose-heavy': resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-heavy.json'),
 };
@@ -58,16 +69,6 @@ export function resolveNoiseModel(nameOrPath: string): NoiseModel | null {
   const path = NOISE_MODELS[nameOrPath] ?? nameOrPath;
   if (!existsSync(path)) throw new UserError(`noise model "${nameOrPath}": not one of ${[...Object.keys(NOISE_MODELS), 'none'].join(', ')}, and no such file`);
   return readNoiseModel(path);
-}
-
-/** One sequence of a detector against the truth, both in one camera's frame. */
-export interface NoiseSample {
-  /** Per frame: the truth projected into the image (px) and in camera coordinates (m, x right, y down, z forward); null: no truth. */
-  truthPx: Array<Array<[number, number] | null> | null>;
-  truthCam: Array<Array<Vec3 | null> | null>;
-  /** Per frame: the detector's image keypoints and hip-centred world landmarks (null: not detected). */
-  detectedPx: Array<ReadonlyArray<readonly [number, number, number]> | null>;
-  detectedWorld: Array<ReadonlyArray<readonly [number, number, number]> | null>;
 }
 
 const L_SH = LANDMARK_INDEX.left_shoulder, R_SH = LANDMARK_INDEX.right_shoulder;
@@ -84,99 +85,6 @@ export function torsoPx(px: ReadonlyArray<readonly number[] | null>): number | n
   const s = mid([ls[0]!, ls[1]!], [rs[0]!, rs[1]!]);
   const h = mid([lh[0]!, lh[1]!], [rh[0]!, rh[1]!]);
   return Math.hypot(s[0] - h[0], s[1] - h[1]);
-}
-
-/** Per landmark error series of one sequence: 2D (torso units) and 3D (m), NaN where missing. */
-function errorSeries(s: NoiseSample): { e2d: number[][][]; e3d: number[][][]; scale: number } {
-  const frames = s.truthPx.length;
-  const e2d = Array.from({ length: LANDMARK_COUNT }, () => [] as number[][]);
-  const e3d = Array.from({ length: LANDMARK_COUNT }, () => [] as number[][]);
-  // One similarity (no translation: both hip-centred) per sequence gives the detector's size.
-  const a: Vec3[] = [];
-  const b: Vec3[] = [];
-  const centred: Array<{ det: Vec3[]; truth: Array<Vec3 | null> } | null> = [];
-  for (let f = 0; f < frames; f++) {
-    const t = s.truthCam[f];
-    const w = s.detectedWorld[f];
-    if (!t || !w || !t[L_HIP] || !t[R_HIP]) { centred.push(null); continue; }
-    const hip = mid([...t[L_HIP]!], [...t[R_HIP]!]) as Vec3;
-    const truth = t.map((p) => (p ? [p[0] - hip[0], p[1] - hip[1], p[2] - hip[2]] as Vec3 : null));
-    const det = w.map((p) => [p[0], p[1], p[2]] as Vec3);
-    centred.push({ det, truth });
-    truth.forEach((p, i) => { if (p) { a.push(det[i]!); b.push(p); } });
-  }
-  const scale = a.length ? fitSimilarity(a, b, { translation: false }).scale : 1;
-  for (let f = 0; f < frames; f++) {
-    const tp = s.truthPx[f];
-    const dp = s.detectedPx[f];
-    const torso = tp ? torsoPx(tp) : null;
-    const c = centred[f];
-    for (let i = 0; i < LANDMARK_COUNT; i++) {
-      const t = tp?.[i];
-      const d = dp?.[i];
-      e2d[i]!.push(t && d && torso ? [(d[0] - t[0]) / torso, (d[1] - t[1]) / torso] : [NaN, NaN]);
-      const ct = c?.truth[i];
-      e3d[i]!.push(c && ct ? [0, 1, 2].map((k) => scale * c.det[i]![k]! - ct[k]!) : [NaN, NaN, NaN]);
-    }
-  }
-  return { e2d, e3d, scale };
-}
-
-interface Moments { bias: number[]; sigma: number[]; rho: number; n: number; grossPct: number }
-
-/**
- * Robust bias (median) and spread (1.4826 · median absolute deviation) per axis, and the lag-1
- * autocorrelation of the de-biased error winsorized at 3 spreads, pooled over axes and sequences:
- * the detector's occasional gross failures (sides swapped, a limb on the wrong body) would
- * otherwise set the spread of every frame.
- */
-function moments(series: number[][][], dims: number): Moments {
-  const values = Array.from({ length: dims }, (_, k) => series.flatMap((seq) => seq.flatMap((e) => (Number.isNaN(e[0]) ? [] : [e[k]!]))));
-  const n = values[0]!.length;
-  const bias = values.map((v) => median(v));
-  const sigma = values.map((v, k) => 1.4826 * median(v.map((x) => Math.abs(x - bias[k]!))));
-  const clip = (x: number, k: number) => Math.max(-3 * sigma[k]!, Math.min(3 * sigma[k]!, x - bias[k]!));
-  let lagNum = 0;
-  let lagDen = 0;
-  let gross = 0;
-  for (const seq of series) {
-    seq.forEach((e, t) => {
-      if (!Number.isNaN(e[0]) && e.some((x, k) => Math.abs(x - bias[k]!) > 3 * sigma[k]!)) gross += 1;
-      const p = seq[t - 1];
-      if (Number.isNaN(e[0]) || !p || Number.isNaN(p[0])) return;
-      for (let k = 0; k < dims; k++) {
-        const a = clip(e[k]!, k);
-        const b = clip(p[k]!, k);
-        lagNum += a * b;
-        lagDen += (a * a + b * b) / 2;
-      }
-    });
-  }
-  return { bias, sigma, rho: lagDen > 0 ? Math.max(-1, Math.min(1, lagNum / lagDen)) : 0, n, grossPct: n ? (100 * gross) / n : 0 };
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Measures a noise model from sequences of one detector against the truth. */
-export function measureNoiseModel(samples: NoiseSample[], meta: { detector: string; fps: number; provenance: Record<string, unknown> }): NoiseModel {
-  const per = samples.map(errorSeries);
-  const landmarks = MEDIAPIPE_33.map((name, i) => {
-    const m2 = moments(per.map((p) => p.e2d[i]!), 2);
-    const m3 = moments(per.map((p) => p.e3d[i]!), 3);
-    return {
-      name, samples: m2.n,
-      bias2d: m2.bias.map(round) as [number, number], sigma2d: m2.sigma.map(round) as [number, number], rho2d: round(m2.rho),
-      bias3d: m3.bias.map(round) as [number, number, number], sigma3d: m3.sigma.map(round) as [number, number, number], rho3d: round(m3.rho),
-      grossPct: round(m3.grossPct),
-    };
-  });
-  const worldScale = per.reduce((s, p) => s + p.scale, 0) / Math.max(1, per.length);
-  return { format: 'optimus-motion/noise-model@1', detector: meta.detector, fps: meta.fps, worldScale: round(worldScale), provenance: meta.provenance, landmarks };
 }
 
 /** A landmark's error over time: bias + AR(1) with the measured spread and persistence, converted to `fps`. */
@@ -201,7 +109,8 @@ export class NoiseProcess {
  * Detector-like observations from clean ones: per frame the clean image points (px, null when
  * behind the camera) and hip-centred camera-axis landmarks (m, x right, y down, z depth).
  */
-export function applyNoiseModel(model: NoiseModel, clean: { px: Array<Array<[number, number] | null>>; world: Vec3[][] }, fps: number, rng: Rng): { px: Array<Array<[number, number] | null>>; world: Vec3[][] } {
+export function applyNoiseModel(model: NoiseModel, clean: Clean, fps: number, rng: Rng): Clean {
+  if (model.factors || model.gross) return applyStructured(model, clean, fps, rng);
   const p2 = model.landmarks.map((l) => new NoiseProcess(l.bias2d, l.sigma2d, l.rho2d, model.fps, fps, rng));
   const p3 = model.landmarks.map((l) => new NoiseProcess(l.bias3d, l.sigma3d, l.rho3d, model.fps, fps, rng));
   const px = clean.px.map((frame) => {
@@ -218,14 +127,28 @@ export function applyNoiseModel(model: NoiseModel, clean: { px: Array<Array<[num
   return { px, world };
 }
 
-/** Measures the same statistics from synthetic output against its clean input (for checking a model round-trips). */
-export function remeasure(clean: { px: Array<Array<[number, number] | null>>; world: Vec3[][] }, noisy: { px: Array<Array<[number, number] | null>>; world: Vec3[][] }, fps: number): NoiseModel {
-  const sample: NoiseSample = {
-    truthPx: clean.px, truthCam: clean.world,
-    detectedPx: noisy.px.map((f) => f.map((q) => (q ? [q[0], q[1], 1] as const : [NaN, NaN, 0] as const))),
-    detectedWorld: noisy.world,
-  };
-  return measureNoiseModel([sample], { detector: 'remeasured', fps, provenance: {} });
+type Clean = { px: Array<Array<[number, number] | null>>; world: Vec3[][] };
+
+/** The @2 model: one standardized vector per frame (2D then 3D coordinates) from the factors, then the gross events. */
+function applyStructured(model: NoiseModel, clean: Clean, fps: number, rng: Rng): Clean {
+  const L = model.landmarks;
+  const n2 = 2 * LANDMARK_COUNT;
+  const independent = { dims: n2 + 3 * LANDMARK_COUNT, loadings: [], rho: [], unique: [], rhoUnique: [...L.flatMap((l) => [l.rho2d, l.rho2d]), ...L.flatMap((l) => [l.rho3d, l.rho3d, l.rho3d])], sharedPct: 0 };
+  const factors = model.factors ?? { ...independent, unique: independent.rhoUnique.map(() => 1) };
+  const draw = new FactorNoise(factors, model.fps, fps, rng);
+  const gross = model.gross ? new GrossProcess(model.gross, model.fps, fps, { bias2d: L.map((l) => l.bias2d), bias3d: L.map((l) => l.bias3d) }, rng) : null;
+  const px: Clean['px'] = [];
+  const world: Clean['world'] = [];
+  clean.px.forEach((frame, f) => {
+    const z = draw.next();
+    const torso = torsoPx(frame) ?? 0;
+    const p = frame.map((q, i) => (q ? [q[0] + torso * (L[i]!.bias2d[0] + L[i]!.sigma2d[0] * z[2 * i]!), q[1] + torso * (L[i]!.bias2d[1] + L[i]!.sigma2d[1] * z[2 * i + 1]!)] as [number, number] : null));
+    const w = clean.world[f]!.map((c, i) => c.map((x, k) => x + L[i]!.bias3d[k]! + L[i]!.sigma3d[k]! * z[n2 + 3 * i + k]!));
+    gross?.step({ px: p, world: w, torso }, { px: frame, world: clean.world[f]!, torso });
+    px.push(p);
+    world.push(w.map((c) => c.map((x) => x / model.worldScale) as Vec3));
+  });
+  return { px, world };
 }
 
 function round(v: number): number {

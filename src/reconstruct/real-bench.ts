@@ -7,7 +7,9 @@ import type { KeypointsFile } from '../formats/keypoints.ts';
 import { LANDMARK_INDEX, LANDMARK_MIRROR, MEDIAPIPE_33 } from '../formats/landmarks.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { projectCalibrated, toCamera } from '../geometry/triangulate.ts';
-import { measureNoiseModel, type NoiseSample } from '../eval/noise-model.ts';
+import { measureNoiseModel, type NoiseSample } from '../eval/noise-model-fit.ts';
+import { resolveNoiseModel, type NoiseModel } from '../eval/noise-model.ts';
+import { synthFromTruth } from './real-bench-synth.ts';
 import { buildMultiviewTruth, median, type PersonTruth, type ViewTracks } from '../eval/multiview-truth.ts';
 import { bundleAdjust, type BundleOptions } from '../eval/multiview-bundle.ts';
 import { segmentSpread, smoothTruth, type SmoothOptions } from '../eval/multiview-smooth.ts';
@@ -45,6 +47,10 @@ export interface RealBenchOptions {
   truthDetection?: DetectionOptions;
   /** Measure the detector's noise model against the truth (every person, every view) and write it here. */
   writeNoiseModel?: string;
+  /** Fit the noise model on these people only (default: all); the series of all go to WORK/noise-samples.json. */
+  noisePeople?: string[];
+  /** Also reconstruct each view from the truth made noisy by this noise model (name or file): what the model predicts there. */
+  synthNoiseModel?: string;
   /** The command line recorded in the noise model's provenance. */
   command?: string;
   reconstruct?: Partial<ReconstructOptions>;
@@ -117,6 +123,8 @@ export interface ViewRun {
   /** Why the physics stage gave no result for this view. */
   physicsError?: string;
   trueFocal?: RealScore & { footMm: number };
+  /** The kinematic stage on the truth made noisy by the noise model (real-bench-synth.ts), same frames and intrinsics. */
+  synthetic?: RealScore & { footMm: number; inputPaMpjpe: number };
   focalPx: { used: number; true: number };
 }
 
@@ -151,18 +159,22 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
   const heldOut = heldOutReprojection(cams, separate ? truthViews : views, built, build);
   const truths = nameByFirstCamera(built, cams);
   if (o.writeNoiseModel) {
-    const samples = truths.flatMap(([, truth]) => cams.map((cam, v) => noiseSample(truth, views[v]!.tracks, cam, v)));
+    const labelled = truths.flatMap(([person, truth]) => cams.map((cam, v) => ({ person, view: cam.name, ...noiseSample(truth, views[v]!.tracks, cam, v) })));
+    // The series themselves, so a model can be refitted on a subset (e.g. one person) without the truth.
+    writeJsonAtomic(join(o.workDir, 'noise-samples.json'), labelled);
+    const samples = labelled.filter((s) => !o.noisePeople || o.noisePeople.includes(s.person));
     const model = measureNoiseModel(samples, {
       detector: views[0]!.tracks[0]!.detector.name, fps: views[0]!.tracks[0]!.source.fps,
       provenance: {
         data: 'pose2sim Demo_MultiPerson (BSD-3-Clause), 4 calibrated views × 100 frames, 2 people', truth: 'confidence-weighted DLT of the 4 views with view rejection (src/eval/multiview-truth.ts)',
         command: o.command ?? 'npm run bench:real -- --write-noise-model FILE', measured: new Date().toISOString().slice(0, 10),
-        sequences: samples.length,
+        sequences: samples.length, people: [...new Set(samples.map((x) => x.person))],
       },
     });
     writeJsonAtomic(o.writeNoiseModel, model, 1);
     log(`wrote ${o.writeNoiseModel}`);
   }
+  const synthModel = o.synthNoiseModel ? resolveNoiseModel(o.synthNoiseModel) : null;
   const reports: PersonReport[] = [];
   for (const [name, truth] of truths) {
     if (!o.people.includes(name)) continue;
@@ -178,7 +190,7 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
         log(`${name} ${q.view}: not scored, the detector found this person in ${q.sighted} of ${report.frames} frames`);
         continue;
       }
-      const run = await runView(o, name, truth, views[v]!.tracks, cams[v]!, v, separate);
+      const run = await runView(o, name, truth, views[v]!.tracks, cams[v]!, v, separate, synthModel);
       report.runs.push(run);
       log(`${name} ${cams[v]!.name}: PA-MPJPE BlazePose ${run.blazepose.paMpjpe.toFixed(0)} mm, kinematic ${run.kinematic.paMpjpe.toFixed(0)} mm, WA ${run.kinematic.waMpjpe?.toFixed(0)} mm`);
     }
@@ -233,7 +245,7 @@ function describeTruth(name: string, truth: PersonTruth, cams: CalibratedCamera[
 }
 
 /** One view as a user would run it: this person's detections only, default intrinsics, then scored. */
-async function runView(o: RealBenchOptions & typeof REAL_BENCH_DEFAULTS, name: string, truth: PersonTruth, tracks: KeypointsFile[], cam: CalibratedCamera, view: number, nearestOnly: boolean): Promise<ViewRun> {
+async function runView(o: RealBenchOptions & typeof REAL_BENCH_DEFAULTS, name: string, truth: PersonTruth, tracks: KeypointsFile[], cam: CalibratedCamera, view: number, nearestOnly: boolean, synthModel: NoiseModel | null): Promise<ViewRun> {
   const kp = personKeypoints(truth, tracks, view, cam, o.sightedPx, nearestOnly);
   const dir = resolve(o.workDir, `${name}-${cam.name}`);
   mkdirSync(dir, { recursive: true });
@@ -263,6 +275,16 @@ async function runView(o: RealBenchOptions & typeof REAL_BENCH_DEFAULTS, name: s
   };
   if (physicsError) run.physicsError = physicsError;
   else if (o.physics) run.physics = score(join(dir, 'motion.json'));
+  if (synthModel) {
+    const sdir = resolve(o.workDir, `${name}-${cam.name}-synth`);
+    mkdirSync(sdir, { recursive: true });
+    const sPath = join(sdir, 'keypoints.json');
+    const skp = synthFromTruth(truth, kp, cam, synthModel, view + (name === 'man' ? 0 : 100));
+    writeJsonAtomic(sPath, skp);
+    await reconstruct(sPath, { ...common, physics: false, out: sdir });
+    const input = scoreSequence(skp.frames.map((f) => (f.world ? (f.world as Vec3[]) : null)), truth.frames, { rootCentred: true });
+    run.synthetic = { ...score(join(sdir, 'kinematic.json')), inputPaMpjpe: input.paMpjpe };
+  }
   if (o.trueFocal) {
     const fdir = resolve(o.workDir, `${name}-${cam.name}-true-focal`);
     mkdirSync(fdir, { recursive: true });
