@@ -7,7 +7,8 @@
  * bench's metrics (eval/evaluate.ts: camera frame, root-aligned MPJPE) of each against the truth,
  * of the reference against the kinematic fit (what the reference moves) and of the simulated
  * motion against the reference (tracking), with the root-aligned error per landmark group; and
- * the simulated body's world rotation error against the reference's (deg, total and tilt).
+ * the simulated body's world rotation error against the reference's (deg, total and tilt); and where the
+ * simulated motion's acceleration error sits (by frame of its window, at contact changes, worst frames).
  */
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
@@ -15,7 +16,7 @@ import { forwardKinematics, landmarkPositions } from '../src/body/fk.ts';
 import type { Pose } from '../src/body/pose.ts';
 import { createSkeleton, type Skeleton } from '../src/body/skeleton.ts';
 import { evaluate, readLandmarkSequence, type LandmarkSequence } from '../src/eval/evaluate.ts';
-import { perLandmarkErrors } from '../src/eval/metrics.ts';
+import { accelError, perLandmarkErrors } from '../src/eval/metrics.ts';
 import { readJsonFile } from '../src/formats/io.ts';
 import { worldToCamera } from '../src/geometry/camera.ts';
 import { quatConjugate, quatMultiply, quatRotate, type Quat, type Vec3 } from '../src/geometry/quaternion.ts';
@@ -32,7 +33,7 @@ const o = resolvePhysicsOptions(parsePhysicsStageJson(arg('physics', '{}')));
 const GROUPS = ['nose', 'shoulder', 'elbow', 'wrist', 'hip', 'knee', 'ankle', 'heel', 'foot_index'];
 const ROTATED = ['pelvis', 'chest', 'head', 'left_thigh', 'left_shin', 'left_foot'];
 
-type FrameFile = { fps: number; frames: Array<{ root: { position: Vec3; rotation: Quat }; rotations: Quat[] }>; reconstruct: { subject: { heightOption: number; proportions: Record<string, number> } } };
+type FrameFile = { fps: number; frames: Array<{ root: { position: Vec3; rotation: Quat }; rotations: Quat[]; contacts?: { leftFoot: boolean; rightFoot: boolean } }>; reconstruct: { subject: { heightOption: number; proportions: Record<string, number> } } };
 const posesOf = (f: FrameFile): Pose[] => f.frames.map((x) => ({ rootPosition: x.root.position, rootRotation: x.root.rotation, rotations: x.rotations }));
 
 /** Root-aligned error (mm) per landmark group, left and right averaged, in each file's camera frame. */
@@ -62,10 +63,37 @@ function rotationErrors(skel: Skeleton, sim: Pose[], ref: Pose[]): string {
   return ROTATED.map((n, i) => `${n} ${sum[i]![0]!.toFixed(1)} / ${sum[i]![1]!.toFixed(1)}`).join(', ');
 }
 
+/** Acceleration error (mm/f², the metric's) of each frame t (1 … n − 2) of a against b, in each file's camera frame. */
+function frameAccel(a: LandmarkSequence, b: LandmarkSequence): number[] {
+  const inCam = (s: LandmarkSequence) => s.frames.map((f) => f.map((p) => worldToCamera(s.camera!, p)));
+  const A = inCam(a), B = inCam(b);
+  return A.slice(1, -1).map((_, i) => accelError(A.slice(i, i + 3), B.slice(i, i + 3)));
+}
+
+/**
+ * Where the simulated motion's acceleration error sits: its mean by the frame's place in its
+ * physics window (windows of `size` frames; the search's segments start at 0, 3, 6, 9), on frames
+ * where a foot's contact changes against the others, and on the 10 % worst frames.
+ */
+function accelBreakdown(name: string, sim: number[], ref: number[], kin: number[], contacts: boolean[][], size: number): string[] {
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  const byPhase = Array.from({ length: size }, (_, ph) => mean(sim.filter((_, i) => (i + 1) % size === ph)).toFixed(1));
+  const switched = (t: number) => [0, 1].some((f) => contacts[t]?.[f] !== contacts[t - 1]?.[f] || contacts[t + 1]?.[f] !== contacts[t]?.[f]);
+  const sw = sim.filter((_, i) => switched(i + 1)), still = sim.filter((_, i) => !switched(i + 1));
+  const sorted = [...sim].sort((x, y) => y - x);
+  const top = sorted.slice(0, Math.max(1, Math.round(sim.length / 10)));
+  return [
+    `${name}: accel err simulated ${mean(sim).toFixed(2)}, reference ${mean(ref).toFixed(2)}, kinematic ${mean(kin).toFixed(2)} mm/f² (vs truth)`,
+    `  by frame of window (frame t: t mod ${size} = 0 … ${size - 1}): ${byPhase.join(' / ')}`,
+    `  contact changes (${sw.length} frames) ${mean(sw).toFixed(2)}, others (${still.length}) ${mean(still).toFixed(2)}; worst 10 % of frames ${mean(top).toFixed(1)} (${((100 * top.reduce((s, x) => s + x, 0)) / Math.max(1e-9, sim.reduce((s, x) => s + x, 0))).toFixed(0)} % of the sum)`,
+  ];
+}
+
 console.log(`load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`| clip | what | MPJPE | PA-MPJPE | accel | ${GROUPS.join(' | ')} |`);
 console.log(`|---|---|---|---|---|${GROUPS.map(() => '---').join('|')}|`);
 const rotations: string[] = [];
+const accels: string[] = [];
 for (const dir of dirs) {
   const kin = readJsonFile(join(dir, 'kinematic.json')) as FrameFile;
   const skel = createSkeleton({ height: kin.reconstruct.subject.heightOption, proportions: kin.reconstruct.subject.proportions });
@@ -93,7 +121,12 @@ for (const dir of dirs) {
   row('simulated → truth', S, T);
   row('reference → kinematic', ref, K);
   row('simulated → reference', S, ref);
-  rotations.push(`${dir.split('/').pop()}: ${rotationErrors(skel, posesOf(readJsonFile(join(dir, 'motion.json')) as FrameFile), refPoses)}`);
+  const motion = readJsonFile(join(dir, 'motion.json')) as FrameFile;
+  rotations.push(`${dir.split('/').pop()}: ${rotationErrors(skel, posesOf(motion), refPoses)}`);
+  const contacts = motion.frames.map((f) => [f.contacts?.leftFoot ?? false, f.contacts?.rightFoot ?? false]);
+  accels.push(...accelBreakdown(dir.split('/').pop()!, frameAccel(S, T), frameAccel(ref, T), frameAccel(K, T), contacts, o.windows.size));
 }
 console.log('\nWorld rotation error, simulated against reference (deg, total / tilt of the up axis):');
 for (const r of rotations) console.log(`- ${r}`);
+console.log('\nAcceleration error of the simulated motion, where it sits:');
+for (const a of accels) console.log(a);

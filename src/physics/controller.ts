@@ -41,6 +41,12 @@ export interface ControllerOptions {
   contactHold: number;
   /** Share of the previous step's feed-forward and balance torques kept (first-order low-pass; 0: none). */
   torqueSmoothing: number;
+  /**
+   * The PD motors' target velocity includes the offsets' rate of change (true) or is the
+   * reference's alone (false: an offset acts through stiffness only, so a change in its slope at a
+   * segment boundary steps no torque).
+   */
+  offsetVelocity: boolean;
 }
 
 export const CONTROLLER_DEFAULTS: ControllerOptions = {
@@ -54,6 +60,7 @@ export const CONTROLLER_DEFAULTS: ControllerOptions = {
   fallNoseRatio: 0.6,
   contactHold: 0,
   torqueSmoothing: 0,
+  offsetVelocity: true,
 };
 
 /** A rollout of the controller (run by the worker pool like RolloutSpec, told apart by `kind`). */
@@ -96,6 +103,7 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
   const targets = Float64Array.from(ref.angles.subarray(0, (K + 1) * D));
   if (spec.offsets) for (let i = 0; i < targets.length; i++) targets[i]! += spec.offsets[i] ?? 0;
   const { motors: M, knots } = motorKnots(layout, targets);
+  const velKnots = spec.offsets && !o.offsetVelocity ? motorKnots(layout, ref.angles.subarray(0, (K + 1) * D)).knots : knots;
   const J = layout.bodies.length;
   const sim = HumanoidSim.fromSnapshot(R, layout, spec.snapshot ?? snapshot);
   const recorder = new RolloutRecorder(layout, K);
@@ -116,7 +124,7 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
   const inertial = o.feedForward && o.accelFeedForward > 0 && ref.bodyAcc.length === ref.frames * J * 3;
   try {
     for (let k = 0; k < K; k++) {
-      for (let m = 0; m < M; m++) vel[m] = ((knots[(k + 1) * M + m]! - knots[k * M + m]!) * rate) / S;
+      for (let m = 0; m < M; m++) vel[m] = ((velKnots[(k + 1) * M + m]! - velKnots[k * M + m]!) * rate) / S;
       for (let s = 0; s < S; s++) {
         const t = s / S;
         for (let m = 0; m < M; m++) pos[m] = knots[k * M + m]! + t * (knots[(k + 1) * M + m]! - knots[k * M + m]!);

@@ -37,6 +37,11 @@ export interface SamplingOptions {
    * says where its camera is (view-error.ts); 1: plain 3D error.
    */
   depthWeight: number;
+  /**
+   * Weight of the pelvis's place (its view error, as one landmark's) against the pose about it:
+   * the position metrics are root-aligned, the fall test and the balance layer keep the pelvis near.
+   */
+  rootWeight: number;
   /** Score only the 17 body landmarks the position metrics score (view-error.ts BODY_LANDMARKS), not all 33. */
   bodyLandmarks: boolean;
   /**
@@ -60,6 +65,19 @@ export interface SamplingOptions {
   elite: number;
   /** Least spread of a refit's draws, as a share of `sigma`. */
   minSpread: number;
+  /**
+   * A last segment shorter than `segmentFrames` joins the one before (3 + 3 + 4 frames, not
+   * 3 + 3 + 3 + 1): a one-frame segment ramps its offsets in one frame, a jolt.
+   */
+  tailMerge: boolean;
+  /**
+   * How a candidate's offsets move from its survivor's to its own over the segment: 'linear' (a
+   * step in the PD targets' velocity at every segment boundary) or 'smooth' (smoothstep: the
+   * targets' velocity continuous across boundaries).
+   */
+  ramp: 'linear' | 'smooth';
+  /** The physics stage starts each window's search from the offsets the previous one ended with, not from none. */
+  acrossWindows: boolean;
   seed: number;
 }
 
@@ -74,6 +92,7 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   fallPenalty: 1,
   depthWeight: 1,
   bodyLandmarks: false,
+  rootWeight: 1,
   sizeWeight: 0,
   changeWeight: 0,
   accelWeight: 0,
@@ -81,6 +100,9 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   rounds: 1,
   elite: 4,
   minSpread: 0.25,
+  tailMerge: false,
+  ramp: 'linear',
+  acrossWindows: false,
   seed: 0,
 };
 
@@ -135,7 +157,7 @@ export function sampledAngles(layout: HumanoidLayout, joints: string[]): number[
 
 /** Squared landmark error of simulated frame i against reference frame `at` (mean over 33, m²; the pelvis's depth weighted as `depthWeight`). */
 function frameCost(r: ControlledResult, i: number, refLandmarks: Float64Array, at: number, camera: readonly number[] | undefined, o: SamplingOptions): number {
-  return landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, o.depthWeight, o.bodyLandmarks ? BODY_LANDMARKS : undefined);
+  return landmarkViewError2(r.landmarks, i * 99, refLandmarks, at * 99, camera, o.depthWeight, o.bodyLandmarks ? BODY_LANDMARKS : undefined, o.rootWeight);
 }
 
 /** What a segment's candidates are scored against. */
@@ -218,7 +240,8 @@ interface Drawn {
 function candidate(c: CandidateSetup, parent: Node, knot: Float64Array): Drawn {
   const offsets = new Float64Array((c.LA + 1) * c.D);
   for (let f = 0; f <= c.LA; f++) {
-    const w = Math.min(1, f / c.L);
+    const u = Math.min(1, f / c.L);
+    const w = c.o.ramp === 'smooth' ? u * u * (3 - 2 * u) : u;
     c.idx.forEach((a, i) => { offsets[f * c.D + a] = (1 - w) * parent.knot[i]! + w * knot[i]!; });
   }
   const spec: ControlledSpec = {
@@ -263,12 +286,13 @@ function refit(c: CandidateSetup, parent: Node, tried: Scored[], count: number, 
 /**
  * Runs the search over `intervals` frames of `reference` (frame 0 = the snapshot's state; the
  * look-ahead may use the frames after them), scoring against `refLandmarks` (reference.frames ×
- * 99). The pool runs the candidates.
+ * 99). The pool runs the candidates. `startOffsets` (D packed angles) are the offsets the controls
+ * continue from (a previous search's `endOffsets`); none by default.
  */
 export async function searchControls(
   pool: RolloutPool, layout: HumanoidLayout, snapshot: Uint8Array, reference: ControlReference, refLandmarks: Float64Array,
   intervals: number, stepsPerControl: number, controller: ControllerOptions, options: Partial<SamplingOptions> = {},
-  stopOnFall = false,
+  stopOnFall = false, startOffsets?: Float64Array,
 ): Promise<SearchResult> {
   const o = { ...SAMPLING_DEFAULTS, ...options };
   const started = performance.now();
@@ -278,11 +302,11 @@ export async function searchControls(
   const K = Math.min(intervals, reference.frames - 1);
   let beam: Node[] = [{
     parent: null, frames: 0, bodies: new Float64Array(0), landmarks: new Float64Array(0), contacts: new Uint8Array(0),
-    knot: new Float64Array(idx.length), offsets: new Float64Array(0), snapshot, cost: 0, fellAt: null,
+    knot: Float64Array.from(idx, (a) => startOffsets?.[a] ?? 0), offsets: new Float64Array(0), snapshot, cost: 0, fellAt: null,
   }];
   let rollouts = 0, falls = 0, netTorque = 0;
-  for (let k0 = 0, seg = 0; k0 < K; k0 += o.segmentFrames, seg++) {
-    const L = Math.min(o.segmentFrames, K - k0);
+  for (let k0 = 0, seg = 0, L = 0; k0 < K; k0 += L, seg++) {
+    L = o.tailMerge && K - k0 < 2 * o.segmentFrames ? K - k0 : Math.min(o.segmentFrames, K - k0);
     // The look-ahead may run past the committed frames, as far as the reference goes.
     const LA = Math.min(L + o.lookaheadFrames, reference.frames - 1 - k0);
     const slice = referenceSlice(reference, k0, LA + 1);

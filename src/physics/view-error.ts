@@ -27,11 +27,14 @@ export const BODY_LANDMARKS: readonly number[] = BODY_17.map((n) => LANDMARK_IND
 /**
  * Mean squared landmark error (m², over `landmarks`, all 33 by default) of simulated landmarks
  * against reference ones (both 99 values from the given offsets): relative to the hips' centre,
- * plus the hips' centre's view error (`rootViewError2`). Equal to the plain mean squared error up
- * to the cross term of pelvis and pose errors when depthWeight is 1.
+ * plus the hips' centre's view error (`rootViewError2`) times `rootWeight`. Equal to the plain mean
+ * squared error up to the cross term of pelvis and pose errors when depthWeight and rootWeight are 1.
  */
-export function landmarkViewError2(sim: ArrayLike<number>, so: number, ref: ArrayLike<number>, ro: number, camera: readonly number[] | undefined, depthWeight: number, landmarks: readonly number[] = ALL): number {
-  if (!camera || depthWeight >= 1) {
+export function landmarkViewError2(
+  sim: ArrayLike<number>, so: number, ref: ArrayLike<number>, ro: number, camera: readonly number[] | undefined, depthWeight: number,
+  landmarks: readonly number[] = ALL, rootWeight = 1,
+): number {
+  if (rootWeight === 1 && (!camera || depthWeight >= 1)) {
     let e = 0;
     for (const j of landmarks) for (let c = 0; c < 3; c++) { const d = sim[so + j * 3 + c]! - ref[ro + j * 3 + c]!; e += d * d; }
     return e / landmarks.length;
@@ -42,5 +45,5 @@ export function landmarkViewError2(sim: ArrayLike<number>, so: number, ref: Arra
   for (const j of landmarks) {
     for (let c = 0; c < 3; c++) { const d = sim[so + j * 3 + c]! - hs[c]! - (ref[ro + j * 3 + c]! - hr[c]!); rel += d * d; }
   }
-  return rel / landmarks.length + rootViewError2(hs, hr, camera, depthWeight);
+  return rel / landmarks.length + rootWeight * rootViewError2(hs, hr, camera, depthWeight);
 }

@@ -33,6 +33,8 @@ export interface PhysicsCheckpoint {
   resets: number[];
   /** Control offsets of the last knot of the last finished window (see `windows.continuous`). */
   carry?: number[];
+  /** The sampling search's PD-target offsets (D) at the end of the last finished window (`sampling.acrossWindows`). */
+  searchCarry?: number[];
   /** Per reset window: the horizontal shift (m) of the kinematic pose it restarted from. */
   shifts?: Record<number, number[]>;
   /** Per frame (as `bodies`): what the simulation measured, or null for a frame not simulated. */

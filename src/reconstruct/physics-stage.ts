@@ -127,7 +127,7 @@ async function advanceWindow(s: StageContext, state: PhysicsCheckpoint, wi: numb
   const w = windowContext(s, wi);
   const startSnapshot: Uint8Array = new Uint8Array(Buffer.from(state.snapshot, 'base64'));
   const compute = (state.compute ??= { optimizerMs: 0, optimizerRollouts: 0, samplingMs: 0, samplingRollouts: 0 });
-  if (s.control) w.physical = await physicalBase(s, w, startSnapshot, compute);
+  if (s.control) w.physical = await physicalBase(s, w, startSnapshot, state, compute);
   const t0 = performance.now(), r0 = state.rollouts;
   let outcome = solveWindow(w, startSnapshot, state.carry, state);
   compute.optimizerMs += performance.now() - t0;
@@ -168,7 +168,9 @@ function fellIn(s: StageContext, w: WindowContext, outcome: WindowOutcome): bool
  * The fully physical controller's reference over a window, and the PD-target offsets the
  * sampling search finds for it from the window's start state (zero without sampling).
  */
-async function physicalBase(s: StageContext, w: WindowContext, snapshot: Uint8Array, compute: NonNullable<PhysicsCheckpoint['compute']>): Promise<{ reference: ReturnType<typeof referenceSlice>; base: Float64Array }> {
+async function physicalBase(
+  s: StageContext, w: WindowContext, snapshot: Uint8Array, state: PhysicsCheckpoint, compute: NonNullable<PhysicsCheckpoint['compute']>,
+): Promise<{ reference: ReturnType<typeof referenceSlice>; base: Float64Array }> {
   const control = s.control!;
   const physical = s.o.controller.physical!;
   const reference = referenceSlice(control.reference, w.win.start, w.KL + 1);
@@ -177,7 +179,11 @@ async function physicalBase(s: StageContext, w: WindowContext, snapshot: Uint8Ar
   const t0 = performance.now();
   const landmarks = control.landmarks.slice(w.win.start * 99, (w.win.start + w.KL + 1) * 99);
   const layer = { ...physical.layer, gainScale: w.fullGains };
-  const r = await searchControls(control.pool!, s.layout, snapshot, reference, landmarks, w.K, s.S, layer, { seed: s.o.seed + w.index, ...samplingAtRate(physical.sampling, s.fps) });
+  // Continuing the previous window's offsets: starting each window from none jolted the PD targets at every seam.
+  const across = physical.sampling.acrossWindows ?? SAMPLING_DEFAULTS.acrossWindows;
+  const from = across && state.searchCarry ? Float64Array.from(state.searchCarry) : undefined;
+  const r = await searchControls(control.pool!, s.layout, snapshot, reference, landmarks, w.K, s.S, layer, { seed: s.o.seed + w.index, ...samplingAtRate(physical.sampling, s.fps) }, false, from);
+  state.searchCarry = across ? Array.from(r.endOffsets) : undefined;
   base.set(r.offsets.subarray(0, w.K * s.D));
   for (let k = w.K; k <= w.KL; k++) base.set(r.endOffsets, k * s.D);
   compute.samplingMs += performance.now() - t0;
