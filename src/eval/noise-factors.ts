@@ -24,7 +24,8 @@ export const factorsSchema = z.object({
   spread: z.array(z.number().nonnegative()).optional(),
   /** Share of the standardized variance the factors carry (measured). */
   sharedPct: z.number(),
-});
+}).refine((f) => [...f.loadings, f.unique, f.rhoUnique, ...(f.spread ? [f.spread] : [])].every((row) => row.length === f.dims) && f.rho.length === f.loadings.length,
+  { message: 'every loading row, unique, rhoUnique and spread must have `dims` entries, and rho one per factor' });
 export type Factors = z.infer<typeof factorsSchema>;
 
 export const FACTOR_DEFAULTS = {

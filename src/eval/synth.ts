@@ -151,7 +151,7 @@ export function synthesize(clip: BvhClip, options: SynthOptions = {}): SynthResu
     format: KEYPOINTS_FORMAT,
     source: { path: basename(clip.source), fps: retarget.fps, width: o.width, height: o.height, frameCount: frames.length },
     landmarks: 'mediapipe-33',
-    detector: { name: 'synth', runtime: 'optimus-motion synth', ...(o.noiseModel ? { noiseModel: o.noiseModel.detector } : { noisePx: o.noisePx, dropout: o.dropout, worldNoise: o.worldNoise }), seed: o.seed },
+    detector: { name: 'synth', runtime: 'optimus-motion synth', ...(o.noiseModel ? { noiseModel: o.noiseModel.detector, noiseModelFormat: o.noiseModel.format } : { noisePx: o.noisePx, dropout: o.dropout, worldNoise: o.worldNoise }), seed: o.seed },
     camera: { fx: camera.fx, fy: camera.fy, cx: camera.cx, cy: camera.cy },
     frames,
   };
