@@ -47,9 +47,10 @@ export const RECONSTRUCT_BENCH_DEFAULTS = {
   /**
    * BlazePose's errors as measured against a real multi-view capture (npm run bench:real), with their correlations
    * and gross failures: the kinematic PA-MPJPE it gives (64.0 mm on 4 s of the 11 CMU clips) is nearer the real
-   * capture's (83.3) than the per-landmark model's 49.2 (docs/real-video.md); 'blazepose' for that one.
+   * capture's (83.3) than the per-landmark model's 49.2 (docs/real-video.md). 'blazepose-structured' is that
+   * model; it becomes the default once the physics tables are re-measured under it.
    */
-  noiseModel: 'blazepose-structured',
+  noiseModel: 'blazepose',
   /** The kinematic stage's own budget per window (KINEMATIC_DEFAULTS.iterations). */
   compare: { optimizers: ['optimus', 'adam', 'lbfgs'], iterations: KINEMATIC_DEFAULTS.iterations, windows: 4, adamLearningRates: [0.05, 0.1, 0.2, 0.5] },
 };
