@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras [--bundle-params rotation,principalPoint,position] --no-smooth-truth --model lite|full|heavy --truth-model lite|full|heavy --work DIR --out FILE --write-noise-model FILE --noise-people man,woman --synth-noise-model NAME|FILE]`:
+ * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras [--bundle-params rotation,principalPoint,position] --no-smooth-truth --model lite|full|heavy --truth-model lite|full|heavy --work DIR --out FILE --write-noise-model FILE --noise-people man,woman --synth-noise-model NAME|FILE --write-placement FILE]`:
  * the real-video benchmark of src/reconstruct/real-bench.ts on ../shared/data/multiview/pose2sim_multiperson.
  * Prints the tables of docs/real-video.md; detections are cached in ~/.cache/optimus-motion/real-bench.
  */
@@ -37,6 +37,7 @@ const reports = await benchReal({
   truthDetection: arg('truth-model', '') ? { model: arg('truth-model', '') as LandmarkModel, personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice, sides: !flag('no-sides') } : undefined,
   writeNoiseModel: arg('write-noise-model', '') || undefined,
   synthNoiseModel: arg('synth-noise-model', '') || undefined,
+  writePlacement: arg('write-placement', '') || undefined,
   noisePeople: arg('noise-people', '') ? arg('noise-people', '').split(',') : undefined,
   detection: { model: arg('model', DETECTION_DEFAULTS.model) as LandmarkModel, personDetector: arg('person-detector', DETECTION_DEFAULTS.personDetector) as PersonDetectorChoice, sides: !flag('no-sides') },
   command: `npm run bench:real -- ${process.argv.slice(2).join(' ')}`.trim(),

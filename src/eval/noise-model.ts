@@ -8,6 +8,7 @@ import { LANDMARK_COUNT, LANDMARK_INDEX, MEDIAPIPE_33 } from '../formats/landmar
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { FactorNoise, factorsSchema } from './noise-factors.ts';
 import { GrossProcess, grossSchema } from './noise-gross.ts';
+import { placementSchema } from './landmark-placement.ts';
 import type { Rng } from '../random.ts';
 
 /**
@@ -21,9 +22,11 @@ import type { Rng } from '../random.ts';
 const vec2 = z.tuple([z.number(), z.number()]);
 const vec3 = z.tuple([z.number(), z.number(), z.number()]);
 export const NOISE_MODEL_FORMAT = 'optimus-motion/noise-model@2';
+/** @2 with the measured people's landmark placement (landmark-placement.ts). */
+export const NOISE_MODEL_PLACED_FORMAT = 'optimus-motion/noise-model@3';
 export const noiseModelSchema = z.object({
   /** @1: independent per landmark (still read); @2 adds the correlated factors and the gross failures. */
-  format: z.enum(['optimus-motion/noise-model@1', NOISE_MODEL_FORMAT]),
+  format: z.enum(['optimus-motion/noise-model@1', NOISE_MODEL_FORMAT, NOISE_MODEL_PLACED_FORMAT]),
   detector: z.string(),
   /** Frame rate the AR(1) coefficients were measured at. */
   fps: z.number().positive(),
@@ -45,6 +48,8 @@ export const noiseModelSchema = z.object({
   factors: factorsSchema.optional(),
   /** Side swaps and misplaced limbs at their measured rates (noise-gross.ts); without: none. */
   gross: grossSchema.optional(),
+  /** Where the measured people's landmarks sit on their bodies against the skeleton's (landmark-placement.ts); synth gives each subject such offsets. */
+  placement: placementSchema.optional(),
   /** Statistics of the measured errors that synth should reproduce (noise-stats.ts). */
   summary: z.record(z.string(), z.number()).optional(),
 });
@@ -59,6 +64,8 @@ export const NOISE_MODELS: Record<string, string> = {
   blazepose: resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-full.json'),
   /** Full's errors with their correlations and gross failures (format @2, noise-factors.ts, noise-gross.ts). */
   'blazepose-structured': resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-full-structured.json'),
+  /** The structured model's file with its landmark placement applied (under 'blazepose-structured' the placement is left out). */
+  'blazepose-placed': resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-full-structured.json'),
   /** The heavy landmark model (`--model heavy`), measured the same way. */
   'blazepose-heavy': resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-heavy.json'),
 };
@@ -68,7 +75,13 @@ export function resolveNoiseModel(nameOrPath: string): NoiseModel | null {
   if (nameOrPath === 'none') return null;
   const path = NOISE_MODELS[nameOrPath] ?? nameOrPath;
   if (!existsSync(path)) throw new UserError(`noise model "${nameOrPath}": not one of ${[...Object.keys(NOISE_MODELS), 'none'].join(', ')}, and no such file`);
-  return readNoiseModel(path);
+  const model = readNoiseModel(path);
+  // A file applies whole; of the named models only 'blazepose-placed' moves the landmarks (the others keep their earlier meaning).
+  if (nameOrPath in NOISE_MODELS && nameOrPath !== 'blazepose-placed' && model.placement) {
+    delete model.placement;
+    model.format = NOISE_MODEL_FORMAT;
+  }
+  return model;
 }
 
 const L_SH = LANDMARK_INDEX.left_shoulder, R_SH = LANDMARK_INDEX.right_shoulder;

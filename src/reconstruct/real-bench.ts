@@ -10,6 +10,7 @@ import { projectCalibrated, toCamera } from '../geometry/triangulate.ts';
 import { measureNoiseModel, type NoiseSample } from '../eval/noise-model-fit.ts';
 import { resolveNoiseModel, type NoiseModel } from '../eval/noise-model.ts';
 import { synthFromTruth } from './real-bench-synth.ts';
+import { perfectNoiseModel, writePlacement } from './real-bench-placement.ts';
 import { buildMultiviewTruth, median, type PersonTruth, type ViewTracks } from '../eval/multiview-truth.ts';
 import { bundleAdjust, type BundleOptions } from '../eval/multiview-bundle.ts';
 import { segmentSpread, smoothTruth, type SmoothOptions } from '../eval/multiview-smooth.ts';
@@ -51,6 +52,8 @@ export interface RealBenchOptions {
   noisePeople?: string[];
   /** Also reconstruct each view from the truth made noisy by this noise model (name or file): what the model predicts there. */
   synthNoiseModel?: string;
+  /** Add the people's landmark placement, measured on perfect-input runs of every view (real-bench-placement.ts), to this noise-model file (people: noisePeople). */
+  writePlacement?: string;
   /** The command line recorded in the noise model's provenance. */
   command?: string;
   reconstruct?: Partial<ReconstructOptions>;
@@ -174,7 +177,8 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
     writeJsonAtomic(o.writeNoiseModel, model, 1);
     log(`wrote ${o.writeNoiseModel}`);
   }
-  const synthModel = o.synthNoiseModel ? resolveNoiseModel(o.synthNoiseModel) : null;
+  if (o.writePlacement && o.synthNoiseModel) throw new UserError('--write-placement runs each view from the perfect truth; it cannot take --synth-noise-model too');
+  const synthModel = o.writePlacement ? perfectNoiseModel() : o.synthNoiseModel ? resolveNoiseModel(o.synthNoiseModel) : null;
   const reports: PersonReport[] = [];
   for (const [name, truth] of truths) {
     if (!o.people.includes(name)) continue;
@@ -197,6 +201,10 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
     reports.push(report);
   }
   writeJsonAtomic(join(o.workDir, 'bench-real.json'), reports, 2);
+  if (o.writePlacement) {
+    const runs = reports.filter((r) => !o.noisePeople || o.noisePeople.includes(r.name)).map((r) => ({ person: r.name, views: r.runs.map((v) => v.view) }));
+    writePlacement(o.writePlacement, o.workDir, runs, o.command ?? 'npm run bench:real -- --write-placement FILE', log);
+  }
   return reports;
 }
 
