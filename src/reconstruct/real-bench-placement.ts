@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { readJsonFile, writeJsonAtomic } from '../formats/io.ts';
+import type { KeypointsFile } from '../formats/keypoints.ts';
 import { MEDIAPIPE_33 } from '../formats/landmarks.ts';
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
 import { measurePlacement, placementOf, worldRotations, type PlacementSequence } from '../eval/landmark-placement.ts';
@@ -25,7 +26,9 @@ export function writePlacement(file: string, workDir: string, runs: Array<{ pers
     const truth = readJsonFile(join(workDir, `truth-${person}.json`)) as Array<Array<Vec3 | null> | null>;
     const seqs: PlacementSequence[] = views.map((view) => {
       const m = readJsonFile(join(workDir, `${person}-${view}-synth`, 'kinematic.json')) as MotionFrames;
-      return { truth, model: m.frames.map((f) => ({ landmarks: f.joints3d, rotations: worldRotations(f.root.rotation, f.rotations) })) };
+      // Only frames the stage had input for: the others are its interpolation, not the person.
+      const input = (readJsonFile(join(workDir, `${person}-${view}-synth`, 'keypoints.json')) as KeypointsFile).frames;
+      return { truth, model: m.frames.map((f, k) => (input[k]?.keypoints ? { landmarks: f.joints3d, rotations: worldRotations(f.root.rotation, f.rotations) } : null)) };
     });
     const measured = measurePlacement(seqs);
     if (!measured) log(`placement: ${person} has too few frames, left out`);
