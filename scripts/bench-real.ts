@@ -1,5 +1,5 @@
 /**
- * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras [--bundle-params rotation,principalPoint,position] --no-smooth-truth --model lite|full|heavy --truth-model lite|full|heavy --work DIR --out FILE --write-noise-model FILE --noise-people man,woman --synth-noise-model NAME|FILE --write-placement FILE]`:
+ * `npm run bench:real [-- --physics --no-true-focal --people man,woman --person-detector both|blazepose|movenet --no-sides --refine-cameras [--bundle-params rotation,principalPoint,position] --no-smooth-truth --model lite|full|heavy --truth-model lite|full|heavy --work DIR --out FILE --write-noise-model FILE --noise-people man,woman --synth-noise-model NAME|FILE --write-placement FILE [--placement-recovery DIR]]`:
  * the real-video benchmark of src/reconstruct/real-bench.ts on ../shared/data/multiview/pose2sim_multiperson.
  * Prints the tables of docs/real-video.md; detections are cached in ~/.cache/optimus-motion/real-bench.
  */
@@ -14,8 +14,14 @@ import { DETECTION_DEFAULTS } from '../src/eval/real-detections.ts';
 import type { PersonDetectorChoice } from '../src/ingest/person-detectors.ts';
 import type { LandmarkModel } from '../src/ingest/models.ts';
 import { realBenchTables } from '../src/reconstruct/real-bench-table.ts';
+import { writePlacementRecovery } from '../src/reconstruct/real-bench-placement.ts';
 
 helpIfAsked(import.meta.url);
+if (arg('placement-recovery', '')) {
+  // Only the recovery of the placement in --write-placement FILE, from a bench:reconstruct work folder (no capture run).
+  writePlacementRecovery(arg('write-placement', ''), resolve(arg('placement-recovery', '')), (l) => console.log(l));
+  process.exit(0);
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(root, arg('data', '../shared/data/multiview/pose2sim_multiperson'));

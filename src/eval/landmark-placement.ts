@@ -5,7 +5,7 @@ import { quatConjugate, quatMultiply, quatRotate, type Quat, type Vec3 } from '.
 import { applyRotation, applySimilarity, fitSimilarity } from '../geometry/similarity.ts';
 import { JOINT_INDEX, JOINT_NAMES, createSkeleton, type JointName } from '../body/skeleton.ts';
 import type { WorldPose } from '../body/fk.ts';
-import type { Rng } from '../random.ts';
+import { Rng, mixSeed } from '../random.ts';
 
 /**
  * Where a real person's landmarks sit on their body against the skeleton's: one constant offset per
@@ -21,6 +21,12 @@ export const placementSchema = z.object({
   joints: z.array(z.enum(JOINT_NAMES)).length(LANDMARK_COUNT),
   /** Each measured person's offsets (m, in the joint's frame; MediaPipe order) and the frames they rest on. */
   people: z.array(z.object({ name: z.string(), offsets: z.array(vec3).length(LANDMARK_COUNT), frames: z.number().int().nonnegative() })).min(1),
+  /**
+   * The share of a planted offset that the measurement recovers (the kinematic stage and the per-frame similarity
+   * absorb the rest), measured by planting drawn offsets on synthetic clips (`bench:real -- --placement-recovery`);
+   * a subject's offsets are the drawn ones divided by it. Without: 1.
+   */
+  recovery: z.number().positive().max(1).optional(),
 });
 export type Placement = z.infer<typeof placementSchema>;
 
@@ -141,9 +147,26 @@ export function placementOf(people: Array<{ name: string; joints: JointName[]; o
  */
 export function drawPlacement(p: Placement, rng: Rng): Vec3[] {
   const n = p.people.length;
+  const gain = 1 / (p.recovery ?? 1);
   const mean = MEDIAPIPE_33.map((_, i) => [0, 1, 2].map((k) => p.people.reduce((s, q) => s + q.offsets[i]![k]!, 0) / n) as Vec3);
   const z = p.people.map(() => (n > 1 ? rng.normal() / Math.sqrt(n - 1) : 0));
-  return mean.map((m, i) => m.map((v, k) => v + p.people.reduce((s, q, c) => s + z[c]! * (q.offsets[i]![k]! - v), 0)) as Vec3);
+  return mean.map((m, i) => m.map((v, k) => gain * (v + p.people.reduce((s, q, c) => s + z[c]! * (q.offsets[i]![k]! - v), 0))) as Vec3);
+}
+
+/** The offsets synth gives the subject of one clip: seeded by the synth seed and the clip's file name. */
+export function subjectOffsets(p: Placement, seed: number, source: string): Vec3[] {
+  return drawPlacement(p, new Rng(mixSeed(seed, 0x91ac, ...[...source].map((c) => c.charCodeAt(0)))));
+}
+
+/** Pooled slope of recovered on planted offsets over the 17 body landmarks: the share the measurement recovers. */
+export function recoveryOf(pairs: ReadonlyArray<{ planted: readonly Vec3[]; recovered: readonly Vec3[] }>): number {
+  let num = 0;
+  let den = 0;
+  for (const { planted, recovered } of pairs) for (const i of BODY) for (let k = 0; k < 3; k++) {
+    num += planted[i]![k]! * recovered[i]![k]!;
+    den += planted[i]![k]! ** 2;
+  }
+  return den > 0 ? num / den : 1;
 }
 
 /** The landmarks of a world pose moved by the subject's offsets, each in its joint's frame. */

@@ -70,11 +70,20 @@ export const NOISE_MODELS: Record<string, string> = {
   'blazepose-heavy': resolve(dirname(fileURLToPath(import.meta.url)), '../../data/noise/blazepose-heavy.json'),
 };
 
-/** 'none' → null; a name of NOISE_MODELS or a path to a noise-model JSON → the model. */
+/** No detector error at all: the clean input itself (for the floor of a stage, and the placement's measurement). */
+export function perfectNoiseModel(): NoiseModel {
+  return {
+    format: 'optimus-motion/noise-model@1', detector: 'perfect', fps: 60, worldScale: 1, provenance: { note: 'no error: the truth itself' },
+    landmarks: MEDIAPIPE_33.map((name) => ({ name, samples: 0, bias2d: [0, 0], sigma2d: [0, 0], rho2d: 0, bias3d: [0, 0, 0], sigma3d: [0, 0, 0], rho3d: 0 })),
+  };
+}
+
+/** 'none' → null; 'placement-only' → the placed model's landmark placement without detector error; a name of NOISE_MODELS or a path to a noise-model JSON → the model. */
 export function resolveNoiseModel(nameOrPath: string): NoiseModel | null {
   if (nameOrPath === 'none') return null;
+  if (nameOrPath === 'placement-only') return { ...perfectNoiseModel(), format: NOISE_MODEL_PLACED_FORMAT, placement: readNoiseModel(NOISE_MODELS['blazepose-placed']!).placement };
   const path = NOISE_MODELS[nameOrPath] ?? nameOrPath;
-  if (!existsSync(path)) throw new UserError(`noise model "${nameOrPath}": not one of ${[...Object.keys(NOISE_MODELS), 'none'].join(', ')}, and no such file`);
+  if (!existsSync(path)) throw new UserError(`noise model "${nameOrPath}": not one of ${[...Object.keys(NOISE_MODELS), 'placement-only', 'none'].join(', ')}, and no such file`);
   const model = readNoiseModel(path);
   // A file applies whole; of the named models only 'blazepose-placed' moves the landmarks (the others keep their earlier meaning).
   if (nameOrPath in NOISE_MODELS && nameOrPath !== 'blazepose-placed' && model.placement) {

@@ -2,7 +2,7 @@ import { basename, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import { Rng, mixSeed } from '../random.ts';
 import { applyNoiseModel, type NoiseModel } from './noise-model.ts';
-import { drawPlacement, placeLandmarks } from './landmark-placement.ts';
+import { placeLandmarks, subjectOffsets } from './landmark-placement.ts';
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
 import { guessIntrinsics, lookAt, projectPoint, worldToCamera, type PinholeCamera } from '../geometry/camera.ts';
 import { KEYPOINTS_FORMAT, type KeypointsFile, writeKeypoints } from '../formats/keypoints.ts';
@@ -120,7 +120,7 @@ export function synthesize(clip: BvhClip, options: SynthOptions = {}): SynthResu
   const checks = checkRetarget(skeletal, retarget.fps, {}, retarget.sourceFeet);
   // A real subject's landmarks are not the skeleton's: with a placement, the truth and the detector see this subject's (seeded per clip).
   const placement = o.noiseModel?.placement;
-  const offsets = placement ? drawPlacement(placement, new Rng(mixSeed(o.seed, 0x91ac, ...[...basename(clip.source)].map((c) => c.charCodeAt(0))))) : null;
+  const offsets = placement ? subjectOffsets(placement, o.seed, basename(clip.source)) : null;
   const landmarks = placement && offsets ? skeletal.map((l, k) => placeLandmarks(l, worlds[k]!, placement, offsets)) : skeletal;
   const camera = placeCamera(landmarks, o.camera, o.width, o.height);
   const rng = new Rng(mixSeed(o.seed, 0x5e7d));

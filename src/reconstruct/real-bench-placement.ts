@@ -3,21 +3,17 @@ import { readJsonFile, writeJsonAtomic } from '../formats/io.ts';
 import type { KeypointsFile } from '../formats/keypoints.ts';
 import { MEDIAPIPE_33 } from '../formats/landmarks.ts';
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
-import { measurePlacement, placementOf, worldRotations, type PlacementSequence } from '../eval/landmark-placement.ts';
-import { NOISE_MODEL_PLACED_FORMAT, readNoiseModel, type NoiseModel } from '../eval/noise-model.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { measurePlacement, placementOf, recoveryOf, subjectOffsets, worldRotations, type PlacementSequence } from '../eval/landmark-placement.ts';
+import { NOISE_MODEL_PLACED_FORMAT, readNoiseModel } from '../eval/noise-model.ts';
+import type { TruthFile } from '../formats/truth.ts';
+import { UserError } from '../errors.ts';
 
 /**
  * The landmark placement of the capture's people (eval/landmark-placement.ts): each view is
  * reconstructed from the person's truth without any detector error (bench:real's synthetic run with
- * the perfect model below), and what the skeleton cannot reach of the truth is the person's placement.
+ * eval/noise-model.ts perfectNoiseModel), and what the skeleton cannot reach of the truth is the person's placement.
  */
-export function perfectNoiseModel(): NoiseModel {
-  return {
-    format: 'optimus-motion/noise-model@1', detector: 'perfect', fps: 60, worldScale: 1, provenance: { note: 'no error: the truth itself' },
-    landmarks: MEDIAPIPE_33.map((name) => ({ name, samples: 0, bias2d: [0, 0], sigma2d: [0, 0], rho2d: 0, bias3d: [0, 0, 0], sigma3d: [0, 0, 0], rho3d: 0 })),
-  };
-}
-
 interface MotionFrames { frames: Array<{ joints3d: Vec3[]; root: { rotation: Quat }; rotations: Quat[] }> }
 
 /** Adds the placement of `people` (their perfect-input runs in WORK/<person>-<view>-synth) to the noise model in `file`. */
@@ -40,4 +36,27 @@ export function writePlacement(file: string, workDir: string, runs: Array<{ pers
   const raw = readJsonFile(file) as Record<string, unknown>;
   writeJsonAtomic(file, { ...raw, format: NOISE_MODEL_PLACED_FORMAT, placement: placementOf(people, method) }, 1);
   log(`placement of ${people.map((p) => `${p.name} (${p.frames} frames)`).join(', ')} added to ${file}`);
+}
+
+/**
+ * How much of a planted placement the measurement recovers: DIR is a bench:reconstruct work folder run with
+ * `--noise-model placement-only` (seed 0) on `file`'s placement; each clip's subject offsets are drawn again
+ * as synth drew them and compared with what measurePlacement finds there. Writes the share into `file`.
+ */
+export function writePlacementRecovery(file: string, dir: string, log: (l: string) => void): number {
+  const placement = readNoiseModel(file).placement;
+  if (!placement) throw new UserError(`${file}: no placement to measure the recovery of (run --write-placement first)`);
+  const clips = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'truth.json')) && existsSync(join(dir, d, 'kinematic.json')));
+  const pairs = clips.flatMap((d) => {
+    const truth = readJsonFile(join(dir, d, 'truth.json')) as TruthFile;
+    const m = readJsonFile(join(dir, d, 'kinematic.json')) as MotionFrames;
+    const recovered = measurePlacement([{ truth: truth.frames.map((f) => f.joints3d), model: m.frames.map((f) => ({ landmarks: f.joints3d, rotations: worldRotations(f.root.rotation, f.rotations) })) }], { frame: 'parent' });
+    return recovered ? [{ planted: subjectOffsets(placement, 0, truth.source), recovered: recovered.offsets }] : [];
+  });
+  if (!pairs.length) throw new UserError(`${dir}: no clip with truth.json and kinematic.json (a bench:reconstruct --work folder)`);
+  const recovery = Math.round(recoveryOf(pairs) * 1000) / 1000;
+  const raw = readJsonFile(file) as Record<string, unknown> & { placement: Record<string, unknown> };
+  writeJsonAtomic(file, { ...raw, placement: { ...raw.placement, recovery: Math.min(1, recovery) } }, 1);
+  log(`placement recovery ${recovery} over ${pairs.length} clips written to ${file}`);
+  return recovery;
 }

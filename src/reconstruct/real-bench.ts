@@ -8,9 +8,9 @@ import { LANDMARK_INDEX, LANDMARK_MIRROR, MEDIAPIPE_33 } from '../formats/landma
 import type { Vec3 } from '../geometry/quaternion.ts';
 import { projectCalibrated, toCamera } from '../geometry/triangulate.ts';
 import { measureNoiseModel, type NoiseSample } from '../eval/noise-model-fit.ts';
-import { resolveNoiseModel, type NoiseModel } from '../eval/noise-model.ts';
+import { perfectNoiseModel, resolveNoiseModel, type NoiseModel } from '../eval/noise-model.ts';
 import { synthFromTruth } from './real-bench-synth.ts';
-import { perfectNoiseModel, writePlacement } from './real-bench-placement.ts';
+import { writePlacement } from './real-bench-placement.ts';
 import { buildMultiviewTruth, median, type PersonTruth, type ViewTracks } from '../eval/multiview-truth.ts';
 import { bundleAdjust, type BundleOptions } from '../eval/multiview-bundle.ts';
 import { segmentSpread, smoothTruth, type SmoothOptions } from '../eval/multiview-smooth.ts';

@@ -5,7 +5,7 @@ import { retargetBvh } from '../../src/body/retarget.ts';
 import { BODY_17, LANDMARK_INDEX, MEDIAPIPE_33 } from '../../src/formats/landmarks.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { applySimilarity, fitSimilarity } from '../../src/geometry/similarity.ts';
-import { drawPlacement, measurePlacement, placeLandmarks, placementOf, worldRotations, type Placement } from '../../src/eval/landmark-placement.ts';
+import { drawPlacement, measurePlacement, placeLandmarks, placementOf, recoveryOf, worldRotations, type Placement } from '../../src/eval/landmark-placement.ts';
 import { resolveNoiseModel } from '../../src/eval/noise-model.ts';
 import { synthesize } from '../../src/eval/synth.ts';
 import { Rng } from '../../src/random.ts';
@@ -68,6 +68,10 @@ describe('landmark placement', () => {
     }
     expect(drawPlacement(placementOf([a], 'test'), new Rng(1)).map((v) => v.map((x) => x + 0))).toEqual(a.offsets.map((v) => v.map((x) => x + 0)));
     expect(drawPlacement(two, new Rng(3))).toEqual(drawPlacement(two, new Rng(3)));
+    // A measurement that recovers half of an offset: subjects get twice the measured one, and the share is found again.
+    const half = drawPlacement({ ...placementOf([a], 'test'), recovery: 0.5 }, new Rng(1));
+    expect(half[i]![1]).toBeCloseTo(2 * a.offsets[i]![1]!, 10);
+    expect(recoveryOf([{ planted: half, recovered: a.offsets }])).toBeCloseTo(0.5, 10);
   });
 
   it('synth moves the truth and the detector by the subject\'s offsets only with a placed model; the named structured model keeps its earlier meaning', () => {

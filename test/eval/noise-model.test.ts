@@ -75,7 +75,7 @@ describe('noise model', () => {
     const a = synthesize(clip, { seed: 3, noisePx: 2 }).keypoints;
     expect(a.detector).toMatchObject({ noisePx: 2, worldNoise: 0.03 });
     expect(resolveNoiseModel('none')).toBeNull();
-    expect(() => resolveNoiseModel('blazepsoe')).toThrow(/not one of blazepose, blazepose-structured, blazepose-placed, blazepose-heavy, none/);
+    expect(() => resolveNoiseModel('blazepsoe')).toThrow(/not one of blazepose, blazepose-structured, blazepose-placed, blazepose-heavy, placement-only, none/);
   });
 
   it('the stored BlazePose model (measured by bench:real) is valid and reproduced by synth', () => {

@@ -58,7 +58,7 @@ export function registerSynth(program: Command): void {
     .option('--size <WxH>', 'image size in pixels', sizeOption, { width: d.width, height: d.height })
     .option('--seed <s>', 'random seed of the noise and dropout', seedOption, d.seed)
     .option('--height <m>', 'subject stature in metres', positiveNumber('--height'), d.subjectHeight)
-    .option('--noise-model <name|file>', 'detector noise measured on real video (replaces --noise-px and --world-noise): blazepose, blazepose-structured (correlated, gross failures), blazepose-placed (that + real people\'s landmark placement), blazepose-heavy, a noise-model JSON, or none', 'none')
+    .option('--noise-model <name|file>', 'detector noise measured on real video (replaces --noise-px and --world-noise): blazepose, blazepose-structured (correlated, gross failures), blazepose-placed (that + real people\'s landmark placement), placement-only, blazepose-heavy, a noise-model JSON, or none', 'none')
     .option('--joint-map <file>', 'JSON { "source joint": "project joint" } for rigs whose names are not recognised')
     .option('--quiet', 'print nothing but errors')
     .action((clip: string, opts: {
