@@ -5,6 +5,7 @@ import { createSkeleton } from '../../src/body/skeleton.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { Rng } from '../../src/random.ts';
 import { prepareObservations } from '../../src/reconstruct/observations.ts';
+import { chooseStageCheckpoint, learnedCheckpointPath } from '../../src/reconstruct/optimizers.ts';
 import { physicsStageOptionsSchema, resolvePhysicsOptions } from '../../src/reconstruct/physics-options.ts';
 import { runPhysics } from '../../src/reconstruct/physics-stage.ts';
 import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
@@ -44,10 +45,24 @@ describe('physics stage: iterations refining the search', () => {
     expect(r.accounting.falls).toBe(0);
   }, 120_000);
 
-  it('refuses unknown refine options and keeps the documented defaults', () => {
-    expect(resolvePhysicsOptions({}).refine).toEqual(resolvePhysicsOptions({ refine: {} }).refine);
+  it('refuses unknown refine options; opt-in iterations are guarded and start from the search by default', () => {
+    const d = resolvePhysicsOptions({}).refine;
+    expect(d).toEqual(resolvePhysicsOptions({ refine: {} }).refine);
+    expect([d.guard, d.carry, d.checkpoint]).toEqual([true, false, null]);
     expect(physicsStageOptionsSchema.safeParse({ refine: { loss: 'tracking', guard: true } }).success).toBe(true);
     expect(physicsStageOptionsSchema.safeParse({ refine: { loss: 'reprojection' } }).success).toBe(false);
     expect(physicsStageOptionsSchema.safeParse({ refine: { guards: true } }).success).toBe(false);
+  });
+
+  it('gives the iterations their own checkpoint unless reconstruct --checkpoint chose one', () => {
+    const own = learnedCheckpointPath('optimus', undefined, 'models/optimus-motion-physics.json')!;
+    expect(own.endsWith('models/optimus-motion-physics.json')).toBe(true);
+    expect(learnedCheckpointPath('optimus')!.endsWith('models/optimus-bench.json')).toBe(true);
+    chooseStageCheckpoint(own.replace('optimus-motion-physics', 'optimus-motion'));
+    try {
+      expect(learnedCheckpointPath('optimus', undefined, 'models/optimus-motion-physics.json')!.endsWith('models/optimus-motion.json')).toBe(true);
+    } finally {
+      chooseStageCheckpoint(null);
+    }
   });
 });
