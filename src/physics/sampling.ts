@@ -78,6 +78,12 @@ export interface SamplingOptions {
   ramp: 'linear' | 'smooth';
   /** The physics stage starts each window's search from the offsets the previous one ended with, not from none. */
   acrossWindows: boolean;
+  /**
+   * Share of the start offsets (`startOffsets`, a previous window's) the first segment's draws keep
+   * instead of `carry`: 0 returns them to the plain reference, ramping there over the segment
+   * rather than jumping at the window's seam.
+   */
+  seamCarry: number;
   seed: number;
 }
 
@@ -103,6 +109,7 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   tailMerge: false,
   ramp: 'linear',
   acrossWindows: false,
+  seamCarry: 0.7,
   seed: 0,
 };
 
@@ -315,8 +322,9 @@ export async function searchControls(
     const sc: SegmentScoring = { o, refLandmarks, k0, L, LA, camera: reference.camera };
     const cand: CandidateSetup = { o, idx, D, L, LA, slice, stepsPerControl, controller };
     // Round 0 draws around each survivor's decayed offsets; sample 0 continues them unperturbed.
+    const keep = seg === 0 && startOffsets ? o.seamCarry : o.carry;
     let drawn: Drawn[] = beam.flatMap((parent, b) => Array.from({ length: per }, (_, s) => candidate(cand, parent,
-      Float64Array.from(parent.knot, (v) => o.carry * v + (s === 0 ? 0 : o.sigma * rngs[b]!.normal())))));
+      Float64Array.from(parent.knot, (v) => keep * v + (s === 0 ? 0 : o.sigma * rngs[b]!.normal())))));
     // The survivors' unperturbed continuations first: when they track well enough, the segment is not sampled.
     const plain = drawn.filter((_, i) => i % per === 0);
     const first = o.easyError > 0 ? await runScored(pool, layout, snapshot, sc, plain) : [];

@@ -217,11 +217,17 @@ export const DEPTH_WEIGHT = 0.1;
  */
 export const PHYSICAL_DEFAULTS: PhysicalControl = {
   // The pelvis's error along the camera ray weighs 0.1 of one across it in the search's cost and the fall test (src/physics/view-error.ts).
-  layer: { ...CONTROLLER_DEFAULTS, depthWeight: DEPTH_WEIGHT, accelFeedForward: 1 },
+  // PD targets' velocity from the reference alone: an offset's change of slope steps no torque (docs/notebook/physics-accel.md).
+  layer: { ...CONTROLLER_DEFAULTS, depthWeight: DEPTH_WEIGHT, accelFeedForward: 1, offsetVelocity: false },
   // 128 samples per hard segment, not 64: mean MPJPE 128.4 → 125.6 mm and skating under 2 % on the three clips, at about twice the search's compute.
-  sampling: { lookaheadFrames: 15, easyError: 0.04, depthWeight: DEPTH_WEIGHT, samples: 128 },
+  // Controls continuous across windows and no one-frame segment, the pelvis's place weighted 0.3 of the pose about it:
+  // acceleration error 14.8 / 14.8 / 18.7 → 11.2 / 12.2 / 16.0 mm/f² on the CMU squat, walk and jumps (docs/notebook/physics-accel.md).
+  sampling: { lookaheadFrames: 15, easyError: 0.04, depthWeight: DEPTH_WEIGHT, samples: 128, tailMerge: true, acrossWindows: true, rootWeight: 0.3 },
   plantFeet: true, footLock: true, lockTilt: 1.5, lockKneeOverToes: false, balanceReference: true, depthAnchor: true,
 };
+
+/** The fully physical stage's arm gains (N·m/rad for 70 kg × 1.70 m): twice src/physics' PHYSICS_DEFAULTS. */
+export const ARM_STIFFNESS = { shoulder: 2 * PHYSICS_DEFAULTS.stiffness.shoulder, elbow: 2 * PHYSICS_DEFAULTS.stiffness.elbow, wrist: 2 * PHYSICS_DEFAULTS.stiffness.wrist };
 
 export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   optimizer: 'optimus',
@@ -241,7 +247,8 @@ export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
     smoothing: 2,
     spline: true,
     // Toe segments: lower acceleration error on every bench clip, squat and walk closer (docs/physics.md).
-    humanoid: { toes: TOE_DEFAULTS } as Partial<PhysicsOptions>,
+    // Arms twice as stiff as src/physics' (shoulder, elbow, wrist): PD-driven limbs the trunk shook (docs/notebook/physics-accel.md).
+    humanoid: { toes: TOE_DEFAULTS, stiffness: ARM_STIFFNESS } as Partial<PhysicsOptions>,
     physical: PHYSICAL_DEFAULTS,
   },
   windows: { size: 10, knots: 2, continuous: true, lookahead: 10, lookaheadWeight: 1 },
@@ -268,7 +275,7 @@ export const FULLY_PHYSICAL: PhysicsStageOptions = {
  * with stiffer knees (docs/notebook/physics-stage.md), rewinds and resets. Not physical: an option to compare.
  */
 export const PUPPET: PhysicsStageOptions = {
-  controller: { rootPd: ROOT_PD, physical: null, gainScale: 1.5, humanoid: { toes: null, stiffness: { knee: 6000 } } as Partial<PhysicsOptions> },
+  controller: { rootPd: ROOT_PD, physical: null, gainScale: 1.5, humanoid: { toes: null, stiffness: { ...PHYSICS_DEFAULTS.stiffness, knee: 6000 } } as Partial<PhysicsOptions> },
   recovery: { rewind: true, reset: true, restartShift: true },
 };
 

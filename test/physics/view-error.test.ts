@@ -34,4 +34,16 @@ describe('the error as one camera sees it', () => {
     const knee = ref.map((v, i) => (i === LANDMARK_INDEX.left_knee * 3 ? v + 0.2 : v));
     expect(landmarkViewError2(knee, 0, ref, 0, camera, 1, BODY_LANDMARKS)).toBeCloseTo(0.04 / 17, 12);
   });
+
+  it('weighs the pelvis\'s place by rootWeight and the pose about it in full', () => {
+    const ref = Array.from({ length: 99 }, (_, i) => Math.sin(2 * i) * 0.3);
+    // The whole body moved 0.2 m sideways: all of it is the pelvis's error, weighted 0.3.
+    const across = ref.map((v, i) => (i % 3 === 0 ? v + 0.2 : v));
+    const full = landmarkViewError2(across, 0, ref, 0, camera, 0.1);
+    expect(full).toBeGreaterThan(0.02);
+    expect(landmarkViewError2(across, 0, ref, 0, camera, 0.1, undefined, 0.3)).toBeCloseTo(0.3 * full, 12);
+    expect(landmarkViewError2(across, 0, ref, 0, undefined, 1, undefined, 0.3)).toBeCloseTo(0.3 * 0.04, 12);
+    const bent = ref.map((v, i) => (i === LANDMARK_INDEX.left_wrist * 3 ? v + 0.33 : v));
+    expect(landmarkViewError2(bent, 0, ref, 0, camera, 0.1, undefined, 0.3)).toBeCloseTo(landmarkViewError2(bent, 0, ref, 0, camera, 0.1), 12);
+  });
 });
