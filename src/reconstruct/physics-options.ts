@@ -220,9 +220,9 @@ export const PHYSICAL_DEFAULTS: PhysicalControl = {
   // PD targets' velocity from the reference alone: an offset's change of slope steps no torque (docs/notebook/physics-accel.md).
   layer: { ...CONTROLLER_DEFAULTS, depthWeight: DEPTH_WEIGHT, accelFeedForward: 1, offsetVelocity: false },
   // 128 samples per hard segment, not 64: mean MPJPE 128.4 → 125.6 mm and skating under 2 % on the three clips, at about twice the search's compute.
-  // Controls continuous across windows and no one-frame segment, the pelvis's place weighted 0.3 of the pose about it:
-  // acceleration error 14.8 / 14.8 / 18.7 → 11.2 / 12.2 / 16.0 mm/f² on the CMU squat, walk and jumps (docs/notebook/physics-accel.md).
-  sampling: { lookaheadFrames: 15, easyError: 0.04, depthWeight: DEPTH_WEIGHT, samples: 128, tailMerge: true, acrossWindows: true, rootWeight: 0.3 },
+  // Controls continuous across windows and no one-frame segment, the pelvis's place weighted 0.3 of the pose about it, a change of
+  // the offsets charged 0.05 m²/rad²: acceleration error 14.8 / 14.8 / 18.7 → 10.8 / 12.5 / 15.2 mm/f² on the CMU squat, walk and jumps (docs/notebook/physics-accel.md).
+  sampling: { lookaheadFrames: 15, easyError: 0.04, depthWeight: DEPTH_WEIGHT, samples: 128, tailMerge: true, acrossWindows: true, rootWeight: 0.3, changeWeight: 0.05 },
   plantFeet: true, footLock: true, lockTilt: 1.5, lockKneeOverToes: false, balanceReference: true, depthAnchor: true,
 };
 
