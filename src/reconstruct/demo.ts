@@ -17,7 +17,7 @@ export interface DemoOptions {
   out: string;
   /** Seconds of the clip to use (default: all of it). */
   seconds?: number;
-  /** Physics iterations per window. */
+  /** Physics iterations per window (default: the physics stage's). */
   iterations?: number;
   /** Kinematic iterations per window (default: the kinematic stage's). */
   kinematicIterations?: number;
@@ -34,9 +34,6 @@ export const DEMO_DEFAULTS = {
   clip: resolve(dirname(fileURLToPath(import.meta.url)), '../../data/demo-squat.bvh'),
   noisePx: 3,
   dropout: 0.05,
-  // The physics stage's default: the sampling search alone, no optimizer iterations on top
-  // (they made the simulated body fall here: docs/physics.md).
-  iterations: 0,
   optimizer: 'optimus',
 };
 
@@ -63,7 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out,
     physics: options.physics ?? true,
     optimizer: options.optimizer ?? DEMO_DEFAULTS.optimizer,
-    iterations: options.iterations ?? DEMO_DEFAULTS.iterations,
+    iterations: options.iterations,
     workers: options.workers ?? availableParallelism(),
     ...(options.kinematicIterations ? { kinematic: { iterations: options.kinematicIterations } } : {}),
     ...(options.physicsStage ? { physicsStage: options.physicsStage } : {}),

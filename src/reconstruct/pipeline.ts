@@ -304,7 +304,7 @@ function fitKinematic(ctx: RunContext, kinOptions: KinematicOptions, kinHash: st
 }
 
 function physicsOptionsOf(o: ReconstructOptions): PhysicsStageOptions {
-  return { optimizer: o.optimizer, ...(o.iterations ? { iterations: o.iterations } : {}), ...(o.physicsStage ?? {}) };
+  return { optimizer: o.optimizer, ...(o.iterations !== undefined ? { iterations: o.iterations } : {}), ...(o.physicsStage ?? {}) };
 }
 
 /** Physics stage (or, without it, kinematic.json restamped as motion.json): returns what motion.json holds. */

@@ -9,7 +9,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('demo', () => {
   it('runs a reduced demo end to end: synth, reconstruct fully physically, exports, metrics', async () => {
-    // The demo's own physics defaults (the search, no optimizer iterations) on its first 0.4 s.
+    // The demo's own physics defaults (the search, then the guarded optimizer iterations) on its first 0.4 s.
     const r = await runDemo({ out: dir, seconds: 0.4, kinematicIterations: 3 });
     for (const f of ['keypoints.json', 'truth.json', 'kinematic.json', 'motion.json', 'motion.bvh', 'motion.glb', 'motion.csv', 'report.json', 'metrics.json']) {
       expect(existsSync(join(dir, f)), f).toBe(true);

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../../reconstruct/demo.ts';
 import { KINEMATIC_DEFAULTS } from '../../reconstruct/kinematic.ts';
+import { PHYSICS_STAGE_DEFAULTS } from '../../reconstruct/physics-options.ts';
 import { OPTIMIZER_NAMES, parseOptimizerName } from '../../optimus/optimizers.ts';
-import { positiveInt } from '../parse.ts';
+import { nonNegativeInt, positiveInt } from '../parse.ts';
 import { Progress } from '../progress.ts';
 import { summary } from './reconstruct.ts';
 
@@ -14,12 +15,12 @@ export function registerDemo(program: Command): void {
     .description('reconstruct a sample the project makes itself (synthetic squat with detector-like noise), score it against its ground truth, and say where the results are')
     .option('--out <dir>', 'output folder', join(tmpdir(), 'optimus-motion-demo'))
     .option('--seconds <s>', 'use only the first S seconds of the sample', Number)
-    .option('--iterations <n>', 'physics iterations per window', positiveInt('--iterations'), DEMO_DEFAULTS.iterations)
+    .option('--iterations <n>', `optimizer iterations per physics window on top of the sampling search (default ${PHYSICS_STAGE_DEFAULTS.iterations}; 0: the search alone)`, nonNegativeInt('--iterations'))
     .option('--kinematic-iterations <n>', `kinematic iterations per window (default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--kinematic-iterations'))
     .option('--optimizer <name>', `optimizer: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, DEMO_DEFAULTS.optimizer)
     .option('--no-physics', 'kinematic stage only')
     .option('--quiet', 'no progress output')
-    .action(async (opts: { out: string; seconds?: number; iterations: number; kinematicIterations?: number; optimizer: string; physics: boolean; quiet?: boolean }) => {
+    .action(async (opts: { out: string; seconds?: number; iterations?: number; kinematicIterations?: number; optimizer: string; physics: boolean; quiet?: boolean }) => {
       const bars: Record<string, Progress> = {};
       const r = await runDemo({
         out: opts.out, seconds: opts.seconds, iterations: opts.iterations, kinematicIterations: opts.kinematicIterations,
