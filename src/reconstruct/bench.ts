@@ -45,10 +45,9 @@ export const RECONSTRUCT_BENCH_DEFAULTS = {
   noisePx: 3,
   dropout: 0.05,
   /**
-   * BlazePose's errors as measured against a real multi-view capture (npm run bench:real), with their correlations
-   * and gross failures: the kinematic PA-MPJPE it gives (64.0 mm on 4 s of the 11 CMU clips) is nearer the real
-   * capture's (83.3) than the per-landmark model's 49.2 (docs/real-video.md). 'blazepose-structured' is that
-   * model; it becomes the default once the physics tables are re-measured under it.
+   * BlazePose's per-landmark errors as measured against a real multi-view capture (npm run bench:real).
+   * 'blazepose-placed' predicts the capture's kinematic PA-MPJPE closer (73.3 vs 83.2 mm against 49.2), but
+   * the physics stage falls on 8 of 9 clip × seed runs under its replayed gross failures (docs/physics.md).
    */
   noiseModel: 'blazepose',
   /** The kinematic stage's own budget per window (KINEMATIC_DEFAULTS.iterations). */
