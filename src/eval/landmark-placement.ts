@@ -6,6 +6,7 @@ import { applyRotation, applySimilarity, fitSimilarity } from '../geometry/simil
 import { JOINT_INDEX, JOINT_NAMES, createSkeleton, type JointName } from '../body/skeleton.ts';
 import type { WorldPose } from '../body/fk.ts';
 import { Rng, mixSeed } from '../random.ts';
+import { median } from './multiview-truth.ts';
 
 /**
  * Where a real person's landmarks sit on their body against the skeleton's: one constant offset per
@@ -66,12 +67,6 @@ export function worldRotations(rootRotation: Quat, local: readonly Quat[]): Quat
   const out: Quat[] = [];
   SKELETON.joints.forEach((j, i) => out.push(quatMultiply(j.parent < 0 ? rootRotation : out[j.parent]!, local[i]!)));
   return out;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /**

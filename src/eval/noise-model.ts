@@ -6,7 +6,7 @@ import { UserError } from '../errors.ts';
 import { readValidated } from '../formats/io.ts';
 import { LANDMARK_COUNT, LANDMARK_INDEX, MEDIAPIPE_33 } from '../formats/landmarks.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
-import { FactorNoise, factorsSchema } from './noise-factors.ts';
+import { FactorNoise, factorsSchema, rhoAt } from './noise-factors.ts';
 import { GrossProcess, grossSchema } from './noise-gross.ts';
 import { placementSchema } from './landmark-placement.ts';
 import type { Rng } from '../random.ts';
@@ -115,8 +115,7 @@ export class NoiseProcess {
   private readonly rho: number;
 
   constructor(private readonly bias: readonly number[], private readonly sigma: readonly number[], rhoAtModelFps: number, modelFps: number, fps: number, private readonly rng: Rng) {
-    // The same decay per second: one frame at `fps` spans modelFps/fps model frames.
-    this.rho = Math.sign(rhoAtModelFps) * Math.abs(rhoAtModelFps) ** (modelFps / fps);
+    this.rho = rhoAt(rhoAtModelFps, modelFps, fps);
     this.state = sigma.map((s) => s * rng.normal());
   }
 

@@ -50,7 +50,8 @@ export function stickFigure(height: number, squat = 0, at: Vec3 = [0, 0, 0]): Ve
 }
 
 import { landmarkPositions } from '../../src/body/fk.ts';
-import { poseFromAngles, type Pose } from '../../src/body/pose.ts';
+import { anglesFromPose, poseFromAngles, type Pose } from '../../src/body/pose.ts';
+import { Rng } from '../../src/random.ts';
 import { angleCount, angleOffsets, JOINT_INDEX, type Skeleton } from '../../src/body/skeleton.ts';
 import { KEYPOINTS_FORMAT, type KeypointsFile } from '../../src/formats/keypoints.ts';
 import { lookAt, projectPoint, worldToCamera, type PinholeCamera } from '../../src/geometry/camera.ts';
@@ -82,6 +83,15 @@ export function squatPoses(skel: Skeleton, frames: number, fps = 30, yaw = 0.3):
     const lm = landmarkPositions(skel, pose0);
     const lowest = Math.min(...[29, 30, 31, 32].map((i) => lm[i]![1]));
     return poseFromAngles(skel, [0.02 * Math.sin(t / 9), -lowest, 0.01 * t / fps], quatFromAxisAngle([0, 1, 0], yaw), a);
+  });
+}
+
+/** A kinematic estimate with fit jitter: per frame ±1.5 cm on the root and ±0.05 rad on every joint angle (seeded). */
+export function jitteredPoses(skel: Skeleton, truth: readonly Pose[], seed: number): Pose[] {
+  const rng = new Rng(seed);
+  return truth.map((p) => {
+    const a = anglesFromPose(skel, p).map((v) => v + rng.normal() * 0.05);
+    return poseFromAngles(skel, p.rootPosition.map((v) => v + rng.normal() * 0.015) as Vec3, p.rootRotation, a);
   });
 }
 

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { landmarkPositions } from '../../src/body/fk.ts';
-import { anglesFromPose, poseFromAngles } from '../../src/body/pose.ts';
 import { createSkeleton } from '../../src/body/skeleton.ts';
-import type { Vec3 } from '../../src/geometry/quaternion.ts';
-import { Rng } from '../../src/random.ts';
 import { prepareObservations } from '../../src/reconstruct/observations.ts';
 import { chooseStageCheckpoint, learnedCheckpointPath } from '../../src/reconstruct/optimizers.ts';
 import { physicsStageOptionsSchema, resolvePhysicsOptions } from '../../src/reconstruct/physics-options.ts';
 import { runPhysics } from '../../src/reconstruct/physics-stage.ts';
-import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
+import { jitteredPoses, keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
 /** Optimizer iterations on top of the sampling search (physics-options.ts RefineOptions). */
 describe('physics stage: iterations refining the search', () => {
@@ -16,11 +13,7 @@ describe('physics stage: iterations refining the search', () => {
   const truth = squatPoses(skel, 21);
   const camera = testCamera();
   const obs = prepareObservations(keypointsFromLandmarks(truth.map((p) => landmarkPositions(skel, p)), camera), 'synthetic');
-  const rng = new Rng(11);
-  const jittery = truth.map((p) => {
-    const a = anglesFromPose(skel, p).map((v) => v + rng.normal() * 0.05);
-    return poseFromAngles(skel, p.rootPosition.map((v) => v + rng.normal() * 0.015) as Vec3, p.rootRotation, a);
-  });
+  const jittery = jitteredPoses(skel, truth, 11);
   // A small search keeps the test short; forward differences only.
   const base = { controller: { physical: { sampling: { samples: 8, beam: 2 } } }, windows: { size: 10 }, gradient: { centralShare: 0 } };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { landmarkPositions } from '../../src/body/fk.ts';
 import { createSkeleton } from '../../src/body/skeleton.ts';
-import { anglesFromPose, poseFromAngles, type Pose } from '../../src/body/pose.ts';
+import type { Pose } from '../../src/body/pose.ts';
 import type { Vec3 } from '../../src/geometry/quaternion.ts';
 import { Rng } from '../../src/random.ts';
 import { prepareObservations } from '../../src/reconstruct/observations.ts';
@@ -11,7 +11,7 @@ import { LANDMARK_COUNT, LANDMARK_INDEX } from '../../src/formats/landmarks.ts';
 import { footCentreShift } from '../../src/reconstruct/physics-loss.ts';
 import { controlledAngles, resolvePhysicsOptions, runPhysics } from '../../src/reconstruct/physics-stage.ts';
 import { FULLY_PHYSICAL, PUPPET } from '../../src/reconstruct/physics-options.ts';
-import { keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
+import { jitteredPoses, keypointsFromLandmarks, squatPoses, testCamera } from './fixtures.ts';
 
 /** The puppet's controller (root PD, PD alone) and recovery: what the window and optimizer mechanics below were written against. */
 const PUPPET_PD = PUPPET.controller!;
@@ -146,12 +146,7 @@ describe('physics stage tracking a jittery kinematic squat', () => {
   const truth = squatPoses(skel, 31);
   const camera = testCamera();
   const obs = prepareObservations(keypointsFromLandmarks(truth.map((p) => landmarkPositions(skel, p)), camera), 'synthetic');
-  // A kinematic estimate with fit jitter: ±3 cm root and ±0.05 rad joint noise per frame.
-  const rng = new Rng(7);
-  const jittery = truth.map((p) => {
-    const a = anglesFromPose(skel, p).map((v) => v + rng.normal() * 0.05);
-    return poseFromAngles(skel, p.rootPosition.map((v) => v + rng.normal() * 0.015) as Vec3, p.rootRotation, a);
-  });
+  const jittery = jitteredPoses(skel, truth, 7);
   const accel = (poses: Pose[]) => {
     const lm = poses.map((p) => landmarkPositions(skel, p));
     let s = 0, n = 0;
