@@ -33,6 +33,12 @@ export interface BalanceOptions {
    * `copMargin`): a reference that leans its mass past the feet asks for a fall.
    */
   supportTarget: boolean;
+  /**
+   * Share (0–1) of the difference between where the simulated stance feet stand and where the
+   * reference's do that moves the centre-of-mass target with them (horizontally): balance over the
+   * feet the body stands on, not toward the reference's place in the world.
+   */
+  feetRelative: number;
 }
 
 export const BALANCE_DEFAULTS: BalanceOptions = {
@@ -42,6 +48,7 @@ export const BALANCE_DEFAULTS: BalanceOptions = {
   copMargin: 0.8,
   // Measured worse on the demo's kinematic reference (fell at 1.07 instead of 2.47 s): off.
   supportTarget: false,
+  feetRelative: 0,
 };
 
 /** The balance layer's target at one instant: reference centre of mass, its velocity, pelvis orientation. */
@@ -75,6 +82,25 @@ export function virtualWrench(state: BodyState, m: MassState, target: BalanceTar
   const torque: Vec3 = [0, 0, 0];
   for (let i = 0; i < 3; i++) torque[i] = o.inertia * (o.rotStiffness * e[i]! - o.rotDamping * w[3 + i]!);
   return { force: f, torque };
+}
+
+/**
+ * The target with its centre of mass moved horizontally by `weight` × the stance feet's offset
+ * from the reference's (ankles, weighted by each leg's share); `refFeet` holds left then right ankle.
+ */
+export function feetRelativeTarget(
+  state: BodyState, chains: [number[], number[]], shares: [number, number], refFeet: ArrayLike<number>, target: BalanceTarget, weight: number,
+): BalanceTarget {
+  const total = shares[0] + shares[1];
+  if (!(weight > 0) || !(total > 0)) return target;
+  const p = state.pose;
+  const com: Vec3 = [...target.com];
+  for (let s = 0; s < 2; s++) {
+    const a = chains[s]![2]! * 7, w = (weight * shares[s]!) / total;
+    com[0] += w * (p[a]! - refFeet[s * 3]!);
+    com[2] += w * (p[a + 2]! - refFeet[s * 3 + 2]!);
+  }
+  return { ...target, com };
 }
 
 /**

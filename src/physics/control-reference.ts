@@ -27,6 +27,8 @@ export interface ControlReference {
   noseY: Float64Array;
   /** n × J × 3 accelerations of each body's centre of mass (central second differences, m/s²): the controller's inertial feed-forward. */
   bodyAcc: Float64Array;
+  /** n × 6 ankle positions, left then right (m): where the reference's feet stand, for balance relative to the simulated feet. */
+  feet: Float64Array;
   /**
    * The camera centre in the reference's world, when the reference comes from one camera: where
    * the body is along the camera ray is what that camera sees least (view-error.ts).
@@ -60,10 +62,11 @@ export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: num
   const D = angleCount(skel);
   const ref: ControlReference = {
     fps, frames: n, angles: new Float64Array(n * D), com: new Float64Array(n * 3), comVel: new Float64Array(n * 3),
-    root: new Float64Array(n * 3), rootRot: new Float64Array(n * 4), noseY: new Float64Array(n), bodyAcc: new Float64Array(n * layout.coms.length * 3),
+    root: new Float64Array(n * 3), rootRot: new Float64Array(n * 4), noseY: new Float64Array(n), bodyAcc: new Float64Array(n * layout.coms.length * 3), feet: new Float64Array(n * 6),
     ...(camera ? { camera: [camera[0]!, camera[1]!, camera[2]!] as [number, number, number] } : {}),
   };
   const nose = skel.landmarks[0]!;
+  const ankles = ['left_foot', 'right_foot'].map((name) => skel.joints.findIndex((j) => j.name === name));
   const B = layout.coms.length * 3;
   const coms = new Float64Array(n * B);
   poses.forEach((p, k) => {
@@ -74,6 +77,7 @@ export function controlReference(layout: HumanoidLayout, poses: Pose[], fps: num
     ref.root.set(p.rootPosition, k * 3);
     ref.rootRot.set(p.rootRotation, k * 4);
     ref.noseY[k] = w.positions[nose.joint]![1] + quatRotate(w.rotations[nose.joint]!, nose.offset)[1];
+    ankles.forEach((j, s) => ref.feet.set(w.positions[j]!, k * 6 + s * 3));
   });
   for (let k = 0; k < n; k++) {
     const a = Math.max(0, k - 1), b = Math.min(n - 1, k + 1);
@@ -91,7 +95,7 @@ export function referenceSlice(ref: ControlReference, from: number, count: numbe
   const out: ControlReference = {
     fps: ref.fps, frames: count, angles: new Float64Array(count * D), com: new Float64Array(count * 3),
     comVel: new Float64Array(count * 3), root: new Float64Array(count * 3), rootRot: new Float64Array(count * 4),
-    noseY: new Float64Array(count), bodyAcc: new Float64Array(count * (ref.bodyAcc.length / ref.frames)),
+    noseY: new Float64Array(count), bodyAcc: new Float64Array(count * (ref.bodyAcc.length / ref.frames)), feet: new Float64Array(count * 6),
     ...(ref.camera ? { camera: ref.camera } : {}),
   };
   for (let k = 0; k < count; k++) {
@@ -105,6 +109,7 @@ export function referenceSlice(ref: ControlReference, from: number, count: numbe
     out.root.set(ref.root.subarray(s * 3, s * 3 + 3), k * 3);
     out.rootRot.set(ref.rootRot.subarray(s * 4, s * 4 + 4), k * 4);
     out.noseY[k] = ref.noseY[s]!;
+    out.feet.set(ref.feet.subarray(s * 6, s * 6 + 6), k * 6);
   }
   return out;
 }

@@ -9,7 +9,8 @@
  * what stable PD (Tan et al. 2011) buys, so stiff gains stay stable at 120 Hz.
  */
 import type { HumanoidLayout } from './humanoid.ts';
-import { BALANCE_DEFAULTS, addStanceTorques, legChains, stanceShares, supportedTarget, virtualWrench, type BalanceOptions } from './balance.ts';
+import { BALANCE_DEFAULTS, addStanceTorques, feetRelativeTarget, legChains, stanceShares, supportedTarget, virtualWrench, type BalanceOptions } from './balance.ts';
+import { swingHipTurn, turnMotorTarget, type FootPlacementOptions } from './foot-placement.ts';
 import type { ControlReference } from './control-reference.ts';
 import { addGravityCompensation, addInertialFeedForward, createMassState, massState } from './inverse-dynamics.ts';
 import type { Rapier } from './rapier.ts';
@@ -47,6 +48,8 @@ export interface ControllerOptions {
    * segment boundary steps no torque).
    */
   offsetVelocity: boolean;
+  /** Swing-foot placement feedback on the swing hip in single support (foot-placement.ts); null for none. */
+  placement: FootPlacementOptions | null;
 }
 
 export const CONTROLLER_DEFAULTS: ControllerOptions = {
@@ -61,6 +64,7 @@ export const CONTROLLER_DEFAULTS: ControllerOptions = {
   contactHold: 0,
   torqueSmoothing: 0,
   offsetVelocity: true,
+  placement: null,
 };
 
 /** A rollout of the controller (run by the worker pool like RolloutSpec, told apart by `kind`). */
@@ -93,6 +97,23 @@ export interface ControlledResult extends RolloutResult {
   netTorque: number;
 }
 
+/** What one rollout's steps share: the layers' scratch state and the reference they follow. */
+interface StepContext {
+  layout: HumanoidLayout;
+  ref: ControlReference;
+  o: ControllerOptions;
+  state: BodyState;
+  mass: ReturnType<typeof createMassState>;
+  chains: [number[], number[]];
+  skip: boolean[];
+  torques: Float64Array;
+  acc: Float64Array;
+  scratch: Float64Array;
+  inertial: boolean;
+  /** Motor coordinate index of each leg's thigh (spherical: three coordinates). */
+  thighMotors: [number, number];
+}
+
 /** Runs the controller from a snapshot on this thread. */
 export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: Uint8Array, spec: ControlledSpec): ControlledResult {
   const ref = spec.reference;
@@ -108,56 +129,37 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
   const sim = HumanoidSim.fromSnapshot(R, layout, spec.snapshot ?? snapshot);
   const recorder = new RolloutRecorder(layout, K);
   const pos = new Float64Array(M), vel = new Float64Array(M);
-  const state: BodyState = { pose: new Float64Array(J * 7), velocity: new Float64Array(J * 6) };
-  const mass = createMassState(layout);
-  const torques = new Float64Array(J * 3), perBody = new Float64Array(J * 3);
   const chains = legChains(layout);
-  const skip = new Array<boolean>(J).fill(false);
-  const gravity = layout.options.gravity;
-  const maxTorque = (o.maxTorque * mass.mass) / 70;
+  const ctx: StepContext = {
+    layout, ref, o, state: { pose: new Float64Array(J * 7), velocity: new Float64Array(J * 6) }, mass: createMassState(layout), chains,
+    skip: new Array<boolean>(J).fill(false), torques: new Float64Array(J * 3), acc: new Float64Array(J * 3), scratch: new Float64Array(J * 6),
+    inertial: o.feedForward && o.accelFeedForward > 0 && ref.bodyAcc.length === ref.frames * J * 3,
+    thighMotors: [motorIndex(layout, chains[0][0]!), motorIndex(layout, chains[1][0]!)],
+  };
+  const perBody = new Float64Array(J * 3);
+  const maxTorque = (o.maxTorque * ctx.mass.mass) / 70;
   const rate = layout.options.rate;
   let fellAt: number | null = null, netTorque = 0;
   let mid: Uint8Array | undefined;
   const since = [Infinity, Infinity];
   const previous = new Float64Array(J * 3);
-  const acc = new Float64Array(J * 3), scratch = new Float64Array(J * 6);
-  const inertial = o.feedForward && o.accelFeedForward > 0 && ref.bodyAcc.length === ref.frames * J * 3;
   try {
     for (let k = 0; k < K; k++) {
       for (let m = 0; m < M; m++) vel[m] = ((velKnots[(k + 1) * M + m]! - velKnots[k * M + m]!) * rate) / S;
       for (let s = 0; s < S; s++) {
-        const t = s / S;
+        const t = s / S, f = (s + 1) / S;
         for (let m = 0; m < M; m++) pos[m] = knots[k * M + m]! + t * (knots[(k + 1) * M + m]! - knots[k * M + m]!);
-        sim.setMotorTargets(pos, vel, 0, 0, o.gainScale);
         const contacts = standing(sim.footContacts(), since, o.contactHold);
         // In flight nothing is applied (a falling body needs no torque against gravity): no state to read.
-        if (contacts[0] || contacts[1]) {
-          torques.fill(0);
-          if (o.feedForward || o.balance) {
-            sim.readState(state);
-            massState(layout, state, mass);
-          }
-          // A leg on the ground is carried by the balance layer, not held up like a limb.
-          skip.fill(false);
-          for (let side = 0; side < 2; side++) if (contacts[side]) for (const j of chains[side]!) skip[j] = true;
-          if (o.feedForward) addGravityCompensation(layout, state, mass, gravity, skip, torques);
-          if (inertial) {
-            const f = (s + 1) / S;
-            for (let c = 0; c < J * 3; c++) acc[c] = ref.bodyAcc[k * J * 3 + c]! + f * (ref.bodyAcc[(k + 1) * J * 3 + c]! - ref.bodyAcc[k * J * 3 + c]!);
-            addInertialFeedForward(layout, state, mass, acc, o.accelFeedForward, skip, torques, scratch);
-          }
-          if (o.balance) {
-            const f = (s + 1) / S;
-            const at = (a: Float64Array, n: number, c: number) => a[k * n + c]! + f * (a[(k + 1) * n + c]! - a[k * n + c]!);
-            const target = {
-              com: [at(ref.com, 3, 0), at(ref.com, 3, 1), at(ref.com, 3, 2)] as [number, number, number],
-              comVel: [at(ref.comVel, 3, 0), at(ref.comVel, 3, 1), at(ref.comVel, 3, 2)] as [number, number, number],
-              rootRot: f < 0.5 ? quatAt(ref.rootRot, k) : quatAt(ref.rootRot, k + 1),
-            };
-            const goal = o.balance.supportTarget ? supportedTarget(layout, state, chains, contacts, target, o.balance) : target;
-            const wrench = virtualWrench(state, mass, goal, gravity, o.balance);
-            addStanceTorques(layout, state, mass, chains, stanceShares(state, mass, chains, contacts), wrench, o.balance, torques);
-          }
+        const active = contacts[0] || contacts[1];
+        if (active && (o.feedForward || o.balance || o.placement)) {
+          sim.readState(ctx.state);
+          massState(layout, ctx.state, ctx.mass);
+        }
+        if (active && o.placement) placeSwingFoot(ctx, k, f, contacts, pos);
+        sim.setMotorTargets(pos, vel, 0, 0, o.gainScale);
+        if (active) {
+          const torques = layerTorques(ctx, k, f, contacts);
           clampTorques(torques, maxTorque);
           if (o.torqueSmoothing > 0) for (let i = 0; i < torques.length; i++) torques[i] = previous[i] = o.torqueSmoothing * previous[i]! + (1 - o.torqueSmoothing) * torques[i]!;
           netTorque = Math.max(netTorque, netInjected(torques, layout, perBody));
@@ -181,6 +183,66 @@ export function controlledRollout(R: Rapier, layout: HumanoidLayout, snapshot: U
   } finally {
     sim.free();
   }
+}
+
+/** Reference value c of an n-wide series at fraction f of interval k. */
+function refAt(a: Float64Array, n: number, c: number, k: number, f: number): number {
+  return a[k * n + c]! + f * (a[(k + 1) * n + c]! - a[k * n + c]!);
+}
+
+/**
+ * The feed-forward and balance torques of one step (J × 3, on each joint's child body) from the
+ * state read into `ctx`, at fraction f of interval k.
+ */
+function layerTorques(ctx: StepContext, k: number, f: number, contacts: [boolean, boolean]): Float64Array {
+  const { layout, ref, o, state, mass, chains, skip, torques } = ctx;
+  const J = layout.bodies.length;
+  torques.fill(0);
+  // A leg on the ground is carried by the balance layer, not held up like a limb.
+  skip.fill(false);
+  for (let side = 0; side < 2; side++) if (contacts[side]) for (const j of chains[side]!) skip[j] = true;
+  if (o.feedForward) addGravityCompensation(layout, state, mass, layout.options.gravity, skip, torques);
+  if (ctx.inertial) {
+    for (let c = 0; c < J * 3; c++) ctx.acc[c] = refAt(ref.bodyAcc, J * 3, c, k, f);
+    addInertialFeedForward(layout, state, mass, ctx.acc, o.accelFeedForward, skip, torques, ctx.scratch);
+  }
+  if (o.balance) {
+    const b = o.balance;
+    const at = (c: number, a: Float64Array) => refAt(a, 3, c, k, f);
+    const target = {
+      com: [at(0, ref.com), at(1, ref.com), at(2, ref.com)] as [number, number, number],
+      comVel: [at(0, ref.comVel), at(1, ref.comVel), at(2, ref.comVel)] as [number, number, number],
+      rootRot: f < 0.5 ? quatAt(ref.rootRot, k) : quatAt(ref.rootRot, k + 1),
+    };
+    const shares = stanceShares(state, mass, chains, contacts);
+    const feet = b.feetRelative > 0 ? feetRelativeTarget(state, chains, shares, refFeetAt(ref, k, f), target, b.feetRelative) : target;
+    const goal = b.supportTarget ? supportedTarget(layout, state, chains, contacts, feet, b) : feet;
+    const wrench = virtualWrench(state, mass, goal, layout.options.gravity, b);
+    addStanceTorques(layout, state, mass, chains, shares, wrench, b, torques);
+  }
+  return torques;
+}
+
+/** The reference's ankles (left, right) at fraction f of interval k. */
+function refFeetAt(ref: ControlReference, k: number, f: number): number[] {
+  return Array.from({ length: 6 }, (_, c) => refAt(ref.feet, 6, c, k, f));
+}
+
+/** Swing-foot placement: turns the swing thigh's motor target in `pos` (foot-placement.ts). */
+function placeSwingFoot(ctx: StepContext, k: number, f: number, contacts: [boolean, boolean], pos: Float64Array): void {
+  const { ref } = ctx;
+  const at = (a: Float64Array, c: number) => refAt(a, 3, c, k, f);
+  const r = swingHipTurn(ctx.state, ctx.mass, ctx.chains, contacts, {
+    com: [at(ref.com, 0), at(ref.com, 1), at(ref.com, 2)], comVel: [at(ref.comVel, 0), at(ref.comVel, 1), at(ref.comVel, 2)], feet: refFeetAt(ref, k, f),
+  }, ctx.o.placement!);
+  if (r) turnMotorTarget(pos, ctx.thighMotors[r.side]!, r.turn);
+}
+
+/** Index of joint j's first motor coordinate (sim.ts anglesToMotor's order). */
+function motorIndex(layout: HumanoidLayout, j: number): number {
+  let m = 0;
+  for (let i = 0; i < j; i++) m += layout.kinds[i] === 'revolute' ? 1 : layout.kinds[i] === 'spherical' ? 3 : 0;
+  return m;
 }
 
 /** Feet counted as standing: touching now, or within `hold` steps of it (`since` counts steps since the last touch). */
