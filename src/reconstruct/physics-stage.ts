@@ -86,7 +86,7 @@ async function stageContext(
     windows: makeWindows(Math.max(1, T - 1), o.windows.size, 0),
     control: physical ? {
       reference: controlReference(first.layout, kinematic, fps, camera.position),
-      landmarks: Float64Array.from(kinLm.flatMap((f) => f.flatMap((p) => p))),
+      landmarks: scoredLandmarks(skel, kinematicIn, kinLm, fps, camera.position, o.controller),
       pool,
     } : null,
   };
@@ -99,12 +99,33 @@ async function stageContext(
  */
 export function stageReference(skel: Skeleton, kinematicIn: Pose[], fps: number, camera: Vec3, controller: PhysicsStageConfig['controller']): Pose[] {
   const physical = controller.physical;
-  // σ is frames at 30 fps; at 60 fps two frames low-passed only the fit's jitter, not its 0.1-s wobble.
-  const smooth = smoothMotion(skel, kinematicIn, Math.max(controller.smoothing, (controller.smoothing * fps) / 30));
+  const smooth = lowPassed(skel, kinematicIn, fps, controller);
   return physical?.plantFeet ? physicalReference(skel, smooth, fps, {
     camera, anchor: physical.depthAnchor,
     footLock: physical.footLock, lock: { ...FOOT_LOCK_DEFAULTS, maxTilt: physical.lockTilt, kneeOverToes: physical.lockKneeOverToes }, balance: physical.balanceReference,
   }) : smooth;
+}
+
+/** The kinematic motion low-passed (σ is frames at 30 fps; at 60 fps two frames low-passed only the fit's jitter, not its 0.1-s wobble). */
+function lowPassed(skel: Skeleton, kinematicIn: Pose[], fps: number, controller: PhysicsStageConfig['controller']): Pose[] {
+  return smoothMotion(skel, kinematicIn, Math.max(controller.smoothing, (controller.smoothing * fps) / 30));
+}
+
+/**
+ * What the search and the guard score rollouts against (T × 99): the reference's landmarks, moved
+ * `physical.scoreFit` of the way toward those of the low-passed fit put on the floor and anchored
+ * along the ray, before the foot lock and the balance shift changed its legs and place.
+ */
+function scoredLandmarks(skel: Skeleton, kinematicIn: Pose[], refLm: Vec3[][], fps: number, camera: Vec3, controller: PhysicsStageConfig['controller']): Float64Array {
+  const out = Float64Array.from(refLm.flatMap((f) => f.flatMap((p) => p)));
+  const physical = controller.physical;
+  const b = physical?.scoreFit ?? 0;
+  if (!(b > 0) || !physical) return out;
+  const fit = physicalReference(skel, lowPassed(skel, kinematicIn, fps, controller), fps, { camera, anchor: physical.depthAnchor });
+  fit.forEach((p, t) => landmarksFromWorld(skel, forwardKinematics(skel, p)).forEach((q, i) => {
+    for (let c = 0; c < 3; c++) out[t * 99 + i * 3 + c]! += b * (q[c]! - out[t * 99 + i * 3 + c]!);
+  }));
+  return out;
 }
 
 /** A simulator state at kinematic frame t (with its velocity), optionally shifted horizontally. */
