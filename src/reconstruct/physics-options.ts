@@ -81,6 +81,12 @@ export interface PhysicalControl {
    * (on the floor, anchored along the ray) instead of the locked, balanced reference the controller follows.
    */
   scoreFit: number;
+  /**
+   * Each window's search continues from the PD-target offsets the previous window's committed
+   * controls ended with, the optimizer's last knot included (not the search's alone, which left
+   * the optimizer's offsets to drop out in one step at every seam).
+   */
+  seamRefined: boolean;
 }
 
 /** How the clip is cut into windows of optimized controls. */
@@ -228,7 +234,7 @@ export const PHYSICAL_DEFAULTS: PhysicalControl = {
   // Controls continuous across windows and no one-frame segment, the pelvis's place weighted 0.3 of the pose about it, a change of
   // the offsets charged 0.05 m²/rad²: acceleration error 14.8 / 14.8 / 18.7 → 10.8 / 12.5 / 15.2 mm/f² on the CMU squat, walk and jumps (docs/notebook/physics-accel.md).
   sampling: { lookaheadFrames: 15, easyError: 0.04, depthWeight: DEPTH_WEIGHT, samples: 128, tailMerge: true, acrossWindows: true, rootWeight: 0.3, changeWeight: 0.05 },
-  plantFeet: true, footLock: true, lockTilt: 1.5, lockKneeOverToes: false, balanceReference: true, depthAnchor: true, scoreFit: 0,
+  plantFeet: true, footLock: true, lockTilt: 1.5, lockKneeOverToes: false, balanceReference: true, depthAnchor: true, scoreFit: 0, seamRefined: false,
 };
 
 /** The fully physical stage's arm gains (N·m/rad for 70 kg × 1.70 m): twice src/physics' PHYSICS_DEFAULTS. */
@@ -349,7 +355,7 @@ export const physicsStageOptionsSchema = z.object({
     rootPd: gains.nullable(), rootWrench: z.boolean(), gainScale: z.number().positive(), lowFpsGainScale: z.number().positive(),
     leadSeconds: z.number(), smoothing: z.number().nonnegative(), spline: z.boolean(), humanoid: z.record(z.string(), z.unknown()),
     physical: z.object({
-      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), lockTilt: z.number().nonnegative(), lockKneeOverToes: z.boolean(), balanceReference: z.boolean(), depthAnchor: z.boolean(), scoreFit: z.number().min(0).max(1),
+      layer: z.record(z.string(), z.unknown()), sampling: z.record(z.string(), z.unknown()).nullable(), plantFeet: z.boolean(), footLock: z.boolean(), lockTilt: z.number().nonnegative(), lockKneeOverToes: z.boolean(), balanceReference: z.boolean(), depthAnchor: z.boolean(), scoreFit: z.number().min(0).max(1), seamRefined: z.boolean(),
     }).partial().strict().nullable(),
   }).partial().strict().optional(),
   windows: z.object({

@@ -168,6 +168,7 @@ async function advanceWindow(s: StageContext, state: PhysicsCheckpoint, wi: numb
     }
   }
   state.blowUps.push(...outcome.blowUps);
+  if (!outcome.gaveUp) continueRefined(s, w, state, outcome.result.x);
   const snapshot = outcome.gaveUp ? await keepGivenUp(s, state, w, outcome.loss) : await keepSimulated(s, state, w, outcome);
   state.snapshot = Buffer.from(snapshot).toString('base64');
   state.nextWindow = wi + 1;
@@ -210,6 +211,18 @@ async function physicalBase(
   compute.samplingMs += performance.now() - t0;
   compute.samplingRollouts += r.rollouts;
   return { reference, base };
+}
+
+/**
+ * With `physical.seamRefined`, the next window's search starts from the offsets this window's
+ * committed controls ended with: the search's plus the optimizer's last knot (`x`, the optimized
+ * vector), which otherwise dropped out of the PD targets in one step at the seam. Not with
+ * `refine.carry`, which carries that knot into the next window's first one itself.
+ */
+function continueRefined(s: StageContext, w: WindowContext, state: PhysicsCheckpoint, x: Float64Array): void {
+  if (!s.control || !s.o.controller.physical?.seamRefined || s.o.refine.carry || !state.searchCarry || x.length < w.perKnot) return;
+  const last = x.length - w.perKnot;
+  s.controlled.forEach((a, c) => { state.searchCarry![a]! += x[last + c]! * s.o.gradient.paramScale; });
 }
 
 /**
