@@ -13,6 +13,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Objective, Optimizer } from '../src/optimus/types.ts';
 import { registryOptimizer, withStageOptimizerHook } from '../src/reconstruct/optimizers.ts';
+import type { ComputeSplit } from '../src/reconstruct/physics-result.ts';
 import { reconstruct } from '../src/reconstruct/pipeline.ts';
 import { writeSlice } from '../src/reconstruct/window-tasks-physics.ts';
 import { arg, helpIfAsked } from './args.ts';
@@ -64,7 +65,7 @@ for (const name of arg('optimizers', 'optimus,adam').split(',')) {
   const report = await withStageOptimizerHook((n, opts) => timed(registryOptimizer(n, opts), t), () =>
     reconstruct(slice.keypointsPath, { out: slice.dir, exports: [], checkSheet: false, workers, optimizer: name }));
   if (!report.stages.kinematic?.skipped) throw new Error(`${slice.dir}: the kinematic stage ran again under the timing hook`);
-  const compute = report.physics?.compute;
+  const compute = report.physics?.compute as ComputeSplit | undefined;
   t.rollouts = compute?.optimizerRollouts ?? NaN;
   // The rollouts beyond the gradient estimates (each window's start and final rollouts) are not in evalMs.
   const perEstimate = t.evalMs / t.evaluations;
