@@ -7,8 +7,10 @@
  * bench's metrics (eval/evaluate.ts: camera frame, root-aligned MPJPE) of each against the truth,
  * of the reference against the kinematic fit (what the reference moves) and of the simulated
  * motion against the reference (tracking), with the root-aligned error per landmark group; and
- * the simulated body's world rotation error against the reference's (deg, total and tilt); and where the
- * simulated motion's acceleration error sits (by frame of its window, at contact changes, worst frames).
+ * the simulated body's world rotation error against the reference's (deg, total and tilt); where the
+ * simulated motion's acceleration error sits (by frame of its window, at contact changes, worst frames);
+ * and how far the fit's world "up" (its ground plane, which the reference's floor and locks follow) is
+ * from the truth's, both seen from their cameras.
  */
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
@@ -94,6 +96,22 @@ console.log(`| clip | what | MPJPE | PA-MPJPE | accel | ${GROUPS.join(' | ')} |`
 console.log(`|---|---|---|---|---|${GROUPS.map(() => '---').join('|')}|`);
 const rotations: string[] = [];
 const accels: string[] = [];
+const grounds: string[] = [];
+
+/** World up as a camera sees it (unit vector in camera coordinates). */
+function upSeen(s: LandmarkSequence): Vec3 {
+  const o = worldToCamera(s.camera!, [0, 0, 0]), u = worldToCamera(s.camera!, [0, 1, 0]);
+  return [u[0] - o[0], u[1] - o[1], u[2] - o[2]];
+}
+
+/** The angle (deg) between the fit's world up and the truth's, both in their cameras' frames, and its pitch part. */
+function groundTilt(name: string, fit: LandmarkSequence, truth: LandmarkSequence): string {
+  const a = upSeen(truth), b = upSeen(fit);
+  const deg = 180 / Math.PI;
+  const angle = Math.acos(Math.min(1, a[0] * b[0] + a[1] * b[1] + a[2] * b[2])) * deg;
+  const pitch = (Math.atan2(b[2], b[1]) - Math.atan2(a[2], a[1])) * deg;
+  return `${name}: fit's ground ${angle.toFixed(1)}° off the truth's (pitch ${pitch >= 0 ? '+' : ''}${pitch.toFixed(1)}°)`;
+}
 for (const dir of dirs) {
   const kin = readJsonFile(join(dir, 'kinematic.json')) as FrameFile;
   const skel = createSkeleton({ height: kin.reconstruct.subject.heightOption, proportions: kin.reconstruct.subject.proportions });
@@ -121,6 +139,7 @@ for (const dir of dirs) {
   row('simulated → truth', S, T);
   row('reference → kinematic', ref, K);
   row('simulated → reference', S, ref);
+  grounds.push(groundTilt(dir.split('/').pop()!, K, T));
   const motion = readJsonFile(join(dir, 'motion.json')) as FrameFile;
   rotations.push(`${dir.split('/').pop()}: ${rotationErrors(skel, posesOf(motion), refPoses)}`);
   const contacts = motion.frames.map((f) => [f.contacts?.leftFoot ?? false, f.contacts?.rightFoot ?? false]);
@@ -128,5 +147,7 @@ for (const dir of dirs) {
 }
 console.log('\nWorld rotation error, simulated against reference (deg, total / tilt of the up axis):');
 for (const r of rotations) console.log(`- ${r}`);
+console.log('\nThe fit\'s ground against the truth\'s (the reference stands on the fit\'s):');
+for (const g of grounds) console.log(`- ${g}`);
 console.log('\nAcceleration error of the simulated motion, where it sits:');
 for (const a of accels) console.log(a);
