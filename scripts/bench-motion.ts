@@ -3,7 +3,8 @@
  *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-variant V --stage-iterations N --work DIR
  *   --contenders optimus-bench,adam,… --print-only --quick]`:
  * Optimus-motion (models/optimus-motion.json: optimus-bench's weights with the motion prior, firstStep 'rms'), Optimus-bench, Adam (learning rate tuned on training-clip
- * windows), L-BFGS and the adafac MLP on reconstruction windows of the EVALUATION clips
+ * windows), L-BFGS and the adafac MLP (function-trained, and adafac-mlp-motion: meta-trained on the kinematic windows
+ * optimus-motion.json was) on reconstruction windows of the EVALUATION clips
  * (src/reconstruct/window-tasks.ts: CMU subjects 7 and 22, never trained on), kinematic and physics
  * windows apart: Σ window loss after 5 / 10 / 25 / 50 / 100 gradient evaluations, evaluations, iterations,
  * rollouts and wall time to reach Adam's final loss; then both stages on one evaluation slice with each

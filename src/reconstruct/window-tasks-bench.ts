@@ -60,6 +60,8 @@ export const MOTION_BENCH_DEFAULTS: Omit<MotionBenchOptions, 'workDir' | 'log'> 
     { label: 'adam', name: 'adam' },
     { label: 'lbfgs', name: 'lbfgs' },
     { label: 'adafac-mlp', name: 'adafac-mlp', checkpoint: 'models/adafac-mlp-bench.json' },
+    // The per-parameter MLP meta-trained on the kinematic windows optimus-motion.json was trained on (issue 22).
+    { label: 'adafac-mlp-motion', name: 'adafac-mlp', checkpoint: 'models/adafac-mlp-motion.json' },
   ],
   kinematic: { windowsPerClip: 4, budget: 100, adamLearningRates: [0.2, 0.5, 1, 2, 5], tuneWindows: 6 },
   // Six windows (3 clips × 2 variants) so that no single window decides the sums; 100 evaluations
