@@ -6,6 +6,7 @@ import { LANDMARK_COUNT, LANDMARK_INDEX } from '../formats/landmarks.ts';
 import { quatConjugate, quatFromMatrix, quatFromRotationVector, quatMultiply as mulQ, quatRotate, quatToRotationVector as toRotVec, type Vec3 } from '../geometry/quaternion.ts';
 import { mixSeed } from '../random.ts';
 import { detectStance } from './kinematic-contact.ts';
+import { GROSS_DEFAULTS, type GrossOptions } from './kinematic-gross.ts';
 import { asObjective, KINEMATIC_WEIGHTS, LIMIT_MARGIN, paramsPerFrame, SOLE_LANDMARKS, windowLoss, type KinematicWeights, type LossContext, type WindowData } from './kinematic-loss.ts';
 import { defaultPosePrior, type PosePrior } from './kinematic-prior.ts';
 import type { Observations } from './observations.ts';
@@ -47,6 +48,11 @@ export interface KinematicOptions {
   /** Per-angle prior value a frame has for free (kinematic-prior.ts posePriorTerm). */
   posePriorFree?: number;
   seed?: number;
+  /**
+   * Gross detector failures (side swaps, misplaced limbs) found before the fit and relabelled or
+   * down-weighted (kinematic-gross.ts; read by the pipeline before the scene is built); null: off.
+   */
+  gross?: Partial<GrossOptions> | null;
   /** Called after each window (for progress and checkpoints). */
   onWindow?: (state: KinematicCheckpoint, total: number) => void;
   /** Continue from a checkpoint (the windows before `nextWindow` are not redone). */
@@ -70,6 +76,8 @@ export const KINEMATIC_DEFAULTS = {
    */
   posePriorFree: 0.5,
   seed: 0,
+  /** On: CMU 4 s kinematic PA under blazepose-placed 73.3 → 69.2 mm, under blazepose 49.2 → 49.1 (docs/notebook/robust-fit.md). */
+  gross: GROSS_DEFAULTS as Partial<GrossOptions> | null,
 };
 
 /** Resumable state of the stage: the parameters of every frame solved so far. */

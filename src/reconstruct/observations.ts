@@ -25,6 +25,8 @@ export interface Observations {
   valid: boolean[];
   /** Frames without a usable person (filled by interpolation and flagged). */
   filledFrames: number[];
+  /** [frame][landmark] trust in `world` (kinematic-gross.ts: 0 for a gross failure); absent: all trusted. */
+  worldWeight?: number[][] | null;
 }
 
 export interface ObservationOptions {

@@ -17,6 +17,8 @@ import { EXPORT_FORMATS, exportMotion, type ExportFormat } from '../export/index
 import { findSourceVideo, renderCheckSheet } from './check-sheet.ts';
 import { GROUND_DEFAULTS } from './ground.ts';
 import { KINEMATIC_WEIGHTS } from './kinematic-loss.ts';
+import { resolveIntrinsics } from './camera.ts';
+import { rejectGross } from './kinematic-gross.ts';
 import { KINEMATIC_DEFAULTS, runKinematic, transformParams, type KinematicCheckpoint, type KinematicOptions } from './kinematic.ts';
 import { buildMotion } from './motion.ts';
 import { OBSERVATION_DEFAULTS, prepareObservations, type ObservationOptions, type Observations } from './observations.ts';
@@ -272,7 +274,9 @@ function kinematicStage(ctx: RunContext): KinematicOutcome {
 
 /** Runs the kinematic fit and builds kinematic.json (fills the report's kinematic entry). */
 function fitKinematic(ctx: RunContext, kinOptions: KinematicOptions, kinHash: string): MotionFile & { reconstruct: KinematicExtra } {
-  const { o, obs, report } = ctx;
+  const { o, report } = ctx;
+  const gross = kinOptions.gross !== undefined ? kinOptions.gross : KINEMATIC_DEFAULTS.gross;
+  const obs = gross ? rejectGross(ctx.obs, gross, resolveIntrinsics(ctx.kp.camera, ctx.obs.width, ctx.obs.height)).obs : ctx.obs;
   const checkpointPath = join(ctx.out, '.kinematic.checkpoint.json');
   const scene = buildScene(obs, ctx.kp.camera, ctx.keypointsPath, { height: o.subjectHeight });
   const resume = o.resume ? readCheckpoint<KinematicCheckpoint>(checkpointPath, kinHash) : undefined;

@@ -68,7 +68,7 @@ export function buildScene(obs: Observations, cameraIntrinsics: Intrinsics | nul
   const ratios = skeletonRatios();
 
   // Body size from the detector's metric 3D landmarks (valid frames only).
-  const world = obs.world ? smoothFrames(obs.world, obs.valid, o.worldSmoothing) : null;
+  const world = obs.world ? smoothFrames(obs.world, obs.valid, o.worldSmoothing, obs.worldWeight) : null;
   const validWorld = world ? world.filter((_, t) => obs.valid[t]) : [];
   const body = validWorld.length ? estimateBodySize(validWorld, ratios) : estimateBodySize([], ratios);
   const height = options.height ?? body.height;
@@ -165,9 +165,10 @@ export function gaussianSmoothSeries(series: readonly (readonly number[])[], sig
  * swing (at σ 3 a stride of 26 frames, a brisk walk's, loses a quarter of its amplitude); the
  * quadratic passes a steady curvature unchanged. Only `valid` frames contribute.
  */
-export function smoothFrames(frames: Vec3[][], valid: readonly boolean[], sigma: number): Vec3[][] {
+export function smoothFrames(frames: Vec3[][], valid: readonly boolean[], sigma: number, weight?: readonly (readonly number[])[] | null): Vec3[][] {
   if (!(sigma > 0) || frames.length < 3) return frames;
   const { r, kernel } = gaussianKernel(sigma);
+  if (weight) return frames.map((f, t) => f.map((_, j) => smoothPoint(frames, valid, weight, kernel, r, t, j) ?? f[j]!));
   return frames.map((f, t) => {
     const at: number[] = [], w: number[] = [];
     for (let i = -r; i <= r; i++) {
@@ -186,12 +187,29 @@ export function smoothFrames(frames: Vec3[][], valid: readonly boolean[], sigma:
   });
 }
 
+/** One landmark of smoothFrames at frame t with per-landmark trust `weight` (a gross failure's 0 drops it); null when nothing is trusted. */
+function smoothPoint(frames: Vec3[][], valid: readonly boolean[], weight: readonly (readonly number[])[], kernel: readonly number[], r: number, t: number, j: number): Vec3 | null {
+  const at: number[] = [], w: number[] = [];
+  for (let i = -r; i <= r; i++) {
+    const u = t + i;
+    const q = u < 0 || u >= frames.length || valid[u] === false ? 0 : kernel[i + r]! * weight[u]![j]!;
+    if (!(q > 1e-6)) continue;
+    at.push(i);
+    w.push(q);
+  }
+  if (at.length === 0) return null;
+  const taps = quadraticTaps(at, w);
+  const out: Vec3 = [0, 0, 0];
+  at.forEach((i, k) => { const p = frames[t + i]![j]!; out[0] += taps[k]! * p[0]; out[1] += taps[k]! * p[1]; out[2] += taps[k]! * p[2]; });
+  return out;
+}
+
 /**
  * Taps c with Σ c_k·y_k = the weighted least-squares quadratic through (x_k, y_k) read at x = 0
  * (the first row of the normal equations' inverse); the weighted mean when fewer than three
  * distinct x leave the quadratic undetermined.
  */
-function quadraticTaps(x: readonly number[], w: readonly number[]): number[] {
+export function quadraticTaps(x: readonly number[], w: readonly number[]): number[] {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
   x.forEach((v, k) => { const q = w[k]!; s0 += q; s1 += q * v; s2 += q * v * v; s3 += q * v ** 3; s4 += q * v ** 4; });
   const c0 = s2 * s4 - s3 * s3, c1 = s3 * s2 - s1 * s4, c2 = s1 * s3 - s2 * s2;
