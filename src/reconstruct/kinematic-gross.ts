@@ -3,7 +3,7 @@ import type { Vec3 } from '../geometry/quaternion.ts';
 import type { Observations } from './observations.ts';
 import type { Intrinsics } from '../formats/common.ts';
 import { solveTranslation } from './camera.ts';
-import { gaussianKernel, quadraticTaps, smoothFrames } from './scene.ts';
+import { gaussianKernel, smoothFrames } from './scene.ts';
 
 /**
  * A detector's gross failures found before the kinematic fit, so the fit does not follow them.
@@ -190,21 +190,27 @@ function relabel(track: Track, T: number, sigma: number, o: GrossOptions, minSca
 
 /**
  * The weighted least-squares quadratic through the series around t (Gaussian weights × `weight`,
- * frame t itself left out), read at t (scene.ts quadraticTaps); null without any frame.
+ * frame t itself left out), read at t; the weighted mean where a quadratic is undetermined (as
+ * scene.ts quadraticTaps, summed in place: this runs for every landmark, frame and round); null without any frame.
  */
 function localQuadratic(values: readonly (number[] | null)[], weight: readonly number[], kernel: readonly number[], r: number, t: number): number[] | null {
-  const at: number[] = [], w: number[] = [];
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  let dim = 0;
+  const m0 = [0, 0, 0], m1 = [0, 0, 0], m2 = [0, 0, 0];
   for (let i = -r; i <= r; i++) {
     const u = t + i;
-    if (i === 0 || u < 0 || u >= values.length || !values[u] || !(weight[u]! > 0)) continue;
-    at.push(i);
-    w.push(kernel[i + r]! * weight[u]!);
+    const v = values[u];
+    if (i === 0 || !v || !(weight[u]! > 0)) continue;
+    const q = kernel[i + r]! * weight[u]!;
+    s0 += q; s1 += q * i; s2 += q * i * i; s3 += q * i * i * i; s4 += q * i * i * i * i;
+    dim = v.length;
+    for (let c = 0; c < dim; c++) { m0[c]! += q * v[c]!; m1[c]! += q * i * v[c]!; m2[c]! += q * i * i * v[c]!; }
   }
-  if (at.length === 0) return null;
-  const taps = quadraticTaps(at, w);
-  const out = new Array<number>(values[t + at[0]!]!.length).fill(0);
-  at.forEach((i, k) => values[t + i]!.forEach((v, c) => { out[c]! += taps[k]! * v; }));
-  return out;
+  if (!(s0 > 0)) return null;
+  const c0 = s2 * s4 - s3 * s3, c1 = s3 * s2 - s1 * s4, c2 = s1 * s3 - s2 * s2;
+  const det = s0 * c0 + s1 * c1 + s2 * c2;
+  const quadratic = det > 1e-9 * s0 * s2 * s4;
+  return Array.from({ length: dim }, (_, c) => (quadratic ? (c0 * m0[c]! + c1 * m1[c]! + c2 * m2[c]!) / det : m0[c]! / s0));
 }
 
 function count(w: number[][], pred: (w: number, t: number, j: number) => boolean): number {
@@ -219,7 +225,11 @@ function median(xs: number[]): number {
   return v[v.length >> 1]!;
 }
 
-const dist = (a: readonly number[], b: readonly number[]) => Math.hypot(...a.map((x, k) => x - b[k]!));
+function dist(a: readonly number[], b: readonly number[]): number {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += (a[k]! - b[k]!) ** 2;
+  return Math.sqrt(s);
+}
 const mid2 = (a: readonly number[], b: readonly number[]) => [(a[0]! + b[0]!) / 2, (a[1]! + b[1]!) / 2];
 
 /** σ (frames) of the scene's smoothing of the 3D landmarks (SCENE_DEFAULTS.worldSmoothing), for the agreement check. */

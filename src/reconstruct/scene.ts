@@ -209,7 +209,7 @@ function smoothPoint(frames: Vec3[][], valid: readonly boolean[], weight: readon
  * (the first row of the normal equations' inverse); the weighted mean when fewer than three
  * distinct x leave the quadratic undetermined.
  */
-export function quadraticTaps(x: readonly number[], w: readonly number[]): number[] {
+function quadraticTaps(x: readonly number[], w: readonly number[]): number[] {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;
   x.forEach((v, k) => { const q = w[k]!; s0 += q; s1 += q * v; s2 += q * v * v; s3 += q * v ** 3; s4 += q * v ** 4; });
   const c0 = s2 * s4 - s3 * s3, c1 = s3 * s2 - s1 * s4, c2 = s1 * s3 - s2 * s2;
