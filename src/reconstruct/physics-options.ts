@@ -9,6 +9,7 @@ import { UserError } from '../errors.ts';
 import { PHYSICS_DEFAULTS, TOE_DEFAULTS, type PhysicsOptions } from '../physics/humanoid.ts';
 import type { RootGains } from '../physics/rollout.ts';
 import { TRACKING_DEFAULTS } from '../physics/tracking.ts';
+import { BALANCE_DEFAULTS } from '../physics/balance.ts';
 import { CONTROLLER_DEFAULTS, type ControllerOptions as BodyController } from '../physics/controller.ts';
 import type { SamplingOptions } from '../physics/sampling.ts';
 import { PHYSICS_WEIGHTS, type PhysicsWeights } from './physics-loss.ts';
@@ -229,7 +230,9 @@ export const DEPTH_WEIGHT = 0.1;
 export const PHYSICAL_DEFAULTS: PhysicalControl = {
   // The pelvis's error along the camera ray weighs 0.1 of one across it in the search's cost and the fall test (src/physics/view-error.ts).
   // PD targets' velocity from the reference alone: an offset's change of slope steps no torque (docs/notebook/physics-accel.md).
-  layer: { ...CONTROLLER_DEFAULTS, depthWeight: DEPTH_WEIGHT, accelFeedForward: 1, offsetVelocity: false },
+  // The balance layer's centre-of-mass target moves half of the way with the stance feet's offset from the reference's: it balances
+  // over the feet the body stands on. CMU walk / jumps MPJPE 133.9 / 127.2 → 130.1 / 123.6 mm (every seed), squat 111.4 → 116.0 (docs/notebook/physics-gap.md).
+  layer: { ...CONTROLLER_DEFAULTS, depthWeight: DEPTH_WEIGHT, accelFeedForward: 1, offsetVelocity: false, balance: { ...BALANCE_DEFAULTS, feetRelative: 0.5 } },
   // 128 samples per hard segment, not 64: mean MPJPE 128.4 → 125.6 mm and skating under 2 % on the three clips, at about twice the search's compute.
   // Controls continuous across windows and no one-frame segment, the pelvis's place weighted 0.3 of the pose about it, a change of
   // the offsets charged 0.05 m²/rad²: acceleration error 14.8 / 14.8 / 18.7 → 10.8 / 12.5 / 15.2 mm/f² on the CMU squat, walk and jumps (docs/notebook/physics-accel.md).
