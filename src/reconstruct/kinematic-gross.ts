@@ -28,6 +28,8 @@ export interface GrossOptions {
   swapShare: number;
   /** …and its labelling is at least this many scales off (two crossing legs are not a swap). */
   swapSpreads: number;
+  /** A final weight at or above this counts as 1: only clear outliers lose weight, a fast swing the temporal fit lags keeps it. */
+  keepAbove: number;
   /** Relabel swapped pairs (false: only down-weight them). */
   swaps: boolean;
   /**
@@ -38,8 +40,8 @@ export interface GrossOptions {
 }
 
 /**
- * Chosen on the CMU bench, 4 s kinematic (docs/notebook/robust-fit.md): under `blazepose-placed` PA 73.3 → 69.2 mm,
- * under `blazepose` 49.2 → 49.1; a shorter σ or the temporal fit alone caught fewer events or cost the latter up to 1 mm.
+ * Chosen on the CMU bench, 4 s kinematic (docs/notebook/robust-fit.md): under `blazepose-placed` PA 73.3 → 69.0 mm,
+ * under `blazepose` 49.2 → 48.9; a shorter σ or the temporal fit alone caught fewer events or cost the latter up to 1 mm.
  */
 export const GROSS_DEFAULTS: GrossOptions = {
   sigmaS: 0.4,
@@ -49,6 +51,7 @@ export const GROSS_DEFAULTS: GrossOptions = {
   minScale3d: 0.01,
   swapShare: 0.5,
   swapSpreads: 2,
+  keepAbove: 0.5,
   swaps: true,
   agreement: 'both',
 };
@@ -149,7 +152,7 @@ function landmarkWeights(track: Track, T: number, sigma: number, o: GrossOptions
   const out = Array.from({ length: T }, () => new Array<number>(LANDMARK_COUNT).fill(1));
   for (let j = 0; j < LANDMARK_COUNT; j++) {
     const { residual, scale } = robustFit(track, j, T, sigma, o, minScale);
-    for (let t = 0; t < T; t++) out[t]![j] = cauchy(residual[t]!, o.spreads * scale);
+    for (let t = 0; t < T; t++) { const w = cauchy(residual[t]!, o.spreads * scale); out[t]![j] = w < o.keepAbove ? w : 1; }
   }
   return out;
 }
