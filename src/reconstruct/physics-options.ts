@@ -168,7 +168,7 @@ export interface RefineOptions {
   guard: boolean;
   /** Carry the optimizer's last offsets into the next window's first knot (false: the next window starts from its search's controls). */
   carry: boolean;
-  /** Optimus checkpoint of the iterations (a path); null: the stages' (reconstruct --checkpoint, else models/optimus-bench.json). reconstruct --checkpoint overrides it. */
+  /** Optimus checkpoint of the iterations (a path from the project root); null: the stages' (models/optimus-bench.json). reconstruct --checkpoint overrides it. */
   checkpoint: string | null;
 }
 
@@ -273,7 +273,9 @@ export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   recovery: { rewind: false, reset: false, strayPoseError: 0.06, resetDistance: 0.15, resetPoseError: 0.08, seamBlend: 4, restartShift: true },
   // Opt-in iterations start from the search's controls and keep a point only if it tracks better without
   // falling sooner: 4 Optimus iterations −1.5 mm MPJPE over the search alone, +4.4 unguarded and carried (docs/optimus.md).
-  refine: { loss: 'window', fallPenalty: 1, guard: true, carry: false, checkpoint: null },
+  // The motion checkpoint ('rms' first step) on this stage: MPJPE −2.1 ± 0.9 mm, PA −1.8 ± 0.8 over
+  // optimus-bench.json, seeds 0–5, 0 falls (docs/notebook/optimus-motion.md; on 81db528's stage it was level).
+  refine: { loss: 'window', fallPenalty: 1, guard: true, carry: false, checkpoint: 'models/optimus-motion.json' },
 };
 
 /**

@@ -41,7 +41,7 @@ describe('physics stage: iterations refining the search', () => {
   it('refuses unknown refine options; opt-in iterations are guarded and start from the search by default', () => {
     const d = resolvePhysicsOptions({}).refine;
     expect(d).toEqual(resolvePhysicsOptions({ refine: {} }).refine);
-    expect([d.guard, d.carry, d.checkpoint]).toEqual([true, false, null]);
+    expect([d.guard, d.carry, d.checkpoint]).toEqual([true, false, 'models/optimus-motion.json']);
     expect(physicsStageOptionsSchema.safeParse({ refine: { loss: 'tracking', guard: true } }).success).toBe(true);
     expect(physicsStageOptionsSchema.safeParse({ refine: { loss: 'reprojection' } }).success).toBe(false);
     expect(physicsStageOptionsSchema.safeParse({ refine: { guards: true } }).success).toBe(false);
