@@ -27,10 +27,17 @@ import { SAMPLING_DEFAULTS, searchControls, type SamplingOptions } from '../phys
 import type { PhysicsCheckpoint, PhysicsResult } from './physics-result.ts';
 import { solveWindow, windowContext, type StageContext, type WindowContext, type WindowOutcome } from './physics-window.ts';
 import { makeWindows } from './windows.ts';
+import { describeOptimizer } from './optimizers.ts';
 
 export { PHYSICS_STAGE_DEFAULTS, resolvePhysicsOptions, controlledAngles } from './physics-options.ts';
 export type { PhysicsStageOptions, PhysicsStageConfig } from './physics-options.ts';
 export type { PhysicsCheckpoint, PhysicsResult } from './physics-result.ts';
+
+/** The optimizer the stage's iterations run, as report.json names it (with its resolved checkpoint and hash). */
+export function describePhysicsOptimizer(options: PhysicsStageOptions = {}): string {
+  const o = resolvePhysicsOptions(options);
+  return describeOptimizer(o.optimizer, undefined, o.refine.checkpoint ?? undefined);
+}
 
 export async function runPhysics(
   obs: Observations, skel: Skeleton, camera: PinholeCamera, depth: number, kinematicIn: Pose[], options: PhysicsStageOptions = {},

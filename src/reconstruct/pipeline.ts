@@ -25,7 +25,7 @@ import { OBSERVATION_DEFAULTS, prepareObservations, type ObservationOptions, typ
 import { describeOptimizer } from './optimizers.ts';
 import { motionAccounting, motionFrameForces } from './physics-accounting.ts';
 import { PHYSICS_WEIGHTS } from './physics-loss.ts';
-import { PHYSICS_STAGE_DEFAULTS, runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
+import { PHYSICS_STAGE_DEFAULTS, describePhysicsOptimizer, runPhysics, type PhysicsCheckpoint, type PhysicsStageOptions } from './physics-stage.ts';
 import { SCENE_DEFAULTS, buildScene, type Scene } from './scene.ts';
 import { canonicalJson, codeVersion, digest, fingerprintPath, resolvedOptions } from './stage-stamp.ts';
 
@@ -364,7 +364,7 @@ async function simulatePhysics(ctx: RunContext, kin: KinematicOutcome, physOptio
     resume,
     onWindow: windowHook<PhysicsCheckpoint>(ctx, 'physics', checkpointPath, physHash),
   });
-  const optimizer = describeOptimizer(physOptions.optimizer ?? 'optimus', undefined, physOptions.refine?.checkpoint ?? undefined);
+  const optimizer = describePhysicsOptimizer(physOptions);
   const motion = buildMotion(skel, camera, obs.fps, result.poses, result.contacts, {
     ...(kinematic.stages ?? {}),
     physics: {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chooseStageCheckpoint, describeOptimizer, learnedCheckpointPath, stageOptimizer, withStageOptimizerHook } from '../../src/reconstruct/optimizers.ts';
+import { describePhysicsOptimizer } from '../../src/reconstruct/physics-stage.ts';
 import { PROJECT_ROOT } from '../helpers/shared-data.ts';
 
 const bench = join(PROJECT_ROOT, 'models/optimus-bench.json');
@@ -32,5 +33,17 @@ describe('the stages\' Optimus checkpoint (reconstruct --checkpoint)', () => {
     expect(made.name).toMatch(/adam/);
     stageOptimizer('adam', { seed: 0 });
     expect(seen).toEqual(['adam']);
+  });
+});
+
+describe('the physics stage\'s iteration checkpoint in reports', () => {
+  afterEach(() => chooseStageCheckpoint(null));
+
+  it('names the stage default (the motion checkpoint), and --checkpoint over it', () => {
+    expect(describePhysicsOptimizer()).toMatch(/^optimus \(models\/optimus-motion\.json sha256:[0-9a-f]{16}\)$/);
+    expect(describePhysicsOptimizer({ refine: { checkpoint: null } })).toMatch(/models\/optimus-bench\.json/);
+    chooseStageCheckpoint(bench);
+    expect(describePhysicsOptimizer()).toMatch(/models\/optimus-bench\.json/);
+    expect(describePhysicsOptimizer({ optimizer: 'adam' })).toBe('adam');
   });
 });

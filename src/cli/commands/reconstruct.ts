@@ -25,7 +25,7 @@ export function registerReconstruct(program: Command): void {
     .option('--no-physics', 'stop after the kinematic stage (motion.json = kinematic fit)')
     .option('--optimizer <name>', `optimizer of the physics stage: ${OPTIMIZER_NAMES.join(', ')}`, parseOptimizerName, 'optimus')
     .option('--kinematic-optimizer <name>', 'optimizer of the kinematic stage (exact gradients)', parseOptimizerName, 'lbfgs')
-    .option('--checkpoint <file>', 'Optimus checkpoint for both stages (default: models/optimus-bench.json; models/optimus-motion.json is the one trained on reconstruction windows); report.json names it with its hash')
+    .option('--checkpoint <file>', 'Optimus checkpoint for both stages (default: models/optimus-bench.json in the kinematic stage, models/optimus-motion.json, trained on reconstruction windows, in the physics stage); report.json names it with its hash')
     .option('--controller <name>', 'physics controller: physical (no external force: joint torques, balance layer and sampling search) or puppet (a root PD force holds the pelvis up, reported as residual; not physical)', choice('--controller', Object.keys(CONTROLLERS) as ControllerName[]), 'physical')
     .option('--iterations <n>', `optimizer iterations per physics window on top of the sampling search (default ${PHYSICS_STAGE_DEFAULTS.iterations}, guarded: a window keeps them only if they track better without falling sooner; 0: the search alone)`, nonNegativeInt('--iterations'))
     .option('--kinematic-iterations <n>', `kinematic iterations per window (default ${KINEMATIC_DEFAULTS.iterations})`, positiveInt('--kinematic-iterations'))
