@@ -28,7 +28,7 @@ export interface GrossOptions {
   swapShare: number;
   /** …and its labelling is at least this many scales off (two crossing legs are not a swap). */
   swapSpreads: number;
-  /** A final weight at or above this counts as 1: only clear outliers lose weight, a fast swing the temporal fit lags keeps it. */
+  /** A final weight at or above this counts as 1 (1: every weight stands); 0.5 makes pose_squats.mp4's physics stage fall. */
   keepAbove: number;
   /** Relabel swapped pairs (false: only down-weight them). */
   swaps: boolean;
@@ -40,8 +40,8 @@ export interface GrossOptions {
 }
 
 /**
- * Chosen on the CMU bench, 4 s kinematic (docs/notebook/robust-fit.md): under `blazepose-placed` PA 73.3 → 69.0 mm,
- * under `blazepose` 49.2 → 48.9; a shorter σ or the temporal fit alone caught fewer events or cost the latter up to 1 mm.
+ * Chosen on the CMU bench, 4 s kinematic (docs/notebook/robust-fit.md): under `blazepose-placed` PA 73.3 → 69.3 mm,
+ * under `blazepose` 49.2 → 49.1; a shorter σ or the temporal fit alone caught fewer events or cost the latter up to 1 mm.
  */
 export const GROSS_DEFAULTS: GrossOptions = {
   sigmaS: 0.4,
@@ -51,7 +51,7 @@ export const GROSS_DEFAULTS: GrossOptions = {
   minScale3d: 0.01,
   swapShare: 0.5,
   swapSpreads: 2,
-  keepAbove: 0.5,
+  keepAbove: 1,
   swaps: true,
   agreement: 'both',
 };

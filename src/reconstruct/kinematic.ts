@@ -76,7 +76,7 @@ export const KINEMATIC_DEFAULTS = {
    */
   posePriorFree: 0.5,
   seed: 0,
-  /** On: CMU 4 s kinematic PA under blazepose-placed 73.3 → 69.0 mm, under blazepose 49.2 → 48.9 (docs/notebook/robust-fit.md). */
+  /** On: CMU 4 s kinematic PA under blazepose-placed 73.3 → 69.3 mm, under blazepose 49.2 → 49.1 (docs/notebook/robust-fit.md). */
   gross: GROSS_DEFAULTS as Partial<GrossOptions> | null,
 };
 
