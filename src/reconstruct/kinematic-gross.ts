@@ -1,9 +1,10 @@
 import { LANDMARK_COUNT, LANDMARK_INDEX as L, LANDMARK_MIRROR } from '../formats/landmarks.ts';
+import { projectPoint, type PinholeCamera } from '../geometry/camera.ts';
 import type { Vec3 } from '../geometry/quaternion.ts';
 import type { Observations } from './observations.ts';
 import type { Intrinsics } from '../formats/common.ts';
 import { solveTranslation } from './camera.ts';
-import { gaussianKernel, smoothFrames } from './scene.ts';
+import { SCENE_DEFAULTS, gaussianKernel, smoothFrames } from './scene.ts';
 
 /**
  * A detector's gross failures found before the kinematic fit, so the fit does not follow them.
@@ -235,9 +236,6 @@ function dist(a: readonly number[], b: readonly number[]): number {
 }
 const mid2 = (a: readonly number[], b: readonly number[]) => [(a[0]! + b[0]!) / 2, (a[1]! + b[1]!) / 2];
 
-/** σ (frames) of the scene's smoothing of the 3D landmarks (SCENE_DEFAULTS.worldSmoothing), for the agreement check. */
-const AGREEMENT_SMOOTHING = 3.5;
-
 /**
  * Weight of each 2D point from its distance to the robustly smoothed 3D landmarks placed in depth
  * (one translation per frame from the trusted points) and projected, in torso lengths, at the
@@ -245,7 +243,9 @@ const AGREEMENT_SMOOTHING = 3.5;
  */
 function agreementWeights(obs: Observations, world: Vec3[][], w3: number[][], points2d: [number, number][][], conf2d: number[][], torso: number, intr: Intrinsics, o: GrossOptions): number[][] {
   const T = obs.frameCount;
-  const smooth = smoothFrames(world, obs.valid, AGREEMENT_SMOOTHING, w3);
+  // The camera at the origin looking down −z: the points below are already in its frame.
+  const camera: PinholeCamera = { ...intr, position: [0, 0, 0], rotation: [0, 0, 0, 1] };
+  const smooth = smoothFrames(world, obs.valid, SCENE_DEFAULTS.worldSmoothing, w3);
   const residual: number[][] = Array.from({ length: T }, () => new Array<number>(LANDMARK_COUNT).fill(NaN));
   for (let t = 0; t < T; t++) {
     if (!obs.valid[t]) continue;
@@ -255,9 +255,9 @@ function agreementWeights(obs: Observations, world: Vec3[][], w3: number[][], po
     if (!tr) continue;
     for (let j = 0; j < LANDMARK_COUNT; j++) {
       if (!(conf2d[t]![j]! > 0)) continue;
-      const p = [local[j]![0] + tr[0], local[j]![1] + tr[1], local[j]![2] + tr[2]];
-      if (!(p[2]! < -0.05)) continue;
-      const u = intr.cx + (intr.fx * p[0]!) / -p[2]!, v = intr.cy - (intr.fy * p[1]!) / -p[2]!;
+      const p: Vec3 = [local[j]![0] + tr[0], local[j]![1] + tr[1], local[j]![2] + tr[2]];
+      if (!(p[2] < -0.05)) continue;
+      const [u, v] = projectPoint(camera, p)!;
       residual[t]![j] = Math.hypot(u - points2d[t]![j]![0], v - points2d[t]![j]![1]) / torso;
     }
   }
