@@ -12,7 +12,7 @@ import { evaluateFiles } from '../eval/evaluate.ts';
 import { BudgetedObjective, runWithBudget } from '../optimus/minimize.ts';
 import type { Objective, Task } from '../optimus/types.ts';
 import { initBackend } from '../optimus/backend.ts';
-import { PHYSICS_OPTIMUS_PRIOR } from './physics-options.ts';
+import { PHYSICS_OPTIMUS_PRIOR, PHYSICS_STAGE_DEFAULTS } from './physics-options.ts';
 import { registryOptimizer, withStageOptimizerHook, type StageOptimizerOptions } from './optimizers.ts';
 import { KINEMATIC_DEFAULTS } from './kinematic.ts';
 import { reconstruct } from './pipeline.ts';
@@ -48,7 +48,7 @@ export interface MotionBenchOptions {
     tuneWindows: number;
     tuneBudget: number;
   } | null;
-  /** Whole stages on one slice of an evaluation clip, with each optimizer. */
+  /** Whole stages on one slice of an evaluation clip, with each optimizer; `physicsIterations` per window on top of the search. */
   stage: { clip: string; variant: number; seconds: number; physicsIterations: number } | null;
   log?: (line: string) => void;
 }
@@ -67,7 +67,8 @@ export const MOTION_BENCH_DEFAULTS: Omit<MotionBenchOptions, 'workDir' | 'log'> 
   // Six windows (3 clips × 2 variants) so that no single window decides the sums; 100 evaluations
   // (4 100 rollouts) per window and optimizer: most of the bench's time.
   physics: { variants: [16, 17], windowsPerSlice: 1, seconds: 1, budget: 100, adamLearningRates: [1, 3, 10, 30], tuneWindows: 1, tuneBudget: 20 },
-  stage: { clip: 'cmu_22_14_squat.bvh', variant: 16, seconds: 1.5, physicsIterations: 8 },
+  // The physics stage's own budget (4 guarded iterations per window since acd23cd), so the stage rows measure the default stage.
+  stage: { clip: 'cmu_22_14_squat.bvh', variant: 16, seconds: 1.5, physicsIterations: PHYSICS_STAGE_DEFAULTS.iterations },
 };
 
 /** Where the budgets report: Σ loss after these many evaluations (those within the budget). */
@@ -119,6 +120,8 @@ export interface MotionBench {
   kinematic: WindowsBench;
   physics: WindowsBench | null;
   stages: StageRow[];
+  /** Optimizer iterations per physics window in the stage rows (null: no stage rows). */
+  stageIterations: number | null;
   load: number[];
 }
 
@@ -261,5 +264,5 @@ export async function benchMotion(options: MotionBenchOptions): Promise<MotionBe
   const physics = await physicsBench(options, log);
   const rate = (b: WindowsBench | null, fallback: number) => b?.rows.find((r) => r.label === 'adam')?.learningRate ?? fallback;
   const stages = await stageBench(options, { kinematic: rate(kinematic, KINEMATIC_DEFAULTS.learningRate), physics: rate(physics, 0.3) }, log);
-  return { kinematic, physics, stages, load: loadavg() };
+  return { kinematic, physics, stages, stageIterations: options.stage?.physicsIterations ?? null, load: loadavg() };
 }

@@ -38,7 +38,7 @@ export function motionMarkdown(b: MotionBench, command: string): string {
   lines.push(...windowsTable(b.kinematic), '');
   if (b.physics) lines.push(...windowsTable(b.physics), '');
   if (b.stages.length) {
-    lines.push('**Stages** on one evaluation slice with each optimizer driving both stages (kinematic: its default iterations; physics: the sampling search plus optimizer iterations per window):', '');
+    lines.push(`**Stages** on one evaluation slice with each optimizer driving both stages (kinematic: its default iterations; physics: the sampling search plus ${b.stageIterations ?? '?'} guarded optimizer iterations per window):`, '');
     lines.push('| optimizer | kinematic MPJPE | PA-MPJPE | physics MPJPE | PA-MPJPE | foot skate % | residual % body weight | falls | physics s |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const label of [...new Set(b.stages.map((s) => s.label))]) {
       const k = b.stages.find((s) => s.label === label && s.stage === 'kinematic');
