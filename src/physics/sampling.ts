@@ -13,6 +13,7 @@ import type { HumanoidLayout } from './humanoid.ts';
 import { referenceSlice, type ControlReference } from './control-reference.ts';
 import type { ControlledResult, ControlledSpec, ControllerOptions } from './controller.ts';
 import type { RolloutPool } from './pool.ts';
+import { stanceSlide2 } from './stance-slide.ts';
 import { BODY_LANDMARKS, landmarkViewError2 } from './view-error.ts';
 
 export interface SamplingOptions {
@@ -55,6 +56,12 @@ export interface SamplingOptions {
    * over landmarks, every scored frame): what the acceleration metric charges, scored in the search.
    */
   accelWeight: number;
+  /**
+   * Cost (m² per m² of excess slide, stance-slide.ts) of a simulated foot moving where the
+   * reference's foot stands planted, every scored frame: the landmark cost is relative to the
+   * pelvis and does not see a planted foot re-stepped.
+   */
+  slideWeight: number;
   /**
    * Root-mean-square landmark error (m) under which the survivors' unperturbed continuations are
    * kept without sampling the segment (0: always sample): the budget goes where the motion is hard.
@@ -102,6 +109,7 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   sizeWeight: 0,
   changeWeight: 0,
   accelWeight: 0,
+  slideWeight: 0,
   easyError: 0,
   rounds: 1,
   elite: 4,
@@ -210,6 +218,7 @@ function scoreCandidate(sc: SegmentScoring, r: ControlledResult, parent: Node, k
     let e = f < r.frames ? frameCost(r, f, refLandmarks, k0 + f + 1, camera, o) : 0;
     // The first frames' history: the survivor's frames, or none at the clip's start.
     if (o.accelWeight > 0 && f < r.frames && k0 + f + 1 >= 2 && !Number.isNaN(sim(f - 2, 0))) e += o.accelWeight * accelCost(sim, f, refLandmarks, k0 + f + 1);
+    if (o.slideWeight > 0 && f < r.frames && !Number.isNaN(sim(f - 1, 0))) e += o.slideWeight * stanceSlide2((c) => sim(f - 1, c), (c) => sim(f, c), refLandmarks, k0 + f, k0 + f + 1);
     if (f < L && f < r.frames) committed += e;
     cost += alive ? e : o.fallPenalty;
   }

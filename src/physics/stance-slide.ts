@@ -1,0 +1,51 @@
+/**
+ * How far a simulated foot moves while its reference stands planted. The search's landmark cost
+ * is relative to the pelvis (the metrics are root-aligned), so a candidate that lifts a planted
+ * foot and puts it down a step further on, to catch up with a reference it lags, costs it nothing
+ * there; the foot-skating metric counts it. This charges the slide where the reference's foot
+ * holds still on the floor.
+ */
+import { LANDMARK_INDEX } from '../formats/landmarks.ts';
+
+/** Heel and toe landmarks of each foot (the skating metric's points, eval/metrics.ts FOOT_LANDMARKS). */
+const FEET = [
+  [LANDMARK_INDEX.left_heel, LANDMARK_INDEX.left_foot_index],
+  [LANDMARK_INDEX.right_heel, LANDMARK_INDEX.right_foot_index],
+];
+
+export interface SlideOptions {
+  /** A reference foot is planted when both its points are below this height (m; the metric's 5 cm) at both frames… */
+  plantedHeight: number;
+  /** …and its centre moves less than this (m) between them. */
+  plantedShift: number;
+  /** Horizontal motion (m per frame) of the simulated foot's centre charged only above this. */
+  margin: number;
+}
+
+export const SLIDE_DEFAULTS: SlideOptions = { plantedHeight: 0.05, plantedShift: 0.01, margin: 0.01 };
+
+/** Horizontal shift (m) of a foot's centre between two frames of packed landmarks (99 values each, y up). */
+function centreShift(a: (i: number) => number, b: (i: number) => number, foot: readonly number[]): number {
+  let dx = 0, dz = 0;
+  for (const j of foot) { dx += b(j * 3) - a(j * 3); dz += b(j * 3 + 2) - a(j * 3 + 2); }
+  return Math.hypot(dx, dz) / foot.length;
+}
+
+/**
+ * Squared excess slide (m², summed over the feet) of the simulated feet from frame `prev` to `cur`
+ * (landmark accessors by packed index) where the reference's foot is planted over its frames
+ * `refPrev` → `refCur`.
+ */
+export function stanceSlide2(
+  simPrev: (i: number) => number, simCur: (i: number) => number, ref: ArrayLike<number>, refPrev: number, refCur: number, o: SlideOptions = SLIDE_DEFAULTS,
+): number {
+  let e = 0;
+  for (const foot of FEET) {
+    const low = foot.every((j) => ref[refPrev * 99 + j * 3 + 1]! < o.plantedHeight && ref[refCur * 99 + j * 3 + 1]! < o.plantedHeight);
+    if (!low) continue;
+    if (centreShift((i) => ref[refPrev * 99 + i]!, (i) => ref[refCur * 99 + i]!, foot) >= o.plantedShift) continue;
+    const excess = centreShift(simPrev, simCur, foot) - o.margin;
+    if (excess > 0) e += excess * excess;
+  }
+  return e;
+}
