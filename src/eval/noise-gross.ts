@@ -31,6 +31,13 @@ export const GROSS_DEFAULTS = {
   swapShare: 0.6,
   /** Runs of a limb being off that are this close (s) are one event (a failure flickers about the threshold). */
   gapS: 0.05,
+  /**
+   * Misplaced-limb runs of any limb this close (s) are one episode, replayed whole (which limbs, when, how far off):
+   * on the capture a limb's failure comes back after 0.1 s (median gap) and in 45 % of its frames another limb fails
+   * too, which independent per-limb events do not reproduce (0.23 s, 35 %); 0.1–0.3 s all do (docs/notebook/robust-fit.md).
+   * 0: no episodes (per-limb events).
+   */
+  episodeGapS: 0.2,
 };
 
 const swapEvent = z.object({ durationS: z.number().positive(), in2d: z.number().min(0).max(1), in3d: z.number().min(0).max(1) });
@@ -42,14 +49,22 @@ const offsetEvent = z.object({
    */
   offset2d: z.array(z.array(z.tuple([z.number(), z.number()]))), offset3d: z.array(z.array(z.tuple([z.number(), z.number(), z.number()]))),
 });
+const limbName = z.enum(['left_arm', 'right_arm', 'left_leg', 'right_leg']);
+/** Misplaced-limb runs close in time, of one limb or several, as measured: each run starts `startS` into the episode. */
+const episodeEvent = z.object({ durationS: z.number().positive(), runs: z.array(offsetEvent.extend({ limb: limbName, startS: z.number().nonnegative() })) });
 const eventClass = <T extends z.ZodTypeAny>(event: T) => z.object({ ratePerS: z.number().nonnegative(), events: z.array(event) });
 export const grossSchema = z.object({
   spreads: z.number().positive(),
   swaps: z.object({ arms: eventClass(swapEvent), legs: eventClass(swapEvent) }),
   misplaced: z.object({ arm: eventClass(offsetEvent), leg: eventClass(offsetEvent) }),
+  /** The misplaced limbs' runs grouped into episodes (GROSS_DEFAULTS.episodeGapS); when present synth replays these instead of `misplaced`. */
+  episodes: eventClass(episodeEvent).extend({ gapS: z.number().positive() }).optional(),
 });
 export type GrossModel = z.infer<typeof grossSchema>;
 type OffsetEvent = z.infer<typeof offsetEvent>;
+type EpisodeEvent = z.infer<typeof episodeEvent>;
+/** One misplaced run of one limb in one sequence, frames [start, end). */
+export interface LimbRun extends OffsetEvent { limb: Limb; start: number; end: number }
 
 /** One sequence's errors (per landmark, per frame; NaN where missing) and the truth in the same units. */
 export interface ErrorSequence {
@@ -101,8 +116,9 @@ function runs(flags: boolean[], gap = 0): Array<[number, number]> {
 }
 
 /** Finds the gross events of every sequence: their rates, durations and shapes, and the mask of the points they cover. */
-export function measureGross(seqs: readonly ErrorSequence[], m: Marginals, fps: number, options: Partial<typeof GROSS_DEFAULTS> = {}): { model: GrossModel; masks: GrossMask[] } {
+export function measureGross(seqs: readonly ErrorSequence[], m: Marginals, fps: number, options: Partial<typeof GROSS_DEFAULTS> = {}): { model: GrossModel; masks: GrossMask[]; limbRuns: LimbRun[][] } {
   const o = { ...GROSS_DEFAULTS, ...options };
+  const limbRuns: LimbRun[][] = seqs.map(() => []);
   const swaps = { arms: { events: [] as z.infer<typeof swapEvent>[], seconds: 0 }, legs: { events: [] as z.infer<typeof swapEvent>[], seconds: 0 } };
   const misplaced = { arm: { events: [] as OffsetEvent[], seconds: 0 }, leg: { events: [] as OffsetEvent[], seconds: 0 } };
   const masks = seqs.map((s) => s.e3d.map((series) => series.map(() => false)));
@@ -140,21 +156,41 @@ export function measureGross(seqs: readonly ErrorSequence[], m: Marginals, fps: 
           };
           const perPoint2 = pts.map((i) => track(s.e2d, m.bias2d, i));
           const perPoint3 = pts.map((i) => track(s.e3d, m.bias3d, i));
-          cls.events.push({
+          const event: OffsetEvent = {
             durationS: (end - start) / fps,
             offset2d: perPoint2[0]!.map((_, t) => perPoint2.map((r) => r[t] as [number, number])),
             offset3d: perPoint3[0]!.map((_, t) => perPoint3.map((r) => r[t] as [number, number, number])),
-          });
+          };
+          cls.events.push(event);
+          limbRuns[q]!.push({ ...event, limb, start, end });
           for (let f = start; f < end; f++) for (const i of pts) masks[q]![i]![f] = true;
         }
       }
     }
   });
   const rate = <E>(c: { events: E[]; seconds: number }) => ({ ratePerS: round(c.seconds > 0 ? c.events.length / c.seconds : 0), events: c.events });
-  return {
-    model: { spreads: o.spreads, swaps: { arms: rate(swaps.arms), legs: rate(swaps.legs) }, misplaced: { arm: rate(misplaced.arm), leg: rate(misplaced.leg) } },
-    masks,
-  };
+  const model: GrossModel = { spreads: o.spreads, swaps: { arms: rate(swaps.arms), legs: rate(swaps.legs) }, misplaced: { arm: rate(misplaced.arm), leg: rate(misplaced.leg) } };
+  if (o.episodeGapS > 0) model.episodes = { gapS: o.episodeGapS, ...rate(episodesOf(seqs, limbRuns, fps, o.episodeGapS)) };
+  return { model, masks, limbRuns };
+}
+
+/** Groups each sequence's misplaced runs into episodes (runs of any limb at most `gapS` apart); seconds: the sighted time outside them. */
+function episodesOf(seqs: readonly ErrorSequence[], limbRuns: readonly LimbRun[][], fps: number, gapS: number): { events: EpisodeEvent[]; seconds: number } {
+  const events: EpisodeEvent[] = [];
+  let seconds = 0;
+  seqs.forEach((s, q) => {
+    const frames = s.e3d[0]!.length;
+    const limbPoints = Object.values(GROSS_LIMBS).flat();
+    const sighted = Array.from({ length: frames }, (_, f) => limbPoints.some((i) => !Number.isNaN(s.e3d[i]![f]![0]!) || !Number.isNaN(s.e2d[i]![f]![0]!)));
+    const off = Array.from({ length: frames }, (_, f) => limbRuns[q]!.some((r) => r.start <= f && f < r.end));
+    const episodes = runs(off, Math.round(gapS * fps));
+    seconds += sighted.filter((v, f) => v && !episodes.some(([a, b]) => a <= f && f < b)).length / fps;
+    for (const [start, end] of episodes) {
+      const inside = limbRuns[q]!.filter((r) => r.start >= start && r.end <= end);
+      events.push({ durationS: (end - start) / fps, runs: inside.map(({ limb, start: a, durationS, offset2d, offset3d }) => ({ limb, startS: (a - start) / fps, durationS, offset2d, offset3d })) });
+    }
+  });
+  return { events, seconds };
 }
 
 function round(v: number): number {
@@ -170,6 +206,7 @@ interface Active { frames: number; age: number; apply: (noisy: Frame, clean: Fra
  */
 export class GrossProcess {
   private readonly active = new Map<string, Active>();
+  private readonly started = new Set<string>();
 
   /** `modelFps`: the rate the events were measured at; `bias`: the model's per-landmark biases (the events are de-biased). */
   constructor(private readonly model: GrossModel, private readonly modelFps: number, private readonly fps: number, private readonly bias: { bias2d: readonly number[][]; bias3d: readonly number[][] }, private readonly rng: Rng) {}
@@ -179,7 +216,9 @@ export class GrossProcess {
     for (const [group, [a, b]] of Object.entries(PAIRS)) {
       this.run(`swap:${group}`, this.model.swaps[group as keyof typeof PAIRS], (e) => this.swap([...GROSS_LIMBS[a], ...GROSS_LIMBS[b]], e));
     }
-    for (const limb of Object.keys(GROSS_LIMBS) as Limb[]) {
+    const episodes = this.model.episodes;
+    if (episodes && episodes.events.length) this.run('episode', episodes, (e) => this.episode(e));
+    else for (const limb of Object.keys(GROSS_LIMBS) as Limb[]) {
       this.run(`off:${limb}`, this.model.misplaced[KIND[limb]], (e) => this.offset(GROSS_LIMBS[limb], e));
     }
     for (const [key, a] of this.active) {
@@ -190,9 +229,28 @@ export class GrossProcess {
 
   private run<E extends { durationS: number }>(key: string, cls: { ratePerS: number; events: E[] }, make: (e: E) => Active['apply']): void {
     if (this.active.has(key) || cls.events.length === 0) return;
+    if (!this.started.has(key)) {
+      this.started.add(key);
+      if (this.startInside(key, cls, make)) return;
+    }
     if (this.rng.next() >= 1 - Math.exp(-cls.ratePerS / this.fps)) return;
     const e = cls.events[Math.min(cls.events.length - 1, Math.floor(this.rng.next() * cls.events.length))]!;
     this.active.set(key, { frames: Math.max(1, Math.round(e.durationS * this.fps)), age: 0, apply: make(e) });
+  }
+
+  /**
+   * A clip starts at a random moment of the detector's process, so possibly inside an event: with the share of time
+   * events of this class cover (rate × mean duration, renewal), one drawn in proportion to its duration, at a uniform age.
+   */
+  private startInside<E extends { durationS: number }>(key: string, cls: { ratePerS: number; events: E[] }, make: (e: E) => Active['apply']): boolean {
+    const total = cls.events.reduce((s, e) => s + e.durationS, 0);
+    const covered = (cls.ratePerS * total) / cls.events.length;
+    if (this.rng.next() >= covered / (1 + covered)) return false;
+    let pick = this.rng.next() * total;
+    const e = cls.events.find((x) => (pick -= x.durationS) < 0) ?? cls.events[cls.events.length - 1]!;
+    const frames = Math.max(1, Math.round(e.durationS * this.fps));
+    this.active.set(key, { frames, age: Math.min(frames - 1, Math.floor(this.rng.next() * frames)), apply: make(e) });
+    return true;
   }
 
   private swap(points: readonly number[], e: z.infer<typeof swapEvent>): Active['apply'] {
@@ -205,6 +263,14 @@ export class GrossProcess {
         if (in2d && px.length) [px[i], px[m]] = [px[m]!, px[i]!];
         if (in3d && world.length) [world[i], world[m]] = [world[m]!, world[i]!];
       }
+    };
+  }
+
+  /** Each run of the episode replayed from its start on, for its own duration (the episode's clock at synth's rate). */
+  private episode(e: EpisodeEvent): Active['apply'] {
+    const runs = e.runs.map((r) => ({ from: Math.round(r.startS * this.fps), frames: Math.max(1, Math.round(r.durationS * this.fps)), apply: this.offset(GROSS_LIMBS[r.limb], r) }));
+    return (noisy, clean, age) => {
+      for (const r of runs) if (age >= r.from && age < r.from + r.frames) r.apply(noisy, clean, age - r.from);
     };
   }
 

@@ -123,10 +123,10 @@ export function measureNoiseModel(samples: NoiseSample[], meta: { detector: stri
   const base: NoiseModel = { format: 'optimus-motion/noise-model@1', detector: meta.detector, fps: meta.fps, worldScale: round(worldScale), provenance: meta.provenance, landmarks };
   if (!o.structure) return base;
   const marginals = { bias2d: landmarks.map((l) => l.bias2d), sigma2d: landmarks.map((l) => l.sigma2d), bias3d: landmarks.map((l) => l.bias3d), sigma3d: landmarks.map((l) => l.sigma3d) };
-  const { model: gross, masks } = measureGross(per, marginals, meta.fps);
+  const { model: gross, masks, limbRuns } = measureGross(per, marginals, meta.fps);
   const std = per.map((p, q) => standardized(p, marginals, masks[q]!, gross.spreads));
   const factors = fitFactors(std, 5 * LANDMARK_COUNT);
-  return { ...base, format: NOISE_MODEL_FORMAT, factors, gross, summary: errorSummary(per, std, gross) };
+  return { ...base, format: NOISE_MODEL_FORMAT, factors, gross, summary: errorSummary(per, std, gross, limbRuns, meta.fps) };
 }
 
 /** Per frame the vector of standardized errors (2D x, y then 3D x, y, z per landmark), winsorized at `limit`; NaN: unseen or in a gross event. */

@@ -5,7 +5,7 @@ import { MEDIAPIPE_33 } from '../formats/landmarks.ts';
 import type { Quat, Vec3 } from '../geometry/quaternion.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import { measurePlacement, placementOf, recoveryOf, subjectOffsets, worldRotations, type PlacementSequence } from '../eval/landmark-placement.ts';
-import { NOISE_MODEL_PLACED_FORMAT, readNoiseModel } from '../eval/noise-model.ts';
+import { NOISE_MODEL_PLACED_FORMAT, readNoiseModel, type NoiseModel } from '../eval/noise-model.ts';
 import type { TruthFile } from '../formats/truth.ts';
 import { UserError } from '../errors.ts';
 
@@ -36,6 +36,18 @@ export function writePlacement(file: string, workDir: string, runs: Array<{ pers
   const raw = readJsonFile(file) as Record<string, unknown>;
   writeJsonAtomic(file, { ...raw, format: NOISE_MODEL_PLACED_FORMAT, placement: placementOf(people, method) }, 1);
   log(`placement of ${people.map((p) => `${p.name} (${p.frames} frames)`).join(', ')} added to ${file}`);
+}
+
+/**
+ * `model` with the placement (and its recovery) that `file` already holds: the placement is measured from perfect-input
+ * runs, apart from the detector's errors, so refitting the errors keeps it (--write-placement replaces it).
+ */
+export function keepPlacement(file: string, model: NoiseModel, log: (l: string) => void): NoiseModel {
+  if (!existsSync(file)) return model;
+  const placement = readNoiseModel(file).placement;
+  if (!placement) return model;
+  log(`${file}: its placement kept (measured by ${placement.method})`);
+  return { ...model, format: NOISE_MODEL_PLACED_FORMAT, placement: (readJsonFile(file) as { placement: NoiseModel['placement'] }).placement };
 }
 
 /**

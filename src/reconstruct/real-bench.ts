@@ -10,7 +10,7 @@ import { projectCalibrated, toCamera } from '../geometry/triangulate.ts';
 import { measureNoiseModel, type NoiseSample } from '../eval/noise-model-fit.ts';
 import { perfectNoiseModel, resolveNoiseModel, type NoiseModel } from '../eval/noise-model.ts';
 import { synthFromTruth } from './real-bench-synth.ts';
-import { writePlacement } from './real-bench-placement.ts';
+import { keepPlacement, writePlacement } from './real-bench-placement.ts';
 import { buildMultiviewTruth, median, type PersonTruth, type ViewTracks } from '../eval/multiview-truth.ts';
 import { bundleAdjust, type BundleOptions } from '../eval/multiview-bundle.ts';
 import { segmentSpread, smoothTruth, type SmoothOptions } from '../eval/multiview-smooth.ts';
@@ -174,7 +174,7 @@ export async function benchReal(options: RealBenchOptions): Promise<PersonReport
         sequences: samples.length, people: [...new Set(samples.map((x) => x.person))],
       },
     });
-    writeJsonAtomic(o.writeNoiseModel, model, 1);
+    writeJsonAtomic(o.writeNoiseModel, keepPlacement(o.writeNoiseModel, model, log), 1);
     log(`wrote ${o.writeNoiseModel}`);
   }
   if (o.writePlacement && o.synthNoiseModel) throw new UserError('--write-placement runs each view from the perfect truth; it cannot take --synth-noise-model too');
