@@ -70,6 +70,13 @@ export interface SamplingOptions {
   /** Rounds per segment: the samples are split between them; rounds after the first refit each survivor's draws to its `elite` best (cross-entropy method). */
   rounds: number;
   elite: number;
+  /**
+   * Refit rounds (of `samples` / `rounds` each) a segment gets beyond `rounds`, one at a time while
+   * its best candidate so far tracks the reference worse than `hardError` RMS (m) over its
+   * committed frames: more samples where the search's cost is high. 0: none.
+   */
+  hardRounds: number;
+  hardError: number;
   /** Least spread of a refit's draws, as a share of `sigma`. */
   minSpread: number;
   /**
@@ -113,6 +120,8 @@ export const SAMPLING_DEFAULTS: SamplingOptions = {
   easyError: 0,
   rounds: 1,
   elite: 4,
+  hardRounds: 0,
+  hardError: 0.05,
   minSpread: 0.25,
   tailMerge: false,
   ramp: 'linear',
@@ -286,6 +295,13 @@ async function runScored(pool: RolloutPool, layout: HumanoidLayout, snapshot: Ui
   });
 }
 
+/** Refit rounds a segment may get beyond `rounds`: `hardRounds` while its best candidate so far tracks worse than `hardError` (RMS, m). */
+function extraRounds(results: Scored[], L: number, o: SamplingOptions): number {
+  if (o.hardRounds <= 0) return 0;
+  const best = results.filter((c) => c.r.frames >= L && c.r.endSnapshot).sort((a, b) => a.total - b.total)[0];
+  return !best || best.committed > L * o.hardError ** 2 ? o.hardRounds : 0;
+}
+
 /** `count` candidates drawn from the mean and spread (per angle) of a survivor's `elite` best candidates so far. */
 function refit(c: CandidateSetup, parent: Node, tried: Scored[], count: number, rng: Rng): Drawn[] {
   const best = tried.filter((t) => t.r.endSnapshot).sort((a, b) => a.total - b.total).slice(0, Math.max(2, c.o.elite));
@@ -342,7 +358,8 @@ export async function searchControls(
     let results = easy ? first : [...first, ...await runScored(pool, layout, snapshot, sc, o.easyError > 0 ? drawn.filter((_, i) => i % per !== 0) : drawn)];
     if (!easy) rollouts += results.length - first.length;
     // Later rounds (cross-entropy method): each survivor's next samples from the mean and spread of its best ones.
-    for (let round = 1; round < o.rounds && !easy; round++) {
+    // Segments still hard after them get up to `hardRounds` more: the budget goes where the motion is hardest.
+    for (let round = 1; round < o.rounds + (easy ? 0 : extraRounds(results, L, o)) && !easy; round++) {
       drawn = beam.flatMap((parent, b) => refit(cand, parent, results.filter((c) => c.d.parent === parent), per, rngs[b]!));
       const more = await runScored(pool, layout, snapshot, sc, drawn);
       rollouts += more.length;

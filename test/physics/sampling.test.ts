@@ -41,4 +41,14 @@ describe('sampling search: controls continuous across segments and windows', () 
       expect(split.offsets[a]).toBe(0);
     }
   }, 60_000);
+
+  it('spends refit rounds only on segments still tracking worse than hardError', async () => {
+    const { snapshot, layout, reference, landmarks, pool, S } = await setup();
+    const options = { samples: 4, beam: 1, lookaheadFrames: 2, seed: 3, tailMerge: true, hardRounds: 2 };
+    // 3 segments of 4 samples; a bar no candidate meets gives each 2 rounds of 4 more, one no candidate misses none.
+    const hard = await searchControls(pool, layout, snapshot, reference, landmarks, 10, S, CONTROLLER_DEFAULTS, { ...options, hardError: 1e-9 });
+    const easy = await searchControls(pool, layout, snapshot, reference, landmarks, 10, S, CONTROLLER_DEFAULTS, { ...options, hardError: 10 });
+    expect(hard.rollouts).toBe(36);
+    expect(easy.rollouts).toBe(12);
+  }, 60_000);
 });
