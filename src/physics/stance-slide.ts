@@ -3,7 +3,8 @@
  * is relative to the pelvis (the metrics are root-aligned), so a candidate that lifts a planted
  * foot and puts it down a step further on, to catch up with a reference it lags, costs it nothing
  * there; the foot-skating metric counts it. This charges the slide where the reference's foot
- * holds still on the floor.
+ * holds still on the floor, and where the simulated foot itself is down (the metric's contact: a
+ * foot landing early and skidding on, ahead of its reference's).
  */
 import { LANDMARK_INDEX } from '../formats/landmarks.ts';
 
@@ -14,7 +15,7 @@ const FEET = [
 ];
 
 export interface SlideOptions {
-  /** A reference foot is planted when both its points are below this height (m; the metric's 5 cm) at both frames… */
+  /** A foot is down when both its points are below this height (m; the metric's 5 cm) at both frames; a reference foot down… */
   plantedHeight: number;
   /** …and its centre moves less than this (m) between them. */
   plantedShift: number;
@@ -34,16 +35,17 @@ function centreShift(a: (i: number) => number, b: (i: number) => number, foot: r
 /**
  * Squared excess slide (m², summed over the feet) of the simulated feet from frame `prev` to `cur`
  * (landmark accessors by packed index) where the reference's foot is planted over its frames
- * `refPrev` → `refCur`.
+ * `refPrev` → `refCur`, or the simulated foot is down at both frames.
  */
 export function stanceSlide2(
   simPrev: (i: number) => number, simCur: (i: number) => number, ref: ArrayLike<number>, refPrev: number, refCur: number, o: SlideOptions = SLIDE_DEFAULTS,
 ): number {
   let e = 0;
   for (const foot of FEET) {
+    const down = foot.every((j) => simPrev(j * 3 + 1) < o.plantedHeight && simCur(j * 3 + 1) < o.plantedHeight);
     const low = foot.every((j) => ref[refPrev * 99 + j * 3 + 1]! < o.plantedHeight && ref[refCur * 99 + j * 3 + 1]! < o.plantedHeight);
-    if (!low) continue;
-    if (centreShift((i) => ref[refPrev * 99 + i]!, (i) => ref[refCur * 99 + i]!, foot) >= o.plantedShift) continue;
+    const planted = low && centreShift((i) => ref[refPrev * 99 + i]!, (i) => ref[refCur * 99 + i]!, foot) < o.plantedShift;
+    if (!down && !planted) continue;
     const excess = centreShift(simPrev, simCur, foot) - o.margin;
     if (excess > 0) e += excess * excess;
   }

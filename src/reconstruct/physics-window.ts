@@ -17,6 +17,7 @@ import type { RolloutResult, RolloutSpec } from '../physics/rollout.ts';
 import type { ControlReference } from '../physics/control-reference.ts';
 import type { ControlledResult, ControlledSpec } from '../physics/controller.ts';
 import { runSpec, type PoolSpec } from '../physics/run-spec.ts';
+import { stanceSlide2 } from '../physics/stance-slide.ts';
 import { landmarkViewError2 } from '../physics/view-error.ts';
 import { mixSeed } from '../random.ts';
 import type { Observations } from './observations.ts';
@@ -226,17 +227,23 @@ class WindowRollouts {
 /**
  * The sampling search's cost of a rollout over the window and its look-ahead (sampling.ts
  * scoreCandidate with its defaults): mean landmark view error² to the reference, fallen or
- * missing frames at `refine.fallPenalty`.
+ * missing frames at `refine.fallPenalty`, and the search's charge for a foot's slide
+ * (`slideWeight`, stance-slide.ts), so the guard does not take back what the search avoided.
  */
 export function trackingCost(w: WindowContext, r: RolloutResult): number {
   const s = w.stage;
   const control = s.control!;
-  const depthWeight = s.o.controller.physical?.sampling?.depthWeight ?? 1;
+  const sampling = s.o.controller.physical?.sampling;
+  const depthWeight = sampling?.depthWeight ?? 1;
+  const slideWeight = sampling?.slideWeight ?? 0;
   const fellAt = (r as ControlledResult).fellAt ?? null;
+  const lm = (f: number) => (i: number) => r.landmarks[f * 99 + i]!;
   let cost = 0;
   for (let f = 0; f < w.KL; f++) {
     const alive = f < r.frames && (fellAt === null || f < fellAt);
-    cost += alive ? landmarkViewError2(r.landmarks, f * 99, control.landmarks, (w.win.start + f + 1) * 99, control.reference.camera, depthWeight) : s.o.refine.fallPenalty;
+    const at = w.win.start + f + 1;
+    const slide = slideWeight > 0 && f > 0 && alive ? slideWeight * stanceSlide2(lm(f - 1), lm(f), control.landmarks, at - 1, at) : 0;
+    cost += alive ? landmarkViewError2(r.landmarks, f * 99, control.landmarks, at * 99, control.reference.camera, depthWeight) + slide : s.o.refine.fallPenalty;
   }
   return cost / Math.max(1, w.KL);
 }

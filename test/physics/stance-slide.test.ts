@@ -23,9 +23,14 @@ describe('the slide of a foot the reference holds planted', () => {
     expect(stanceSlide2(at(still, 0), at(still, 1), ref, 0, 1)).toBe(0);
   });
 
-  it('charges nothing where the reference foot is in the air or moving', () => {
-    const sim = frames(0.02, 0.04);
+  it('charges a simulated foot in the air nothing where the reference foot is in the air or moving', () => {
+    const sim = frames(0.08, 0.04);
     expect(stanceSlide2(at(sim, 0), at(sim, 1), frames(0.08), 0, 1)).toBe(0);
     expect(stanceSlide2(at(sim, 0), at(sim, 1), frames(0.02, 0.03), 0, 1)).toBe(0);
+  });
+
+  it('charges a simulated foot down on the floor and skidding whatever the reference foot does', () => {
+    const sim = frames(0.02, 0.04);
+    expect(stanceSlide2(at(sim, 0), at(sim, 1), frames(0.08), 0, 1)).toBeCloseTo(0.03 * 0.03, 12);
   });
 });
