@@ -247,8 +247,9 @@ export const PHYSICS_STAGE_DEFAULTS: PhysicsStageConfig = {
   optimizer: 'optimus',
   // The optimizer refines the search's controls, guarded (a window keeps them only if they track
   // better without falling sooner): CMU squat/walk/jumps MPJPE −8.5/−1.1/−3.5 mm, 0 falls, about
-  // +50–100 % physics compute (docs/physics.md). 0 = the search alone.
-  iterations: 4,
+  // +50–100 % physics compute (docs/physics.md). 8, not 4: −3.7/−2.7/−1.4 mm, PA −5.3/−3.9/−2.2,
+  // jumps skating 3.9 → 1.1 %, +15–20 % rollouts (docs/notebook/physics-gap.md, session 18). 0 = the search alone.
+  iterations: 8,
   seed: 0,
   workers: 0,
   controller: {
