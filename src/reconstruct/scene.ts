@@ -9,6 +9,7 @@ import { quatFromMatrix, quatToRotationVector, type Vec3 } from '../geometry/qua
 import { cameraFromGround, cameraToWorld, resolveIntrinsics, solveTranslation, type CameraGround } from './camera.ts';
 import { estimateBodySize, estimateGround, SEGMENTS, type BodySize, type SegmentName } from './ground.ts';
 import { fillSeries, type Observations } from './observations.ts';
+import { anchorFeetDepth } from './kinematic-ground.ts';
 
 /**
  * Everything the fitting stages need before they start: the subject's skeleton (stature and
@@ -44,9 +45,11 @@ export interface SceneOptions {
    * squat, 2 s, 3 px + 3 cm synthetic noise: PA-MPJPE 17 mm without the 3D noise, 36 mm with it). 0 for none.
    */
   worldSmoothing?: number;
+  /** Feet within this many torso lengths of each other in the image share a depth for the ground fit (kinematic-ground.ts); 0: each frame's own. */
+  groundAnchor?: number;
 }
 
-export const SCENE_DEFAULTS: Required<Omit<SceneOptions, 'height'>> = { fitProportions: true, worldSmoothing: 3.5 };
+export const SCENE_DEFAULTS: Required<Omit<SceneOptions, 'height'>> = { fitProportions: true, worldSmoothing: 3.5, groundAnchor: 0.1 };
 
 /** Segment lengths per unit of the skeleton's height option, measured on the model itself. */
 export function skeletonRatios(): Record<SegmentName, number> {
@@ -108,7 +111,7 @@ export function buildScene(obs: Observations, cameraIntrinsics: Intrinsics | nul
   // Sole landmarks sit a little above the sole on the model: tell the ground fit how much.
   const soleHeights: Record<number, number> = {};
   for (const j of [L.left_heel, L.right_heel, L.left_foot_index, L.right_foot_index]) soleHeights[j] = restLmGround[j]![1];
-  const ground = estimateGround(validCam, { soleHeights });
+  const ground = estimateGround(anchorFeetDepth(validCam, obs.points2d.filter((_, t) => obs.valid[t]), o.groundAnchor), { soleHeights });
   const meanRoot = mean3(validCam.map((f) => midpoint(f[L.left_hip]!, f[L.right_hip]!)));
   const camera = cameraFromGround(intrinsics, ground, meanRoot);
   const initWorld = camFrames.map((f) => f.map((p) => cameraToWorld(camera, p)));
