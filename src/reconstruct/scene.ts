@@ -45,11 +45,11 @@ export interface SceneOptions {
    * squat, 2 s, 3 px + 3 cm synthetic noise: PA-MPJPE 17 mm without the 3D noise, 36 mm with it). 0 for none.
    */
   worldSmoothing?: number;
-  /** Feet within this many torso lengths of each other in the image share a depth for the ground fit (kinematic-ground.ts); 0: each frame's own. */
+  /** Feet within this many torso lengths of each other in the image share a depth for the ground fit (kinematic-ground.ts); 0 (default): each frame's own (0.1 measured in docs/notebook/real-video.md). */
   groundAnchor?: number;
 }
 
-export const SCENE_DEFAULTS: Required<Omit<SceneOptions, 'height'>> = { fitProportions: true, worldSmoothing: 3.5, groundAnchor: 0.1 };
+export const SCENE_DEFAULTS: Required<Omit<SceneOptions, 'height'>> = { fitProportions: true, worldSmoothing: 3.5, groundAnchor: 0 };
 
 /** Segment lengths per unit of the skeleton's height option, measured on the model itself. */
 export function skeletonRatios(): Record<SegmentName, number> {
