@@ -1,6 +1,6 @@
 /**
  * `npm run bench:motion [-- --kinematic-windows N --kinematic-evals N --physics-variants 16,17 --physics-windows N
- *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-variant V --stage-iterations N (default: the physics stage's, 4) --work DIR
+ *   --physics-evals N --no-physics-windows --no-stages --stage-seconds S --stage-variant V --stage-iterations N (default: the physics stage's) --work DIR
  *   --contenders optimus-bench,adam,… --print-only --quick]`:
  * Optimus-motion (models/optimus-motion.json: optimus-bench's weights with the motion prior, firstStep 'rms'), Optimus-bench, Adam (learning rate tuned on training-clip
  * windows), L-BFGS and the adafac MLP (function-trained, and adafac-mlp-motion: meta-trained on the kinematic windows

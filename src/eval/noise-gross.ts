@@ -178,9 +178,9 @@ export function measureGross(seqs: readonly ErrorSequence[], m: Marginals, fps: 
 function episodesOf(seqs: readonly ErrorSequence[], limbRuns: readonly LimbRun[][], fps: number, gapS: number): { events: EpisodeEvent[]; seconds: number } {
   const events: EpisodeEvent[] = [];
   let seconds = 0;
+  const limbPoints = Object.values(GROSS_LIMBS).flat();
   seqs.forEach((s, q) => {
     const frames = s.e3d[0]!.length;
-    const limbPoints = Object.values(GROSS_LIMBS).flat();
     const sighted = Array.from({ length: frames }, (_, f) => limbPoints.some((i) => !Number.isNaN(s.e3d[i]![f]![0]!) || !Number.isNaN(s.e2d[i]![f]![0]!)));
     const off = Array.from({ length: frames }, (_, f) => limbRuns[q]!.some((r) => r.start <= f && f < r.end));
     const episodes = runs(off, Math.round(gapS * fps));

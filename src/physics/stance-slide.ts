@@ -7,12 +7,10 @@
  * foot landing early and skidding on, ahead of its reference's).
  */
 import { LANDMARK_INDEX } from '../formats/landmarks.ts';
+import { FOOT_LANDMARKS, footCentreShift } from '../eval/metrics.ts';
 
-/** Heel and toe landmarks of each foot (the skating metric's points, eval/metrics.ts FOOT_LANDMARKS). */
-const FEET = [
-  [LANDMARK_INDEX.left_heel, LANDMARK_INDEX.left_foot_index],
-  [LANDMARK_INDEX.right_heel, LANDMARK_INDEX.right_foot_index],
-];
+/** Each foot's points as the skating metric takes them, so the search charges the slide the metric counts. */
+const FEET = [FOOT_LANDMARKS.left, FOOT_LANDMARKS.right].map((names) => names.map((n) => LANDMARK_INDEX[n]));
 
 export interface SlideOptions {
   /** A foot is down when both its points are below this height (m; the metric's 5 cm) at both frames; a reference foot down… */
@@ -27,9 +25,7 @@ export const SLIDE_DEFAULTS: SlideOptions = { plantedHeight: 0.05, plantedShift:
 
 /** Horizontal shift (m) of a foot's centre between two frames of packed landmarks (99 values each, y up). */
 function centreShift(a: (i: number) => number, b: (i: number) => number, foot: readonly number[]): number {
-  let dx = 0, dz = 0;
-  for (const j of foot) { dx += b(j * 3) - a(j * 3); dz += b(j * 3 + 2) - a(j * 3 + 2); }
-  return Math.hypot(dx, dz) / foot.length;
+  return footCentreShift((j, c) => a(j * 3 + c), (j, c) => b(j * 3 + c), foot);
 }
 
 /**

@@ -67,7 +67,7 @@ export const MOTION_BENCH_DEFAULTS: Omit<MotionBenchOptions, 'workDir' | 'log'> 
   // Six windows (3 clips × 2 variants) so that no single window decides the sums; 100 evaluations
   // (4 100 rollouts) per window and optimizer: most of the bench's time.
   physics: { variants: [16, 17], windowsPerSlice: 1, seconds: 1, budget: 100, adamLearningRates: [1, 3, 10, 30], tuneWindows: 1, tuneBudget: 20 },
-  // The physics stage's own budget (4 guarded iterations per window since acd23cd), so the stage rows measure the default stage.
+  // The physics stage's own budget (its guarded iterations per window), so the stage rows measure the default stage.
   stage: { clip: 'cmu_22_14_squat.bvh', variant: 16, seconds: 1.5, physicsIterations: PHYSICS_STAGE_DEFAULTS.iterations },
 };
 
